@@ -1,0 +1,330 @@
+//! HTTP access to the Versiqii API: URL and token resolution, problem+json errors,
+//! and the one-shot token refresh that keeps stored sessions alive.
+
+use crate::credentials::{CredentialStore, Credentials};
+use crate::error::CliError;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::time::Duration;
+use ureq::{Agent, RequestBuilder};
+
+pub const DEFAULT_URL: &str = "http://127.0.0.1:8080";
+
+#[derive(Debug, Clone, Copy)]
+pub enum Method {
+    Get,
+    Post,
+    Delete,
+}
+
+/// Where the request's identity comes from decides whether a 401 may be retried:
+/// only stored sessions have a refresh token to fall back on.
+enum Auth {
+    Explicit(String),
+    Stored(Credentials),
+    Missing { hint: String },
+}
+
+/// The body of both `POST /v1/auth/login` and `POST /v1/auth/refresh`.
+#[derive(Debug, Deserialize)]
+pub struct TokenGrant {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: i64,
+    pub tenant_id: String,
+    pub user_id: String,
+}
+
+pub struct Client {
+    agent: Agent,
+    base_url: String,
+    auth: Auth,
+    store: CredentialStore,
+}
+
+impl Client {
+    /// For commands that establish a session (`login`, `signup`): stored tokens are
+    /// irrelevant, and a damaged credentials file must not stop the user replacing it.
+    pub fn anonymous(url: Option<&str>) -> Result<Self, CliError> {
+        let store = CredentialStore::from_env()?;
+        let stored = store.load().ok().flatten();
+        let base_url = resolve_url(url, stored.as_ref())?;
+        let auth = Auth::Missing {
+            hint: String::new(),
+        };
+        Ok(Self::build(base_url, auth, store))
+    }
+
+    /// For commands that act as someone: `--token` wins, else the stored session,
+    /// which is only used against the server it was issued by.
+    pub fn authenticated(url: Option<&str>, token: Option<&str>) -> Result<Self, CliError> {
+        let store = CredentialStore::from_env()?;
+        let token = token.map(str::trim).filter(|t| !t.is_empty());
+        let stored = match (url, token) {
+            (Some(_), Some(_)) => None,
+            _ => store.load()?,
+        };
+        let base_url = resolve_url(url, stored.as_ref())?;
+        let auth = match (token, stored) {
+            (Some(token), _) => Auth::Explicit(check_token(token)?),
+            (None, Some(creds)) if normalize(&creds.url) == base_url => Auth::Stored(creds),
+            (None, Some(creds)) => Auth::Missing {
+                hint: format!(" (the stored session is for {})", creds.url),
+            },
+            (None, None) => Auth::Missing {
+                hint: String::new(),
+            },
+        };
+        Ok(Self::build(base_url, auth, store))
+    }
+
+    fn build(base_url: String, auth: Auth, store: CredentialStore) -> Self {
+        let agent = Agent::config_builder()
+            .http_status_as_error(false)
+            // The API never redirects; following one could leak a request elsewhere.
+            .max_redirects(0)
+            .timeout_connect(Some(Duration::from_secs(10)))
+            .timeout_global(Some(Duration::from_secs(60)))
+            .user_agent(concat!("versiqii-cli/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .new_agent();
+        Self {
+            agent,
+            base_url,
+            auth,
+            store,
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn stored_session(&self) -> Option<&Credentials> {
+        match &self.auth {
+            Auth::Stored(creds) => Some(creds),
+            _ => None,
+        }
+    }
+
+    pub fn save_session(&self, grant: &TokenGrant) -> Result<Credentials, CliError> {
+        let creds = Credentials {
+            url: self.base_url.clone(),
+            access_token: grant.access_token.clone(),
+            refresh_token: grant.refresh_token.clone(),
+            tenant_id: grant.tenant_id.clone(),
+            user_id: grant.user_id.clone(),
+        };
+        self.store.save(&creds)?;
+        Ok(creds)
+    }
+
+    pub fn forget_session(&self) -> Result<bool, CliError> {
+        self.store.delete()
+    }
+
+    pub fn get(&mut self, path: &str) -> Result<Value, CliError> {
+        self.request(Method::Get, path, None)
+    }
+
+    pub fn post(&mut self, path: &str, body: &Value) -> Result<Value, CliError> {
+        self.request(Method::Post, path, Some(body))
+    }
+
+    pub fn delete(&mut self, path: &str) -> Result<Value, CliError> {
+        self.request(Method::Delete, path, None)
+    }
+
+    /// An authenticated request; with a stored session, an expired access token is
+    /// refreshed and the request retried exactly once.
+    pub fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, CliError> {
+        let token = match &self.auth {
+            Auth::Explicit(token) => token.clone(),
+            Auth::Stored(creds) => creds.access_token.clone(),
+            Auth::Missing { hint } => {
+                return Err(CliError::usage(format!(
+                    "not logged in to {}{hint}; run `versiqii login` or pass --token",
+                    self.base_url
+                )))
+            }
+        };
+        match self.send(method, path, body, Some(&token)) {
+            Err(CliError::Api { status: 401, .. }) if self.refresh()? => {
+                let token = self
+                    .stored_session()
+                    .map(|creds| creds.access_token.clone());
+                self.send(method, path, body, token.as_deref())
+            }
+            other => other,
+        }
+    }
+
+    /// A request that carries no `Authorization` header.
+    pub fn post_anonymous(&self, path: &str, body: &Value) -> Result<Value, CliError> {
+        self.send(Method::Post, path, Some(body), None)
+    }
+
+    /// Returns whether a fresh token pair is now stored. A rejected refresh is not an
+    /// error of its own: the caller reports the original 401, which is what matters.
+    fn refresh(&mut self) -> Result<bool, CliError> {
+        let Some(refresh_token) = self
+            .stored_session()
+            .map(|creds| creds.refresh_token.clone())
+            .filter(|t| !t.is_empty())
+        else {
+            return Ok(false);
+        };
+        let body = json!({ "refresh_token": refresh_token });
+        let grant = match self.post_anonymous("/v1/auth/refresh", &body) {
+            Ok(value) => parse::<TokenGrant>(value, "token refresh")?,
+            Err(CliError::Api { .. }) => return Ok(false),
+            Err(other) => return Err(other),
+        };
+        self.auth = Auth::Stored(self.save_session(&grant)?);
+        Ok(true)
+    }
+
+    fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+    ) -> Result<Value, CliError> {
+        let url = format!("{}{path}", self.base_url);
+        let sent = match (method, body) {
+            (Method::Get, _) => headers(self.agent.get(&url), token).call(),
+            (Method::Delete, _) => headers(self.agent.delete(&url), token).call(),
+            (Method::Post, Some(body)) => headers(self.agent.post(&url), token).send_json(body),
+            (Method::Post, None) => headers(self.agent.post(&url), token).send_empty(),
+        };
+        let response = sent.map_err(|e| transport_error(&self.base_url, e))?;
+        let status = response.status().as_u16();
+        let text = response
+            .into_body()
+            .read_to_string()
+            .map_err(|e| transport_error(&self.base_url, e))?;
+        if !(200..300).contains(&status) {
+            return Err(CliError::Api {
+                status,
+                problem: crate::error::Problem::from_body(&text),
+            });
+        }
+        if text.trim().is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_str(&text).map_err(|e| {
+            CliError::failure(format!("the server sent a response that is not JSON: {e}"))
+        })
+    }
+}
+
+fn headers<B>(request: RequestBuilder<B>, token: Option<&str>) -> RequestBuilder<B> {
+    let request = request.header("Accept", "application/json, application/problem+json");
+    match token {
+        Some(token) => request.header("Authorization", format!("Bearer {token}")),
+        None => request,
+    }
+}
+
+/// Decodes a success body into the shape a command relies on; a mismatch means the
+/// server and this CLI disagree about the contract, which is a server-side failure.
+pub fn parse<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> Result<T, CliError> {
+    serde_json::from_value(value)
+        .map_err(|e| CliError::failure(format!("unexpected {what} response from the server: {e}")))
+}
+
+fn resolve_url(explicit: Option<&str>, stored: Option<&Credentials>) -> Result<String, CliError> {
+    let url = explicit
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .or(stored.map(|c| c.url.as_str()))
+        .unwrap_or(DEFAULT_URL);
+    let url = normalize(url);
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("http://")
+        .or_else(|| lower.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() => Ok(url),
+        _ => Err(CliError::usage(format!(
+            "invalid server URL {url:?}: expected something like {DEFAULT_URL}"
+        ))),
+    }
+}
+
+fn normalize(url: &str) -> String {
+    url.trim().trim_end_matches('/').to_owned()
+}
+
+fn check_token(token: &str) -> Result<String, CliError> {
+    if token.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(token.to_owned())
+    } else {
+        Err(CliError::usage(
+            "the token contains spaces or characters that cannot be sent in a header",
+        ))
+    }
+}
+
+fn transport_error(base_url: &str, error: ureq::Error) -> CliError {
+    use ureq::Error as E;
+    match error {
+        E::BadUri(detail) => CliError::usage(format!("invalid server URL {base_url}: {detail}")),
+        E::Http(detail) => CliError::usage(format!("cannot build a request: {detail}")),
+        E::Timeout(_) => CliError::failure(format!("{base_url} did not answer in time")),
+        E::HostNotFound => CliError::failure(format!("cannot resolve the host of {base_url}")),
+        E::ConnectionFailed => CliError::failure(format!("cannot connect to {base_url}")),
+        E::Io(e) => CliError::failure(format!("cannot talk to {base_url}: {e}")),
+        _ if base_url.to_ascii_lowercase().starts_with("https://") => CliError::failure(format!(
+            "cannot talk to {base_url}: https is not supported by this build of versiqii; \
+             use an http:// URL ({error})"
+        )),
+        other => CliError::failure(format!("request to {base_url} failed: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_resolution_prefers_flag_then_session_then_default() {
+        let stored = Credentials {
+            url: "http://stored:9000/".into(),
+            access_token: "a".into(),
+            refresh_token: "r".into(),
+            tenant_id: "t".into(),
+            user_id: "u".into(),
+        };
+        assert_eq!(
+            resolve_url(Some("http://flag:1/"), Some(&stored)).unwrap(),
+            "http://flag:1"
+        );
+        assert_eq!(
+            resolve_url(None, Some(&stored)).unwrap(),
+            "http://stored:9000"
+        );
+        assert_eq!(resolve_url(None, None).unwrap(), DEFAULT_URL);
+        assert_eq!(
+            resolve_url(Some("ftp://x"), None).unwrap_err().exit_code(),
+            2
+        );
+        assert_eq!(
+            resolve_url(Some("http://"), None).unwrap_err().exit_code(),
+            2
+        );
+    }
+
+    #[test]
+    fn tokens_must_be_header_safe() {
+        assert!(check_token("vq_live_abc.def-ghi").is_ok());
+        assert_eq!(check_token("a b").unwrap_err().exit_code(), 2);
+        assert_eq!(check_token("a\nb").unwrap_err().exit_code(), 2);
+    }
+}

@@ -1,0 +1,113 @@
+//! Builds the application from settings and runs it on a listener.
+
+use crate::auth::authorized::Gatekeeper;
+use crate::auth::jwt::JwtKeys;
+use crate::auth::rbac::Rbac;
+use crate::error::{self, ApiError};
+use crate::rate_limit::RateLimiter;
+use crate::{openapi, request_id, routes, Settings};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use versiqii_store::Store;
+
+pub struct SessionPolicy {
+    pub refresh_ttl: chrono::Duration,
+    pub login_attempts_per_minute: u32,
+    pub signups_per_hour: u32,
+}
+
+/// What `/readyz` checks.
+pub struct Probes {
+    pub store: Store,
+    pub limiter: RateLimiter,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    gate: Arc<Gatekeeper>,
+    limiter: web::Data<RateLimiter>,
+    policy: web::Data<SessionPolicy>,
+    probes: web::Data<Probes>,
+    max_body_bytes: usize,
+}
+
+impl AppState {
+    pub async fn init(settings: &Settings) -> anyhow::Result<Self> {
+        settings.validate_for_serving()?;
+        let store = Store::connect(&settings.database_url, settings.database_max_connections)
+            .await
+            .context("connecting to Postgres")?;
+        let redis = redis::Client::open(settings.redis_url.as_str())
+            .context("parsing the Redis URL")?
+            .get_connection_manager()
+            .await
+            .context("connecting to Redis")?;
+        let limiter = RateLimiter::new(redis, settings.redis_prefix.clone());
+        let gate = Gatekeeper {
+            store: store.clone(),
+            jwt: JwtKeys::new(settings.jwt_secret.as_bytes(), settings.access_token_ttl_secs),
+            rbac: Rbac::load().await?,
+        };
+        let ttl_days = i64::try_from(settings.refresh_token_ttl_days).unwrap_or(30);
+        Ok(Self {
+            gate: Arc::new(gate),
+            limiter: web::Data::new(limiter.clone()),
+            policy: web::Data::new(SessionPolicy {
+                refresh_ttl: chrono::Duration::days(ttl_days),
+                login_attempts_per_minute: settings.login_attempts_per_minute,
+                signups_per_hour: settings.signups_per_hour,
+            }),
+            probes: web::Data::new(Probes { store, limiter }),
+            max_body_bytes: settings.max_body_bytes,
+        })
+    }
+
+    fn configure(&self, cfg: &mut web::ServiceConfig) {
+        let limit = self.max_body_bytes;
+        cfg.app_data(web::Data::new(self.gate.clone()))
+            .app_data(self.limiter.clone())
+            .app_data(self.policy.clone())
+            .app_data(self.probes.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(limit)
+                    .error_handler(|err, _| error::json_error(err).into()),
+            )
+            .app_data(web::PayloadConfig::default().limit(limit))
+            .app_data(web::PathConfig::default().error_handler(|err, _| error::path_error(err).into()))
+            .app_data(
+                web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()),
+            )
+            .configure(routes::configure)
+            .configure(openapi::configure);
+    }
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!("route {} {}", req.method(), req.path())))
+}
+
+/// Starts serving on `listener` (bind `127.0.0.1:0` for a free port) and returns the running
+/// server with the address it listens on.
+pub fn serve(
+    state: AppState,
+    listener: TcpListener,
+    workers: usize,
+) -> anyhow::Result<(Server, SocketAddr)> {
+    let addr = listener.local_addr()?;
+    let server = HttpServer::new(move || {
+        let state = state.clone();
+        App::new()
+            .wrap(from_fn(request_id::middleware))
+            .configure(move |cfg| state.configure(cfg))
+            .default_service(web::to(not_found))
+    })
+    .workers(workers.max(1))
+    .listen(listener)?
+    .run();
+    Ok((server, addr))
+}

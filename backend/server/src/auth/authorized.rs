@@ -1,0 +1,166 @@
+use super::perm::Permission;
+use super::rbac::Rbac;
+use crate::auth::jwt::JwtKeys;
+use crate::error::ApiError;
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use std::marker::PhantomData;
+use subtle::ConstantTimeEq;
+use std::sync::Arc;
+use uuid::Uuid;
+use versiqii_core::{ApiKeySecret, Role, Scope, TenantId};
+use versiqii_store::{Store, TenantTx};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalKind {
+    User,
+    ApiKey,
+}
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub tenant: TenantId,
+    pub id: Uuid,
+    pub kind: PrincipalKind,
+    pub role: Role,
+}
+
+impl Principal {
+    /// How the caller appears in audit events.
+    pub fn actor(&self) -> String {
+        match self.kind {
+            PrincipalKind::User => format!("user:{}", self.id),
+            PrincipalKind::ApiKey => format!("api_key:{}", self.id),
+        }
+    }
+}
+
+/// What authentication needs from the application; kept apart from the handlers' state so no
+/// handler can reach the pool around the checks.
+pub struct Gatekeeper {
+    pub(crate) store: Store,
+    pub(crate) jwt: JwtKeys,
+    pub(crate) rbac: Rbac,
+}
+
+/// Proof that the caller is authenticated and allowed `P` in their tenant; the only way for a
+/// handler to open a transaction on tenant data.
+pub struct Authorized<P: Permission> {
+    pub principal: Principal,
+    store: Store,
+    _perm: PhantomData<P>,
+}
+
+impl<P: Permission> Authorized<P> {
+    pub async fn begin(&self) -> Result<TenantTx, ApiError> {
+        Ok(self.store.begin_for(self.principal.tenant).await?)
+    }
+}
+
+impl<P: Permission + 'static> FromRequest for Authorized<P> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let gate = req.app_data::<web::Data<Arc<Gatekeeper>>>().cloned();
+        let bearer = bearer(req);
+        Box::pin(async move {
+            let gate = gate.ok_or_else(|| anyhow::anyhow!("gatekeeper not configured"))?;
+            let principal = authenticate(&gate, bearer?).await?;
+            if !gate
+                .rbac
+                .allows(principal.role, principal.tenant, P::OBJECT, P::ACTION)
+            {
+                return Err(ApiError::Forbidden {
+                    object: P::OBJECT,
+                    action: P::ACTION,
+                });
+            }
+            Ok(Authorized {
+                principal,
+                store: gate.store.clone(),
+                _perm: PhantomData,
+            })
+        })
+    }
+}
+
+fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthenticated("send `Authorization: Bearer <token or API key>`".into()))?;
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthenticated("the Authorization header is not text".into()))?;
+    let token = text
+        .strip_prefix("Bearer ")
+        .or_else(|| text.strip_prefix("bearer "))
+        .ok_or_else(|| ApiError::Unauthenticated("the Authorization scheme must be Bearer".into()))?;
+    Ok(token.trim().to_owned())
+}
+
+async fn authenticate(gate: &Gatekeeper, token: String) -> Result<Principal, ApiError> {
+    if ApiKeySecret::looks_like(&token) {
+        return authenticate_key(gate, &token).await;
+    }
+    let claims = gate.jwt.verify(&token).map_err(|e| {
+        use jsonwebtoken::errors::ErrorKind as K;
+        let why = match e.kind() {
+            K::ExpiredSignature => "the access token has expired; refresh it",
+            K::InvalidAudience => "the access token is for another audience",
+            K::InvalidIssuer => "the access token is from another issuer",
+            K::InvalidAlgorithm => "the access token uses an algorithm this server does not accept",
+            K::InvalidSignature => "the access token's signature does not verify",
+            _ => "the access token is malformed",
+        };
+        ApiError::Unauthenticated(why.into())
+    })?;
+    Ok(Principal {
+        tenant: TenantId(claims.tid),
+        id: claims.sub,
+        kind: PrincipalKind::User,
+        role: claims.role,
+    })
+}
+
+async fn authenticate_key(gate: &Gatekeeper, token: &str) -> Result<Principal, ApiError> {
+    // Shape and checksum first: a mistyped key never costs a query.
+    let key = ApiKeySecret::parse(token).map_err(|e| ApiError::InvalidApiKey(e.to_string()))?;
+    let found = gate.store.find_api_key(&key.hash()).await?;
+    let row = found.ok_or_else(|| ApiError::InvalidApiKey("unknown API key".into()))?;
+    if !bool::from(row.key_hash.as_slice().ct_eq(key.hash().as_slice())) {
+        return Err(ApiError::InvalidApiKey("unknown API key".into()));
+    }
+    if row.revoked_at.is_some() {
+        return Err(ApiError::InvalidApiKey("this API key was revoked".into()));
+    }
+    if row.expires_at.is_some_and(|at| at <= chrono::Utc::now()) {
+        return Err(ApiError::InvalidApiKey("this API key has expired".into()));
+    }
+    let scopes: Vec<Scope> = row.scopes.split(',').filter_map(|s| s.parse().ok()).collect();
+    let role = Scope::effective_role(&scopes)
+        .ok_or_else(|| ApiError::InvalidApiKey("this API key has no scopes".into()))?;
+    let principal = Principal {
+        tenant: TenantId(row.tenant_id),
+        id: row.id,
+        kind: PrincipalKind::ApiKey,
+        role,
+    };
+    // Recording use is bookkeeping: it must not slow or fail the request.
+    let store = gate.store.clone();
+    let tenant = principal.tenant;
+    let id = row.id;
+    actix_web::rt::spawn(async move {
+        let touched = async {
+            let tx = store.begin_for(tenant).await?;
+            tx.touch_api_key(id).await?;
+            tx.commit().await
+        };
+        if let Err(e) = touched.await {
+            tracing::warn!(error = %e, "recording API key use");
+        }
+    });
+    Ok(principal)
+}

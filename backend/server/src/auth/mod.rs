@@ -1,0 +1,11 @@
+//! Who is calling (a JWT or an API key), and what they may do (Casbin). Handlers get tenant data
+//! only through [`Authorized`], which exists only after both checks passed.
+
+pub mod authorized;
+pub mod jwt;
+pub mod passwords;
+pub mod perm;
+pub mod rbac;
+pub mod secrets;
+
+pub use authorized::{Authorized, Principal, PrincipalKind};

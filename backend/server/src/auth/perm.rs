@@ -1,0 +1,30 @@
+//! Permissions as types: a handler names the one it needs in its signature, e.g.
+//! `Authorized<perm::ApiKeysWrite>`, and cannot run without it.
+
+pub trait Permission {
+    const OBJECT: &'static str;
+    const ACTION: &'static str;
+}
+
+macro_rules! permission {
+    ($name:ident, $object:literal, $action:literal) => {
+        pub struct $name;
+        impl Permission for $name {
+            const OBJECT: &'static str = $object;
+            const ACTION: &'static str = $action;
+        }
+    };
+}
+
+permission!(SessionRead, "session", "read");
+permission!(TenantRead, "tenant", "read");
+permission!(ApiKeysRead, "api-keys", "read");
+permission!(ApiKeysWrite, "api-keys", "write");
+permission!(AuditRead, "audit", "read");
+permission!(RegistryRead, "registry", "read");
+permission!(RegistryWrite, "registry", "write");
+
+/// The `security` scope string the OpenAPI document shows for a permission.
+pub fn scope_of<P: Permission>() -> String {
+    format!("{}:{}", P::OBJECT, P::ACTION)
+}

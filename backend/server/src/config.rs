@@ -1,0 +1,180 @@
+//! Settings: defaults, then `versiqii.toml` (or the file in `VERSIQII_CONFIG`), then `VERSIQII_*`
+//! variables. Secrets may also come from `VERSIQII_<NAME>_FILE`, so they need not sit in the
+//! environment.
+
+use anyhow::{bail, Context};
+use serde::Deserialize;
+use std::path::Path;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub http_host: String,
+    pub http_port: u16,
+    /// The app role's URL: no BYPASSRLS, owns nothing.
+    pub database_url: String,
+    /// The owner role's URL, used only by `versiqii-server migrate`.
+    pub owner_database_url: Option<String>,
+    pub database_max_connections: u32,
+    pub redis_url: String,
+    /// Prefix for every Redis key, so several deployments (or tests) can share one Redis.
+    pub redis_prefix: String,
+    pub jwt_secret: String,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_days: u64,
+    pub max_body_bytes: usize,
+    pub sentry_dsn: Option<String>,
+    /// Per client address and per login email, per minute.
+    pub login_attempts_per_minute: u32,
+    pub signups_per_hour: u32,
+    pub workers: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            http_host: "127.0.0.1".into(),
+            http_port: 8080,
+            database_url: "postgres://versiqii_app@127.0.0.1:5432/versiqii".into(),
+            owner_database_url: None,
+            database_max_connections: 16,
+            redis_url: "redis://127.0.0.1:6379".into(),
+            redis_prefix: "vq:".into(),
+            jwt_secret: String::new(),
+            access_token_ttl_secs: 900,
+            refresh_token_ttl_days: 30,
+            max_body_bytes: 1024 * 1024,
+            sentry_dsn: None,
+            login_attempts_per_minute: 10,
+            signups_per_hour: 30,
+            workers: 2,
+        }
+    }
+}
+
+const SECRETS: &[&str] = &["JWT_SECRET", "DATABASE_URL", "OWNER_DATABASE_URL", "REDIS_URL", "SENTRY_DSN"];
+
+impl Settings {
+    pub fn load() -> anyhow::Result<Self> {
+        let path = std::env::var("VERSIQII_CONFIG").unwrap_or_else(|_| "versiqii.toml".into());
+        let mut settings = if Path::new(&path).exists() {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+            toml::from_str(&text).with_context(|| format!("parsing {path}"))?
+        } else {
+            Settings::default()
+        };
+        settings.apply_env(|k| std::env::var(k).ok())?;
+        Ok(settings)
+    }
+
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        let var = |name: &str| -> anyhow::Result<Option<String>> {
+            if let Some(v) = get(&format!("VERSIQII_{name}")) {
+                return Ok(Some(v));
+            }
+            if SECRETS.contains(&name) {
+                if let Some(file) = get(&format!("VERSIQII_{name}_FILE")) {
+                    let text = std::fs::read_to_string(&file)
+                        .with_context(|| format!("reading VERSIQII_{name}_FILE={file}"))?;
+                    return Ok(Some(text.trim_end().to_owned()));
+                }
+            }
+            Ok(None)
+        };
+        fn num<T: std::str::FromStr>(name: &str, v: String) -> anyhow::Result<T> {
+            v.parse()
+                .map_err(|_| anyhow::anyhow!("VERSIQII_{name}={v} is not a valid number"))
+        }
+        if let Some(v) = var("HTTP_HOST")? {
+            self.http_host = v;
+        }
+        if let Some(v) = var("HTTP_PORT")? {
+            self.http_port = num("HTTP_PORT", v)?;
+        }
+        if let Some(v) = var("DATABASE_URL")? {
+            self.database_url = v;
+        }
+        if let Some(v) = var("OWNER_DATABASE_URL")? {
+            self.owner_database_url = Some(v);
+        }
+        if let Some(v) = var("DATABASE_MAX_CONNECTIONS")? {
+            self.database_max_connections = num("DATABASE_MAX_CONNECTIONS", v)?;
+        }
+        if let Some(v) = var("REDIS_URL")? {
+            self.redis_url = v;
+        }
+        if let Some(v) = var("REDIS_PREFIX")? {
+            self.redis_prefix = v;
+        }
+        if let Some(v) = var("JWT_SECRET")? {
+            self.jwt_secret = v;
+        }
+        if let Some(v) = var("ACCESS_TOKEN_TTL_SECS")? {
+            self.access_token_ttl_secs = num("ACCESS_TOKEN_TTL_SECS", v)?;
+        }
+        if let Some(v) = var("MAX_BODY_BYTES")? {
+            self.max_body_bytes = num("MAX_BODY_BYTES", v)?;
+        }
+        if let Some(v) = var("SENTRY_DSN")? {
+            self.sentry_dsn = Some(v).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = var("LOGIN_ATTEMPTS_PER_MINUTE")? {
+            self.login_attempts_per_minute = num("LOGIN_ATTEMPTS_PER_MINUTE", v)?;
+        }
+        if let Some(v) = var("SIGNUPS_PER_HOUR")? {
+            self.signups_per_hour = num("SIGNUPS_PER_HOUR", v)?;
+        }
+        if let Some(v) = var("WORKERS")? {
+            self.workers = num("WORKERS", v)?;
+        }
+        Ok(())
+    }
+
+    /// Checks what `serve` needs; `migrate` and `openapi` need less.
+    pub fn validate_for_serving(&self) -> anyhow::Result<()> {
+        if self.jwt_secret.len() < 32 {
+            bail!("VERSIQII_JWT_SECRET (or VERSIQII_JWT_SECRET_FILE) must hold at least 32 bytes");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn env_overrides_defaults_and_secrets_come_from_files() {
+        let dir = std::env::temp_dir().join(format!("vq-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let secret = dir.join("jwt");
+        std::fs::write(&secret, "s".repeat(40) + "\n").unwrap();
+        let env: HashMap<String, String> = [
+            ("VERSIQII_HTTP_PORT", "9999"),
+            ("VERSIQII_JWT_SECRET_FILE", secret.to_str().unwrap()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let mut s = Settings::default();
+        s.apply_env(|k| env.get(k).cloned()).unwrap();
+        assert_eq!(s.http_port, 9999);
+        assert_eq!(s.jwt_secret, "s".repeat(40));
+        assert!(s.validate_for_serving().is_ok());
+    }
+
+    #[test]
+    fn a_bad_number_is_named() {
+        let mut s = Settings::default();
+        let err = s
+            .apply_env(|k| (k == "VERSIQII_HTTP_PORT").then(|| "eighty".to_owned()))
+            .unwrap_err();
+        assert!(err.to_string().contains("VERSIQII_HTTP_PORT"));
+    }
+
+    #[test]
+    fn short_jwt_secret_is_refused() {
+        assert!(Settings::default().validate_for_serving().is_err());
+    }
+}

@@ -1,0 +1,13 @@
+//! The Versiqii API server: actix-web, authentication, Casbin RBAC, problem+json errors, OpenAPI.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod openapi;
+mod rate_limit;
+mod request_id;
+pub mod routes;
+
+pub use app::{serve, AppState};
+pub use config::Settings;

@@ -1,0 +1,79 @@
+//! `versiqii-server [serve | migrate | openapi]`
+
+use anyhow::Context;
+use std::net::TcpListener;
+use versiqii_server::{openapi, AppState, Settings};
+
+const USAGE: &str = "usage: versiqii-server [serve | migrate | openapi]
+  serve     run the API (default)
+  migrate   apply migrations/ as the owner role (VERSIQII_OWNER_DATABASE_URL)
+  openapi   print the OpenAPI document (as checked in at spec/openapi.json)";
+
+fn main() {
+    let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
+    let result = match command.as_str() {
+        "serve" => serve(),
+        "migrate" => migrate(),
+        "openapi" => {
+            println!("{}", openapi::document_json());
+            Ok(())
+        }
+        "-h" | "--help" | "help" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprintln!("error: unknown command `{other}`\n{USAGE}");
+            std::process::exit(2);
+        }
+    };
+    if let Err(err) = result {
+        eprintln!("error: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("VERSIQII_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+}
+
+fn migrate() -> anyhow::Result<()> {
+    init_tracing();
+    let settings = Settings::load()?;
+    let url = settings
+        .owner_database_url
+        .context("set VERSIQII_OWNER_DATABASE_URL (the owner role's URL) to migrate")?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let applied = rt.block_on(versiqii_store::apply_migrations(&url))?;
+    if applied.is_empty() {
+        println!("migrations: up to date");
+    }
+    for name in applied {
+        println!("migrations: applied {name}");
+    }
+    Ok(())
+}
+
+fn serve() -> anyhow::Result<()> {
+    init_tracing();
+    let settings = Settings::load()?;
+    // Sentry only when configured; the guard flushes pending events on exit.
+    let _sentry = settings.sentry_dsn.as_deref().map(|dsn| {
+        let mut options = sentry::ClientOptions::default();
+        options.release = sentry::release_name!();
+        options.send_default_pii = false;
+        sentry::init((dsn, options))
+    });
+    actix_web::rt::System::new().block_on(async move {
+        let state = AppState::init(&settings).await?;
+        let listener = TcpListener::bind((settings.http_host.as_str(), settings.http_port))
+            .with_context(|| format!("binding {}:{}", settings.http_host, settings.http_port))?;
+        let (server, addr) = versiqii_server::serve(state, listener, settings.workers)?;
+        tracing::info!(%addr, "versiqii-server listening");
+        server.await?;
+        Ok(())
+    })
+}

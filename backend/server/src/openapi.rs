@@ -1,0 +1,124 @@
+//! The OpenAPI 3.1 document, generated from the handlers, and Swagger UI served from files
+//! compiled into the binary (no network at build or run time).
+
+use crate::routes;
+use actix_web::{get, http::header, web, HttpResponse};
+use std::sync::OnceLock;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Versiqii API",
+        description = "Version-aware configuration management: every config validated against, \
+                       bound to and migrated for the exact version it runs with.\n\n\
+                       Authenticate with `Authorization: Bearer <token>`, where the token is an \
+                       access token from `/v1/auth/login` or an API key (`vq_live_...`). Each \
+                       secured operation lists the permission it needs as its security scope. \
+                       Errors are RFC 9457 `application/problem+json` with a stable `code`."
+    ),
+    paths(
+        routes::health::healthz,
+        routes::health::readyz,
+        routes::auth::signup,
+        routes::auth::login,
+        routes::auth::refresh,
+        routes::auth::logout,
+        routes::me::me,
+        routes::api_keys::create,
+        routes::api_keys::list,
+        routes::api_keys::revoke,
+        routes::audit::list,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-up, sessions and identity"),
+        (name = "api-keys", description = "Keys for pipelines"),
+        (name = "audit", description = "The append-only, hash-chained audit log"),
+        (name = "operations", description = "Liveness and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An access token (JWT) or an API key (vq_live_...)"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as served and as checked in at `spec/openapi.json`.
+pub fn document_json() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_pretty_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    })
+}
+
+#[get("/openapi.json")]
+async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document_json())
+}
+
+const DOCS_HTML: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Versiqii API</title>
+  <link rel="stylesheet" href="/docs/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/docs/swagger-ui-bundle.js"></script>
+  <script src="/docs/init.js"></script>
+</body>
+</html>"#;
+
+const DOCS_INIT: &str =
+    r##"window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true });"##;
+
+#[get("/docs")]
+async fn docs() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(DOCS_HTML)
+}
+
+#[get("/docs/{file}")]
+async fn docs_asset(file: web::Path<String>) -> HttpResponse {
+    let (body, kind): (&'static [u8], &str) = match file.as_str() {
+        "swagger-ui.css" => (
+            include_bytes!("../assets/swagger/swagger-ui.css"),
+            "text/css",
+        ),
+        "swagger-ui-bundle.js" => (
+            include_bytes!("../assets/swagger/swagger-ui-bundle.js"),
+            "application/javascript",
+        ),
+        "init.js" => (DOCS_INIT.as_bytes(), "application/javascript"),
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    HttpResponse::Ok()
+        .content_type(kind)
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(body)
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(openapi_json).service(docs).service(docs_asset);
+}

@@ -1,0 +1,314 @@
+//! Sign-up, login, refresh and logout: the routes that exist before a caller is authenticated.
+
+use crate::app::SessionPolicy;
+use crate::auth::authorized::Gatekeeper;
+use crate::auth::{passwords, secrets};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::rate_limit::RateLimiter;
+use actix_web::{post, web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use versiqii_core::{Email, Password, Role, TenantId, TenantSlug};
+use versiqii_store::{AuditRecord, NewUser, Rotation, StoreError, TenantTx};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignupRequest {
+    /// The tenant's URL-safe name: 2 to 63 lowercase letters, digits or hyphens.
+    pub tenant_slug: String,
+    /// Display name of the organisation; the slug when absent.
+    pub tenant_name: Option<String>,
+    pub email: String,
+    /// At least 12 characters.
+    pub password: String,
+    pub display_name: Option<String>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenPair {
+    /// A JWT for `Authorization: Bearer`, valid for `expires_in` seconds.
+    pub access_token: String,
+    /// Opaque; trade it at `/v1/auth/refresh` for a new pair. Each one works once.
+    pub refresh_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TenantView {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserView {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignupResponse {
+    pub tenant: TenantView,
+    pub user: UserView,
+    pub tokens: TokenPair,
+}
+
+fn client_key(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+async fn issue_session(
+    gate: &Gatekeeper,
+    policy: &SessionPolicy,
+    tx: &TenantTx,
+    user: Uuid,
+    role: Role,
+) -> Result<TokenPair, ApiError> {
+    let refresh_token = secrets::new_refresh_token();
+    let expires = Utc::now() + policy.refresh_ttl;
+    tx.create_refresh_token(user, &secrets::hash_token(&refresh_token), expires)
+        .await?;
+    Ok(TokenPair {
+        access_token: gate.jwt.issue(user, tx.tenant().0, role)?,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: gate.jwt.ttl_secs,
+        tenant_id: tx.tenant().0,
+        user_id: user,
+    })
+}
+
+/// Creates a tenant and its owner, and signs the owner in.
+#[utoipa::path(tag = "auth", request_body = SignupRequest, responses(
+    (status = 201, body = SignupResponse),
+    (status = 409, body = Problem, content_type = "application/problem+json",
+        description = "`tenant_slug_taken` or `email_taken`"),
+    (status = 422, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json")))]
+#[post("/v1/auth/signup")]
+pub async fn signup(
+    req: HttpRequest,
+    gate: web::Data<Arc<Gatekeeper>>,
+    policy: web::Data<SessionPolicy>,
+    limiter: web::Data<RateLimiter>,
+    body: web::Json<SignupRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let mut errors = Vec::new();
+    let slug = TenantSlug::parse(&body.tenant_slug)
+        .map_err(|e| errors.push(FieldError::new("/tenant_slug", e)))
+        .ok();
+    let email = Email::parse(&body.email)
+        .map_err(|e| errors.push(FieldError::new("/email", e)))
+        .ok();
+    let password = Password::parse(body.password)
+        .map_err(|e| errors.push(FieldError::new("/password", e)))
+        .ok();
+    let tenant_name = body.tenant_name.unwrap_or_else(|| body.tenant_slug.clone());
+    if tenant_name.trim().is_empty() || tenant_name.chars().count() > 200 {
+        errors.push(FieldError::new("/tenant_name", "a tenant name has 1 to 200 characters"));
+    }
+    let (Some(slug), Some(email), Some(password), true) = (slug, email, password, errors.is_empty())
+    else {
+        return Err(ApiError::Invalid(errors));
+    };
+    limiter
+        .hit(&format!("signup:{}", client_key(&req)), policy.signups_per_hour, 3600)
+        .await?;
+
+    let password_hash = passwords::hash(password.expose().to_owned()).await?;
+    let tenant_id = TenantId::new_random();
+    let user_id = Uuid::new_v4();
+    let tx = gate.store.begin_for(tenant_id).await?;
+    let tenant = tx
+        .create_tenant(slug.as_str(), tenant_name.trim())
+        .await
+        .map_err(|e| conflict(e, "tenant_slug_taken", "a tenant with this slug already exists"))?;
+    let user = tx
+        .create_user(NewUser {
+            id: user_id,
+            email: email.as_str(),
+            display_name: body.display_name.as_deref(),
+            password_hash: &password_hash,
+            role: Role::Owner,
+        })
+        .await
+        .map_err(|e| conflict(e, "email_taken", "an account with this email already exists"))?;
+    let actor = format!("user:{user_id}");
+    tx.record_audit(AuditRecord {
+        actor: &actor,
+        action: "tenant.create",
+        object: &format!("tenant:{}", tenant.id),
+        before_hash: None,
+        after_hash: None,
+    })
+    .await?;
+    let tokens = issue_session(&gate, &policy, &tx, user_id, Role::Owner).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(SignupResponse {
+        tenant: TenantView {
+            id: tenant.id,
+            slug: tenant.slug,
+            name: tenant.name,
+        },
+        user: UserView {
+            id: user.id,
+            email: user.email,
+            display_name: user.display_name,
+            role: user.role,
+        },
+        tokens,
+    }))
+}
+
+fn conflict(err: StoreError, code: &'static str, detail: &str) -> ApiError {
+    match err {
+        StoreError::Conflict(_) => ApiError::Conflict {
+            code,
+            detail: detail.to_owned(),
+        },
+        other => other.into(),
+    }
+}
+
+/// Exchanges an email and password for a token pair.
+#[utoipa::path(tag = "auth", request_body = LoginRequest, responses(
+    (status = 200, body = TokenPair),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 429, body = Problem, content_type = "application/problem+json")))]
+#[post("/v1/auth/login")]
+pub async fn login(
+    req: HttpRequest,
+    gate: web::Data<Arc<Gatekeeper>>,
+    policy: web::Data<SessionPolicy>,
+    limiter: web::Data<RateLimiter>,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let email = Email::parse(&body.email).map_err(|_| ApiError::InvalidCredentials)?;
+    let per_minute = policy.login_attempts_per_minute;
+    limiter
+        .hit(&format!("login-ip:{}", client_key(&req)), per_minute, 60)
+        .await?;
+    limiter
+        .hit(&format!("login-email:{}", email.as_str()), per_minute, 60)
+        .await?;
+    let found = gate.store.find_login(email.as_str()).await?;
+    let stored = found.as_ref().map(|f| f.password_hash.clone());
+    if !passwords::verify(body.password, stored).await? {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let found = found.ok_or(ApiError::InvalidCredentials)?;
+    let tx = gate.store.begin_for(TenantId(found.tenant_id)).await?;
+    let role = tx
+        .membership_role(found.user_id)
+        .await?
+        .ok_or(ApiError::InvalidCredentials)?;
+    tx.record_audit(AuditRecord {
+        actor: &format!("user:{}", found.user_id),
+        action: "session.login",
+        object: &format!("user:{}", found.user_id),
+        before_hash: None,
+        after_hash: None,
+    })
+    .await?;
+    let tokens = issue_session(&gate, &policy, &tx, found.user_id, role).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(tokens))
+}
+
+/// Trades a refresh token for a new pair. The old token stops working; presenting it again
+/// revokes every session of that user, since it must have leaked.
+#[utoipa::path(tag = "auth", request_body = RefreshRequest, responses(
+    (status = 200, body = TokenPair),
+    (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[post("/v1/auth/refresh")]
+pub async fn refresh(
+    gate: web::Data<Arc<Gatekeeper>>,
+    policy: web::Data<SessionPolicy>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let refused = || ApiError::Unauthenticated("the refresh token is unknown, expired or used".into());
+    let token = body.into_inner().refresh_token;
+    if !secrets::refresh_token_shape_ok(&token) {
+        return Err(refused());
+    }
+    let old_hash = secrets::hash_token(&token);
+    let tenant = gate
+        .store
+        .find_refresh_tenant(&old_hash)
+        .await?
+        .ok_or_else(refused)?;
+    let tx = gate.store.begin_for(tenant).await?;
+    let next = secrets::new_refresh_token();
+    let expires = Utc::now() + policy.refresh_ttl;
+    let rotation = tx
+        .rotate_refresh_token(&old_hash, &secrets::hash_token(&next), expires)
+        .await?;
+    let Rotation::Rotated { user_id } = rotation else {
+        // Commit: a reused token's family revocation must stick.
+        tx.commit().await?;
+        return Err(refused());
+    };
+    let role = tx.membership_role(user_id).await?.ok_or_else(refused)?;
+    let access = gate.jwt.issue(user_id, tenant.0, role)?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(TokenPair {
+        access_token: access,
+        refresh_token: next,
+        token_type: "Bearer",
+        expires_in: gate.jwt.ttl_secs,
+        tenant_id: tenant.0,
+        user_id,
+    }))
+}
+
+/// Ends a session by revoking its refresh token. Always 204, so it reveals nothing.
+#[utoipa::path(tag = "auth", request_body = RefreshRequest, responses(
+    (status = 204, description = "The session is over")))]
+#[post("/v1/auth/logout")]
+pub async fn logout(
+    gate: web::Data<Arc<Gatekeeper>>,
+    body: web::Json<RefreshRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let token = body.into_inner().refresh_token;
+    if secrets::refresh_token_shape_ok(&token) {
+        let hash = secrets::hash_token(&token);
+        if let Some(tenant) = gate.store.find_refresh_tenant(&hash).await? {
+            let tx = gate.store.begin_for(tenant).await?;
+            tx.revoke_refresh_token(&hash).await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(signup)
+        .service(login)
+        .service(refresh)
+        .service(logout);
+}

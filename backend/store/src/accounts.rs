@@ -1,0 +1,118 @@
+//! Tenants, users and memberships.
+
+use crate::{Store, StoreError, TenantTx};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use uuid::Uuid;
+use versiqii_core::{Role, TenantId};
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct TenantRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub plan: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: String,
+}
+
+pub struct NewUser<'a> {
+    pub id: Uuid,
+    pub email: &'a str,
+    pub display_name: Option<&'a str>,
+    pub password_hash: &'a str,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct LoginRow {
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
+    pub password_hash: String,
+}
+
+impl Store {
+    /// Looks a login email up before any tenant is known (a definer function on the owner side).
+    pub async fn find_login(&self, email: &str) -> Result<Option<LoginRow>, StoreError> {
+        Ok(LoginRow::find_by_statement(TenantTx::stmt(
+            "select tenant_id, user_id, password_hash from auth_find_login($1)",
+            [email.into()],
+        ))
+        .one(&self.app)
+        .await?)
+    }
+}
+
+impl TenantTx {
+    /// Creates the tenant this transaction was opened for.
+    pub async fn create_tenant(&self, slug: &str, name: &str) -> Result<TenantRow, StoreError> {
+        let TenantId(id) = self.tenant();
+        let row = TenantRow::find_by_statement(Self::stmt(
+            "insert into tenants (id, slug, name) values ($1, $2, $3)
+             returning id, slug, name, plan, created_at",
+            [id.into(), slug.into(), name.into()],
+        ))
+        .one(self.connection())
+        .await?;
+        row.ok_or_else(|| StoreError::Db(sea_orm::DbErr::RecordNotInserted))
+    }
+
+    pub async fn tenant_row(&self) -> Result<Option<TenantRow>, StoreError> {
+        Ok(TenantRow::find_by_statement(Self::stmt(
+            "select id, slug, name, plan, created_at from tenants",
+            [],
+        ))
+        .one(self.connection())
+        .await?)
+    }
+
+    pub async fn create_user(&self, user: NewUser<'_>) -> Result<UserRow, StoreError> {
+        let TenantId(tenant) = self.tenant();
+        self.connection()
+            .execute(Self::stmt(
+                "insert into users (tenant_id, id, email, display_name, password_hash)
+                 values ($1, $2, $3, $4, $5)",
+                [
+                    tenant.into(),
+                    user.id.into(),
+                    user.email.into(),
+                    user.display_name.map(str::to_owned).into(),
+                    user.password_hash.into(),
+                ],
+            ))
+            .await?;
+        self.connection()
+            .execute(Self::stmt(
+                "insert into memberships (tenant_id, user_id, role) values ($1, $2, $3)",
+                [tenant.into(), user.id.into(), user.role.as_str().into()],
+            ))
+            .await?;
+        Ok(UserRow {
+            id: user.id,
+            email: user.email.to_owned(),
+            display_name: user.display_name.map(str::to_owned),
+            role: user.role.as_str().to_owned(),
+        })
+    }
+
+    /// The user's role in this tenant, or `None` when they are not (or no longer) a member.
+    pub async fn membership_role(&self, user: Uuid) -> Result<Option<Role>, StoreError> {
+        let row = self
+            .connection()
+            .query_one(Self::stmt(
+                "select role from memberships where user_id = $1",
+                [user.into()],
+            ))
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let role: String = row.try_get("", "role")?;
+        Ok(role.parse().ok())
+    }
+}

@@ -1,0 +1,19 @@
+//! Postgres for Versiqii. Tenant rows are reachable only through a [`TenantTx`], which sets the
+//! tenant for row-level security inside the transaction; the server's role bypasses nothing.
+
+mod accounts;
+mod api_keys;
+mod audit;
+mod error;
+mod migrations;
+mod outbox;
+mod refresh_tokens;
+mod tenant_tx;
+
+pub use accounts::{LoginRow, NewUser, TenantRow, UserRow};
+pub use api_keys::{ApiKeyAuth, ApiKeyRow, NewApiKey};
+pub use audit::{AuditEvent, AuditRecord};
+pub use error::StoreError;
+pub use migrations::{apply_migrations, MIGRATIONS};
+pub use refresh_tokens::Rotation;
+pub use tenant_tx::{Store, TenantTx};

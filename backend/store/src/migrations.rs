@@ -1,0 +1,49 @@
+//! Applies `migrations/*.sql` in order, each once, as the owner role.
+
+use crate::StoreError;
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement, TransactionTrait};
+
+/// Embedded so the server binary carries its schema; names are the files' stems.
+pub const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_accounts",
+    include_str!("../../../migrations/0001_accounts.sql"),
+)];
+
+/// Returns the names of the migrations applied by this call.
+pub async fn apply_migrations(owner_url: &str) -> Result<Vec<&'static str>, StoreError> {
+    let db = Database::connect(owner_url).await?;
+    db.execute_unprepared(
+        "create table if not exists schema_migrations (
+            name text primary key,
+            applied_at timestamptz not null default now())",
+    )
+    .await?;
+    let mut applied = Vec::new();
+    for (name, sql) in MIGRATIONS {
+        let tx = db.begin().await?;
+        // Serialises concurrent migrators (two instances starting together).
+        tx.execute_unprepared("lock table schema_migrations in exclusive mode")
+            .await?;
+        let done = tx
+            .query_one(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "select 1 from schema_migrations where name = $1",
+                [(*name).into()],
+            ))
+            .await?
+            .is_some();
+        if !done {
+            tx.execute_unprepared(sql).await?;
+            tx.execute(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "insert into schema_migrations (name) values ($1)",
+                [(*name).into()],
+            ))
+            .await?;
+            applied.push(*name);
+        }
+        tx.commit().await?;
+    }
+    db.close().await?;
+    Ok(applied)
+}

@@ -1,0 +1,115 @@
+//! Opaque refresh tokens, stored as SHA-256 and rotated on every use. Presenting a token that was
+//! already rotated means it leaked: every token of that user is revoked.
+
+use crate::{Store, StoreError, TenantTx};
+use chrono::{DateTime, Utc};
+use sea_orm::ConnectionTrait;
+use uuid::Uuid;
+use versiqii_core::TenantId;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Rotation {
+    Rotated { user_id: Uuid },
+    /// Unknown, expired or revoked (a revoked one also revokes the user's other tokens).
+    Refused,
+}
+
+impl Store {
+    pub async fn find_refresh_tenant(&self, hash: &[u8]) -> Result<Option<TenantId>, StoreError> {
+        let row = self
+            .app
+            .query_one(TenantTx::stmt(
+                "select auth_find_refresh_tenant($1) as tenant_id",
+                [hash.to_vec().into()],
+            ))
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let id: Option<Uuid> = row.try_get("", "tenant_id")?;
+        Ok(id.map(TenantId))
+    }
+}
+
+impl TenantTx {
+    pub async fn create_refresh_token(
+        &self,
+        user_id: Uuid,
+        hash: &[u8],
+        expires_at: DateTime<Utc>,
+    ) -> Result<Uuid, StoreError> {
+        let TenantId(tenant) = self.tenant();
+        let id = Uuid::new_v4();
+        self.connection()
+            .execute(Self::stmt(
+                "insert into refresh_tokens (tenant_id, id, user_id, token_hash, expires_at)
+                 values ($1, $2, $3, $4, $5)",
+                [
+                    tenant.into(),
+                    id.into(),
+                    user_id.into(),
+                    hash.to_vec().into(),
+                    expires_at.into(),
+                ],
+            ))
+            .await?;
+        Ok(id)
+    }
+
+    pub async fn rotate_refresh_token(
+        &self,
+        old_hash: &[u8],
+        new_hash: &[u8],
+        expires_at: DateTime<Utc>,
+    ) -> Result<Rotation, StoreError> {
+        let row = self
+            .connection()
+            .query_one(Self::stmt(
+                "select id, user_id, revoked_at is not null as revoked, expires_at < now() as expired
+                 from refresh_tokens where token_hash = $1 for update",
+                [old_hash.to_vec().into()],
+            ))
+            .await?;
+        let Some(row) = row else {
+            return Ok(Rotation::Refused);
+        };
+        let old_id: Uuid = row.try_get("", "id")?;
+        let user_id: Uuid = row.try_get("", "user_id")?;
+        let revoked: bool = row.try_get("", "revoked")?;
+        let expired: bool = row.try_get("", "expired")?;
+        if revoked {
+            self.revoke_user_refresh_tokens(user_id).await?;
+            return Ok(Rotation::Refused);
+        }
+        if expired {
+            return Ok(Rotation::Refused);
+        }
+        let new_id = self.create_refresh_token(user_id, new_hash, expires_at).await?;
+        self.connection()
+            .execute(Self::stmt(
+                "update refresh_tokens set revoked_at = now(), replaced_by = $2 where id = $1",
+                [old_id.into(), new_id.into()],
+            ))
+            .await?;
+        Ok(Rotation::Rotated { user_id })
+    }
+
+    pub async fn revoke_refresh_token(&self, hash: &[u8]) -> Result<bool, StoreError> {
+        let res = self
+            .connection()
+            .execute(Self::stmt(
+                "update refresh_tokens set revoked_at = now() where token_hash = $1 and revoked_at is null",
+                [hash.to_vec().into()],
+            ))
+            .await?;
+        Ok(res.rows_affected() == 1)
+    }
+
+    async fn revoke_user_refresh_tokens(&self, user_id: Uuid) -> Result<(), StoreError> {
+        self.connection()
+            .execute(Self::stmt(
+                "update refresh_tokens set revoked_at = now() where user_id = $1 and revoked_at is null",
+                [user_id.into()],
+            ))
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,71 @@
+use crate::StoreError;
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    Statement, TransactionTrait, Value,
+};
+use std::time::Duration;
+use versiqii_core::TenantId;
+
+/// The server's pool, connected as the app role (no BYPASSRLS, owns nothing).
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) app: DatabaseConnection,
+}
+
+/// A transaction bound to one tenant. Row-level security filters every statement in it.
+pub struct TenantTx {
+    inner: DatabaseTransaction,
+    tenant: TenantId,
+}
+
+impl Store {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        let mut opts = ConnectOptions::new(url.to_owned());
+        opts.max_connections(max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        Ok(Self {
+            app: Database::connect(opts).await?,
+        })
+    }
+
+    /// The only way to reach tenant rows. `set_config(.., true)` is transaction-local, so the
+    /// connection goes back to the pool with no tenant set.
+    pub async fn begin_for(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
+        let inner = self.app.begin().await?;
+        inner
+            .execute(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "select set_config('app.tenant_id', $1, true)",
+                [tenant.to_string().into()],
+            ))
+            .await?;
+        Ok(TenantTx { inner, tenant })
+    }
+
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.app.execute_unprepared("select 1").await?;
+        Ok(())
+    }
+}
+
+impl TenantTx {
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    pub async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.inner.commit().await?)
+    }
+
+    /// Direct SQL inside this tenant's transaction; row-level security still applies.
+    pub fn connection(&self) -> &DatabaseTransaction {
+        &self.inner
+    }
+
+    pub(crate) fn stmt<I: IntoIterator<Item = Value>>(sql: &str, values: I) -> Statement {
+        Statement::from_sql_and_values(DbBackend::Postgres, sql, values)
+    }
+}
