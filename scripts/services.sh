@@ -56,7 +56,11 @@ start() {
   if ! as_pg "$PGBIN/pg_ctl" -D "$dir/pg" status >/dev/null 2>&1; then
     as_pg "$PGBIN/pg_ctl" -D "$dir/pg" -l "$dir/run/postgres.log" -w -t 60 \
       -o "-p $pg_port -k $dir/run -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off" \
-      start >/dev/null
+      start >/dev/null || {
+        echo "Postgres did not start on port $pg_port; its log says:" >&2
+        tail -5 "$dir/run/postgres.log" >&2
+        exit 1
+      }
   fi
 
   local psql=(as_pg psql -h "$dir/run" -p "$pg_port" -U postgres -d postgres -v ON_ERROR_STOP=1 -qAt)

@@ -125,7 +125,10 @@ mod tests {
     #[test]
     fn wrong_shapes_are_named() {
         assert_eq!(ApiKeySecret::parse("sk_live_x"), Err(ApiKeyError::Prefix));
-        assert_eq!(ApiKeySecret::parse("vq_live_short"), Err(ApiKeyError::Length));
+        assert_eq!(
+            ApiKeySecret::parse("vq_live_short"),
+            Err(ApiKeyError::Length)
+        );
         let spaced = format!("vq_live_{}", " ".repeat(38));
         assert_eq!(ApiKeySecret::parse(&spaced), Err(ApiKeyError::Charset));
     }

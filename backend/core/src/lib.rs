@@ -4,6 +4,6 @@ pub mod api_key;
 pub mod identity;
 pub mod role;
 
-pub use api_key::{ApiKeySecret, ApiKeyError};
+pub use api_key::{ApiKeyError, ApiKeySecret};
 pub use identity::{Email, IdentityError, Password, TenantId, TenantSlug};
 pub use role::{Role, Scope};

@@ -90,8 +90,14 @@ mod tests {
     #[test]
     fn widest_scope_decides_the_role() {
         assert_eq!(Scope::effective_role(&[Scope::Read]), Some(Role::Viewer));
-        assert_eq!(Scope::effective_role(&[Scope::Read, Scope::Write]), Some(Role::Editor));
-        assert_eq!(Scope::effective_role(&[Scope::Admin, Scope::Read]), Some(Role::Admin));
+        assert_eq!(
+            Scope::effective_role(&[Scope::Read, Scope::Write]),
+            Some(Role::Editor)
+        );
+        assert_eq!(
+            Scope::effective_role(&[Scope::Admin, Scope::Read]),
+            Some(Role::Admin)
+        );
         assert_eq!(Scope::effective_role(&[]), None);
     }
 

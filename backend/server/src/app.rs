@@ -49,7 +49,10 @@ impl AppState {
         let limiter = RateLimiter::new(redis, settings.redis_prefix.clone());
         let gate = Gatekeeper {
             store: store.clone(),
-            jwt: JwtKeys::new(settings.jwt_secret.as_bytes(), settings.access_token_ttl_secs),
+            jwt: JwtKeys::new(
+                settings.jwt_secret.as_bytes(),
+                settings.access_token_ttl_secs,
+            ),
             rbac: Rbac::load().await?,
         };
         let ttl_days = i64::try_from(settings.refresh_token_ttl_days).unwrap_or(30);
@@ -78,7 +81,9 @@ impl AppState {
                     .error_handler(|err, _| error::json_error(err).into()),
             )
             .app_data(web::PayloadConfig::default().limit(limit))
-            .app_data(web::PathConfig::default().error_handler(|err, _| error::path_error(err).into()))
+            .app_data(
+                web::PathConfig::default().error_handler(|err, _| error::path_error(err).into()),
+            )
             .app_data(
                 web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()),
             )
@@ -88,7 +93,11 @@ impl AppState {
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
-    Err(ApiError::NotFound(format!("route {} {}", req.method(), req.path())))
+    Err(ApiError::NotFound(format!(
+        "route {} {}",
+        req.method(),
+        req.path()
+    )))
 }
 
 /// Starts serving on `listener` (bind `127.0.0.1:0` for a free port) and returns the running
@@ -102,6 +111,7 @@ pub fn serve(
     let server = HttpServer::new(move || {
         let state = state.clone();
         App::new()
+            .wrap(from_fn(crate::auth::authorized::authenticate_request))
             .wrap(from_fn(request_id::middleware))
             .configure(move |cfg| state.configure(cfg))
             .default_service(web::to(not_found))

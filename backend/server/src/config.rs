@@ -52,7 +52,13 @@ impl Default for Settings {
     }
 }
 
-const SECRETS: &[&str] = &["JWT_SECRET", "DATABASE_URL", "OWNER_DATABASE_URL", "REDIS_URL", "SENTRY_DSN"];
+const SECRETS: &[&str] = &[
+    "JWT_SECRET",
+    "DATABASE_URL",
+    "OWNER_DATABASE_URL",
+    "REDIS_URL",
+    "SENTRY_DSN",
+];
 
 impl Settings {
     pub fn load() -> anyhow::Result<Self> {

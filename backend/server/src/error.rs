@@ -100,7 +100,9 @@ impl ApiError {
     fn problem(&self) -> Problem {
         let (code, status) = self.code();
         let detail = match self {
-            Self::Internal(_) => "an internal error occurred; quote the request id when reporting it".to_owned(),
+            Self::Internal(_) => {
+                "an internal error occurred; quote the request id when reporting it".to_owned()
+            }
             other => other.to_string(),
         };
         let errors = match self {
@@ -108,7 +110,10 @@ impl ApiError {
             _ => Vec::new(),
         };
         Problem {
-            type_: format!("https://docs.versiqii.dev/problems/{}", code.replace('_', "-")),
+            type_: format!(
+                "https://docs.versiqii.dev/problems/{}",
+                code.replace('_', "-")
+            ),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             code: code.to_owned(),

@@ -46,7 +46,9 @@ fn migrate() -> anyhow::Result<()> {
     let url = settings
         .owner_database_url
         .context("set VERSIQII_OWNER_DATABASE_URL (the owner role's URL) to migrate")?;
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     let applied = rt.block_on(versiqii_store::apply_migrations(&url))?;
     if applied.is_empty() {
         println!("migrations: up to date");

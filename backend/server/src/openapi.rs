@@ -89,8 +89,7 @@ const DOCS_HTML: &str = r#"<!doctype html>
 </body>
 </html>"#;
 
-const DOCS_INIT: &str =
-    r##"window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true });"##;
+const DOCS_INIT: &str = r##"window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true });"##;
 
 #[get("/docs")]
 async fn docs() -> HttpResponse {

@@ -29,7 +29,10 @@ pub struct ApiKeyRow {
 
 impl ApiKeyRow {
     pub fn scopes(&self) -> Vec<Scope> {
-        self.scopes.split(',').filter_map(|s| s.parse().ok()).collect()
+        self.scopes
+            .split(',')
+            .filter_map(|s| s.parse().ok())
+            .collect()
     }
 }
 

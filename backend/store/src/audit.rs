@@ -129,7 +129,11 @@ mod tests {
         let base = chain_hash(GENESIS, 1, &rec);
         assert_ne!(base, chain_hash(GENESIS, 2, &rec));
         assert_ne!(base, chain_hash(&"1".repeat(64), 1, &rec));
-        let shifted = AuditRecord { actor: "user:1api_key.create", action: "", ..rec };
+        let shifted = AuditRecord {
+            actor: "user:1api_key.create",
+            action: "",
+            ..rec
+        };
         assert_ne!(base, chain_hash(GENESIS, 1, &shifted));
     }
 }

@@ -9,7 +9,9 @@ use versiqii_core::TenantId;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rotation {
-    Rotated { user_id: Uuid },
+    Rotated {
+        user_id: Uuid,
+    },
     /// Unknown, expired or revoked (a revoked one also revokes the user's other tokens).
     Refused,
 }
@@ -82,7 +84,9 @@ impl TenantTx {
         if expired {
             return Ok(Rotation::Refused);
         }
-        let new_id = self.create_refresh_token(user_id, new_hash, expires_at).await?;
+        let new_id = self
+            .create_refresh_token(user_id, new_hash, expires_at)
+            .await?;
         self.connection()
             .execute(Self::stmt(
                 "update refresh_tokens set revoked_at = now(), replaced_by = $2 where id = $1",

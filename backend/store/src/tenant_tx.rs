@@ -31,6 +31,11 @@ impl Store {
         })
     }
 
+    /// Wraps an existing pool (tests use one with a single connection to watch it being reused).
+    pub fn from_connection(app: DatabaseConnection) -> Self {
+        Self { app }
+    }
+
     /// The only way to reach tenant rows. `set_config(.., true)` is transaction-local, so the
     /// connection goes back to the pool with no tenant set.
     pub async fn begin_for(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {

@@ -2,11 +2,15 @@ use super::perm::Permission;
 use super::rbac::Rbac;
 use crate::auth::jwt::JwtKeys;
 use crate::error::ApiError;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::HttpMessage;
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
-use futures_util::future::LocalBoxFuture;
+use std::future::{ready, Ready};
 use std::marker::PhantomData;
-use subtle::ConstantTimeEq;
 use std::sync::Arc;
+use subtle::ConstantTimeEq;
 use uuid::Uuid;
 use versiqii_core::{ApiKeySecret, Role, Scope, TenantId};
 use versiqii_store::{Store, TenantTx};
@@ -60,44 +64,80 @@ impl<P: Permission> Authorized<P> {
 
 impl<P: Permission + 'static> FromRequest for Authorized<P> {
     type Error = ApiError;
-    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+    type Future = Ready<Result<Self, ApiError>>;
 
+    /// Synchronous on purpose: authentication already ran in [`authenticate_request`], so this
+    /// resolves before any other extractor (a bad body never answers before a missing token).
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let gate = req.app_data::<web::Data<Arc<Gatekeeper>>>().cloned();
-        let bearer = bearer(req);
-        Box::pin(async move {
-            let gate = gate.ok_or_else(|| anyhow::anyhow!("gatekeeper not configured"))?;
-            let principal = authenticate(&gate, bearer?).await?;
-            if !gate
-                .rbac
-                .allows(principal.role, principal.tenant, P::OBJECT, P::ACTION)
-            {
-                return Err(ApiError::Forbidden {
-                    object: P::OBJECT,
-                    action: P::ACTION,
-                });
-            }
-            Ok(Authorized {
-                principal,
-                store: gate.store.clone(),
-                _perm: PhantomData,
-            })
-        })
+        ready(authorize::<P>(req))
     }
 }
 
+fn authorize<P: Permission>(req: &HttpRequest) -> Result<Authorized<P>, ApiError> {
+    let gate = req
+        .app_data::<web::Data<Arc<Gatekeeper>>>()
+        .ok_or_else(|| anyhow::anyhow!("gatekeeper not configured"))?;
+    let outcome = req.extensions_mut().remove::<Authentication>();
+    let principal = match outcome {
+        Some(Authentication(result)) => result?,
+        None => {
+            return Err(ApiError::Unauthenticated(
+                "send `Authorization: Bearer <token or API key>`".into(),
+            ))
+        }
+    };
+    if !gate
+        .rbac
+        .allows(principal.role, principal.tenant, P::OBJECT, P::ACTION)
+    {
+        return Err(ApiError::Forbidden {
+            object: P::OBJECT,
+            action: P::ACTION,
+        });
+    }
+    Ok(Authorized {
+        principal,
+        store: gate.store.clone(),
+        _perm: PhantomData,
+    })
+}
+
+/// The outcome of authenticating a request that carried an Authorization header.
+struct Authentication(Result<Principal, ApiError>);
+
+/// Middleware: authenticates any request that carries credentials, before extraction.
+pub async fn authenticate_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        let outcome = match req.app_data::<web::Data<Arc<Gatekeeper>>>().cloned() {
+            Some(gate) => match bearer(req.request()) {
+                Ok(token) => authenticate(&gate, token).await,
+                Err(e) => Err(e),
+            },
+            None => Err(ApiError::Internal(anyhow::anyhow!(
+                "gatekeeper not configured"
+            ))),
+        };
+        req.extensions_mut().insert(Authentication(outcome));
+    }
+    next.call(req).await
+}
+
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthenticated("send `Authorization: Bearer <token or API key>`".into()))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::Unauthenticated("send `Authorization: Bearer <token or API key>`".into())
+    })?;
     let text = value
         .to_str()
         .map_err(|_| ApiError::Unauthenticated("the Authorization header is not text".into()))?;
     let token = text
         .strip_prefix("Bearer ")
         .or_else(|| text.strip_prefix("bearer "))
-        .ok_or_else(|| ApiError::Unauthenticated("the Authorization scheme must be Bearer".into()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthenticated("the Authorization scheme must be Bearer".into())
+        })?;
     Ok(token.trim().to_owned())
 }
 
@@ -139,7 +179,11 @@ async fn authenticate_key(gate: &Gatekeeper, token: &str) -> Result<Principal, A
     if row.expires_at.is_some_and(|at| at <= chrono::Utc::now()) {
         return Err(ApiError::InvalidApiKey("this API key has expired".into()));
     }
-    let scopes: Vec<Scope> = row.scopes.split(',').filter_map(|s| s.parse().ok()).collect();
+    let scopes: Vec<Scope> = row
+        .scopes
+        .split(',')
+        .filter_map(|s| s.parse().ok())
+        .collect();
     let role = Scope::effective_role(&scopes)
         .ok_or_else(|| ApiError::InvalidApiKey("this API key has no scopes".into()))?;
     let principal = Principal {

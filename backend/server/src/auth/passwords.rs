@@ -8,7 +8,8 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::OnceLock;
 
 fn hasher() -> Argon2<'static> {
-    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_else(|_| unreachable!("valid params"));
+    let params =
+        Params::new(19 * 1024, 2, 1, None).unwrap_or_else(|_| unreachable!("valid params"));
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
@@ -33,8 +34,11 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool, Ap
             Some(s) => (s, true),
             None => (dummy_hash().to_owned(), false),
         };
-        let parsed = PasswordHash::new(&encoded).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
-        let ok = hasher().verify_password(password.as_bytes(), &parsed).is_ok();
+        let parsed =
+            PasswordHash::new(&encoded).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
+        let ok = hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         Ok::<_, anyhow::Error>(ok && real)
     })
     .await
@@ -61,8 +65,16 @@ mod tests {
     async fn hashes_verify_and_use_argon2id_at_owasp_cost() {
         let h = hash("correct horse battery staple".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        assert!(verify("correct horse battery staple".into(), Some(h.clone())).await.unwrap());
-        assert!(!verify("wrong horse battery staple".into(), Some(h)).await.unwrap());
-        assert!(!verify("no such user, no such password".into(), None).await.unwrap());
+        assert!(
+            verify("correct horse battery staple".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify("wrong horse battery staple".into(), Some(h))
+            .await
+            .unwrap());
+        assert!(!verify("no such user, no such password".into(), None)
+            .await
+            .unwrap());
     }
 }

@@ -15,7 +15,10 @@ pub fn new_api_key() -> ApiKeySecret {
 const REFRESH_PREFIX: &str = "vqr_";
 
 pub fn new_refresh_token() -> String {
-    format!("{REFRESH_PREFIX}{}", Alphanumeric.sample_string(&mut OsRng, 43))
+    format!(
+        "{REFRESH_PREFIX}{}",
+        Alphanumeric.sample_string(&mut OsRng, 43)
+    )
 }
 
 pub fn hash_token(token: &str) -> [u8; 32] {

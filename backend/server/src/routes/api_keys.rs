@@ -77,10 +77,16 @@ fn parse_new(body: &NewApiKeyRequest) -> Result<Vec<Scope>, ApiError> {
         }
     }
     if body.scopes.is_empty() {
-        errors.push(FieldError::new("/scopes", "give at least one scope: read, write or admin"));
+        errors.push(FieldError::new(
+            "/scopes",
+            "give at least one scope: read, write or admin",
+        ));
     }
     if body.expires_at.is_some_and(|at| at <= Utc::now()) {
-        errors.push(FieldError::new("/expires_at", "the expiry must be in the future"));
+        errors.push(FieldError::new(
+            "/expires_at",
+            "the expiry must be in the future",
+        ));
     }
     if errors.is_empty() {
         scopes.sort();
@@ -179,8 +185,11 @@ pub async fn revoke(
         after_hash: None,
     })
     .await?;
-    tx.enqueue("api_key.revoked", serde_json::json!({ "id": id, "by": actor }))
-        .await?;
+    tx.enqueue(
+        "api_key.revoked",
+        serde_json::json!({ "id": id, "by": actor }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

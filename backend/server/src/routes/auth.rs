@@ -129,14 +129,22 @@ pub async fn signup(
         .ok();
     let tenant_name = body.tenant_name.unwrap_or_else(|| body.tenant_slug.clone());
     if tenant_name.trim().is_empty() || tenant_name.chars().count() > 200 {
-        errors.push(FieldError::new("/tenant_name", "a tenant name has 1 to 200 characters"));
+        errors.push(FieldError::new(
+            "/tenant_name",
+            "a tenant name has 1 to 200 characters",
+        ));
     }
-    let (Some(slug), Some(email), Some(password), true) = (slug, email, password, errors.is_empty())
+    let (Some(slug), Some(email), Some(password), true) =
+        (slug, email, password, errors.is_empty())
     else {
         return Err(ApiError::Invalid(errors));
     };
     limiter
-        .hit(&format!("signup:{}", client_key(&req)), policy.signups_per_hour, 3600)
+        .hit(
+            &format!("signup:{}", client_key(&req)),
+            policy.signups_per_hour,
+            3600,
+        )
         .await?;
 
     let password_hash = passwords::hash(password.expose().to_owned()).await?;
@@ -146,7 +154,13 @@ pub async fn signup(
     let tenant = tx
         .create_tenant(slug.as_str(), tenant_name.trim())
         .await
-        .map_err(|e| conflict(e, "tenant_slug_taken", "a tenant with this slug already exists"))?;
+        .map_err(|e| {
+            conflict(
+                e,
+                "tenant_slug_taken",
+                "a tenant with this slug already exists",
+            )
+        })?;
     let user = tx
         .create_user(NewUser {
             id: user_id,
@@ -156,7 +170,13 @@ pub async fn signup(
             role: Role::Owner,
         })
         .await
-        .map_err(|e| conflict(e, "email_taken", "an account with this email already exists"))?;
+        .map_err(|e| {
+            conflict(
+                e,
+                "email_taken",
+                "an account with this email already exists",
+            )
+        })?;
     let actor = format!("user:{user_id}");
     tx.record_audit(AuditRecord {
         actor: &actor,
@@ -251,7 +271,8 @@ pub async fn refresh(
     policy: web::Data<SessionPolicy>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let refused = || ApiError::Unauthenticated("the refresh token is unknown, expired or used".into());
+    let refused =
+        || ApiError::Unauthenticated("the refresh token is unknown, expired or used".into());
     let token = body.into_inner().refresh_token;
     if !secrets::refresh_token_shape_ok(&token) {
         return Err(refused());

@@ -28,7 +28,11 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(probes: web::Data<Probes>) -> HttpResponse {
     let (pg, redis) = futures_util::future::join(probes.store.ping(), probes.limiter.ping()).await;
     let health = Health {
-        status: if pg.is_ok() && redis { "ok" } else { "unavailable" },
+        status: if pg.is_ok() && redis {
+            "ok"
+        } else {
+            "unavailable"
+        },
         postgres: Some(pg.is_ok()),
         redis: Some(redis),
     };

@@ -1,0 +1,321 @@
+use crate::harness::{assert_problem, block_on, TestApp};
+use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+const SECRET: &str = "a-test-secret-of-at-least-32-bytes!!";
+
+fn app() -> TestApp {
+    TestApp::spawn_with(|s| s.jwt_secret = SECRET.to_owned())
+}
+
+fn b64(bytes: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(T[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+fn claims(tenant: &str, sub: &str, exp_offset: i64, aud: &str) -> serde_json::Value {
+    let now = jsonwebtoken::get_current_timestamp() as i64;
+    json!({"sub": sub, "tid": tenant, "role": "owner", "iss": "versiqii", "aud": aud,
+           "iat": now, "exp": now + exp_offset})
+}
+
+#[test]
+fn forged_and_stale_tokens_are_rejected() {
+    let app = app();
+    let s = app.signup("jwt-co");
+    let me = app.get("/v1/me", Some(&s.access));
+    assert_eq!(me.status, 200, "{}", me.body);
+    let sub = me.body["subject"].as_str().unwrap().to_owned();
+    let good = claims(&s.tenant_id, &sub, 600, "versiqii-api");
+
+    let none = format!(
+        "{}.{}.",
+        b64(br#"{"alg":"none","typ":"JWT"}"#),
+        b64(good.to_string().as_bytes())
+    );
+    assert_problem(&app.get("/v1/me", Some(&none)), 401, "unauthenticated");
+
+    let key = EncodingKey::from_secret(SECRET.as_bytes());
+    let hs512 = encode(&Header::new(Algorithm::HS512), &good, &key).unwrap();
+    let r = app.get("/v1/me", Some(&hs512));
+    assert_problem(&r, 401, "unauthenticated");
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("algorithm"),
+        "{}",
+        r.body
+    );
+
+    let expired = encode(
+        &Header::new(Algorithm::HS256),
+        &claims(&s.tenant_id, &sub, -3600, "versiqii-api"),
+        &key,
+    )
+    .unwrap();
+    let r = app.get("/v1/me", Some(&expired));
+    assert_problem(&r, 401, "unauthenticated");
+    assert!(r.body["detail"].as_str().unwrap().contains("expired"));
+
+    let other_aud = encode(
+        &Header::new(Algorithm::HS256),
+        &claims(&s.tenant_id, &sub, 600, "someone-else"),
+        &key,
+    )
+    .unwrap();
+    let r = app.get("/v1/me", Some(&other_aud));
+    assert_problem(&r, 401, "unauthenticated");
+    assert!(r.body["detail"].as_str().unwrap().contains("audience"));
+
+    let other_key = EncodingKey::from_secret(b"another-secret-of-at-least-32-bytes!!");
+    let forged = encode(&Header::new(Algorithm::HS256), &good, &other_key).unwrap();
+    assert_problem(&app.get("/v1/me", Some(&forged)), 401, "unauthenticated");
+
+    // The same claims, properly signed, pass: the rejections above are about the token alone.
+    let fine = encode(&Header::new(Algorithm::HS256), &good, &key).unwrap();
+    assert_eq!(app.get("/v1/me", Some(&fine)).status, 200);
+}
+
+#[test]
+fn a_bad_checksum_is_rejected_before_any_query() {
+    let app = app();
+    let s = app.signup("cksum-co");
+    let (_, key) = app.api_key(&s.access, &["read"]);
+    let mut typo = key.clone();
+    let last = typo.pop().unwrap();
+    typo.push(if last == 'a' { 'b' } else { 'a' });
+    // Take the database away: a well-formed key now fails at the query, a mistyped one never gets there.
+    let admin = TestApp::superuser_db();
+    block_on(admin.execute_unprepared(&format!("drop database {} with (force)", app.db_name)))
+        .unwrap();
+    let r = app.get("/v1/me", Some(&typo));
+    assert_problem(&r, 401, "invalid_api_key");
+    assert!(r.body["detail"].as_str().unwrap().contains("checksum"));
+    let r = app.get("/v1/me", Some(&key));
+    assert_problem(&r, 500, "internal");
+    assert!(
+        !r.body["detail"].as_str().unwrap().contains("database"),
+        "500s say nothing: {}",
+        r.body
+    );
+}
+
+#[test]
+fn revoked_and_expired_keys_stop_working() {
+    let app = app();
+    let s = app.signup("revoke-co");
+    let (id, key) = app.api_key(&s.access, &["read"]);
+    assert_eq!(app.get("/v1/me", Some(&key)).status, 200);
+    assert_eq!(
+        app.delete(&format!("/v1/api-keys/{id}"), Some(&s.access))
+            .status,
+        204
+    );
+    let r = app.get("/v1/me", Some(&key));
+    assert_problem(&r, 401, "invalid_api_key");
+    assert!(r.body["detail"].as_str().unwrap().contains("revoked"));
+    assert_problem(
+        &app.delete(&format!("/v1/api-keys/{id}"), Some(&s.access)),
+        404,
+        "not_found",
+    );
+
+    let (id2, key2) = app.api_key(&s.access, &["write"]);
+    let owner = app.owner_db();
+    block_on(owner.execute_unprepared(&format!(
+        "update api_keys set expires_at = now() - interval '1 second' where id = '{id2}'"
+    )))
+    .unwrap();
+    let r = app.get("/v1/me", Some(&key2));
+    assert_problem(&r, 401, "invalid_api_key");
+    assert!(r.body["detail"].as_str().unwrap().contains("expired"));
+}
+
+#[test]
+fn secrets_are_stored_only_as_hashes() {
+    let app = app();
+    let s = app.signup("hash-co");
+    let (id, key) = app.api_key(&s.access, &["read"]);
+    let owner = app.owner_db();
+    let row = block_on(owner.query_one(Statement::from_string(
+        DbBackend::Postgres,
+        format!("select key_hash, prefix from api_keys where id = '{id}'"),
+    )))
+    .unwrap()
+    .unwrap();
+    let stored: Vec<u8> = row.try_get("", "key_hash").unwrap();
+    assert_eq!(stored, Sha256::digest(key.as_bytes()).to_vec());
+    let prefix: String = row.try_get("", "prefix").unwrap();
+    assert!(key.starts_with(&prefix) && prefix.len() < 20);
+    let row = block_on(owner.query_one(Statement::from_string(
+        DbBackend::Postgres,
+        "select password_hash from users".to_owned(),
+    )))
+    .unwrap()
+    .unwrap();
+    let hash: String = row.try_get("", "password_hash").unwrap();
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    let row = block_on(
+        owner.query_one(Statement::from_string(
+            DbBackend::Postgres,
+            "select count(*) from refresh_tokens where encode(token_hash, 'escape') like 'vqr_%'"
+                .to_owned(),
+        )),
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 0);
+    // The listing never shows the secret.
+    let list = app.get("/v1/api-keys", Some(&s.access));
+    assert!(!list.body.to_string().contains(&key[12..]));
+}
+
+#[test]
+fn login_refresh_rotation_and_logout() {
+    let app = app();
+    app.signup("login-co");
+    let bad = app.post(
+        "/v1/auth/login",
+        None,
+        &json!({"email": "owner@login-co.test", "password": "wrong password!!"}),
+    );
+    assert_problem(&bad, 401, "invalid_credentials");
+    let unknown = app.post(
+        "/v1/auth/login",
+        None,
+        &json!({"email": "nobody@login-co.test", "password": "wrong password!!"}),
+    );
+    assert_problem(&unknown, 401, "invalid_credentials");
+    assert_eq!(
+        bad.body["detail"], unknown.body["detail"],
+        "no hint whether the email exists"
+    );
+
+    let ok = app.post(
+        "/v1/auth/login",
+        None,
+        &json!({"email": "Owner@Login-Co.test", "password": "correct horse battery"}),
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let first = ok.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.get("/v1/me", ok.body["access_token"].as_str()).body["role"],
+        "owner"
+    );
+
+    let rotated = app.post("/v1/auth/refresh", None, &json!({"refresh_token": first}));
+    assert_eq!(rotated.status, 200, "{}", rotated.body);
+    let second = rotated.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(first, second);
+    assert_eq!(
+        app.get("/v1/me", rotated.body["access_token"].as_str())
+            .status,
+        200
+    );
+
+    // Reusing a rotated token is theft: it fails and takes the live one down with it.
+    assert_problem(
+        &app.post("/v1/auth/refresh", None, &json!({"refresh_token": first})),
+        401,
+        "unauthenticated",
+    );
+    assert_problem(
+        &app.post("/v1/auth/refresh", None, &json!({"refresh_token": second})),
+        401,
+        "unauthenticated",
+    );
+
+    let again = app.post(
+        "/v1/auth/login",
+        None,
+        &json!({"email": "owner@login-co.test", "password": "correct horse battery"}),
+    );
+    let third = again.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.post("/v1/auth/logout", None, &json!({"refresh_token": third}))
+            .status,
+        204
+    );
+    assert_problem(
+        &app.post("/v1/auth/refresh", None, &json!({"refresh_token": third})),
+        401,
+        "unauthenticated",
+    );
+}
+
+#[test]
+fn repeated_failed_logins_are_rate_limited_in_redis() {
+    let app = TestApp::spawn_with(|s| s.login_attempts_per_minute = 3);
+    app.signup("limit-co");
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let r = app.post(
+            "/v1/auth/login",
+            None,
+            &json!({"email": "owner@limit-co.test", "password": "wrong password!!"}),
+        );
+        statuses.push(r.status);
+    }
+    assert_eq!(statuses, vec![401, 401, 401, 429, 429]);
+}
+
+#[test]
+fn signup_conflicts_are_named() {
+    let app = app();
+    app.signup("dup-co");
+    let slug = app.post("/v1/auth/signup", None, &json!({"tenant_slug": "dup-co", "email": "other@x.test", "password": "correct horse battery"}));
+    assert_problem(&slug, 409, "tenant_slug_taken");
+    let email = app.post("/v1/auth/signup", None, &json!({"tenant_slug": "dup-co-2", "email": "owner@dup-co.test", "password": "correct horse battery"}));
+    assert_problem(&email, 409, "email_taken");
+    // Nothing half-written: the refused tenant does not exist.
+    let owner = app.owner_db();
+    let row = block_on(owner.query_one(Statement::from_string(
+        DbBackend::Postgres,
+        "select count(*) from tenants where slug = 'dup-co-2'".to_owned(),
+    )))
+    .unwrap()
+    .unwrap();
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 0);
+}
+
+#[test]
+fn writes_are_audited_in_a_hash_chain() {
+    let app = app();
+    let s = app.signup("audit-co");
+    let (id, _) = app.api_key(&s.access, &["read"]);
+    app.delete(&format!("/v1/api-keys/{id}"), Some(&s.access));
+    let log = app.get("/v1/audit", Some(&s.access));
+    assert_eq!(log.status, 200);
+    let items = log.body["items"].as_array().unwrap();
+    let actions: Vec<&str> = items
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["api_key.revoke", "api_key.create", "tenant.create"]
+    );
+    for pair in items.windows(2) {
+        assert_eq!(
+            pair[0]["prev_hash"], pair[1]["hash"],
+            "each event links to the one before"
+        );
+        assert_eq!(
+            pair[0]["seq"].as_i64().unwrap(),
+            pair[1]["seq"].as_i64().unwrap() + 1
+        );
+    }
+}

@@ -1,0 +1,241 @@
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{json, Value};
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::Duration;
+use uuid::Uuid;
+use versiqii_server::{AppState, Settings};
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!(
+            "{name} is not set: run the tests through `make test`, which starts Postgres and Redis"
+        )
+    })
+}
+
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+/// A running server with its own database.
+pub struct TestApp {
+    pub url: String,
+    pub db_name: String,
+    handle: actix_web::dev::ServerHandle,
+    agent: ureq::Agent,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl TestApp {
+    pub fn spawn() -> TestApp {
+        Self::spawn_with(|_| {})
+    }
+
+    pub fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let db_name = format!("t_{}", Uuid::new_v4().simple());
+        block_on(async {
+            let admin = Database::connect(format!("{}/postgres", env("VERSIQII_TEST_OWNER_URL")))
+                .await
+                .unwrap();
+            let template = env("VERSIQII_TEST_TEMPLATE");
+            admin
+                .execute_unprepared(&format!("create database {db_name} template {template}"))
+                .await
+                .unwrap();
+            admin
+                .execute_unprepared(&format!(
+                    "grant connect on database {db_name} to versiqii_app"
+                ))
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+        });
+        let mut settings = Settings {
+            database_url: format!("{}/{db_name}", env("VERSIQII_TEST_APP_URL")),
+            database_max_connections: 4,
+            redis_url: env("VERSIQII_TEST_REDIS_URL"),
+            redis_prefix: format!("t:{db_name}:"),
+            jwt_secret: format!("test-secret-{}", Uuid::new_v4()),
+            workers: 1,
+            ..Settings::default()
+        };
+        tweak(&mut settings);
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let state = AppState::init(&settings).await.expect("app state");
+                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+                let (server, addr) = versiqii_server::serve(state, listener, 1).unwrap();
+                tx.send((addr, server.handle())).unwrap();
+                server.await
+            })
+        });
+        let (addr, handle) = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("server start");
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        TestApp {
+            url: format!("http://{addr}"),
+            db_name,
+            handle,
+            agent,
+        }
+    }
+
+    pub fn owner_db_url(&self) -> String {
+        format!("{}/{}", env("VERSIQII_TEST_OWNER_URL"), self.db_name)
+    }
+
+    pub fn app_db_url(&self) -> String {
+        format!("{}/{}", env("VERSIQII_TEST_APP_URL"), self.db_name)
+    }
+
+    /// The cluster's superuser over its Unix socket, for what even the owner may not do.
+    pub fn superuser_db() -> DatabaseConnection {
+        let url = format!(
+            "postgres://postgres@localhost:{}/postgres?host={}",
+            env("VERSIQII_TEST_PG_PORT"),
+            env("VERSIQII_TEST_PG_SOCKET")
+        );
+        block_on(Database::connect(url)).unwrap()
+    }
+
+    pub fn owner_db(&self) -> DatabaseConnection {
+        block_on(Database::connect(self.owner_db_url())).unwrap()
+    }
+
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> Reply {
+        let url = format!("{}{path}", self.url);
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let resp = match method {
+            "GET" | "DELETE" => {
+                let mut req = if method == "GET" {
+                    self.agent.get(&url)
+                } else {
+                    self.agent.delete(&url)
+                };
+                if let Some(a) = &auth {
+                    req = req.header("Authorization", a);
+                }
+                req.call()
+            }
+            _ => {
+                let mut req = match method {
+                    "POST" => self.agent.post(&url),
+                    "PUT" => self.agent.put(&url),
+                    "PATCH" => self.agent.patch(&url),
+                    other => panic!("method {other}"),
+                };
+                if let Some(a) = &auth {
+                    req = req.header("Authorization", a);
+                }
+                req.header("Content-Type", "application/json")
+                    .send(body.unwrap_or("{}"))
+            }
+        }
+        .expect("transport");
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let text = resp.into_body().read_to_string().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request("GET", path, token, None)
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.request("POST", path, token, Some(&body.to_string()))
+    }
+
+    pub fn delete(&self, path: &str, token: Option<&str>) -> Reply {
+        self.request("DELETE", path, token, None)
+    }
+
+    /// Signs a tenant up as its owner.
+    pub fn signup(&self, slug: &str) -> Session {
+        let r = self.post(
+            "/v1/auth/signup",
+            None,
+            &json!({"tenant_slug": slug, "email": format!("owner@{slug}.test"), "password": "correct horse battery"}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        Session {
+            tenant_id: r.body["tenant"]["id"].as_str().unwrap().to_owned(),
+            access: r.body["tokens"]["access_token"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        }
+    }
+
+    /// Creates an API key with the given scopes and returns (id, secret).
+    pub fn api_key(&self, token: &str, scopes: &[&str]) -> (String, String) {
+        let r = self.post(
+            "/v1/api-keys",
+            Some(token),
+            &json!({"name": format!("key-{}", scopes.join("-")), "scopes": scopes}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+        (
+            r.body["id"].as_str().unwrap().to_owned(),
+            r.body["key"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+pub struct Session {
+    pub tenant_id: String,
+    pub access: String,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        block_on(handle.stop(false));
+    }
+}
+
+pub fn assert_problem(r: &Reply, status: u16, code: &str) {
+    assert_eq!(r.status, status, "body: {}", r.body);
+    assert!(
+        r.content_type.starts_with("application/problem+json"),
+        "content type {} for {}",
+        r.content_type,
+        r.body
+    );
+    assert_eq!(r.body["code"], code, "body: {}", r.body);
+    assert_eq!(r.body["status"], status);
+    assert!(
+        r.body["type"].is_string() && r.body["title"].is_string() && r.body["detail"].is_string()
+    );
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real server on 127.0.0.1:0 against real Postgres and Redis (started by
+//! `make test`), with a fresh database per test.
+
+mod auth;
+mod bad_input;
+mod cli;
+mod harness;
+mod routes;
+mod tenancy;

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Everything CI checks, on free ports in a temporary directory: Postgres and Redis for real, then
+# formatting, the OpenAPI drift check, every test, and clippy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+bash scripts/install-deps.sh
+
+step() { printf '\n== %s\n' "$*" >&2; }
+
+step "formatting"
+cargo fmt --all --check
+
+step "build"
+cargo build --workspace --bins
+target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+
+step "OpenAPI drift (spec/openapi.json against the code)"
+if ! "$target/debug/versiqii-server" openapi | diff -u spec/openapi.json - >/tmp/vq-openapi.diff; then
+  head -50 /tmp/vq-openapi.diff >&2
+  echo "spec/openapi.json is stale: run 'make openapi' and commit it" >&2
+  exit 1
+fi
+
+step "services"
+work=$(mktemp -d /tmp/versiqii-test.XXXXXX)
+cleanup() { bash "$root/scripts/services.sh" stop "$work" || true; rm -rf "$work"; }
+trap cleanup EXIT
+pg_port=$(bash scripts/free-port.sh)
+redis_port=$(bash scripts/free-port.sh)
+bash scripts/services.sh start "$work" "$pg_port" "$redis_port" versiqii_template
+# shellcheck disable=SC1091
+. "$work/env"
+"$target/debug/versiqii-server" migrate
+
+# Each test creates its own database from this template, so tests never share rows.
+owner_base=${VERSIQII_OWNER_DATABASE_URL%/*}
+app_base=${VERSIQII_DATABASE_URL%/*}
+export VERSIQII_TEST_OWNER_URL=$owner_base VERSIQII_TEST_APP_URL=$app_base
+export VERSIQII_TEST_TEMPLATE=versiqii_template VERSIQII_TEST_REDIS_URL=$VERSIQII_REDIS_URL
+export VERSIQII_TEST_PG_SOCKET=$VERSIQII_PG_SOCKET VERSIQII_TEST_PG_PORT=$VERSIQII_PG_PORT
+export VERSIQII_TEST_BIN_DIR=$target/debug
+unset VERSIQII_DATABASE_URL VERSIQII_OWNER_DATABASE_URL VERSIQII_REDIS_URL VERSIQII_JWT_SECRET_FILE
+
+step "tests"
+cargo test --workspace --all-targets
+cargo test --workspace --doc
+
+step "clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "all checks passed"
