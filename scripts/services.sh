@@ -53,9 +53,12 @@ start() {
     as_pg "$PGBIN/initdb" -D "$dir/pg" -U postgres -E UTF8 --locale=C \
       --auth-local=trust --auth-host=scram-sha-256 >"$dir/initdb.log"
   fi
+  # Throwaway clusters (tests) trade durability for speed; a dev cluster keeps its data safe.
+  local durability=""
+  [ "${VERSIQII_PG_EPHEMERAL:-0}" = 1 ] && durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
   if ! as_pg "$PGBIN/pg_ctl" -D "$dir/pg" status >/dev/null 2>&1; then
     as_pg "$PGBIN/pg_ctl" -D "$dir/pg" -l "$dir/run/postgres.log" -w -t 60 \
-      -o "-p $pg_port -k $dir/run -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off" \
+      -o "-p $pg_port -k $dir/run -c listen_addresses=127.0.0.1 -c max_connections=300 $durability" \
       start >/dev/null || {
         echo "Postgres did not start on port $pg_port; its log says:" >&2
         tail -5 "$dir/run/postgres.log" >&2

@@ -29,7 +29,7 @@ cleanup() { bash "$root/scripts/services.sh" stop "$work" || true; rm -rf "$work
 trap cleanup EXIT
 pg_port=$(bash scripts/free-port.sh)
 redis_port=$(bash scripts/free-port.sh)
-bash scripts/services.sh start "$work" "$pg_port" "$redis_port" versiqii_template
+VERSIQII_PG_EPHEMERAL=1 bash scripts/services.sh start "$work" "$pg_port" "$redis_port" versiqii_template
 # shellcheck disable=SC1091
 . "$work/env"
 "$target/debug/versiqii-server" migrate
