@@ -44,7 +44,10 @@ export VERSIQII_TEST_BIN_DIR=$target/debug
 unset VERSIQII_DATABASE_URL VERSIQII_OWNER_DATABASE_URL VERSIQII_REDIS_URL VERSIQII_JWT_SECRET_FILE
 
 step "tests"
-cargo test --workspace --all-targets
+# Benches are compiled here but run only by `make bench`: in a debug build their 100k-node
+# fixtures would only slow the suite down.
+cargo test --workspace --lib --bins --tests
+cargo test --workspace --benches --no-run
 cargo test --workspace --doc
 
 step "clippy"

@@ -11,6 +11,19 @@ Examples:
   KEY=$(versiqii api-keys create --name ci --scope write)
   VERSIQII_TOKEN=$KEY versiqii api-keys list
 
+Hello World: register a schema, a target reading it, a config for it, and bind it:
+  versiqii schemas add --family OpenAPI-Payments --version 2025-07 ./examples/openapi_payments.json
+  authTarget=$(versiqii targets create --name payment-api --family OpenAPI-Payments --version 3.2.1)
+  cfgId=$(cat examples/payment_service.yaml | versiqii configs create --target $authTarget -)
+  versiqii bindings create --config $cfgId --env prod-eu
+
+Deployments and drift:
+  versiqii graphs link --from payment-api@3.2.1 --requires auth --range '>=1.5, <2'
+  versiqii graphs impact auth@2.0.0 --fail-on-break
+  versiqii env set-target --env prod-eu --target payment-api --version 3.2.1 --dry-run
+  versiqii report --env prod-eu --target payment-api --version 3.2.1
+  versiqii drifts list --env prod-eu --dimension schema
+
 Exit codes:
   0  success
   1  rejected by the server (401, 403, 409, 422, 429)
@@ -86,6 +99,51 @@ Examples:
     /// Create, list and revoke API keys for the current tenant
     #[command(subcommand)]
     ApiKeys(ApiKeysCommand),
+
+    /// Add JSON Schema versions to schema families and inspect them
+    #[command(subcommand)]
+    Schemas(SchemasCommand),
+
+    /// Create and inspect targets: versioned things that read one schema version
+    #[command(subcommand)]
+    Targets(TargetsCommand),
+
+    /// Upload config revisions for a target and inspect their history and changes
+    #[command(subcommand)]
+    Configs(ConfigsCommand),
+
+    /// Create and list environments, deploy target versions to them and read their
+    /// deployment history
+    #[command(subcommand, visible_alias = "env")]
+    Envs(EnvsCommand),
+
+    /// Bind config revisions to environments after validating them against their schema
+    #[command(subcommand)]
+    Bindings(BindingsCommand),
+
+    /// Link target versions with version constraints and analyse the impact of a move
+    #[command(subcommand)]
+    Graphs(GraphsCommand),
+
+    /// Report which target version (and config) actually runs in an environment
+    #[command(after_help = "\
+Examples:
+  versiqii report --env prod-eu --target payment-api --version 3.2.1
+  versiqii report --env prod-eu --target payment-api --version 3.2.1 --config-hash $HASH")]
+    Report(ReportArgs),
+
+    /// Show where what runs differs from what should run (schema, dependency, config,
+    /// environment)
+    #[command(subcommand)]
+    Drifts(DriftsCommand),
+
+    /// Read the tenant's audit log
+    #[command(subcommand)]
+    Audit(AuditCommand),
+
+    /// Check config files (JSON or YAML) against a JSON Schema, locally and in parallel
+    #[command(after_help = VALIDATE_HELP)]
+    Validate(ValidateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +232,61 @@ pub struct RevokeKeyArgs {
     pub id: String,
 }
 
+const VALIDATE_HELP: &str = "\
+Examples:
+  versiqii validate --schema service.schema.json --file configs/
+  versiqii validate --schema service.schema.json --file 'deploy/**/*.yaml' --output json
+  versiqii validate --target payment-api@1.4.0 app.yaml worker.yaml
+
+Directories and globs contribute their *.json, *.yaml and *.yml files; a file named
+directly is always checked (its format taken from the extension, else detected).
+`--target` fetches the target version's schema once and caches it by hash under
+<cache dir>/versiqii/schemas (set VERSIQII_CACHE_DIR to use another cache dir), so
+later runs need no server; `--refresh` fetches it again.
+
+Exit codes:
+  0  every file is valid
+  1  at least one file is invalid or does not parse
+  2  bad usage or input (unreadable or invalid schema, missing file, no files matched)
+  3  server or network failure while fetching a --target schema";
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("schema_source").required(true).args(["schema", "target"])))]
+#[command(group(clap::ArgGroup::new("inputs").required(true).multiple(true).args(["files", "paths"])))]
+pub struct ValidateArgs {
+    /// A config file, a directory or a glob such as 'configs/**/*.yaml'; repeatable
+    #[arg(long = "file", short = 'f', value_name = "PATH")]
+    pub files: Vec<std::path::PathBuf>,
+
+    /// More files, directories or globs, as with --file (how pre-commit passes file names)
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<std::path::PathBuf>,
+
+    /// JSON Schema file to validate against (fully offline)
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<std::path::PathBuf>,
+
+    /// Validate against the schema of this target version, e.g. payment-api@1.4.0
+    #[arg(long, value_name = "NAME@VERSION")]
+    pub target: Option<String>,
+
+    /// Fetch the --target schema from the server even if it is cached
+    #[arg(long, requires = "target")]
+    pub refresh: bool,
+
+    /// Descend into subdirectories of the directories given (hidden ones are skipped)
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
+
+    /// Worker threads [default: the number of CPU cores]
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub jobs: Option<u16>,
+
+    /// Print only the summary line
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Scope {
     /// Read resources
@@ -190,6 +303,542 @@ impl Scope {
             Self::Read => "read",
             Self::Write => "write",
             Self::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemasCommand {
+    /// Add a schema version to a family (creating the family with its first version),
+    /// checked for compatibility against earlier versions first
+    #[command(after_help = "\
+Examples:
+  versiqii schemas add --family OpenAPI-Payments --version 2025-07 ./examples/openapi_payments.json
+  versiqii schemas add --family OpenAPI-Payments --version 2025-08 --dry-run next.json
+  cat schema.yaml | versiqii schemas add --family Billing --version 1 --compat FULL -
+
+A schema that breaks compatibility is refused with exit code 1 and one line per
+breaking change: `  <pointer>: <rule>: <message>`.")]
+    Add(AddSchemaArgs),
+
+    /// List the tenant's schema families
+    List,
+
+    /// Show a family and its versions, or one schema version with its compatibility report
+    #[command(after_help = "\
+Examples:
+  versiqii schemas show OpenAPI-Payments
+  versiqii schemas show OpenAPI-Payments@2025-07 --output json")]
+    Show(ShowSchemaArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AddSchemaArgs {
+    /// Schema family, e.g. `OpenAPI-Payments`
+    #[arg(long, value_name = "FAMILY")]
+    pub family: String,
+
+    /// Label of the new schema version, e.g. `2025-07`
+    #[arg(long, value_name = "VERSION")]
+    pub version: String,
+
+    /// Compatibility level to check at; it becomes the family's level from then on
+    /// [default: the family's level, BACKWARD for a new family]
+    #[arg(long, value_enum, ignore_case = true, value_name = "LEVEL")]
+    pub compat: Option<CompatLevel>,
+
+    /// Only check the schema and report breaking changes; store nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// JSON Schema file (JSON, or YAML), or `-` for standard input
+    #[arg(value_name = "FILE")]
+    pub file: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowSchemaArgs {
+    /// FAMILY, or FAMILY@VERSION for one schema version
+    #[arg(value_name = "FAMILY[@VERSION]")]
+    pub schema: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompatLevel {
+    /// New schema reads data written with the previous version
+    #[value(name = "BACKWARD")]
+    Backward,
+    /// New schema reads data written with every earlier version
+    #[value(name = "BACKWARD_TRANSITIVE")]
+    BackwardTransitive,
+    /// Previous version reads data written with the new schema
+    #[value(name = "FORWARD")]
+    Forward,
+    /// Every earlier version reads data written with the new schema
+    #[value(name = "FORWARD_TRANSITIVE")]
+    ForwardTransitive,
+    /// Both BACKWARD and FORWARD
+    #[value(name = "FULL")]
+    Full,
+    /// Both BACKWARD_TRANSITIVE and FORWARD_TRANSITIVE
+    #[value(name = "FULL_TRANSITIVE")]
+    FullTransitive,
+    /// No checks: breaking changes are reported but allowed
+    #[value(name = "NONE")]
+    None,
+}
+
+impl CompatLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Backward => "BACKWARD",
+            Self::BackwardTransitive => "BACKWARD_TRANSITIVE",
+            Self::Forward => "FORWARD",
+            Self::ForwardTransitive => "FORWARD_TRANSITIVE",
+            Self::Full => "FULL",
+            Self::FullTransitive => "FULL_TRANSITIVE",
+            Self::None => "NONE",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TargetsCommand {
+    /// Create a target version reading a schema version; its ID is printed alone on stdout
+    #[command(after_help = "\
+Examples:
+  authTarget=$(versiqii targets create --name payment-api --family OpenAPI-Payments --version 3.2.1)
+  versiqii targets create --name payment-api --family OpenAPI-Payments --version 3.3.0 \\
+      --schema-version 2025-07
+  versiqii targets create --name nightly --family Billing --version 2025-07-01 --scheme date")]
+    Create(CreateTargetArgs),
+
+    /// List targets and their versions
+    List,
+
+    /// Show one target version
+    #[command(after_help = "\
+Examples:
+  versiqii targets show payment-api@3.2.1
+  versiqii targets show 0b6f1c9e-4a53-4c8e-9d7a-2f1e8b3c5d40 --output json")]
+    Show(ShowTargetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateTargetArgs {
+    /// Target name, e.g. `payment-api`; the target is created with its first version
+    #[arg(long, value_name = "NAME")]
+    pub name: String,
+
+    /// Schema family the target reads; a target stays in its family
+    #[arg(long, value_name = "FAMILY")]
+    pub family: String,
+
+    /// The target's version, e.g. `3.2.1`
+    #[arg(long, value_name = "VERSION")]
+    pub version: String,
+
+    /// Schema version this target version reads [default: the family's latest]
+    #[arg(long, value_name = "VERSION")]
+    pub schema_version: Option<String>,
+
+    /// How the target's versions are written and ordered [default: chosen by the server]
+    #[arg(long, value_enum, value_name = "SCHEME")]
+    pub scheme: Option<VersionScheme>,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowTargetArgs {
+    /// NAME@VERSION, or a target version ID
+    #[arg(value_name = "NAME@VERSION|ID")]
+    pub target: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VersionScheme {
+    /// Semantic versions: 1.2.3
+    Semver,
+    /// Git commits or tags
+    Git,
+    /// Dates: 2025-07-01
+    Date,
+}
+
+impl VersionScheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Semver => "semver",
+            Self::Git => "git",
+            Self::Date => "date",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigsCommand {
+    /// Upload a config revision for a target version; its ID is printed alone on stdout
+    #[command(after_help = "\
+Examples:
+  cfgId=$(cat examples/payment_service.yaml | versiqii configs create --target $authTarget -)
+  versiqii configs create --target payment-api@3.2.1 examples/payment_service.yaml
+  versiqii configs create --target payment-api@3.2.1 --name payments --format json cfg.txt
+
+Without --name, a file's name names the config (payment_service.yaml) and standard
+input leaves it to the server, which uses the target's name. Posting content identical
+to the name's latest revision returns that revision instead of a new one.")]
+    Create(CreateConfigArgs),
+
+    /// List configs with their latest revision
+    List,
+
+    /// Show a config revision and its original text
+    #[command(
+        after_help = "Example:\n  versiqii configs show 0b6f1c9e-4a53-4c8e-9d7a-2f1e8b3c5d40"
+    )]
+    Show(ConfigIdArgs),
+
+    /// List every revision of a revision's config, newest first
+    #[command(
+        after_help = "Example:\n  versiqii configs history 0b6f1c9e-4a53-4c8e-9d7a-2f1e8b3c5d40"
+    )]
+    History(ConfigIdArgs),
+
+    /// Show what changed between two config revisions
+    #[command(after_help = "\
+Examples:
+  versiqii configs diff $oldId $newId
+  versiqii configs diff $oldId $newId --output json
+
+Changed paths are listed first (`~ /path: before -> after`, `+ /path: after`,
+`- /path: before`), then a unified diff of the two original texts.")]
+    Diff(DiffConfigsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateConfigArgs {
+    /// Target version the config is for: its ID or NAME@VERSION
+    #[arg(long, value_name = "ID|NAME@VERSION")]
+    pub target: String,
+
+    /// Config name [default: the file's name; with stdin, the target's name]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Document format [default: from a .json, .yaml or .yml extension, else detected
+    /// by the server]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<ConfigFormat>,
+
+    /// Config file (JSON or YAML), or `-` for standard input
+    #[arg(value_name = "FILE")]
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigFormat {
+    Json,
+    Yaml,
+}
+
+impl ConfigFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Yaml => "yaml",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigIdArgs {
+    /// ID of a config revision (a UUID, as printed by `configs create`)
+    #[arg(value_name = "ID")]
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffConfigsArgs {
+    /// ID of the older revision
+    #[arg(value_name = "FROM")]
+    pub from: String,
+
+    /// ID of the newer revision
+    #[arg(value_name = "TO")]
+    pub to: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvsCommand {
+    /// Create an environment (binding to an unknown environment also creates it)
+    #[command(after_help = "Example:\n  versiqii envs create prod-eu")]
+    Create(CreateEnvArgs),
+
+    /// List environments
+    List,
+
+    /// Deploy a target version to an environment, checking its constraints and the
+    /// target's binding there first
+    #[command(after_help = "\
+Examples:
+  versiqii env set-target --env prod-eu --target payment-api --version 3.2.1 --dry-run
+  versiqii env set-target --env prod-eu --target payment-api --version 3.2.1
+  versiqii env set-target --env prod-eu --target payment-api --version 4.0.0 --force
+
+An unsafe plan is refused with exit code 1 and printed on stderr, one line per problem;
+--force applies it anyway and the drift matrix then shows it. A dry run of an unsafe
+plan also exits with 1.")]
+    SetTarget(SetTargetArgs),
+
+    /// List the deployments made in an environment, newest first
+    #[command(after_help = "\
+Examples:
+  versiqii env history --env prod-eu
+  versiqii env history --env prod-eu --target payment-api --output json")]
+    History(HistoryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateEnvArgs {
+    /// Environment name, e.g. `prod-eu`
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BindingsCommand {
+    /// Validate a config revision against its target's schema and bind it to an
+    /// environment; the binding's ID is printed alone on stdout
+    #[command(after_help = "\
+Examples:
+  versiqii bindings create --config $cfgId --env prod-eu
+  versiqii bindings create --config 0b6f1c9e-4a53-4c8e-9d7a-2f1e8b3c5d40 --env staging
+
+A config that does not match its schema is refused with exit code 1 and one line per
+violation: `  <pointer>: <message>`.")]
+    Create(CreateBindingArgs),
+
+    /// List the current binding of every target, optionally in one environment
+    #[command(after_help = "\
+Examples:
+  versiqii bindings list
+  versiqii bindings list --env prod-eu --output json")]
+    List(ListBindingsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateBindingArgs {
+    /// ID of the config revision to bind
+    #[arg(long, value_name = "ID")]
+    pub config: String,
+
+    /// Environment to bind it in; created on first use
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListBindingsArgs {
+    /// Only bindings in this environment
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// List audit events, newest first
+    #[command(after_help = "\
+Examples:
+  versiqii audit list
+  versiqii audit list --limit 500 --output json")]
+    List(AuditListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuditListArgs {
+    /// At most this many events, 1 to 500 [default: 100, chosen by the server]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=500))]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct SetTargetArgs {
+    /// Environment to deploy in, e.g. `prod-eu`
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+
+    /// Target to move, e.g. `payment-api`
+    #[arg(long, value_name = "NAME")]
+    pub target: String,
+
+    /// Registered version of the target to deploy, e.g. `3.2.1`
+    #[arg(long, value_name = "VERSION")]
+    pub version: String,
+
+    /// Only compute and print the plan; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Apply the plan even if it is unsafe; the drift is recorded
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Environment whose deployments to list
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+
+    /// Only deployments of this target
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GraphsCommand {
+    /// Add a constraint from a target version to another target
+    #[command(after_help = "\
+Examples:
+  versiqii graphs link --from payment-api@3.2.1 --requires auth --range '>=1.5, <2'
+  versiqii graphs link --from auth@1.6.0 --accepts payment-api --range '^3'
+
+--requires: this version needs the other target deployed in RANGE in the same
+environment. --accepts: this version accepts the other target as a consumer in RANGE.
+A constraint that would close a cycle is refused with exit code 1 naming the cycle.")]
+    Link(LinkArgs),
+
+    /// List constraints, optionally only those about one target
+    #[command(after_help = "\
+Examples:
+  versiqii graphs list
+  versiqii graphs list --target auth --output json")]
+    List(ListConstraintsArgs),
+
+    /// Remove a constraint by ID
+    #[command(
+        after_help = "Example:\n  versiqii graphs unlink 0b6f1c9e-4a53-4c8e-9d7a-2f1e8b3c5d40"
+    )]
+    Unlink(UnlinkArgs),
+
+    /// Report what would break, environment by environment, if a target moved to a version
+    #[command(after_help = "\
+Examples:
+  versiqii graphs impact auth@2.0.0
+  versiqii graphs impact auth@2.0.0 --fail-on-break --output json
+
+The report ends with `safe` or `unsafe` and exits with 0 either way, unless
+--fail-on-break is given: then an unsafe move exits with 1.")]
+    Impact(ImpactArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("kind").required(true).args(["requires", "accepts"])))]
+pub struct LinkArgs {
+    /// The constrained target version: NAME@VERSION or its ID
+    #[arg(long, value_name = "NAME@VERSION|ID")]
+    pub from: String,
+
+    /// The version needs this target deployed in RANGE
+    #[arg(long, value_name = "TARGET")]
+    pub requires: Option<String>,
+
+    /// The version accepts this target as a consumer in RANGE
+    #[arg(long, value_name = "TARGET")]
+    pub accepts: Option<String>,
+
+    /// Version range in the other target's scheme, e.g. '>=1.5, <2', '^1.2', '1.x'
+    #[arg(long, value_name = "RANGE", allow_hyphen_values = true)]
+    pub range: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListConstraintsArgs {
+    /// Only constraints about this target
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UnlinkArgs {
+    /// ID of the constraint (a UUID, as shown by `graphs list`)
+    #[arg(value_name = "ID")]
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ImpactArgs {
+    /// The move to analyse: NAME@VERSION
+    #[arg(value_name = "NAME@VERSION")]
+    pub target: String,
+
+    /// Exit with 1 when the move is unsafe
+    #[arg(long)]
+    pub fail_on_break: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Environment the target runs in
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+
+    /// Target that runs there
+    #[arg(long, value_name = "NAME")]
+    pub target: String,
+
+    /// Version that actually runs
+    #[arg(long, value_name = "VERSION")]
+    pub version: String,
+
+    /// Hash of the config it actually runs with [default: not reported]
+    #[arg(long, value_name = "HASH")]
+    pub config_hash: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DriftsCommand {
+    /// One row per environment and target, with DRIFT in each dimension that drifts
+    #[command(after_help = "\
+Examples:
+  versiqii drifts list
+  versiqii drifts list --env prod-eu --dimension config --output json")]
+    List(ListDriftsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ListDriftsArgs {
+    /// Only rows in this environment
+    #[arg(long, value_name = "ENV")]
+    pub env: Option<String>,
+
+    /// Only rows of this target
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+
+    /// Only rows drifting in this dimension
+    #[arg(long, value_enum, value_name = "DIMENSION")]
+    pub dimension: Option<DriftDimension>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DriftDimension {
+    /// The bound config is not valid for the deployed version's schema
+    Schema,
+    /// A constraint of the deployed version is unmet in the environment
+    Dependency,
+    /// The observed config differs from the bound revision
+    Config,
+    /// The observed version differs from the deployed (desired) one
+    Environment,
+}
+
+impl DriftDimension {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Schema => "schema",
+            Self::Dependency => "dependency",
+            Self::Config => "config",
+            Self::Environment => "environment",
         }
     }
 }
@@ -230,5 +879,54 @@ mod tests {
             panic!("parsed the wrong command");
         };
         assert_eq!(args.scopes, vec![Scope::Read, Scope::Admin]);
+    }
+
+    #[test]
+    fn registry_commands_parse() {
+        let cli = Cli::try_parse_from([
+            "versiqii",
+            "schemas",
+            "add",
+            "--family",
+            "OpenAPI-Payments",
+            "--version",
+            "2025-07",
+            "--compat",
+            "backward_transitive",
+            "--dry-run",
+            "-",
+        ])
+        .unwrap();
+        let Command::Schemas(SchemasCommand::Add(args)) = cli.command else {
+            panic!("parsed the wrong command");
+        };
+        assert_eq!(args.version, "2025-07");
+        assert_eq!(args.compat, Some(CompatLevel::BackwardTransitive));
+        assert!(args.dry_run);
+        assert_eq!(args.file, "-");
+
+        let cli = Cli::try_parse_from([
+            "versiqii",
+            "configs",
+            "create",
+            "--target",
+            "payment-api@3.2.1",
+            "-",
+        ])
+        .unwrap();
+        let Command::Configs(ConfigsCommand::Create(args)) = cli.command else {
+            panic!("parsed the wrong command");
+        };
+        assert_eq!((args.name, args.format), (None, None));
+
+        for bad in [
+            &["versiqii", "audit", "list", "--limit", "0"][..],
+            &[
+                "versiqii", "targets", "create", "--name", "a", "--family", "F",
+            ][..],
+            &["versiqii", "configs", "create", "--target", "t@1"][..],
+        ] {
+            assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -14,6 +14,7 @@ pub const DEFAULT_URL: &str = "http://127.0.0.1:8080";
 pub enum Method {
     Get,
     Post,
+    Put,
     Delete,
 }
 
@@ -131,6 +132,10 @@ impl Client {
         self.request(Method::Post, path, Some(body))
     }
 
+    pub fn put(&mut self, path: &str, body: &Value) -> Result<Value, CliError> {
+        self.request(Method::Put, path, Some(body))
+    }
+
     pub fn delete(&mut self, path: &str) -> Result<Value, CliError> {
         self.request(Method::Delete, path, None)
     }
@@ -202,6 +207,8 @@ impl Client {
             (Method::Delete, _) => headers(self.agent.delete(&url), token).call(),
             (Method::Post, Some(body)) => headers(self.agent.post(&url), token).send_json(body),
             (Method::Post, None) => headers(self.agent.post(&url), token).send_empty(),
+            (Method::Put, Some(body)) => headers(self.agent.put(&url), token).send_json(body),
+            (Method::Put, None) => headers(self.agent.put(&url), token).send_empty(),
         };
         let response = sent.map_err(|e| transport_error(&self.base_url, e))?;
         let status = response.status().as_u16();

@@ -18,6 +18,9 @@ pub enum CliError {
     Api { status: u16, problem: Problem },
     /// Network trouble, or a response we cannot make sense of.
     Failure(String),
+    /// The command has already reported its verdict (e.g. `validate` listed the invalid
+    /// files); only the exit code is left to give.
+    Reported(u8),
 }
 
 impl CliError {
@@ -34,6 +37,7 @@ impl CliError {
             Self::Usage(_) => exit::USAGE,
             Self::Api { status, .. } => exit_code_for_status(*status),
             Self::Failure(_) => exit::FAILURE,
+            Self::Reported(code) => *code,
         }
     }
 
@@ -41,6 +45,7 @@ impl CliError {
     pub fn render(&self) -> Vec<String> {
         match self {
             Self::Usage(msg) | Self::Failure(msg) => vec![format!("error: {}", one_line(msg))],
+            Self::Reported(_) => Vec::new(),
             Self::Api { status, problem } => problem.render(*status),
         }
     }
@@ -70,6 +75,9 @@ pub struct Problem {
     pub detail: Option<String>,
     pub code: Option<String>,
     pub errors: Vec<FieldError>,
+    /// The `plan` extension of a refused deployment (409 `deployment_refused`), shown in
+    /// words after the error line. Boxed to keep `CliError` small.
+    pub plan: Option<Box<Value>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,26 +97,59 @@ impl Problem {
                 .filter(|s| !s.trim().is_empty())
                 .map(str::to_owned)
         };
-        let errors = value
-            .get("errors")
-            .and_then(Value::as_array)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|item| {
-                        Some(FieldError {
-                            pointer: text(item, "pointer").unwrap_or_default(),
-                            message: text(item, "message")?,
-                        })
-                    })
-                    .collect()
+        fn list(items: Option<&Value>) -> Vec<&Value> {
+            items
+                .and_then(Value::as_array)
+                .map(|items| items.iter().collect())
+                .unwrap_or_default()
+        }
+        let mut errors: Vec<FieldError> = list(value.get("errors"))
+            .into_iter()
+            .filter_map(|item| {
+                Some(FieldError {
+                    pointer: text(item, "pointer").unwrap_or_default(),
+                    message: text(item, "message")?,
+                })
             })
-            .unwrap_or_default();
+            .collect();
+        // Config violations (422 `config_invalid`) and schema breaks (409
+        // `schema_incompatible`) point into a document, where "" is its root.
+        let document_pointer =
+            |item: &Value| text(item, "pointer").unwrap_or_else(|| "(root)".to_owned());
+        errors.extend(
+            list(value.get("violations"))
+                .into_iter()
+                .filter_map(|item| {
+                    Some(FieldError {
+                        pointer: document_pointer(item),
+                        message: text(item, "message")?,
+                    })
+                }),
+        );
+        errors.extend(
+            list(value.get("report").and_then(|report| report.get("breaks")))
+                .into_iter()
+                .filter_map(|item| {
+                    let message = text(item, "message")?;
+                    Some(FieldError {
+                        pointer: document_pointer(item),
+                        message: match text(item, "rule") {
+                            Some(rule) => format!("{rule}: {message}"),
+                            None => message,
+                        },
+                    })
+                }),
+        );
         Self {
             title: text(&value, "title"),
             detail: text(&value, "detail"),
             code: text(&value, "code"),
             errors,
+            plan: value
+                .get("plan")
+                .filter(|plan| plan.is_object())
+                .cloned()
+                .map(Box::new),
         }
     }
 
@@ -131,6 +172,9 @@ impl Problem {
                 one_line(&field.pointer)
             };
             lines.push(format!("  {pointer}: {}", one_line(&field.message)));
+        }
+        if let Some(plan) = &self.plan {
+            lines.extend(crate::commands::plan_lines(plan, false));
         }
         lines
     }
@@ -197,6 +241,78 @@ mod tests {
                 "error: The request body is invalid. (validation_failed)",
                 "  /email: must be an email",
                 "  (body): unknown field",
+            ]
+        );
+    }
+
+    #[test]
+    fn problem_lists_config_violations() {
+        let body = r#"{"title":"Config invalid","status":422,"code":"config_invalid",
+            "detail":"The config does not match schema OpenAPI-Payments@2025-07.",
+            "violations":[
+                {"pointer":"/currency","keyword":"enum","message":"\"XYZ\" is not one of [\"EUR\"]"},
+                {"pointer":"","keyword":"required","message":"\"timeout\" is required"}]}"#;
+        let error = CliError::Api {
+            status: 422,
+            problem: Problem::from_body(body),
+        };
+        assert_eq!(error.exit_code(), 1);
+        assert_eq!(
+            error.render(),
+            vec![
+                "error: The config does not match schema OpenAPI-Payments@2025-07. \
+                 (config_invalid)",
+                "  /currency: \"XYZ\" is not one of [\"EUR\"]",
+                "  (root): \"timeout\" is required",
+            ]
+        );
+    }
+
+    #[test]
+    fn problem_lists_every_schema_break() {
+        let body = r#"{"title":"Schema incompatible","status":409,"code":"schema_incompatible",
+            "report":{"level":"BACKWARD","compatible":false,"checked_against":["2025-07"],
+                "breaks":[
+                    {"pointer":"/properties/amount","rule":"type_narrowed",
+                     "message":"number became integer","against":"2025-07"},
+                    {"pointer":"/required","rule":"required_added",
+                     "message":"\"currency\" is now required","against":"2025-07"}]}}"#;
+        let error = CliError::Api {
+            status: 409,
+            problem: Problem::from_body(body),
+        };
+        assert_eq!(error.exit_code(), 1);
+        assert_eq!(
+            error.render(),
+            vec![
+                "error: Schema incompatible (schema_incompatible)",
+                "  /properties/amount: type_narrowed: number became integer",
+                "  /required: required_added: \"currency\" is now required",
+            ]
+        );
+    }
+
+    #[test]
+    fn refused_deployments_print_their_plan() {
+        let body = r#"{"title":"Deployment refused","status":409,"code":"deployment_refused",
+            "detail":"payment-api@4.0.0 cannot be deployed to prod-eu.",
+            "plan":{"env":"prod-eu","target":"payment-api","from_version":"3.2.1",
+                "to_version":"4.0.0","applied":false,"forced":false,"safe":false,
+                "problems":[{"kind":"requires-unmet",
+                    "message":"payment-api@4.0.0 requires auth >=2 but prod-eu runs auth@1.6.0"}],
+                "summary":""}}"#;
+        let error = CliError::Api {
+            status: 409,
+            problem: Problem::from_body(body),
+        };
+        assert_eq!(error.exit_code(), 1);
+        assert_eq!(
+            error.render(),
+            vec![
+                "error: payment-api@4.0.0 cannot be deployed to prod-eu. (deployment_refused)",
+                "plan for payment-api in prod-eu: 3.2.1 -> 4.0.0",
+                "  - requires-unmet: payment-api@4.0.0 requires auth >=2 but prod-eu runs auth@1.6.0",
+                "refused: nothing changed",
             ]
         );
     }

@@ -1,9 +1,18 @@
 //! Versiqii's domain: values that are parsed once at the edge and valid afterwards. No IO here.
 
 pub mod api_key;
+pub mod canonical;
+pub mod compat;
+pub mod document;
+pub mod drift;
+pub mod graph;
 pub mod identity;
+pub mod names;
 pub mod role;
+pub mod schema;
+pub mod version;
 
 pub use api_key::{ApiKeyError, ApiKeySecret};
+pub use compat::{CompatLevel, CompatReport};
 pub use identity::{Email, IdentityError, Password, TenantId, TenantSlug};
 pub use role::{Role, Scope};

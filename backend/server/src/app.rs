@@ -6,6 +6,7 @@ use crate::auth::rbac::Rbac;
 use crate::error::{self, ApiError};
 use crate::rate_limit::RateLimiter;
 use crate::{openapi, request_id, routes, Settings};
+use actix::Actor;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
@@ -32,6 +33,8 @@ pub struct AppState {
     limiter: web::Data<RateLimiter>,
     policy: web::Data<SessionPolicy>,
     probes: web::Data<Probes>,
+    schemas: web::Data<crate::schema_cache::SchemaCache>,
+    directory: web::Data<crate::actors::Directory>,
     max_body_bytes: usize,
 }
 
@@ -56,6 +59,7 @@ impl AppState {
             rbac: Rbac::load().await?,
         };
         let ttl_days = i64::try_from(settings.refresh_token_ttl_days).unwrap_or(30);
+        let schemas = std::sync::Arc::new(crate::schema_cache::SchemaCache::default());
         Ok(Self {
             gate: Arc::new(gate),
             limiter: web::Data::new(limiter.clone()),
@@ -64,9 +68,27 @@ impl AppState {
                 login_attempts_per_minute: settings.login_attempts_per_minute,
                 signups_per_hour: settings.signups_per_hour,
             }),
-            probes: web::Data::new(Probes { store, limiter }),
+            probes: web::Data::new(Probes {
+                store: store.clone(),
+                limiter,
+            }),
+            schemas: web::Data::from(schemas.clone()),
+            directory: web::Data::new(crate::actors::Directory(
+                crate::actors::TenantDirectory::new(
+                    store.clone(),
+                    schemas,
+                    std::time::Duration::from_secs(settings.tenant_idle_secs),
+                    settings.actor_threads,
+                )
+                .start(),
+            )),
             max_body_bytes: settings.max_body_bytes,
         })
+    }
+
+    /// The tenants' actors (operators and tests inspect them through it).
+    pub fn directory(&self) -> crate::actors::Directory {
+        self.directory.get_ref().clone()
     }
 
     fn configure(&self, cfg: &mut web::ServiceConfig) {
@@ -75,6 +97,8 @@ impl AppState {
             .app_data(self.limiter.clone())
             .app_data(self.policy.clone())
             .app_data(self.probes.clone())
+            .app_data(self.schemas.clone())
+            .app_data(self.directory.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(limit)

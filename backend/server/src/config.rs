@@ -28,6 +28,10 @@ pub struct Settings {
     pub login_attempts_per_minute: u32,
     pub signups_per_hour: u32,
     pub workers: usize,
+    /// A tenant's actors are stopped after this long without a request (they reload on use).
+    pub tenant_idle_secs: u64,
+    /// Threads the tenants' actors are spread over.
+    pub actor_threads: usize,
 }
 
 impl Default for Settings {
@@ -48,6 +52,8 @@ impl Default for Settings {
             login_attempts_per_minute: 10,
             signups_per_hour: 30,
             workers: 2,
+            tenant_idle_secs: 600,
+            actor_threads: 2,
         }
     }
 }
@@ -129,6 +135,12 @@ impl Settings {
         }
         if let Some(v) = var("SIGNUPS_PER_HOUR")? {
             self.signups_per_hour = num("SIGNUPS_PER_HOUR", v)?;
+        }
+        if let Some(v) = var("TENANT_IDLE_SECS")? {
+            self.tenant_idle_secs = num("TENANT_IDLE_SECS", v)?;
+        }
+        if let Some(v) = var("ACTOR_THREADS")? {
+            self.actor_threads = num("ACTOR_THREADS", v)?;
         }
         if let Some(v) = var("WORKERS")? {
             self.workers = num("WORKERS", v)?;

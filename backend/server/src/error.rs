@@ -29,6 +29,32 @@ pub enum ApiError {
     Invalid(Vec<FieldError>),
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    #[error("the document is not a valid JSON Schema")]
+    SchemaInvalid(Vec<FieldError>),
+    #[error("the schema breaks {level} compatibility with {breaks} change(s)")]
+    Incompatible {
+        level: String,
+        breaks: usize,
+        report: serde_json::Value,
+    },
+    #[error("the config is not valid for {target} (schema {schema}): {count} violation(s)")]
+    ConfigInvalid {
+        target: String,
+        schema: String,
+        count: usize,
+        violations: Vec<ViolationView>,
+    },
+    #[error("{0}")]
+    InvalidDocument(String),
+    #[error("{0}")]
+    InvalidName(String),
+    #[error("the config is larger than {limit} bytes")]
+    ConfigTooLarge { limit: usize },
+    #[error("{summary}")]
+    DeploymentRefused {
+        summary: String,
+        plan: serde_json::Value,
+    },
     #[error("the request body is larger than {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("send the body as application/json")]
@@ -57,6 +83,16 @@ impl FieldError {
     }
 }
 
+/// One way a config fails its schema.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ViolationView {
+    /// Where in the config, as a JSON pointer.
+    pub pointer: String,
+    /// The schema keyword that failed, e.g. `required` or `maximum`.
+    pub keyword: String,
+    pub message: String,
+}
+
 /// RFC 9457 problem details.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
@@ -71,6 +107,15 @@ pub struct Problem {
     pub request_id: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// For `config_invalid`: every violation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<ViolationView>,
+    /// For `schema_incompatible`: the compatibility report with every break.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<serde_json::Value>,
+    /// For `deployment_refused`: the plan, with every problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -85,12 +130,23 @@ impl ApiError {
             Self::BadRequest { code, .. } => (code, S::BAD_REQUEST),
             Self::Invalid(_) => ("invalid_input", S::UNPROCESSABLE_ENTITY),
             Self::Conflict { code, .. } => (code, S::CONFLICT),
+            Self::SchemaInvalid(_) => ("schema_invalid", S::BAD_REQUEST),
+            Self::Incompatible { .. } => ("schema_incompatible", S::CONFLICT),
+            Self::ConfigInvalid { .. } => ("config_invalid", S::UNPROCESSABLE_ENTITY),
+            Self::InvalidDocument(_) => ("invalid_document", S::BAD_REQUEST),
+            Self::InvalidName(_) => ("invalid_name", S::BAD_REQUEST),
+            Self::ConfigTooLarge { .. } => ("config_too_large", S::PAYLOAD_TOO_LARGE),
+            Self::DeploymentRefused { .. } => ("deployment_refused", S::CONFLICT),
             Self::PayloadTooLarge { .. } => ("payload_too_large", S::PAYLOAD_TOO_LARGE),
             Self::UnsupportedMediaType => ("unsupported_media_type", S::UNSUPPORTED_MEDIA_TYPE),
             Self::RateLimited { .. } => ("rate_limited", S::TOO_MANY_REQUESTS),
             Self::Unavailable(_) => ("unavailable", S::SERVICE_UNAVAILABLE),
             Self::Internal(_) => ("internal", S::INTERNAL_SERVER_ERROR),
         }
+    }
+
+    pub fn not_found(what: impl std::fmt::Display) -> Self {
+        Self::NotFound(what.to_string())
     }
 
     pub fn invalid(pointer: &str, message: impl ToString) -> Self {
@@ -106,8 +162,20 @@ impl ApiError {
             other => other.to_string(),
         };
         let errors = match self {
-            Self::Invalid(errors) => errors.clone(),
+            Self::Invalid(errors) | Self::SchemaInvalid(errors) => errors.clone(),
             _ => Vec::new(),
+        };
+        let violations = match self {
+            Self::ConfigInvalid { violations, .. } => violations.clone(),
+            _ => Vec::new(),
+        };
+        let report = match self {
+            Self::Incompatible { report, .. } => Some(report.clone()),
+            _ => None,
+        };
+        let plan = match self {
+            Self::DeploymentRefused { plan, .. } => Some(plan.clone()),
+            _ => None,
         };
         Problem {
             type_: format!(
@@ -120,6 +188,9 @@ impl ApiError {
             detail,
             request_id: crate::request_id::current(),
             errors,
+            violations,
+            report,
+            plan,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The Versiqii API server: actix-web, authentication, Casbin RBAC, problem+json errors, OpenAPI.
 
+pub mod actors;
 pub mod app;
 pub mod auth;
 pub mod config;
@@ -8,6 +9,7 @@ pub mod openapi;
 mod rate_limit;
 mod request_id;
 pub mod routes;
+pub mod schema_cache;
 
 pub use app::{serve, AppState};
 pub use config::Settings;

@@ -8,6 +8,7 @@ mod error;
 mod migrations;
 mod outbox;
 mod refresh_tokens;
+pub mod registry;
 mod tenant_tx;
 
 pub use accounts::{LoginRow, NewUser, TenantRow, UserRow};
@@ -16,4 +17,5 @@ pub use audit::{AuditEvent, AuditRecord};
 pub use error::StoreError;
 pub use migrations::{apply_migrations, MIGRATIONS};
 pub use refresh_tokens::Rotation;
+pub use registry::*;
 pub use tenant_tx::{Store, TenantTx};

@@ -4,10 +4,20 @@ use crate::StoreError;
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement, TransactionTrait};
 
 /// Embedded so the server binary carries its schema; names are the files' stems.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_accounts",
-    include_str!("../../../migrations/0001_accounts.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_accounts",
+        include_str!("../../../migrations/0001_accounts.sql"),
+    ),
+    (
+        "0002_registry",
+        include_str!("../../../migrations/0002_registry.sql"),
+    ),
+    (
+        "0003_deployments",
+        include_str!("../../../migrations/0003_deployments.sql"),
+    ),
+];
 
 /// Returns the names of the migrations applied by this call.
 pub async fn apply_migrations(owner_url: &str) -> Result<Vec<&'static str>, StoreError> {

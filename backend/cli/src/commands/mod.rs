@@ -1,10 +1,25 @@
 //! One module per API resource; each turns parsed arguments into requests and output.
 
 mod api_keys;
+mod audit;
 mod auth;
+mod bindings;
+mod configs;
+mod deployments;
+mod drifts;
+mod envs;
+mod graphs;
+mod observations;
+mod schemas;
+mod shared;
+mod targets;
+mod validate;
 
 use crate::args::{Cli, Command};
 use crate::error::CliError;
+
+/// Also used by the error report of a refused deployment, which carries its plan.
+pub(crate) use deployments::plan_lines;
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let Cli { global, command } = cli;
@@ -14,5 +29,15 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Logout => auth::logout(&global),
         Command::Whoami => auth::whoami(&global),
         Command::ApiKeys(command) => api_keys::run(&global, command),
+        Command::Validate(args) => validate::run(&global, &args),
+        Command::Schemas(command) => schemas::run(&global, command),
+        Command::Targets(command) => targets::run(&global, command),
+        Command::Configs(command) => configs::run(&global, command),
+        Command::Envs(command) => envs::run(&global, command),
+        Command::Bindings(command) => bindings::run(&global, command),
+        Command::Graphs(command) => graphs::run(&global, command),
+        Command::Report(args) => observations::report(&global, &args),
+        Command::Drifts(command) => drifts::run(&global, command),
+        Command::Audit(command) => audit::run(&global, command),
     }
 }

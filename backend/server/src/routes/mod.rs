@@ -3,8 +3,16 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod bindings;
+pub mod configs;
+pub mod constraints;
+pub mod deployments;
+pub mod drift;
+pub mod envs;
+pub mod families;
 pub mod health;
 pub mod me;
+pub mod targets;
 
 use actix_web::web;
 
@@ -14,4 +22,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     me::configure(cfg);
     api_keys::configure(cfg);
     audit::configure(cfg);
+    families::configure(cfg);
+    targets::configure(cfg);
+    configs::configure(cfg);
+    envs::configure(cfg);
+    bindings::configure(cfg);
+    constraints::configure(cfg);
+    deployments::configure(cfg);
+    drift::configure(cfg);
 }

@@ -4,13 +4,13 @@ use crate::harness::TestApp;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-struct Cli {
+pub struct Cli {
     url: String,
     config_dir: std::path::PathBuf,
 }
 
 impl Cli {
-    fn new(app: &TestApp) -> Self {
+    pub fn new(app: &TestApp) -> Self {
         let config_dir = std::env::temp_dir().join(format!("vq-cli-{}", app.db_name));
         std::fs::create_dir_all(&config_dir).unwrap();
         Cli {
@@ -19,7 +19,7 @@ impl Cli {
         }
     }
 
-    fn run(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
+    pub fn run(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
         let bin = std::path::Path::new(
             &std::env::var("VERSIQII_TEST_BIN_DIR").expect("VERSIQII_TEST_BIN_DIR"),
         )
@@ -49,7 +49,7 @@ impl Cli {
     }
 }
 
-fn text(bytes: &[u8]) -> String {
+pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
@@ -190,4 +190,186 @@ fn cli_exit_codes_for_usage_input_and_network() {
     assert_eq!(dead.status.code(), Some(3), "{}", text(&dead.stderr));
     let help = cli.run(&["api-keys", "create", "--help"], &[], None);
     assert!(help.status.success() && text(&help.stdout).contains("--scope"));
+}
+
+/// The README's Hello World, command for command, through the real binary.
+#[test]
+fn hello_world_runs_as_printed() {
+    let app = TestApp::spawn();
+    let cli = Cli::new(&app);
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let s = app.signup("hello-cli");
+    let (_, key) = app.api_key(&s.access, &["write"]);
+    let env = [("VERSIQII_TOKEN", key.as_str())];
+    let run = |args: &[&str], stdin: Option<&str>| {
+        let out = cli.run(args, &env, stdin);
+        (
+            out.status.code(),
+            text(&out.stdout).trim().to_owned(),
+            text(&out.stderr),
+        )
+    };
+
+    let schema_file = format!("{root}/examples/openapi_payments.json");
+    let (code, _, err) = run(
+        &[
+            "schemas",
+            "add",
+            "--family",
+            "OpenAPI-Payments",
+            "--version",
+            "2025-07",
+            &schema_file,
+        ],
+        None,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (code, target, err) = run(
+        &[
+            "targets",
+            "create",
+            "--name",
+            "payment-api",
+            "--family",
+            "OpenAPI-Payments",
+            "--version",
+            "3.2.1",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        uuid::Uuid::parse_str(&target).is_ok(),
+        "targets create prints the id alone: {target:?}"
+    );
+    let good = std::fs::read_to_string(format!("{root}/examples/payment_service.yaml")).unwrap();
+    let (code, cfg, err) = run(
+        &["configs", "create", "--target", &target, "-"],
+        Some(&good),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        uuid::Uuid::parse_str(&cfg).is_ok(),
+        "configs create prints the id alone: {cfg:?}"
+    );
+    let (code, binding, err) = run(
+        &["bindings", "create", "--config", &cfg, "--env", "prod-eu"],
+        None,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(uuid::Uuid::parse_str(&binding).is_ok(), "{binding:?}");
+
+    // A config that breaks the schema: stored, but refused at binding, naming the failing paths.
+    let broken = format!("{root}/examples/payment_service.broken.yaml");
+    let (code, bad, err) = run(
+        &[
+            "configs",
+            "create",
+            "--target",
+            "payment-api@3.2.1",
+            "--name",
+            "payment_service.yaml",
+            &broken,
+        ],
+        None,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (code, out, err) = run(
+        &["bindings", "create", "--config", &bad, "--env", "prod-eu"],
+        None,
+    );
+    assert_eq!(code, Some(1), "a refusal exits 1: {out} {err}");
+    assert!(
+        err.contains("/timeout_ms") && err.contains("/features/max_rules"),
+        "{err}"
+    );
+
+    let (code, out, _) = run(
+        &["bindings", "list", "--env", "prod-eu", "--output", "json"],
+        None,
+    );
+    assert_eq!(code, Some(0));
+    let items: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(items.as_array().unwrap().len(), 1);
+    assert_eq!(items[0]["config_id"], cfg.as_str());
+
+    // Bad input: a missing file and invalid YAML are exit 2; an unknown target is exit 2.
+    let (code, _, _) = run(
+        &[
+            "configs",
+            "create",
+            "--target",
+            &target,
+            "/no/such/file.yaml",
+        ],
+        None,
+    );
+    assert_eq!(code, Some(2));
+    let (code, _, err) = run(
+        &["configs", "create", "--target", &target, "-"],
+        Some("a: [1, 2\nb: {"),
+    );
+    assert_eq!(code, Some(2), "{err}");
+    let (code, _, _) = run(
+        &["configs", "create", "--target", "payment-api@9.9.9", "-"],
+        Some("a: 1"),
+    );
+    assert_eq!(code, Some(2));
+    let not_schema = std::env::temp_dir().join(format!("not-a-schema-{}.json", app.db_name));
+    std::fs::write(&not_schema, r#"{"type": 12}"#).unwrap();
+    let (code, _, err) = run(
+        &[
+            "schemas",
+            "add",
+            "--family",
+            "OpenAPI-Payments",
+            "--version",
+            "2025-09",
+            not_schema.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(
+        err.lines().count(),
+        err.lines()
+            .filter(|l| l.starts_with("error:") || l.starts_with("  "))
+            .count()
+    );
+
+    // Offline validation against the target's schema: fetched once, then served from the cache.
+    let cache = std::env::temp_dir().join(format!("vq-cache-{}", app.db_name));
+    let good_file = format!("{root}/examples/payment_service.yaml");
+    let out = cli.run(
+        &[
+            "validate",
+            "--file",
+            &good_file,
+            "--target",
+            "payment-api@3.2.1",
+        ],
+        &[
+            ("VERSIQII_TOKEN", &key),
+            ("VERSIQII_CACHE_DIR", cache.to_str().unwrap()),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    drop(app); // the server is gone: the cached schema must do
+    let offline = cli.run(
+        &[
+            "validate",
+            "--file",
+            &broken,
+            "--target",
+            "payment-api@3.2.1",
+        ],
+        &[
+            ("VERSIQII_TOKEN", &key),
+            ("VERSIQII_CACHE_DIR", cache.to_str().unwrap()),
+        ],
+        None,
+    );
+    assert_eq!(offline.status.code(), Some(1), "{}", text(&offline.stderr));
+    assert!(text(&offline.stdout).contains("/timeout_ms"));
 }

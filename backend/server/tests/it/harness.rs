@@ -14,11 +14,18 @@ fn env(name: &str) -> String {
     })
 }
 
+/// One runtime for all test-side database work: a connection made on a runtime that has since
+/// shut down is dead, so helpers must not each build their own.
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+        })
         .block_on(f)
 }
 
@@ -28,6 +35,7 @@ pub struct TestApp {
     pub db_name: String,
     handle: actix_web::dev::ServerHandle,
     agent: ureq::Agent,
+    directory: versiqii_server::actors::Directory,
 }
 
 pub struct Reply {
@@ -74,13 +82,14 @@ impl TestApp {
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let state = AppState::init(&settings).await.expect("app state");
+                let directory = state.directory();
                 let listener = TcpListener::bind("127.0.0.1:0").unwrap();
                 let (server, addr) = versiqii_server::serve(state, listener, 1).unwrap();
-                tx.send((addr, server.handle())).unwrap();
+                tx.send((addr, server.handle(), directory)).unwrap();
                 server.await
             })
         });
-        let (addr, handle) = rx
+        let (addr, handle, directory) = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("server start");
         let agent = ureq::Agent::config_builder()
@@ -92,7 +101,23 @@ impl TestApp {
             db_name,
             handle,
             agent,
+            directory,
         }
+    }
+
+    /// Makes the tenant's graph actor panic, as a bug would; true if it reported the crash.
+    pub fn crash_graph(&self, tenant: versiqii_core::TenantId) -> bool {
+        block_on(async {
+            let actors = self.directory.tenant(tenant).await.unwrap();
+            matches!(
+                actors.graph.send(versiqii_server::actors::Crash).await,
+                Ok(Err(_))
+            )
+        })
+    }
+
+    pub fn live_tenants(&self) -> usize {
+        block_on(self.directory.live_tenants()).unwrap()
     }
 
     pub fn owner_db_url(&self) -> String {

@@ -4,6 +4,8 @@
 mod auth;
 mod bad_input;
 mod cli;
+mod drift;
 mod harness;
+mod registry;
 mod routes;
 mod tenancy;

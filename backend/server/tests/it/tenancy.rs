@@ -102,6 +102,35 @@ const TENANT_TABLES: &[&str] = &[
     "refresh_tokens",
     "audit_events",
     "outbox",
+    "families",
+    "schema_versions",
+    "targets",
+    "target_versions",
+    "configs",
+    "config_revisions",
+    "environments",
+    "bindings",
+];
+
+/// Tables the app may update or delete in; the rest are append-only.
+const MUTABLE_TABLES: &[&str] = &[
+    "users",
+    "memberships",
+    "api_keys",
+    "refresh_tokens",
+    "outbox",
+    "families",
+    "targets",
+    "configs",
+    "environments",
+];
+
+const APPEND_ONLY_TABLES: &[&str] = &[
+    "audit_events",
+    "schema_versions",
+    "target_versions",
+    "config_revisions",
+    "bindings",
 ];
 
 fn count(db: &impl ConnectionTrait, sql: &str) -> i64 {
@@ -124,6 +153,15 @@ fn a_raw_tenant_transaction_cannot_touch_another_tenants_rows() {
     let b = app.signup("tenant-b");
     app.api_key(&a.access, &["admin"]);
     app.api_key(&b.access, &["read"]);
+    for s in [&a, &b] {
+        let (_, cfg) = crate::registry::seed(&app, &s.access);
+        let bound = app.post(
+            "/v1/bindings",
+            Some(&s.access),
+            &serde_json::json!({"config_id": cfg, "env": "prod"}),
+        );
+        assert_eq!(bound.status, 201);
+    }
     let a_id = TenantId(a.tenant_id.parse().unwrap());
     let b_id = &b.tenant_id;
 
@@ -154,13 +192,7 @@ fn a_raw_tenant_transaction_cannot_touch_another_tenants_rows() {
             );
             tx.commit().await.unwrap();
         }
-        for table in [
-            "users",
-            "memberships",
-            "api_keys",
-            "refresh_tokens",
-            "outbox",
-        ] {
+        for table in MUTABLE_TABLES {
             let tx = store.begin_for(a_id).await.unwrap();
             let db = tx.connection();
             let upd = db
@@ -171,15 +203,18 @@ fn a_raw_tenant_transaction_cannot_touch_another_tenants_rows() {
                 .await
                 .unwrap();
             assert_eq!(upd.rows_affected(), 0, "update {table}");
+            // Registry objects cannot be deleted at all; the rest only within their tenant.
             let del = db
                 .execute(Statement::from_string(
                     DbBackend::Postgres,
                     format!("delete from {table} where tenant_id = '{b_id}'"),
                 ))
-                .await
-                .unwrap();
-            assert_eq!(del.rows_affected(), 0, "delete {table}");
-            tx.commit().await.unwrap();
+                .await;
+            match del {
+                Ok(done) => assert_eq!(done.rows_affected(), 0, "delete {table}"),
+                Err(e) => assert!(e.to_string().contains("permission denied"), "{table}: {e}"),
+            }
+            tx.commit().await.ok();
         }
         // Writing a row for B from A's transaction is refused by WITH CHECK.
         let tx = store.begin_for(a_id).await.unwrap();
@@ -210,17 +245,25 @@ fn a_raw_tenant_transaction_cannot_touch_another_tenants_rows() {
             .unwrap();
         assert_eq!(upd.rows_affected(), 0);
         tx.commit().await.unwrap();
-        // The audit log is append-only even for its own tenant.
-        let tx = store.begin_for(a_id).await.unwrap();
-        let err = tx
-            .connection()
-            .execute(Statement::from_string(
-                DbBackend::Postgres,
-                "delete from audit_events".to_owned(),
-            ))
-            .await
-            .unwrap_err();
-        assert!(err.to_string().contains("permission denied"), "{err}");
+        // The audit log, schema versions, revisions and bindings are append-only, even for
+        // their own tenant.
+        for table in APPEND_ONLY_TABLES {
+            for verb in [
+                format!("delete from {table}"),
+                format!("update {table} set tenant_id = tenant_id"),
+            ] {
+                let tx = store.begin_for(a_id).await.unwrap();
+                let err = tx
+                    .connection()
+                    .execute(Statement::from_string(DbBackend::Postgres, verb.clone()))
+                    .await
+                    .unwrap_err();
+                assert!(
+                    err.to_string().contains("permission denied"),
+                    "{verb}: {err}"
+                );
+            }
+        }
     });
     // And B's rows are all still there.
     let owner = app.owner_db();

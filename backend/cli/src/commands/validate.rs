@@ -1,0 +1,51 @@
+//! `validate`: judge many local config files against one JSON Schema, as fast as the
+//! machine allows. The schema is compiled once; each file is read, parsed and validated in
+//! one pass on a worker pool; results are printed afterwards in file order.
+
+mod check;
+mod files;
+mod progress;
+mod report;
+mod schema_cache;
+mod schema_source;
+
+use crate::args::{GlobalArgs, ValidateArgs};
+use crate::error::{exit, CliError};
+use std::io::IsTerminal;
+use std::time::Instant;
+use versiqii_core::schema::CompiledSchema;
+
+/// Below this many files the run is over before a progress line would be worth drawing.
+const PROGRESS_MIN_FILES: usize = 200;
+
+pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<(), CliError> {
+    let started = Instant::now();
+    let schema_value = schema_source::load(global, args)?;
+    let schema = CompiledSchema::compile(&schema_value)
+        .map_err(|e| CliError::usage(format!("{}: {e}", schema_source::label(args))))?;
+    drop(schema_value);
+
+    let inputs: Vec<_> = args.files.iter().chain(&args.paths).cloned().collect();
+    let files = files::expand(&inputs, args.recursive)?;
+
+    let pool = check::pool(args.jobs.map(usize::from))?;
+    let show_progress = files.len() > PROGRESS_MIN_FILES && std::io::stderr().is_terminal();
+    let outcomes = if show_progress {
+        progress::run_with_progress(files.len(), |done| {
+            pool.install(|| check::check_all(&files, &schema, Some(done)))
+        })
+    } else {
+        pool.install(|| check::check_all(&files, &schema, None))
+    };
+
+    let summary = report::Summary::of(&outcomes);
+    if !args.quiet {
+        report::print(&files, &outcomes, &summary, global.output)?;
+    }
+    report::print_summary(&summary, started.elapsed());
+    if summary.invalid > 0 {
+        Err(CliError::Reported(exit::REJECTED))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,153 @@
+//! Where the schema comes from: a local file, or a target version's schema from the server
+//! (through the on-disk cache).
+
+use super::schema_cache::{self, SchemaCache};
+use crate::args::{GlobalArgs, ValidateArgs};
+use crate::client::{parse, Client};
+use crate::error::CliError;
+use crate::output::note;
+use serde::Deserialize;
+use serde_json::Value;
+use std::path::Path;
+use versiqii_core::document::{parse_document, Format};
+use versiqii_core::names::TargetName;
+
+/// How the schema is named in error messages.
+pub fn label(args: &ValidateArgs) -> String {
+    match (&args.schema, &args.target) {
+        (Some(path), _) => format!("schema {}", path.display()),
+        (None, Some(target)) => format!("schema of target {target}"),
+        (None, None) => "schema".to_owned(),
+    }
+}
+
+pub fn load(global: &GlobalArgs, args: &ValidateArgs) -> Result<Value, CliError> {
+    match (&args.schema, &args.target) {
+        (Some(path), _) => from_file(path),
+        (None, Some(target)) => from_target(global, target, args.refresh),
+        (None, None) => Err(CliError::usage(
+            "give --schema FILE or --target NAME@VERSION",
+        )),
+    }
+}
+
+fn from_file(path: &Path) -> Result<Value, CliError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::usage(format!("cannot read schema {}: {e}", path.display())))?;
+    let yaml = path
+        .extension()
+        .and_then(|ext| ext.to_str())
+        .and_then(Format::from_path_ext)
+        == Some(Format::Yaml);
+    // Schemas may outgrow the config size cap, so JSON ones skip `parse_document`.
+    let parsed = if yaml {
+        parse_document(&bytes, Some(Format::Yaml))
+            .map(|(value, _)| value)
+            .map_err(|e| e.to_string())
+    } else {
+        serde_json::from_slice(&bytes).map_err(|e| format!("invalid JSON: {e}"))
+    };
+    parsed.map_err(|e| CliError::usage(format!("cannot parse schema {}: {e}", path.display())))
+}
+
+#[derive(Deserialize)]
+struct TargetSchema {
+    hash: String,
+    schema: Value,
+}
+
+fn from_target(global: &GlobalArgs, target: &str, refresh: bool) -> Result<Value, CliError> {
+    let (name, version) = split_target(target)?;
+    let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
+    let key = schema_cache::key(client.base_url(), name, version);
+    let cache = SchemaCache::from_env();
+    if !refresh {
+        if let Some(schema) = cache.as_ref().and_then(|c| c.lookup(&key)) {
+            return Ok(schema);
+        }
+    }
+    let path = format!(
+        "/v1/targets/{}/versions/{}/schema",
+        encode_segment(name),
+        encode_segment(version)
+    );
+    let fetched: TargetSchema = parse(client.get(&path)?, "target schema")?;
+    if !schema_cache::is_safe_hash(&fetched.hash) {
+        return Err(CliError::failure(format!(
+            "the server sent an unusable schema hash {:?}",
+            fetched.hash
+        )));
+    }
+    match &cache {
+        Some(cache) => {
+            if let Err(e) = cache.store(&key, &fetched.hash, &fetched.schema) {
+                note(&format!(
+                    "warning: cannot cache the schema in {}: {e}",
+                    cache.dir().display()
+                ));
+            }
+        }
+        None => {
+            note("warning: no cache directory (set VERSIQII_CACHE_DIR); the schema was not cached")
+        }
+    }
+    Ok(fetched.schema)
+}
+
+/// `name@version`, split on the last `@`; the name is checked here so that a typo fails
+/// before any request is made.
+fn split_target(raw: &str) -> Result<(&str, &str), CliError> {
+    let bad = || {
+        CliError::usage(format!(
+            "invalid --target {raw:?}: expected NAME@VERSION, e.g. payment-api@1.4.0"
+        ))
+    };
+    let (name, version) = raw.rsplit_once('@').ok_or_else(bad)?;
+    if version.is_empty() || version.chars().any(char::is_control) {
+        return Err(bad());
+    }
+    TargetName::parse(name).map_err(|e| CliError::usage(format!("invalid --target: {e}")))?;
+    Ok((name, version))
+}
+
+/// Percent-encodes everything outside RFC 3986's unreserved set, so a version such as
+/// `1.0.0+build` stays one path segment.
+fn encode_segment(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_split_on_the_last_at() {
+        assert_eq!(
+            split_target("payment-api@1.4.0").unwrap(),
+            ("payment-api", "1.4.0")
+        );
+        for bad in [
+            "payment-api",
+            "payment-api@",
+            "@1.0",
+            "bad name@1",
+            "a@b\nc",
+        ] {
+            assert_eq!(split_target(bad).unwrap_err().exit_code(), 2, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn path_segments_are_encoded() {
+        assert_eq!(encode_segment("1.4.0-rc.1"), "1.4.0-rc.1");
+        assert_eq!(encode_segment("1.0.0+build/7"), "1.0.0%2Bbuild%2F7");
+    }
+}

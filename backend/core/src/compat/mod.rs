@@ -1,0 +1,92 @@
+//! Schema compatibility for configs, with the levels of Confluent Schema Registry: would every
+//! config valid under one JSON Schema still be valid under another?
+//!
+//! Deciding that exactly is impossible in general (regular expressions, `not`, `if`, ...), so
+//! the checker is conservative: whatever it cannot prove safe is reported, as the closest rule
+//! or as `undecidable`. An empty report is a proof; a break may occasionally be a false alarm
+//! (for instance a property that in fact matches a `patternProperties` regex), never the other
+//! way round.
+//!
+//! A schema is read as a conjunction of subschemas (local `$ref` and `allOf` are followed,
+//! `true` dropped); a subschema of the new schema that the old one also has is implied and
+//! skipped, which is also how unchanged undecidable keywords pass. `anyOf`/`oneOf` split the
+//! old schema into alternatives and, in the new schema, are decided type by type where the
+//! branches' types allow it. Annotations and unknown keywords are ignored.
+//!
+//! Rule ids are named for the backward direction ("maximum-decreased": the schema configs must
+//! pass has a lower `maximum` than the one they were written for); forward checks swap the
+//! schemas and keep the ids, with messages naming which schema is which.
+
+mod arrays;
+mod equiv;
+mod json;
+mod level;
+mod objects;
+mod report;
+mod scalars;
+mod schema;
+mod types;
+mod unions;
+mod values;
+mod walk;
+
+#[cfg(test)]
+mod tests;
+
+pub use level::{CompatLevel, UnknownCompatLevel};
+pub use report::{Break, CompatReport};
+
+use serde_json::Value;
+use walk::{breaks_between, Sides};
+
+/// Breaks that stop every instance valid under `old` from being valid under `new`, sorted by
+/// pointer, then rule. `against` is left empty.
+pub fn backward_breaks(old: &Value, new: &Value) -> Vec<Break> {
+    let sides = Sides {
+        src: "the old schema".to_owned(),
+        dst: "the new schema".to_owned(),
+    };
+    breaks_between(old, new, sides)
+}
+
+/// Checks `new` against earlier versions, given oldest first as `(label, schema)`.
+/// Non-transitive levels check only the latest earlier version; `NONE` checks nothing.
+pub fn check(level: CompatLevel, history: &[(&str, &Value)], new: &Value) -> CompatReport {
+    let earlier: &[(&str, &Value)] = match history.split_last() {
+        _ if level == CompatLevel::None => &[],
+        Some((latest, _)) if !level.is_transitive() => std::slice::from_ref(latest),
+        _ => history,
+    };
+    let mut found: Vec<(usize, Break)> = Vec::new();
+    for (index, (label, schema)) in earlier.iter().enumerate() {
+        let version = format!("version {label}");
+        let mut directions = Vec::new();
+        if level.checks_backward() {
+            directions.push((*schema, new, version.clone(), "the new schema".to_owned()));
+        }
+        if level.checks_forward() {
+            directions.push((new, *schema, "the new schema".to_owned(), version.clone()));
+        }
+        for (accepting, constraining, src, dst) in directions {
+            let breaks = breaks_between(accepting, constraining, Sides { src, dst });
+            found.extend(breaks.into_iter().map(|b| {
+                let against = (*label).to_owned();
+                (index, Break { against, ..b })
+            }));
+        }
+    }
+    found.sort_by(|(i, a), (j, b)| {
+        (&a.pointer, &a.rule, i, &a.message).cmp(&(&b.pointer, &b.rule, j, &b.message))
+    });
+    found.dedup();
+    let breaks: Vec<Break> = found.into_iter().map(|(_, b)| b).collect();
+    CompatReport {
+        level,
+        compatible: breaks.is_empty(),
+        checked_against: earlier
+            .iter()
+            .map(|(label, _)| (*label).to_owned())
+            .collect(),
+        breaks,
+    }
+}

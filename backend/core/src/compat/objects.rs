@@ -1,0 +1,273 @@
+//! Object checks: property counts, `required`, and property schemas by name.
+
+use super::json::{any_member, child, count};
+use super::scalars::Counted;
+use super::schema::{closure, Closure, Side};
+use super::walk::{admitted, Accepting, Here, Walker};
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+
+const NOUN: Counted = Counted {
+    what: "objects",
+    unit: "properties",
+};
+
+/// Past this many combinations of pattern schemas we stop enumerating them; leaving a
+/// conjunct out only widens the accepting side.
+const MAX_ALTERNATIVES: usize = 16;
+
+fn declared<'a>(m: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    m.get("properties")?.as_object()?.get(name)
+}
+
+fn required(m: &Map<String, Value>) -> impl Iterator<Item = &str> {
+    m.get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+}
+
+impl<'a> Walker<'a> {
+    pub(super) fn objects(&mut self, here: &Here<'_, 'a>, n: &'a Value, m: &'a Map<String, Value>) {
+        let finite: Option<Vec<&'a Map<String, Value>>> = here
+            .values
+            .as_ref()
+            .map(|vs| vs.iter().filter_map(|v| v.as_object()).collect());
+        if finite.as_ref().is_some_and(Vec::is_empty) {
+            return;
+        }
+        let old_required: BTreeSet<&str> = here.objects().flat_map(required).collect();
+        let old_max = match &finite {
+            Some(objects) => objects.iter().map(|o| o.len() as u64).max(),
+            None => here
+                .objects()
+                .filter_map(|o| count(o, "maxProperties"))
+                .min(),
+        };
+        let old_min = match &finite {
+            Some(objects) => objects.iter().map(|o| o.len() as u64).min().unwrap_or(0),
+            None => here
+                .objects()
+                .filter_map(|o| count(o, "minProperties"))
+                .chain([old_required.len() as u64])
+                .max()
+                .unwrap_or(0),
+        };
+        if let Some(limit) = count(m, "maxProperties") {
+            let rule = ("maxProperties", "max-properties-decreased");
+            self.max_count(here.ptr, &NOUN, rule, limit, old_max);
+        }
+        if let Some(limit) = count(m, "minProperties") {
+            let rule = ("minProperties", "min-properties-increased");
+            self.min_count(here.ptr, &NOUN, rule, limit, old_min);
+        }
+        for name in required(m) {
+            let already = match &finite {
+                Some(objects) => objects.iter().all(|o| o.contains_key(name)),
+                None => old_required.contains(name),
+            };
+            if !already {
+                let message = format!(
+                    "{} requires property `{name}`, which {} does not require.",
+                    self.dst(),
+                    self.src_name()
+                );
+                self.push(&child(here.ptr, name), "required-added", message);
+            }
+        }
+        self.properties(here, n, m, finite.as_deref());
+    }
+
+    fn properties(
+        &mut self,
+        here: &Here<'_, 'a>,
+        n: &'a Value,
+        m: &'a Map<String, Value>,
+        finite: Option<&[&'a Map<String, Value>]>,
+    ) {
+        let (old_doc, new_doc) = (self.old, self.new);
+        let olds: Vec<(&'a Map<String, Value>, Closure<'a>)> = here
+            .old
+            .conjuncts
+            .iter()
+            .copied()
+            .filter_map(|c| Some((c.as_object()?, closure(&old_doc, c, Side::Accepting))))
+            .collect();
+        let new_closure = closure(&new_doc, n, Side::Constraining);
+        let new_props = m.get("properties").and_then(Value::as_object);
+        let names: BTreeSet<&'a str> = olds
+            .iter()
+            .filter_map(|(o, _)| o.get("properties")?.as_object())
+            .chain(new_props)
+            .flat_map(|props| props.keys().map(String::as_str))
+            .collect();
+
+        for &name in &names {
+            let declared_here = new_props.and_then(|p| p.get(name));
+            let governing = match declared_here {
+                Some(schema) => schema,
+                None if new_closure.evaluated_elsewhere.contains(name) => continue,
+                None => match new_closure.schema {
+                    Some(schema) => schema,
+                    None => continue,
+                },
+            };
+            if governing == &Value::Bool(true) {
+                continue;
+            }
+            let values = finite.map(|objects| objects.iter().filter_map(|o| o.get(name)).collect());
+            let alternatives =
+                self.alternatives(&olds, Some(name), declared_here.is_some(), m, values);
+            let pointer = child(here.ptr, name);
+            if governing == &Value::Bool(false) {
+                if alternatives.iter().any(|a| admitted(a).is_some()) {
+                    self.property_removed(
+                        &pointer,
+                        name,
+                        &olds,
+                        declared_here.is_some(),
+                        &new_closure,
+                    );
+                }
+                continue;
+            }
+            let constraints = new_doc.flatten(governing);
+            for old in alternatives {
+                self.compare(old, &constraints, &pointer, here.depth + 1);
+            }
+        }
+
+        let Some(rest) = new_closure.schema else {
+            return;
+        };
+        if rest == &Value::Bool(true) {
+            return;
+        }
+        let values = finite.map(|objects| {
+            objects
+                .iter()
+                .flat_map(|o| o.iter())
+                .filter(|(k, _)| !names.contains(k.as_str()))
+                .map(|(_, v)| v)
+                .collect()
+        });
+        let alternatives = self.alternatives(&olds, None, false, m, values);
+        if rest == &Value::Bool(false) {
+            if alternatives.iter().any(|a| admitted(a).is_some()) {
+                let message = format!(
+                    "{} allows properties it does not declare, but {} sets `{}` to `false`.",
+                    self.src(),
+                    self.dst_name(),
+                    new_closure.keyword
+                );
+                self.push(here.ptr, "additional-properties-closed", message);
+            }
+            return;
+        }
+        let constraints = new_doc.flatten(rest);
+        for old in alternatives {
+            self.compare(old, &constraints, &any_member(here.ptr), here.depth + 1);
+        }
+    }
+
+    /// The accepting side's schemas for property `name` (`None`: a property no schema names).
+    /// Where a conjunct's `patternProperties` might match, the property may be governed by the
+    /// pattern's schema or the `additionalProperties` one; we cannot run the regex, so each
+    /// possibility becomes its own alternative and all must pass.
+    fn alternatives(
+        &mut self,
+        olds: &[(&'a Map<String, Value>, Closure<'a>)],
+        name: Option<&str>,
+        declared_in_new: bool,
+        new: &'a Map<String, Value>,
+        values: Option<Vec<&'a Value>>,
+    ) -> Vec<Accepting<'a>> {
+        let mut combos: Vec<Vec<&'a Value>> = vec![Vec::new()];
+        for (o, closure) in olds {
+            let options: Vec<&'a Value> = if let Some(schema) = name.and_then(|q| declared(o, q)) {
+                vec![schema]
+            } else if name.is_some_and(|q| closure.evaluated_elsewhere.contains(q)) {
+                continue;
+            } else {
+                let Some(base) = closure.schema else {
+                    continue;
+                };
+                let mut options = vec![base];
+                if let Some(patterns) = o.get("patternProperties") {
+                    // Identical patterns on both sides govern matching names identically, so
+                    // only names the new side declares itself need the pattern schemas.
+                    let mirrored = !declared_in_new
+                        && new.get("patternProperties").is_some_and(|np| {
+                            self.equiv.keyword("patternProperties", patterns, np)
+                        });
+                    if !mirrored {
+                        options.extend(patterns.as_object().into_iter().flat_map(|p| p.values()));
+                    }
+                }
+                if options.contains(&&Value::Bool(true)) {
+                    continue;
+                }
+                options
+            };
+            if let [only] = options.as_slice() {
+                combos.iter_mut().for_each(|c| c.push(*only));
+            } else if combos.len() * options.len() <= MAX_ALTERNATIVES {
+                combos = combos
+                    .iter()
+                    .flat_map(|c| {
+                        options.iter().map(move |o| {
+                            let mut next = c.clone();
+                            next.push(*o);
+                            next
+                        })
+                    })
+                    .collect();
+            }
+        }
+        let old_doc = self.old;
+        combos
+            .into_iter()
+            .map(|schemas| {
+                let conjuncts = schemas
+                    .into_iter()
+                    .flat_map(|s| old_doc.flatten(s))
+                    .collect();
+                Accepting::new(conjuncts, values.clone())
+            })
+            .collect()
+    }
+
+    fn property_removed(
+        &mut self,
+        pointer: &str,
+        name: &str,
+        olds: &[(&'a Map<String, Value>, Closure<'a>)],
+        declared_false: bool,
+        closure: &Closure<'a>,
+    ) {
+        let old_declares = olds.iter().any(|(o, _)| declared(o, name).is_some());
+        let message = if declared_false {
+            format!(
+                "{} declares property `{name}` as `false`, so it may not appear, but {} allows it.",
+                self.dst(),
+                self.src_name()
+            )
+        } else if old_declares {
+            format!(
+                "{} declares property `{name}`, but {} does not declare it and sets `{}` to `false`.",
+                self.src(),
+                self.dst_name(),
+                closure.keyword
+            )
+        } else {
+            format!(
+                "{} allows property `{name}`, but {} does not declare it and sets `{}` to `false`.",
+                self.src(),
+                self.dst_name(),
+                closure.keyword
+            )
+        };
+        self.push(pointer, "property-removed", message);
+    }
+}

@@ -1,0 +1,411 @@
+//! The comparison walk: is every config the accepting schema allows also allowed by the
+//! constraining one? Approximations always lean towards reporting a break.
+
+use super::equiv::Equiv;
+use super::json::{capitalise, json_eq, show};
+use super::report::Break;
+use super::schema::{opaque_groups, Doc};
+use super::types::{Lean, Types};
+use super::values::refuted;
+use serde_json::{Map, Value};
+
+/// Deeper than any sane config; past it we report instead of risking the stack.
+const MAX_DEPTH: usize = 128;
+/// Locations visited per comparison; shared `$ref`s can otherwise multiply the work.
+const MAX_VISITS: usize = 20_000;
+
+static NULL: Value = Value::Null;
+static TRUE: Value = Value::Bool(true);
+static FALSE: Value = Value::Bool(false);
+
+/// How messages name the two schemas, e.g. "the old schema" and "the new schema".
+#[derive(Debug, Clone)]
+pub(super) struct Sides {
+    /// The schema whose configs must keep passing.
+    pub src: String,
+    /// The schema they must pass.
+    pub dst: String,
+}
+
+/// The accepting schema at one config location: a conjunction of subschemas, cut down to the
+/// values of an `enum`/`const` further up when there was one.
+#[derive(Debug, Clone)]
+pub(super) struct Accepting<'a> {
+    pub conjuncts: Vec<&'a Value>,
+    pub values: Option<Vec<&'a Value>>,
+    /// Set when only configs of these types are being considered.
+    pub only: Types,
+}
+
+impl<'a> Accepting<'a> {
+    pub fn new(conjuncts: Vec<&'a Value>, values: Option<Vec<&'a Value>>) -> Self {
+        Accepting {
+            conjuncts,
+            values,
+            only: Types::ALL,
+        }
+    }
+}
+
+/// What the accepting side admits at a location; `None` from [`admitted`] means nothing.
+pub(super) struct Admitted<'a> {
+    pub types: Types,
+    /// Every value admitted, when that set is finite.
+    pub values: Option<Vec<&'a Value>>,
+}
+
+pub(super) fn admitted<'a>(node: &Accepting<'a>) -> Option<Admitted<'a>> {
+    let mut types = node.only;
+    let mut values = node.values.clone();
+    for c in &node.conjuncts {
+        match c {
+            Value::Bool(false) => return None,
+            Value::Object(m) => {
+                types = types & Types::declared(m, Lean::Wide);
+                if let Some(Value::Array(options)) = m.get("enum") {
+                    values = Some(narrow(values, options.iter().collect()));
+                }
+                if let Some(only) = m.get("const") {
+                    values = Some(narrow(values, vec![only]));
+                }
+            }
+            _ => {}
+        }
+    }
+    let values = match values {
+        Some(mut vs) => {
+            let objects = || node.conjuncts.iter().copied().filter_map(Value::as_object);
+            vs.retain(|v| types.admits(v) && !objects().any(|m| refuted(m, v)));
+            types = vs.iter().fold(Types::NONE, |acc, v| acc | Types::of(v));
+            Some(vs)
+        }
+        None if (Types::NULL | Types::BOOLEAN).contains(types) => {
+            let all: [&'static Value; 3] = [&NULL, &TRUE, &FALSE];
+            Some(all.into_iter().filter(|v| types.admits(v)).collect())
+        }
+        None => None,
+    };
+    (!types.is_empty()).then_some(Admitted { types, values })
+}
+
+fn narrow<'a>(current: Option<Vec<&'a Value>>, allowed: Vec<&'a Value>) -> Vec<&'a Value> {
+    match current {
+        None => allowed,
+        Some(vs) => vs
+            .into_iter()
+            .filter(|v| allowed.iter().any(|a| json_eq(a, v)))
+            .collect(),
+    }
+}
+
+/// One location being checked against one constraining conjunct.
+pub(super) struct Here<'o, 'a> {
+    pub old: &'o Accepting<'a>,
+    /// Types both sides admit; checks for other types would only repeat `type-narrowed`.
+    pub live: Types,
+    pub values: Option<Vec<&'a Value>>,
+    pub ptr: &'o str,
+    pub depth: usize,
+}
+
+impl<'a> Here<'_, 'a> {
+    /// The accepting conjuncts that are schema objects.
+    pub fn objects(&self) -> impl Iterator<Item = &'a Map<String, Value>> + '_ {
+        self.old
+            .conjuncts
+            .iter()
+            .copied()
+            .filter_map(Value::as_object)
+    }
+}
+
+type Key = (Vec<usize>, Option<Vec<usize>>, Types, Vec<usize>);
+
+fn addresses(xs: &[&Value]) -> Vec<usize> {
+    let mut out: Vec<usize> = xs.iter().map(|x| *x as *const Value as usize).collect();
+    out.sort_unstable();
+    out
+}
+
+pub(super) struct Walker<'a> {
+    pub old: Doc<'a>,
+    pub new: Doc<'a>,
+    sides: Sides,
+    pub equiv: Equiv<'a>,
+    breaks: Vec<Break>,
+    /// Locations being compared further up; meeting one again means a `$ref` cycle, which
+    /// adds nothing new.
+    in_progress: Vec<Key>,
+    visits: usize,
+    /// Where the walk first ran out of depth or budget. Kept apart from `breaks` so that a
+    /// trial comparison (see [`Walker::passes`]) cannot discard it.
+    incomplete: Option<String>,
+}
+
+/// Every break against `accepting` in `constraining`, sorted by pointer, then rule.
+pub(super) fn breaks_between(accepting: &Value, constraining: &Value, sides: Sides) -> Vec<Break> {
+    // Identical documents resolve every reference identically, however deep or tangled.
+    if json_eq(accepting, constraining) {
+        return Vec::new();
+    }
+    let (old, new) = (Doc::new(accepting), Doc::new(constraining));
+    let mut walker = Walker {
+        old,
+        new,
+        sides,
+        equiv: Equiv::new(old, new),
+        breaks: Vec::new(),
+        in_progress: Vec::new(),
+        visits: 0,
+        incomplete: None,
+    };
+    let start = Accepting::new(old.flatten(accepting), None);
+    walker.compare(start, &new.flatten(constraining), "", 0);
+    if let Some(ptr) = walker.incomplete.take() {
+        let message = format!(
+            "{} and {} nest too deeply or share too many references to compare completely, so the checker treats them as incompatible.",
+            walker.src(),
+            walker.sides.dst
+        );
+        walker.push(&ptr, "undecidable", message);
+    }
+    let mut breaks = walker.breaks;
+    breaks
+        .sort_by(|a, b| (&a.pointer, &a.rule, &a.message).cmp(&(&b.pointer, &b.rule, &b.message)));
+    breaks.dedup();
+    breaks
+}
+
+impl<'a> Walker<'a> {
+    /// Reports what `new` (a conjunction) rejects of what `old` accepts at `ptr`.
+    pub fn compare(&mut self, old: Accepting<'a>, new: &[&'a Value], ptr: &str, depth: usize) {
+        if new.is_empty() {
+            return;
+        }
+        for alternative in self.branches(old) {
+            self.compare_one(alternative, new, ptr, depth);
+        }
+    }
+
+    fn compare_one(&mut self, old: Accepting<'a>, new: &[&'a Value], ptr: &str, depth: usize) {
+        if depth > MAX_DEPTH || self.visits >= MAX_VISITS {
+            self.incomplete.get_or_insert_with(|| ptr.to_owned());
+            return;
+        }
+        self.visits += 1;
+        let key = (
+            addresses(&old.conjuncts),
+            old.values.as_deref().map(addresses),
+            old.only,
+            addresses(new),
+        );
+        if self.in_progress.contains(&key) {
+            return;
+        }
+        let Some(admits) = admitted(&old) else {
+            return;
+        };
+        self.in_progress.push(key);
+        for &n in new {
+            // A conjunct the accepting side already has cannot reject anything it accepts.
+            let implied = old.conjuncts.iter().any(|o| self.equiv.schema(o, n));
+            if !implied {
+                self.check_one(&old, &admits, n, ptr, depth);
+            }
+        }
+        self.in_progress.pop();
+    }
+
+    /// Whether `new` accepts everything `old` does, as far as the checker can tell. Nothing
+    /// found along the way is reported.
+    pub fn passes(
+        &mut self,
+        old: Accepting<'a>,
+        new: &[&'a Value],
+        ptr: &str,
+        depth: usize,
+    ) -> bool {
+        let mark = self.breaks.len();
+        self.compare(old, new, ptr, depth);
+        let clean = self.breaks.len() == mark;
+        self.breaks.truncate(mark);
+        clean
+    }
+
+    fn check_one(
+        &mut self,
+        old: &Accepting<'a>,
+        admits: &Admitted<'a>,
+        n: &'a Value,
+        ptr: &str,
+        depth: usize,
+    ) {
+        let m = match n {
+            Value::Object(m) => m,
+            Value::Bool(true) => return,
+            Value::Bool(false) => {
+                let message = format!(
+                    "{} allows values here, but {} is `false` and rejects every value.",
+                    self.src(),
+                    self.sides.dst
+                );
+                self.push(ptr, "type-narrowed", message);
+                return;
+            }
+            other => {
+                let message = format!(
+                    "{} has {} where a schema belongs, so the checker cannot decide what it accepts.",
+                    self.dst(),
+                    show(other)
+                );
+                self.push(ptr, "undecidable", message);
+                return;
+            }
+        };
+        self.opaque(old, admits, n, m, ptr, depth);
+        let types = Types::declared(m, Lean::Narrow);
+        if !types.contains(admits.types) {
+            self.type_narrowed(admits.types, types, ptr);
+        }
+        let live = admits.types & types;
+        if live.is_empty() {
+            return;
+        }
+        let here = Here {
+            old,
+            live,
+            values: admits
+                .values
+                .as_ref()
+                .map(|vs| vs.iter().copied().filter(|v| live.admits(v)).collect()),
+            ptr,
+            depth,
+        };
+        self.enum_and_const(&here, m);
+        self.format(&here, m);
+        if live.intersects(Types::NUMBER) {
+            self.numbers(&here, m);
+        }
+        if live.intersects(Types::STRING) {
+            self.strings(&here, m);
+        }
+        if live.intersects(Types::ARRAY) {
+            self.arrays(&here, m);
+        }
+        if live.intersects(Types::OBJECT) {
+            self.objects(&here, n, m);
+        }
+    }
+
+    fn type_narrowed(&mut self, old: Types, new: Types, ptr: &str) {
+        let accepted = if old == Types::ALL {
+            "any value here".to_owned()
+        } else {
+            format!("values of type {}", old.describe())
+        };
+        let message = if new.is_empty() {
+            format!(
+                "{} allows {accepted}, but the `type` of {} admits no type at all.",
+                self.src(),
+                self.sides.dst
+            )
+        } else {
+            format!(
+                "{} allows {accepted}, but {} only allows {}.",
+                self.src(),
+                self.sides.dst,
+                new.describe()
+            )
+        };
+        self.push(ptr, "type-narrowed", message);
+    }
+
+    /// Keywords the checker cannot reason about pass only when the accepting side has the
+    /// very same ones.
+    fn opaque(
+        &mut self,
+        old: &Accepting<'a>,
+        admits: &Admitted<'a>,
+        n: &'a Value,
+        m: &'a Map<String, Value>,
+        ptr: &str,
+        depth: usize,
+    ) {
+        for group in opaque_groups(&self.new, n) {
+            let name = group.name;
+            let matched = old
+                .conjuncts
+                .iter()
+                .copied()
+                .filter_map(Value::as_object)
+                .any(|o| {
+                    group.keys.iter().all(|k| match (o.get(*k), m.get(*k)) {
+                        (None, None) => true,
+                        (Some(a), Some(b)) => self.equiv.keyword(k, a, b),
+                        _ => false,
+                    })
+                });
+            if matched {
+                continue;
+            }
+            if let ("anyOf" | "oneOf", Some(Value::Array(branches))) = (name, m.get(name)) {
+                self.union(old, admits, name, branches, ptr, depth);
+                continue;
+            }
+            let had = old.conjuncts.iter().any(|o| o.get(name).is_some());
+            let message = match (name, had) {
+                ("$ref", _) => format!(
+                    "{} uses `$ref` {}, which this checker cannot follow (only `#...` references within the same document), so it cannot decide whether every config {} accepts still passes.",
+                    self.dst(),
+                    m.get("$ref").map(show).unwrap_or_default(),
+                    self.sides.src
+                ),
+                ("unevaluatedProperties", _) => format!(
+                    "{} uses `unevaluatedProperties` next to conditional subschemas (`anyOf`, `oneOf`, `if`, ...), so the checker cannot decide whether every config {} accepts still passes.",
+                    self.dst(),
+                    self.sides.src
+                ),
+                (_, true) => format!(
+                    "{} has a different `{name}` than {}, and the checker cannot decide whether it accepts every config {} accepts, so this counts as breaking.",
+                    self.dst(),
+                    self.sides.src,
+                    self.sides.src
+                ),
+                (_, false) => format!(
+                    "{} has `{name}` where {} has none, and the checker cannot decide whether it accepts every config {} accepts, so this counts as breaking.",
+                    self.dst(),
+                    self.sides.src,
+                    self.sides.src
+                ),
+            };
+            self.push(ptr, "undecidable", message);
+        }
+    }
+
+    pub fn push(&mut self, ptr: &str, rule: &str, message: String) {
+        self.breaks.push(Break {
+            pointer: ptr.to_owned(),
+            rule: rule.to_owned(),
+            message,
+            against: String::new(),
+        });
+    }
+
+    /// The accepting schema's name, to start a sentence.
+    pub fn src(&self) -> String {
+        capitalise(&self.sides.src)
+    }
+
+    /// The constraining schema's name, to start a sentence.
+    pub fn dst(&self) -> String {
+        capitalise(&self.sides.dst)
+    }
+
+    pub fn src_name(&self) -> &str {
+        &self.sides.src
+    }
+
+    pub fn dst_name(&self) -> &str {
+        &self.sides.dst
+    }
+}

@@ -1,0 +1,14 @@
+//! Each live tenant gets a supervisor with its own graph and drift actors: their own mailboxes,
+//! so one tenant's slow work queues behind nothing of another's. Postgres stays the truth: an
+//! actor that crashes is restarted by its supervisor and reloads what it holds.
+
+mod directory;
+mod drift;
+mod graph;
+
+pub use directory::{Directory, Tenant, TenantDirectory};
+pub use drift::{ComputeDrift, DriftActor, DriftDimensions, DriftRow};
+pub use graph::{
+    constraint_of, AddVersion, CheckDeployment, Crash, GraphActor, GraphLoadError, ImpactOf,
+    Reload, RemoveConstraint, TryAddConstraint, UnmetIn,
+};

@@ -1,0 +1,178 @@
+//! Bindings: a config revision bound to an environment for the target version it was written
+//! for, only ever after it validated against that version's schema.
+
+use crate::auth::{perm, Authorized};
+use crate::error::{ApiError, Problem, ViolationView};
+use crate::routes::envs::parse_env;
+use crate::schema_cache::SchemaCache;
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use versiqii_store::{AuditRecord, BindingRow, NewBinding};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBindingRequest {
+    /// The config revision's id.
+    pub config_id: Uuid,
+    /// The environment; created on first use.
+    pub env: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BindingView {
+    pub id: Uuid,
+    pub env: String,
+    pub config_id: Uuid,
+    pub config_name: String,
+    pub revision: i32,
+    /// `name@version`.
+    pub target: String,
+    pub target_version_id: Uuid,
+    /// The schema version the config was validated against.
+    pub schema_version: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<BindingRow> for BindingView {
+    fn from(r: BindingRow) -> Self {
+        Self {
+            id: r.id,
+            env: r.env,
+            config_id: r.config_id,
+            config_name: r.config_name,
+            revision: r.revision,
+            target: format!("{}@{}", r.target, r.target_version),
+            target_version_id: r.target_version_id,
+            schema_version: r.schema_version,
+            created_by: r.created_by,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BindingList {
+    pub items: Vec<BindingView>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BindingQuery {
+    /// Only this environment.
+    pub env: Option<String>,
+}
+
+/// Validates a config revision against the schema its target version reads and binds it to the
+/// environment. A config that fails gets 422 with every violation, and nothing is stored.
+#[utoipa::path(tag = "bindings", request_body = NewBindingRequest,
+    security(("bearer" = ["registry:write"])), responses(
+    (status = 201, body = BindingView),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "Unknown config revision"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`config_invalid`, with `violations`")))]
+#[post("/v1/bindings")]
+pub async fn create(
+    auth: Authorized<perm::RegistryWrite>,
+    schemas: web::Data<SchemaCache>,
+    body: web::Json<NewBindingRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let env = parse_env(&body.env)?;
+    let actor = auth.principal.actor();
+    let tx = auth.begin().await?;
+    let revision = tx
+        .revision(body.config_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("config revision {}", body.config_id)))?;
+    let target = tx
+        .target_version(revision.target_version_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("target version"))?;
+    let schema = tx
+        .schema_version_by_id(target.schema_version_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("schema version"))?;
+    let compiled = schemas
+        .get_or_compile(&schema.hash, &schema.document)
+        .map_err(|e| anyhow::anyhow!("stored schema {} does not compile: {e}", schema.hash))?;
+    let violations = compiled.validate(&revision.canonical);
+    if !violations.is_empty() {
+        return Err(ApiError::ConfigInvalid {
+            target: format!("{}@{}", target.target, target.version),
+            schema: format!("{}@{}", schema.family, schema.version),
+            count: violations.len(),
+            violations: violations
+                .into_iter()
+                .map(|v| ViolationView {
+                    pointer: v.pointer,
+                    keyword: v.keyword,
+                    message: v.message,
+                })
+                .collect(),
+        });
+    }
+    let environment = match tx.create_env(env.as_str()).await? {
+        Some(created) => created,
+        None => tx
+            .env(env.as_str())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("environment {env} vanished"))?,
+    };
+    let row = tx
+        .insert_binding(NewBinding {
+            environment_id: environment.id,
+            target_id: target.target_id,
+            target_version_id: target.id,
+            config_revision_id: revision.id,
+            schema_version_id: schema.id,
+            created_by: &actor,
+        })
+        .await?;
+    tx.record_audit(AuditRecord {
+        actor: &actor,
+        action: "binding.create",
+        object: &format!("binding:{env}/{}", target.target),
+        before_hash: None,
+        after_hash: Some(&revision.hash),
+    })
+    .await?;
+    tx.enqueue(
+        "binding.created",
+        serde_json::json!({
+            "env": env.as_str(), "target": target.target, "version": target.version,
+            "config": revision.name, "revision": revision.revision, "hash": revision.hash,
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(BindingView::from(row)))
+}
+
+/// The current binding of each target in each environment (or in one).
+#[utoipa::path(tag = "bindings", params(BindingQuery), security(("bearer" = ["registry:read"])), responses(
+    (status = 200, body = BindingList),
+    (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/bindings")]
+pub async fn list(
+    auth: Authorized<perm::RegistryRead>,
+    query: web::Query<BindingQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let env = query.env.as_deref().map(parse_env).transpose()?;
+    let tx = auth.begin().await?;
+    let rows = tx
+        .current_bindings(env.as_ref().map(|e| e.as_str()))
+        .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(BindingList {
+        items: rows.into_iter().map(Into::into).collect(),
+    }))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(create).service(list);
+}

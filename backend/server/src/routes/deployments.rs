@@ -1,0 +1,284 @@
+//! Deployments: which target version an environment is meant to run. A change is checked
+//! against the VersionGraph in both directions and against the environment's binding of that
+//! target before anything is written; the plan says in words what would break.
+
+use crate::actors::{CheckDeployment, Directory};
+use crate::auth::{perm, Authorized};
+use crate::error::{ApiError, Problem};
+use crate::routes::envs::parse_env;
+use crate::routes::targets::parse_target;
+use crate::schema_cache::SchemaCache;
+use actix_web::{get, put, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use versiqii_core::graph::{Deployed, TargetVersionId};
+use versiqii_store::{AuditRecord, DeploymentRow, NewDeployment};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetVersionRequest {
+    pub version: String,
+    /// Only show the plan.
+    #[serde(default)]
+    pub dry_run: bool,
+    /// Record the change even if it breaks something; the drift matrix then shows it.
+    #[serde(default)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PlanProblem {
+    /// `requires-unmet`, `required-by-breaks`, `accepts-refuses`, `provider-refuses` or
+    /// `binding-invalid`.
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Plan {
+    pub env: String,
+    pub target: String,
+    pub from_version: Option<String>,
+    pub to_version: String,
+    pub safe: bool,
+    pub applied: bool,
+    pub forced: bool,
+    pub problems: Vec<PlanProblem>,
+    /// The plan in words, one line per problem.
+    pub summary: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeploymentView {
+    pub id: Uuid,
+    pub env: String,
+    pub target: String,
+    pub version: String,
+    pub forced: bool,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<DeploymentRow> for DeploymentView {
+    fn from(r: DeploymentRow) -> Self {
+        Self {
+            id: r.id,
+            env: r.env,
+            target: r.target,
+            version: r.version,
+            forced: r.forced,
+            created_by: r.created_by,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeploymentList {
+    pub items: Vec<DeploymentView>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    pub target: Option<String>,
+}
+
+fn summarise(plan: &Plan) -> String {
+    let head = format!(
+        "{} in {}: {} -> {}",
+        plan.target,
+        plan.env,
+        plan.from_version.as_deref().unwrap_or("(none)"),
+        plan.to_version
+    );
+    if plan.problems.is_empty() {
+        return format!("{head}: nothing breaks");
+    }
+    let mut lines = vec![format!("{head}: {} problem(s)", plan.problems.len())];
+    lines.extend(
+        plan.problems
+            .iter()
+            .map(|p| format!("- {}: {}", p.kind, p.message)),
+    );
+    lines.join("\n")
+}
+
+/// Sets the version a target runs in an environment, after checking what would break.
+#[utoipa::path(tag = "deployments", request_body = SetVersionRequest,
+    params(("env" = String, Path), ("target" = String, Path)),
+    security(("bearer" = ["registry:write"])), responses(
+    (status = 200, body = Plan, description = "Applied, forced, or a dry run"),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`deployment_refused`, with the `plan`")))]
+#[put("/v1/envs/{env}/targets/{target}/version")]
+pub async fn set_version(
+    auth: Authorized<perm::RegistryWrite>,
+    directory: web::Data<Directory>,
+    schemas: web::Data<SchemaCache>,
+    path: web::Path<(String, String)>,
+    body: web::Json<SetVersionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (env, target) = path.into_inner();
+    let env = parse_env(&env)?;
+    let target = parse_target(&target)?;
+    let body = body.into_inner();
+    let actor = auth.principal.actor();
+    let tx = auth.begin().await?;
+    let tv = tx
+        .target_version_by_name(target.as_str(), &body.version)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("target version {target}@{}", body.version)))?;
+    let environment = match tx.create_env(env.as_str()).await? {
+        Some(created) => created,
+        None => tx
+            .env(env.as_str())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("environment {env} vanished"))?,
+    };
+    tx.lock_deployment_slot(environment.id, tv.target_id)
+        .await?;
+
+    let current = tx.current_deployments(Some(env.as_str())).await?;
+    let mut deployed = Deployed::new(env.as_str());
+    let mut from_version = None;
+    for d in &current {
+        if d.target_id == tv.target_id {
+            from_version = Some(d.version.clone());
+        }
+        deployed.insert(d.target.clone(), TargetVersionId(d.target_version_id));
+    }
+    let tenant = directory.tenant(auth.principal.tenant).await?;
+    let violations = tenant
+        .graph
+        .send(CheckDeployment {
+            deployed,
+            candidate: TargetVersionId(tv.id),
+        })
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|_| ApiError::Unavailable("the version graph is loading; retry"))?
+        .map_err(anyhow::Error::from)?;
+    let mut problems: Vec<PlanProblem> = violations
+        .into_iter()
+        .map(|v| PlanProblem {
+            kind: v.kind.as_str().to_owned(),
+            message: v.message,
+        })
+        .collect();
+
+    // The config bound to this target here must still be valid for the new version's schema.
+    let bindings = tx.current_bindings(Some(env.as_str())).await?;
+    if let Some(binding) = bindings.iter().find(|b| b.target == tv.target) {
+        let revision = tx
+            .revision(binding.config_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("bound revision vanished"))?;
+        let schema = tx
+            .schema_version_by_id(tv.schema_version_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("schema version vanished"))?;
+        let compiled = schemas
+            .get_or_compile(&schema.hash, &schema.document)
+            .map_err(|e| anyhow::anyhow!("stored schema does not compile: {e}"))?;
+        let found = compiled.validate(&revision.canonical);
+        if let Some(first) = found.first() {
+            problems.push(PlanProblem {
+                kind: "binding-invalid".into(),
+                message: format!(
+                    "{}#{} bound in {env} fails schema {}@{} of {}@{} with {} violation(s), first at {}: {}",
+                    binding.config_name,
+                    binding.revision,
+                    schema.family,
+                    schema.version,
+                    tv.target,
+                    tv.version,
+                    found.len(),
+                    if first.pointer.is_empty() { "/" } else { &first.pointer },
+                    first.message
+                ),
+            });
+        }
+    }
+
+    let safe = problems.is_empty();
+    let mut plan = Plan {
+        env: env.to_string(),
+        target: target.to_string(),
+        from_version,
+        to_version: tv.version.clone(),
+        safe,
+        applied: false,
+        forced: false,
+        problems,
+        summary: String::new(),
+    };
+    plan.summary = summarise(&plan);
+    if body.dry_run {
+        return Ok(HttpResponse::Ok().json(plan));
+    }
+    if !safe && !body.force {
+        return Err(ApiError::DeploymentRefused {
+            summary: format!("refused: {}", plan.summary.replace('\n', "; ")),
+            plan: serde_json::to_value(&plan).map_err(anyhow::Error::from)?,
+        });
+    }
+    plan.applied = true;
+    plan.forced = !safe;
+    let plan_json = serde_json::to_value(&plan).map_err(anyhow::Error::from)?;
+    tx.insert_deployment(NewDeployment {
+        environment_id: environment.id,
+        target_id: tv.target_id,
+        target_version_id: tv.id,
+        forced: plan.forced,
+        plan: &plan_json,
+        created_by: &actor,
+    })
+    .await?;
+    tx.record_audit(AuditRecord {
+        actor: &actor,
+        action: if plan.forced {
+            "deployment.force"
+        } else {
+            "deployment.set"
+        },
+        object: &format!("deployment:{env}/{target}@{}", tv.version),
+        before_hash: None,
+        after_hash: None,
+    })
+    .await?;
+    tx.enqueue("deployment.changed", plan_json).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(plan))
+}
+
+/// Deployment history of an environment, newest first.
+#[utoipa::path(tag = "deployments", params(("env" = String, Path), HistoryQuery),
+    security(("bearer" = ["registry:read"])), responses(
+    (status = 200, body = DeploymentList),
+    (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/envs/{env}/deployments")]
+pub async fn history(
+    auth: Authorized<perm::RegistryRead>,
+    env: web::Path<String>,
+    query: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let env = parse_env(&env)?;
+    let tx = auth.begin().await?;
+    let rows = tx
+        .deployment_history(env.as_str(), query.target.as_deref())
+        .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(DeploymentList {
+        items: rows.into_iter().map(Into::into).collect(),
+    }))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(set_version).service(history);
+}

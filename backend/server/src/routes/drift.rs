@@ -1,0 +1,308 @@
+//! Observations (what actually runs), the drift matrix, and impact analysis.
+
+use crate::actors::{ComputeDrift, Directory, DriftRow, ImpactOf};
+use crate::auth::{perm, Authorized};
+use crate::error::{ApiError, Problem};
+use crate::routes::envs::parse_env;
+use crate::routes::targets::parse_target;
+use crate::schema_cache::SchemaCache;
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use versiqii_core::graph::{Deployed, TargetVersionId};
+use versiqii_core::version::{Scheme, Version};
+use versiqii_store::NewObservation;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservationRequest {
+    pub target: String,
+    /// The version the cluster runs.
+    pub version: String,
+    /// SHA-256 (hex) of the canonical config it runs, if known.
+    pub config_hash: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ObservationView {
+    pub id: Uuid,
+    pub env: String,
+    pub target: String,
+    pub version: String,
+    pub config_hash: Option<String>,
+    pub observed_at: DateTime<Utc>,
+}
+
+/// Records what an environment actually runs (from an admission webhook or `versiqii report`).
+#[utoipa::path(tag = "drift", request_body = ObservationRequest, params(("env" = String, Path)),
+    security(("bearer" = ["registry:write"])), responses(
+    (status = 201, body = ObservationView),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[post("/v1/envs/{env}/observations")]
+pub async fn observe(
+    auth: Authorized<perm::RegistryWrite>,
+    env: web::Path<String>,
+    body: web::Json<ObservationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let env = parse_env(&env)?;
+    let target = parse_target(&body.target)?;
+    if let Some(hash) = &body.config_hash {
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(ApiError::invalid(
+                "/config_hash",
+                "a config hash is 64 hexadecimal digits",
+            ));
+        }
+    }
+    if body.version.is_empty() || body.version.len() > 100 {
+        return Err(ApiError::invalid(
+            "/version",
+            "a version has 1 to 100 characters",
+        ));
+    }
+    let actor = auth.principal.actor();
+    let tx = auth.begin().await?;
+    let t = tx
+        .target(target.as_str())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("target {target}")))?;
+    let known = tx
+        .target_version_by_name(target.as_str(), &body.version)
+        .await?;
+    let environment = match tx.create_env(env.as_str()).await? {
+        Some(created) => created,
+        None => tx
+            .env(env.as_str())
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("environment {env} vanished"))?,
+    };
+    let hash = body.config_hash.as_ref().map(|h| h.to_ascii_lowercase());
+    let row = tx
+        .insert_observation(NewObservation {
+            environment_id: environment.id,
+            target_id: t.id,
+            version: &body.version,
+            target_version_id: known.map(|k| k.id),
+            config_hash: hash.as_deref(),
+            reported_by: &actor,
+        })
+        .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(ObservationView {
+        id: row.id,
+        env: row.env,
+        target: row.target,
+        version: row.version,
+        config_hash: row.config_hash,
+        observed_at: row.observed_at,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DriftQuery {
+    pub env: Option<String>,
+    pub target: Option<String>,
+    /// `schema`, `dependency`, `config` or `environment`: only rows drifting in it.
+    pub dimension: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DriftList {
+    pub items: Vec<DriftRow>,
+}
+
+/// The drift matrix: a row per environment and target, a flag per dimension.
+#[utoipa::path(tag = "drift", params(DriftQuery), security(("bearer" = ["registry:read"])), responses(
+    (status = 200, body = DriftList),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/drifts")]
+pub async fn drifts(
+    auth: Authorized<perm::RegistryRead>,
+    directory: web::Data<Directory>,
+    query: web::Query<DriftQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let dimension = query.dimension.as_deref();
+    if let Some(d) = dimension {
+        if !["schema", "dependency", "config", "environment"].contains(&d) {
+            return Err(ApiError::invalid(
+                "/dimension",
+                "dimension is schema, dependency, config or environment",
+            ));
+        }
+    }
+    let tenant = directory.tenant(auth.principal.tenant).await?;
+    let rows = tenant
+        .drift
+        .send(ComputeDrift)
+        .await
+        .map_err(anyhow::Error::from)??;
+    let items = rows
+        .into_iter()
+        .filter(|r| query.env.as_ref().is_none_or(|e| &r.env == e))
+        .filter(|r| query.target.as_ref().is_none_or(|t| &r.target == t))
+        .filter(|r| match dimension {
+            Some("schema") => r.dimensions.schema,
+            Some("dependency") => r.dimensions.dependency,
+            Some("config") => r.dimensions.config,
+            Some("environment") => r.dimensions.environment,
+            _ => true,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(DriftList { items }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ImpactQuery {
+    pub target: String,
+    pub version: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImpactBreak {
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FailingBinding {
+    /// `name#revision`.
+    pub config: String,
+    pub violations: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EnvImpact {
+    pub env: String,
+    pub breaks: Vec<ImpactBreak>,
+    pub bindings_failing: Vec<FailingBinding>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImpactView {
+    pub target: String,
+    pub version: String,
+    pub environments: Vec<EnvImpact>,
+    pub safe: bool,
+}
+
+/// If a target moved to a version everywhere it runs: which constraints break and which bound
+/// configs would fail its schema, per environment.
+#[utoipa::path(tag = "drift", params(ImpactQuery), security(("bearer" = ["registry:read"])), responses(
+    (status = 200, body = ImpactView),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/impact")]
+pub async fn impact(
+    auth: Authorized<perm::RegistryRead>,
+    directory: web::Data<Directory>,
+    schemas: web::Data<SchemaCache>,
+    query: web::Query<ImpactQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let target = parse_target(&query.target)?;
+    let tx = auth.begin().await?;
+    let scheme = match tx.target_scheme(target.as_str()).await? {
+        Some(s) => Some(s.parse::<Scheme>().map_err(anyhow::Error::from)?),
+        None => None,
+    };
+    let version =
+        Version::parse(&query.version, scheme).map_err(|e| ApiError::invalid("/version", e))?;
+    let deployments = tx.current_deployments(None).await?;
+    let mut per_env: HashMap<String, Deployed> = HashMap::new();
+    for d in &deployments {
+        per_env
+            .entry(d.env.clone())
+            .or_insert_with(|| Deployed::new(d.env.clone()))
+            .insert(d.target.clone(), TargetVersionId(d.target_version_id));
+    }
+    let mut envs: Vec<Deployed> = per_env.into_values().collect();
+    envs.sort_by(|a, b| a.env().cmp(b.env()));
+    let tenant = directory.tenant(auth.principal.tenant).await?;
+    let found = tenant
+        .graph
+        .send(ImpactOf {
+            target: target.to_string(),
+            version: version.clone(),
+            deployments: envs,
+        })
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|_| ApiError::Unavailable("the version graph is loading; retry"))?;
+    let mut by_env: std::collections::BTreeMap<String, EnvImpact> = found
+        .environments
+        .into_iter()
+        .map(|e| {
+            (
+                e.env.clone(),
+                EnvImpact {
+                    env: e.env,
+                    breaks: e
+                        .violations
+                        .into_iter()
+                        .map(|v| ImpactBreak {
+                            kind: v.kind.as_str().to_owned(),
+                            message: v.message,
+                        })
+                        .collect(),
+                    bindings_failing: Vec::new(),
+                },
+            )
+        })
+        .collect();
+    // Bound configs of this target, against the schema the new version reads (if registered).
+    if let Some(tv) = tx
+        .target_version_by_name(target.as_str(), &version.to_string())
+        .await?
+    {
+        if let Some(schema) = tx.schema_version_by_id(tv.schema_version_id).await? {
+            let compiled = schemas
+                .get_or_compile(&schema.hash, &schema.document)
+                .map_err(|e| anyhow::anyhow!("stored schema does not compile: {e}"))?;
+            for b in tx.current_bindings(None).await? {
+                if b.target != tv.target {
+                    continue;
+                }
+                let Some(revision) = tx.revision(b.config_id).await? else {
+                    continue;
+                };
+                let count = compiled.validate(&revision.canonical).len();
+                if count > 0 {
+                    by_env
+                        .entry(b.env.clone())
+                        .or_insert_with(|| EnvImpact {
+                            env: b.env.clone(),
+                            breaks: Vec::new(),
+                            bindings_failing: Vec::new(),
+                        })
+                        .bindings_failing
+                        .push(FailingBinding {
+                            config: format!("{}#{}", b.config_name, b.revision),
+                            violations: count,
+                        });
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    let environments: Vec<EnvImpact> = by_env.into_values().collect();
+    Ok(HttpResponse::Ok().json(ImpactView {
+        target: target.to_string(),
+        version: version.to_string(),
+        safe: environments.is_empty(),
+        environments,
+    }))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(observe).service(drifts).service(impact);
+}

@@ -1,0 +1,93 @@
+//! Environments: where targets are deployed (`prod-eu`, `staging`).
+
+use crate::auth::{perm, Authorized};
+use crate::error::{ApiError, Problem};
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use versiqii_core::names::EnvName;
+use versiqii_store::{AuditRecord, EnvRow};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEnvRequest {
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EnvView {
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EnvList {
+    pub items: Vec<EnvView>,
+}
+
+impl From<EnvRow> for EnvView {
+    fn from(row: EnvRow) -> Self {
+        Self {
+            name: row.name,
+            created_at: row.created_at,
+        }
+    }
+}
+
+pub fn parse_env(text: &str) -> Result<EnvName, ApiError> {
+    EnvName::parse(text).map_err(|e| ApiError::InvalidName(e.to_string()))
+}
+
+/// Creates an environment (bindings also create theirs on first use).
+#[utoipa::path(tag = "environments", request_body = NewEnvRequest,
+    security(("bearer" = ["registry:write"])), responses(
+    (status = 201, body = EnvView),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`env_exists`")))]
+#[post("/v1/envs")]
+pub async fn create(
+    auth: Authorized<perm::RegistryWrite>,
+    body: web::Json<NewEnvRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let name = parse_env(&body.name)?;
+    let actor = auth.principal.actor();
+    let tx = auth.begin().await?;
+    let row = tx
+        .create_env(name.as_str())
+        .await?
+        .ok_or_else(|| ApiError::Conflict {
+            code: "env_exists",
+            detail: format!("environment {name} already exists"),
+        })?;
+    tx.record_audit(AuditRecord {
+        actor: &actor,
+        action: "env.create",
+        object: &format!("env:{name}"),
+        before_hash: None,
+        after_hash: None,
+    })
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(EnvView::from(row)))
+}
+
+/// Every environment.
+#[utoipa::path(tag = "environments", security(("bearer" = ["registry:read"])), responses(
+    (status = 200, body = EnvList),
+    (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/envs")]
+pub async fn list(auth: Authorized<perm::RegistryRead>) -> Result<HttpResponse, ApiError> {
+    let tx = auth.begin().await?;
+    let rows = tx.list_envs().await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(EnvList {
+        items: rows.into_iter().map(Into::into).collect(),
+    }))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(create).service(list);
+}

@@ -1,0 +1,318 @@
+//! Target families and their immutable, content-hashed schema versions, with the compatibility
+//! check that decides whether a new version may join its family.
+
+use crate::auth::{perm, Authorized};
+use crate::error::{ApiError, FieldError, Problem};
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use versiqii_core::canonical::content_hash;
+use versiqii_core::compat::{self, CompatLevel};
+use versiqii_core::names::{FamilyName, SchemaVersionLabel};
+use versiqii_core::schema::{CompiledSchema, SchemaError};
+use versiqii_store::{AuditRecord, NewSchemaVersion, SchemaVersionRow};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSchemaRequest {
+    /// The version's label within the family, e.g. `2025-07`.
+    pub version: String,
+    /// A JSON Schema (draft 2020-12 unless `$schema` names another draft).
+    #[schema(value_type = Object)]
+    pub schema: serde_json::Value,
+    /// `BACKWARD` (default), `BACKWARD_TRANSITIVE`, `FORWARD`, `FORWARD_TRANSITIVE`, `FULL`,
+    /// `FULL_TRANSITIVE` or `NONE`. Given here, it becomes the family's level from then on.
+    pub compat: Option<String>,
+    /// Check only: report what adding would do, store nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SchemaVersionView {
+    pub family: String,
+    pub version: String,
+    /// SHA-256 of the schema's canonical JSON.
+    pub hash: String,
+    pub compat_level: String,
+    /// The compatibility report against the earlier versions it was checked with.
+    #[schema(value_type = Object)]
+    pub report: serde_json::Value,
+    #[schema(value_type = Object)]
+    pub schema: serde_json::Value,
+    pub created_at: Option<DateTime<Utc>>,
+    /// False for a dry run.
+    pub stored: bool,
+}
+
+impl From<SchemaVersionRow> for SchemaVersionView {
+    fn from(row: SchemaVersionRow) -> Self {
+        Self {
+            family: row.family,
+            version: row.version,
+            hash: row.hash,
+            compat_level: row.compat_level,
+            report: row.report,
+            schema: row.document,
+            created_at: Some(row.created_at),
+            stored: true,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FamilyVersion {
+    pub version: String,
+    pub hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FamilyView {
+    pub name: String,
+    pub compat_level: String,
+    pub latest_version: Option<String>,
+    pub versions: Vec<FamilyVersion>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FamilySummaryView {
+    pub name: String,
+    pub compat_level: String,
+    pub latest_version: Option<String>,
+    pub version_count: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FamilyList {
+    pub items: Vec<FamilySummaryView>,
+}
+
+pub fn parse_family(text: &str) -> Result<FamilyName, ApiError> {
+    FamilyName::parse(text).map_err(|e| ApiError::InvalidName(e.to_string()))
+}
+
+fn schema_error(err: SchemaError) -> ApiError {
+    match err {
+        SchemaError::NotJsonSchema { errors } => ApiError::SchemaInvalid(
+            errors
+                .into_iter()
+                .map(|p| FieldError::new(&format!("/schema{}", p.pointer), p.message))
+                .collect(),
+        ),
+        other => ApiError::SchemaInvalid(vec![FieldError::new("/schema", other)]),
+    }
+}
+
+/// Adds a schema version to a family (created with its first schema). The new version must keep
+/// the family's compatibility level with the earlier versions; otherwise 409 with every break.
+#[utoipa::path(tag = "schemas", request_body = NewSchemaRequest,
+    params(("family" = String, Path, description = "The family, e.g. OpenAPI-Payments")),
+    security(("bearer" = ["registry:write"])), responses(
+    (status = 201, body = SchemaVersionView, description = "Added"),
+    (status = 200, body = SchemaVersionView, description = "Already there with the same content, or a dry run"),
+    (status = 400, body = Problem, content_type = "application/problem+json", description = "`schema_invalid` or `invalid_name`"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`schema_incompatible` (with `report`) or `schema_version_exists`")))]
+#[post("/v1/families/{family}/schemas")]
+pub async fn add_schema(
+    auth: Authorized<perm::RegistryWrite>,
+    family: web::Path<String>,
+    body: web::Json<NewSchemaRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let family = parse_family(&family)?;
+    let body = body.into_inner();
+    let version = SchemaVersionLabel::parse(&body.version)
+        .map_err(|e| ApiError::InvalidName(e.to_string()))?;
+    let requested_level = body
+        .compat
+        .as_deref()
+        .map(|l| {
+            l.parse::<CompatLevel>()
+                .map_err(|e| ApiError::invalid("/compat", e))
+        })
+        .transpose()?;
+    CompiledSchema::compile(&body.schema).map_err(schema_error)?;
+    let hash = content_hash(&body.schema);
+    let actor = auth.principal.actor();
+
+    let tx = auth.begin().await?;
+    let existing_family = tx.family_for_update(family.as_str()).await?;
+    if let Some(fam) = &existing_family {
+        if let Some(existing) = tx
+            .schema_version(fam.name.as_str(), version.as_str())
+            .await?
+        {
+            if existing.hash == hash {
+                return Ok(HttpResponse::Ok().json(SchemaVersionView::from(existing)));
+            }
+            return Err(ApiError::Conflict {
+                code: "schema_version_exists",
+                detail: format!(
+                    "{family}@{version} exists with other content; schema versions are immutable, add a new version"
+                ),
+            });
+        }
+    }
+    let level = requested_level
+        .or_else(|| {
+            existing_family
+                .as_ref()
+                .and_then(|f| f.compat_level.parse().ok())
+        })
+        .unwrap_or_default();
+    let history = match &existing_family {
+        Some(fam) => tx.schema_versions(fam.id).await?,
+        None => Vec::new(),
+    };
+    let earlier: Vec<(&str, &serde_json::Value)> = history
+        .iter()
+        .map(|h| (h.version.as_str(), &h.document))
+        .collect();
+    let report = compat::check(level, &earlier, &body.schema);
+    let report_json = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
+
+    if body.dry_run {
+        return Ok(HttpResponse::Ok().json(SchemaVersionView {
+            family: family.to_string(),
+            version: version.to_string(),
+            hash,
+            compat_level: level.as_str().to_owned(),
+            report: report_json,
+            schema: body.schema,
+            created_at: None,
+            stored: false,
+        }));
+    }
+    if !report.compatible {
+        return Err(ApiError::Incompatible {
+            level: level.as_str().to_owned(),
+            breaks: report.breaks.len(),
+            report: report_json,
+        });
+    }
+    let fam = match existing_family {
+        Some(fam) => {
+            if requested_level.is_some_and(|l| l.as_str() != fam.compat_level) {
+                tx.set_family_level(fam.id, level.as_str()).await?;
+            }
+            fam
+        }
+        None => tx.create_family(family.as_str(), level.as_str()).await?,
+    };
+    let row = tx
+        .insert_schema_version(NewSchemaVersion {
+            family_id: fam.id,
+            version: version.as_str(),
+            hash: &hash,
+            document: &body.schema,
+            compat_level: level.as_str(),
+            report: &report_json,
+            created_by: &actor,
+        })
+        .await?;
+    tx.record_audit(AuditRecord {
+        actor: &actor,
+        action: "schema.add",
+        object: &format!("schema:{family}@{version}"),
+        before_hash: history.last().map(|h| h.hash.as_str()),
+        after_hash: Some(&hash),
+    })
+    .await?;
+    tx.enqueue(
+        "schema.added",
+        serde_json::json!({ "family": family.as_str(), "version": version.as_str(), "hash": hash }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Created().json(SchemaVersionView::from(row)))
+}
+
+/// Every family with its compatibility level and latest version.
+#[utoipa::path(tag = "schemas", security(("bearer" = ["registry:read"])), responses(
+    (status = 200, body = FamilyList),
+    (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/families")]
+pub async fn list(auth: Authorized<perm::RegistryRead>) -> Result<HttpResponse, ApiError> {
+    let tx = auth.begin().await?;
+    let rows = tx.list_families().await?;
+    tx.commit().await?;
+    let items = rows
+        .into_iter()
+        .map(|r| FamilySummaryView {
+            name: r.name,
+            compat_level: r.compat_level,
+            latest_version: r.latest_version,
+            version_count: r.versions,
+            created_at: r.created_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(FamilyList { items }))
+}
+
+/// One family and its versions, oldest first.
+#[utoipa::path(tag = "schemas", params(("family" = String, Path)),
+    security(("bearer" = ["registry:read"])), responses(
+    (status = 200, body = FamilyView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/families/{family}")]
+pub async fn show(
+    auth: Authorized<perm::RegistryRead>,
+    family: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let family = parse_family(&family)?;
+    let tx = auth.begin().await?;
+    let fam = tx
+        .family(family.as_str())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("family {family}")))?;
+    let versions = tx.schema_versions(fam.id).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(FamilyView {
+        name: fam.name,
+        compat_level: fam.compat_level,
+        latest_version: versions.last().map(|v| v.version.clone()),
+        versions: versions
+            .into_iter()
+            .map(|v| FamilyVersion {
+                version: v.version,
+                hash: v.hash,
+                created_at: v.created_at,
+            })
+            .collect(),
+        created_at: fam.created_at,
+    }))
+}
+
+/// One schema version with its document and compatibility report.
+#[utoipa::path(tag = "schemas", params(("family" = String, Path), ("version" = String, Path)),
+    security(("bearer" = ["registry:read"])), responses(
+    (status = 200, body = SchemaVersionView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/families/{family}/schemas/{version}")]
+pub async fn show_schema(
+    auth: Authorized<perm::RegistryRead>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (family, version) = path.into_inner();
+    let tx = auth.begin().await?;
+    let row = tx
+        .schema_version(&family, &version)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("schema {family}@{version}")))?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(SchemaVersionView::from(row)))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(add_schema)
+        .service(list)
+        .service(show)
+        .service(show_schema);
+}

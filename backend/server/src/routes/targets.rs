@@ -1,0 +1,294 @@
+//! Targets (anything that ships with a version) and their versions, each reading one schema
+//! version of the target's family.
+
+use crate::actors::{AddVersion, Directory};
+use crate::auth::{perm, Authorized};
+use crate::error::{ApiError, Problem};
+use crate::routes::families::parse_family;
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use versiqii_core::graph::{TargetVersion, TargetVersionId};
+use versiqii_core::names::TargetName;
+use versiqii_core::version::{Scheme, Version};
+use versiqii_store::{AuditRecord, NewTargetVersion, TargetVersionRow, TenantTx};
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewTargetVersionRequest {
+    /// The target, e.g. `payment-api`; created with its first version.
+    pub name: String,
+    /// The family whose schemas this target's configs follow.
+    pub family: String,
+    /// e.g. `3.2.1`, `9fceb02` or `2025-07-03`.
+    pub version: String,
+    /// `semver`, `git` or `date`; detected when absent.
+    pub scheme: Option<String>,
+    /// The schema version this target version reads; the family's latest when absent.
+    pub schema_version: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TargetVersionView {
+    pub id: Uuid,
+    pub target: String,
+    pub version: String,
+    pub scheme: String,
+    pub family: String,
+    pub schema_version: String,
+    pub schema_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<TargetVersionRow> for TargetVersionView {
+    fn from(r: TargetVersionRow) -> Self {
+        Self {
+            id: r.id,
+            target: r.target,
+            version: r.version,
+            scheme: r.scheme,
+            family: r.family,
+            schema_version: r.schema_version,
+            schema_hash: r.schema_hash,
+            created_at: r.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TargetSummaryView {
+    pub name: String,
+    pub family: String,
+    pub versions: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TargetList {
+    pub items: Vec<TargetSummaryView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TargetSchema {
+    pub family: String,
+    /// The schema version's label.
+    pub version: String,
+    pub hash: String,
+    #[schema(value_type = Object)]
+    pub schema: serde_json::Value,
+}
+
+pub fn parse_target(text: &str) -> Result<TargetName, ApiError> {
+    TargetName::parse(text).map_err(|e| ApiError::InvalidName(e.to_string()))
+}
+
+/// Finds a target version by its id or by `name@version` (the last `@` separates them).
+pub async fn resolve_target_version(
+    tx: &TenantTx,
+    reference: &str,
+) -> Result<TargetVersionRow, ApiError> {
+    let found = if let Ok(id) = Uuid::parse_str(reference) {
+        tx.target_version(id).await?
+    } else if let Some((name, version)) = reference.rsplit_once('@') {
+        tx.target_version_by_name(name, version).await?
+    } else {
+        return Err(ApiError::InvalidName(format!(
+            "`{reference}` is neither a target version id nor NAME@VERSION"
+        )));
+    };
+    found.ok_or_else(|| ApiError::not_found(format!("target version {reference}")))
+}
+
+/// Declares a target version. Prints (in the CLI) only its id, for scripts to capture.
+#[utoipa::path(tag = "targets", request_body = NewTargetVersionRequest,
+    security(("bearer" = ["registry:write"])), responses(
+    (status = 201, body = TargetVersionView),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "Unknown family or schema version"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`target_version_exists` or `target_family_mismatch`"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "The version does not parse in its scheme")))]
+#[post("/v1/targets")]
+pub async fn create(
+    auth: Authorized<perm::RegistryWrite>,
+    directory: web::Data<Directory>,
+    body: web::Json<NewTargetVersionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let name = parse_target(&body.name)?;
+    let family = parse_family(&body.family)?;
+    let scheme = body
+        .scheme
+        .as_deref()
+        .map(|s| {
+            s.parse::<Scheme>()
+                .map_err(|e| ApiError::invalid("/scheme", e))
+        })
+        .transpose()?;
+    let version =
+        Version::parse(&body.version, scheme).map_err(|e| ApiError::invalid("/version", e))?;
+    let actor = auth.principal.actor();
+
+    let tx = auth.begin().await?;
+    let fam = tx.family(family.as_str()).await?.ok_or_else(|| {
+        ApiError::not_found(format!("family {family} (add a schema to create it)"))
+    })?;
+    let schema = match &body.schema_version {
+        Some(label) => tx.schema_version(fam.name.as_str(), label).await?,
+        None => tx.schema_versions(fam.id).await?.pop(),
+    }
+    .ok_or_else(|| {
+        ApiError::not_found(format!(
+            "schema version {family}@{}",
+            body.schema_version.as_deref().unwrap_or("(latest)")
+        ))
+    })?;
+    let target_id = match tx.target(name.as_str()).await? {
+        Some(t) if t.family_id != fam.id => {
+            return Err(ApiError::Conflict {
+                code: "target_family_mismatch",
+                detail: format!("target {name} belongs to family {}, not {family}", t.family),
+            })
+        }
+        Some(t) => t.id,
+        None => tx.create_target(name.as_str(), fam.id).await?,
+    };
+    if tx
+        .target_version_by_name(name.as_str(), &version.to_string())
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Conflict {
+            code: "target_version_exists",
+            detail: format!("{name}@{version} is already declared"),
+        });
+    }
+    let row = tx
+        .insert_target_version(NewTargetVersion {
+            target_id,
+            version: &version.to_string(),
+            scheme: version.scheme().as_str(),
+            schema_version_id: schema.id,
+        })
+        .await?;
+    tx.record_audit(AuditRecord {
+        actor: &actor,
+        action: "target_version.create",
+        object: &format!("target:{name}@{version}"),
+        before_hash: None,
+        after_hash: Some(&schema.hash),
+    })
+    .await?;
+    tx.commit().await?;
+    let tenant = directory.tenant(auth.principal.tenant).await?;
+    let _ = tenant
+        .graph
+        .send(AddVersion(TargetVersion {
+            id: TargetVersionId(row.id),
+            target: row.target.clone(),
+            version,
+        }))
+        .await;
+    Ok(HttpResponse::Created().json(TargetVersionView::from(row)))
+}
+
+/// Every target with its family and versions.
+#[utoipa::path(tag = "targets", security(("bearer" = ["registry:read"])), responses(
+    (status = 200, body = TargetList),
+    (status = 401, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/targets")]
+pub async fn list(auth: Authorized<perm::RegistryRead>) -> Result<HttpResponse, ApiError> {
+    let tx = auth.begin().await?;
+    let rows = tx.list_targets().await?;
+    tx.commit().await?;
+    let items = rows
+        .into_iter()
+        .map(|r| TargetSummaryView {
+            name: r.name,
+            family: r.family,
+            versions: r
+                .versions
+                .map(|v| v.split(',').map(str::to_owned).collect())
+                .unwrap_or_default(),
+            created_at: r.created_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(TargetList { items }))
+}
+
+/// One target version.
+#[utoipa::path(tag = "targets", params(("name" = String, Path), ("version" = String, Path)),
+    security(("bearer" = ["registry:read"])), responses(
+    (status = 200, body = TargetVersionView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/targets/{name}/versions/{version}")]
+pub async fn show(
+    auth: Authorized<perm::RegistryRead>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (name, version) = path.into_inner();
+    let tx = auth.begin().await?;
+    let row = resolve_target_version(&tx, &format!("{name}@{version}")).await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(TargetVersionView::from(row)))
+}
+
+/// One target version, by id.
+#[utoipa::path(tag = "targets", params(("id" = Uuid, Path)),
+    security(("bearer" = ["registry:read"])), responses(
+    (status = 200, body = TargetVersionView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/target-versions/{id}")]
+pub async fn show_by_id(
+    auth: Authorized<perm::RegistryRead>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let tx = auth.begin().await?;
+    let row = tx
+        .target_version(*id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("target version {id}")))?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(TargetVersionView::from(row)))
+}
+
+/// The schema a target version reads: what `versiqii validate --target` fetches and caches by
+/// hash.
+#[utoipa::path(tag = "targets", params(("name" = String, Path), ("version" = String, Path)),
+    security(("bearer" = ["registry:read"])), responses(
+    (status = 200, body = TargetSchema),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/targets/{name}/versions/{version}/schema")]
+pub async fn target_schema(
+    auth: Authorized<perm::RegistryRead>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (name, version) = path.into_inner();
+    let tx = auth.begin().await?;
+    let tv = resolve_target_version(&tx, &format!("{name}@{version}")).await?;
+    let schema = tx
+        .schema_version_by_id(tv.schema_version_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("schema version"))?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(TargetSchema {
+        family: schema.family,
+        version: schema.version,
+        hash: schema.hash,
+        schema: schema.document,
+    }))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(create)
+        .service(list)
+        .service(show)
+        .service(show_by_id)
+        .service(target_schema);
+}

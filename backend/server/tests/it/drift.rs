@@ -1,0 +1,392 @@
+//! The control plane end to end through the CLI: constraints, deployments with plans, forced
+//! changes, observations, and the drift matrix in all four dimensions.
+
+use crate::cli::{text, Cli};
+use crate::harness::TestApp;
+use serde_json::{json, Value};
+
+#[test]
+fn drift_matrix_shows_all_four_dimensions_for_a_real_scenario() {
+    let app = TestApp::spawn();
+    let cli = Cli::new(&app);
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let s = app.signup("drift-co");
+    let (_, key) = app.api_key(&s.access, &["write"]);
+    let env = [("VERSIQII_TOKEN", key.as_str())];
+    let run = |args: &[&str]| {
+        let out = cli.run(args, &env, None);
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let ok = |args: &[&str]| {
+        let (code, out, err) = run(args);
+        assert_eq!(code, Some(0), "{args:?}: {out} {err}");
+        out.trim().to_owned()
+    };
+
+    // Two families: payments (the seed's schema) and auth (anything goes).
+    ok(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments",
+        "--version",
+        "v1",
+        &format!("{root}/examples/openapi_payments.json"),
+    ]);
+    let mut v2: Value =
+        serde_json::from_str(include_str!("../../../../examples/openapi_payments.json")).unwrap();
+    v2["properties"]["timeout_ms"]["maximum"] = json!(4000);
+    let v2_file = std::env::temp_dir().join(format!("payments-v2-{}.json", app.db_name));
+    std::fs::write(&v2_file, v2.to_string()).unwrap();
+    ok(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments",
+        "--version",
+        "v2",
+        "--compat",
+        "NONE",
+        v2_file.to_str().unwrap(),
+    ]);
+    let any = std::env::temp_dir().join(format!("any-{}.json", app.db_name));
+    std::fs::write(&any, r#"{"type": "object"}"#).unwrap();
+    ok(&[
+        "schemas",
+        "add",
+        "--family",
+        "Auth",
+        "--version",
+        "v1",
+        any.to_str().unwrap(),
+    ]);
+
+    ok(&[
+        "targets",
+        "create",
+        "--name",
+        "payment-api",
+        "--family",
+        "Payments",
+        "--version",
+        "3.2.1",
+        "--schema-version",
+        "v1",
+    ]);
+    ok(&[
+        "targets",
+        "create",
+        "--name",
+        "payment-api",
+        "--family",
+        "Payments",
+        "--version",
+        "3.3.0",
+        "--schema-version",
+        "v2",
+    ]);
+    ok(&[
+        "targets",
+        "create",
+        "--name",
+        "auth",
+        "--family",
+        "Auth",
+        "--version",
+        "1.5.0",
+    ]);
+    ok(&[
+        "targets",
+        "create",
+        "--name",
+        "auth",
+        "--family",
+        "Auth",
+        "--version",
+        "2.1.0",
+    ]);
+
+    // payment-api 3.x needs auth >=1.5, <2; a link back from auth to payment-api closes a cycle.
+    ok(&[
+        "graphs",
+        "link",
+        "--from",
+        "payment-api@3.2.1",
+        "--requires",
+        "auth",
+        "--range",
+        ">=1.5, <2",
+    ]);
+    ok(&[
+        "graphs",
+        "link",
+        "--from",
+        "payment-api@3.3.0",
+        "--requires",
+        "auth",
+        "--range",
+        ">=1.5, <2",
+    ]);
+    let (code, _, err) = run(&[
+        "graphs",
+        "link",
+        "--from",
+        "auth@1.5.0",
+        "--requires",
+        "payment-api",
+        "--range",
+        "^3",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("cycle") && err.contains("auth@1.5.0"), "{err}");
+
+    // Deploy auth 1.5 and payment-api 3.2.1 (with its config bound): all consistent.
+    ok(&[
+        "env",
+        "set-target",
+        "--env",
+        "prod-eu",
+        "--target",
+        "auth",
+        "--version",
+        "1.5.0",
+    ]);
+    ok(&[
+        "env",
+        "set-target",
+        "--env",
+        "prod-eu",
+        "--target",
+        "payment-api",
+        "--version",
+        "3.2.1",
+    ]);
+    let cfg = ok(&[
+        "configs",
+        "create",
+        "--target",
+        "payment-api@3.2.1",
+        &format!("{root}/examples/payment_service.yaml"),
+    ]);
+    ok(&["bindings", "create", "--config", &cfg, "--env", "prod-eu"]);
+
+    // Upgrading auth to 2.1 breaks payment-api's constraint: refused, with the plan in words.
+    let (code, _, err) = run(&[
+        "env",
+        "set-target",
+        "--env",
+        "prod-eu",
+        "--target",
+        "auth",
+        "--version",
+        "2.1.0",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("payment-api@3.2.1 requires auth"), "{err}");
+    let (_, out, _) = run(&[
+        "env",
+        "set-target",
+        "--env",
+        "prod-eu",
+        "--target",
+        "auth",
+        "--version",
+        "2.1.0",
+        "--dry-run",
+    ]);
+    assert!(out.contains("dry run"), "{out}");
+    // A dry run changed nothing; the history still shows 1.5.0 on top.
+    let hist = app.get("/v1/envs/prod-eu/deployments?target=auth", Some(&key));
+    assert_eq!(hist.body["items"][0]["version"], "1.5.0");
+
+    // payment-api 3.3.0 reads schema v2, where the bound config's timeout (5000) is too high.
+    let (code, _, err) = run(&[
+        "env",
+        "set-target",
+        "--env",
+        "prod-eu",
+        "--target",
+        "payment-api",
+        "--version",
+        "3.3.0",
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("binding-invalid") && err.contains("/timeout_ms"),
+        "{err}"
+    );
+
+    // No drift yet.
+    let matrix = app.get("/v1/drifts?env=prod-eu", Some(&key));
+    assert_eq!(matrix.status, 200, "{}", matrix.body);
+    for row in matrix.body["items"].as_array().unwrap() {
+        assert_eq!(
+            row["dimensions"],
+            json!({"schema": false, "dependency": false, "config": false, "environment": false}),
+            "{row}"
+        );
+    }
+
+    // Force both changes: schema and dependency drift appear.
+    ok(&[
+        "env",
+        "set-target",
+        "--env",
+        "prod-eu",
+        "--target",
+        "payment-api",
+        "--version",
+        "3.3.0",
+        "--force",
+    ]);
+    ok(&[
+        "env",
+        "set-target",
+        "--env",
+        "prod-eu",
+        "--target",
+        "auth",
+        "--version",
+        "2.1.0",
+        "--force",
+    ]);
+    // The cluster reports it still runs 3.2.1, with a config other than the bound one.
+    ok(&[
+        "report",
+        "--env",
+        "prod-eu",
+        "--target",
+        "payment-api",
+        "--version",
+        "3.2.1",
+        "--config-hash",
+        &"ab".repeat(32),
+    ]);
+
+    let (code, out, err) = run(&["drifts", "list", "--env", "prod-eu", "--output", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let rows: Value = serde_json::from_str(&out).unwrap();
+    let pay = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["target"] == "payment-api")
+        .unwrap();
+    assert_eq!(
+        pay["dimensions"],
+        json!({"schema": true, "dependency": true, "config": true, "environment": true}),
+        "{pay}"
+    );
+    assert_eq!(pay["desired_version"], "3.3.0");
+    assert_eq!(pay["observed_version"], "3.2.1");
+    let details = pay["details"].to_string();
+    assert!(
+        details.contains("/timeout_ms") && details.contains("requires auth"),
+        "{details}"
+    );
+    let auth_row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["target"] == "auth")
+        .unwrap();
+    assert_eq!(
+        auth_row["dimensions"]["dependency"], false,
+        "auth itself requires nothing"
+    );
+
+    // Filtering by dimension, and the table form.
+    let only = app.get("/v1/drifts?dimension=environment", Some(&key));
+    assert_eq!(only.body["items"].as_array().unwrap().len(), 1);
+    let table = ok(&["drifts", "list"]);
+    assert!(
+        table.contains("DRIFT") && table.contains("payment-api"),
+        "{table}"
+    );
+
+    // Impact: moving auth back to 1.5.0 is safe; payment-api 3.3.0 everywhere breaks the binding.
+    let back = app.get("/v1/impact?target=auth&version=1.5.0", Some(&key));
+    assert_eq!(back.body["safe"], true, "{}", back.body);
+    let pay_impact = app.get("/v1/impact?target=payment-api&version=3.3.0", Some(&key));
+    assert_eq!(pay_impact.body["safe"], false, "{}", pay_impact.body);
+    assert!(
+        pay_impact
+            .body
+            .to_string()
+            .contains("payment_service.yaml#1"),
+        "{}",
+        pay_impact.body
+    );
+
+    // The history shows forced deployments.
+    let hist = app.get("/v1/envs/prod-eu/deployments", Some(&key));
+    assert_eq!(hist.body["items"][0]["forced"], true);
+}
+
+#[test]
+fn a_crashed_graph_actor_is_restarted_and_an_evicted_tenant_comes_back() {
+    use versiqii_core::TenantId;
+    let app = TestApp::spawn_with(|s| s.tenant_idle_secs = 1);
+    let s = app.signup("actor-co");
+    let tok = Some(s.access.as_str());
+    assert_eq!(
+        app.post(
+            "/v1/families/F/schemas",
+            tok,
+            &json!({"version": "v1", "schema": {"type": "object"}})
+        )
+        .status,
+        201
+    );
+    for (name, version) in [("a", "1.0.0"), ("b", "1.0.0"), ("b", "2.0.0")] {
+        let r = app.post(
+            "/v1/targets",
+            tok,
+            &json!({"name": name, "family": "F", "version": version}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let link = app.post(
+        "/v1/constraints",
+        tok,
+        &json!({"from": "a@1.0.0", "kind": "requires", "target": "b", "range": "^1"}),
+    );
+    assert_eq!(link.status, 201, "{}", link.body);
+    let impact = |app: &TestApp| app.get("/v1/impact?target=b&version=2.0.0", tok).body;
+    let put = |app: &TestApp, t: &str, v: &str| {
+        app.request(
+            "PUT",
+            &format!("/v1/envs/prod/targets/{t}/version"),
+            tok,
+            Some(&json!({"version": v}).to_string()),
+        )
+    };
+    assert_eq!(put(&app, "b", "1.0.0").status, 200);
+    assert_eq!(put(&app, "a", "1.0.0").status, 200);
+    let before = impact(&app);
+    assert_eq!(before["safe"], false, "{before}");
+
+    // Crash the graph actor; the supervisor restarts it and it reloads the same graph.
+    let tenant = TenantId(s.tenant_id.parse().unwrap());
+    assert!(app.crash_graph(tenant), "the actor crashed");
+    let mut after = impact(&app);
+    for _ in 0..50 {
+        if after["environments"].is_array() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        after = impact(&app);
+    }
+    assert_eq!(after, before);
+
+    // Idle past the eviction time: the tenant's actors go, and come back with the same state.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert_eq!(app.live_tenants(), 0, "the idle tenant was evicted");
+    assert_eq!(impact(&app), before);
+    assert_eq!(app.live_tenants(), 1);
+    assert_eq!(
+        put(&app, "b", "2.0.0").status,
+        409,
+        "the reloaded graph still refuses"
+    );
+}

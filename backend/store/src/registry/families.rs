@@ -1,0 +1,184 @@
+use crate::{StoreError, TenantTx};
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use serde_json::Value;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct FamilyRow {
+    pub id: Uuid,
+    pub name: String,
+    pub compat_level: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct FamilySummary {
+    pub name: String,
+    pub compat_level: String,
+    pub latest_version: Option<String>,
+    pub versions: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct SchemaVersionRow {
+    pub id: Uuid,
+    pub family: String,
+    pub version: String,
+    pub seq: i32,
+    pub hash: String,
+    pub document: Value,
+    pub compat_level: String,
+    pub report: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+pub struct NewSchemaVersion<'a> {
+    pub family_id: Uuid,
+    pub version: &'a str,
+    pub hash: &'a str,
+    pub document: &'a Value,
+    pub compat_level: &'a str,
+    pub report: &'a Value,
+    pub created_by: &'a str,
+}
+
+const SV_COLUMNS: &str = "s.id, f.name as family, s.version, s.seq, s.hash, s.document, \
+                          s.compat_level, s.report, s.created_at";
+
+impl TenantTx {
+    /// Locks the family row, so concurrent schema additions to one family run one at a time.
+    pub async fn family_for_update(&self, name: &str) -> Result<Option<FamilyRow>, StoreError> {
+        Ok(FamilyRow::find_by_statement(Self::stmt(
+            "select id, name, compat_level, created_at from families where name = $1 for update",
+            [name.into()],
+        ))
+        .one(self.connection())
+        .await?)
+    }
+
+    pub async fn family(&self, name: &str) -> Result<Option<FamilyRow>, StoreError> {
+        Ok(FamilyRow::find_by_statement(Self::stmt(
+            "select id, name, compat_level, created_at from families where name = $1",
+            [name.into()],
+        ))
+        .one(self.connection())
+        .await?)
+    }
+
+    pub async fn create_family(&self, name: &str, level: &str) -> Result<FamilyRow, StoreError> {
+        let row = FamilyRow::find_by_statement(Self::stmt(
+            "insert into families (tenant_id, id, name, compat_level) values ($1, $2, $3, $4)
+             returning id, name, compat_level, created_at",
+            [
+                self.tenant().0.into(),
+                Uuid::new_v4().into(),
+                name.into(),
+                level.into(),
+            ],
+        ))
+        .one(self.connection())
+        .await?;
+        row.ok_or_else(|| StoreError::Db(sea_orm::DbErr::RecordNotInserted))
+    }
+
+    pub async fn set_family_level(&self, id: Uuid, level: &str) -> Result<(), StoreError> {
+        self.connection()
+            .execute(Self::stmt(
+                "update families set compat_level = $2 where id = $1",
+                [id.into(), level.into()],
+            ))
+            .await?;
+        Ok(())
+    }
+
+    pub async fn list_families(&self) -> Result<Vec<FamilySummary>, StoreError> {
+        Ok(FamilySummary::find_by_statement(Self::stmt(
+            "select f.name, f.compat_level, f.created_at,
+                    (select s.version from schema_versions s where s.family_id = f.id order by s.seq desc limit 1) as latest_version,
+                    (select count(*) from schema_versions s where s.family_id = f.id) as versions
+             from families f order by f.name",
+            [],
+        ))
+        .all(self.connection())
+        .await?)
+    }
+
+    /// A family's schema versions, oldest first.
+    pub async fn schema_versions(
+        &self,
+        family_id: Uuid,
+    ) -> Result<Vec<SchemaVersionRow>, StoreError> {
+        Ok(SchemaVersionRow::find_by_statement(Self::stmt(
+            &format!(
+                "select {SV_COLUMNS} from schema_versions s join families f on f.id = s.family_id
+                 where s.family_id = $1 order by s.seq"
+            ),
+            [family_id.into()],
+        ))
+        .all(self.connection())
+        .await?)
+    }
+
+    pub async fn schema_version(
+        &self,
+        family: &str,
+        version: &str,
+    ) -> Result<Option<SchemaVersionRow>, StoreError> {
+        Ok(SchemaVersionRow::find_by_statement(Self::stmt(
+            &format!(
+                "select {SV_COLUMNS} from schema_versions s join families f on f.id = s.family_id
+                 where f.name = $1 and s.version = $2"
+            ),
+            [family.into(), version.into()],
+        ))
+        .one(self.connection())
+        .await?)
+    }
+
+    pub async fn schema_version_by_id(
+        &self,
+        id: Uuid,
+    ) -> Result<Option<SchemaVersionRow>, StoreError> {
+        Ok(SchemaVersionRow::find_by_statement(Self::stmt(
+            &format!(
+                "select {SV_COLUMNS} from schema_versions s join families f on f.id = s.family_id
+                 where s.id = $1"
+            ),
+            [id.into()],
+        ))
+        .one(self.connection())
+        .await?)
+    }
+
+    pub async fn insert_schema_version(
+        &self,
+        new: NewSchemaVersion<'_>,
+    ) -> Result<SchemaVersionRow, StoreError> {
+        let id = Uuid::new_v4();
+        self.connection()
+            .execute(Self::stmt(
+                "insert into schema_versions
+                   (tenant_id, id, family_id, version, seq, hash, document, compat_level, report, created_by)
+                 values ($1, $2, $3, $4,
+                   (select coalesce(max(seq), 0) + 1 from schema_versions where family_id = $3),
+                   $5, $6, $7, $8, $9)",
+                [
+                    self.tenant().0.into(),
+                    id.into(),
+                    new.family_id.into(),
+                    new.version.into(),
+                    new.hash.into(),
+                    new.document.clone().into(),
+                    new.compat_level.into(),
+                    new.report.clone().into(),
+                    new.created_by.into(),
+                ],
+            ))
+            .await?;
+        self.schema_version_by_id(id)
+            .await?
+            .ok_or_else(|| StoreError::Db(sea_orm::DbErr::RecordNotInserted))
+    }
+}

@@ -1,0 +1,16 @@
+//! The registry's rows: families and schema versions, targets and target versions, configs and
+//! revisions, environments and bindings. All reached through a [`crate::TenantTx`].
+
+mod bindings;
+mod configs;
+mod deployments;
+mod families;
+mod targets;
+
+pub use bindings::{BindingRow, EnvRow, NewBinding};
+pub use configs::{ConfigSummary, NewRevision, RevisionRow};
+pub use deployments::{
+    ConstraintRow, DeploymentRow, NewDeployment, NewObservation, ObservationRow, VersionNodeRow,
+};
+pub use families::{FamilyRow, FamilySummary, NewSchemaVersion, SchemaVersionRow};
+pub use targets::{NewTargetVersion, TargetRow, TargetSummary, TargetVersionRow};
