@@ -60,6 +60,19 @@ impl AppState {
         };
         let ttl_days = i64::try_from(settings.refresh_token_ttl_days).unwrap_or(30);
         let schemas = std::sync::Arc::new(crate::schema_cache::SchemaCache::default());
+        let directory = crate::actors::Directory(
+            crate::actors::TenantDirectory::new(
+                store.clone(),
+                schemas.clone(),
+                std::time::Duration::from_secs(settings.tenant_idle_secs),
+                settings.actor_threads,
+            )
+            .start(),
+        );
+        actix_web::rt::spawn(crate::changes::listen(
+            settings.database_url.clone(),
+            directory.clone(),
+        ));
         Ok(Self {
             gate: Arc::new(gate),
             limiter: web::Data::new(limiter.clone()),
@@ -73,15 +86,7 @@ impl AppState {
                 limiter,
             }),
             schemas: web::Data::from(schemas.clone()),
-            directory: web::Data::new(crate::actors::Directory(
-                crate::actors::TenantDirectory::new(
-                    store.clone(),
-                    schemas,
-                    std::time::Duration::from_secs(settings.tenant_idle_secs),
-                    settings.actor_threads,
-                )
-                .start(),
-            )),
+            directory: web::Data::new(directory),
             max_body_bytes: settings.max_body_bytes,
         })
     }

@@ -3,6 +3,7 @@
 pub mod actors;
 pub mod app;
 pub mod auth;
+mod changes;
 pub mod config;
 pub mod error;
 pub mod openapi;

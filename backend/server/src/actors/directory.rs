@@ -96,6 +96,21 @@ impl Handler<LiveTenants> for TenantDirectory {
     }
 }
 
+/// Reloads a live tenant's graph; a tenant that is not live loads fresh on its next use anyway.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ReloadIfLive(pub TenantId);
+
+impl Handler<ReloadIfLive> for TenantDirectory {
+    type Result = ();
+
+    fn handle(&mut self, ReloadIfLive(tenant): ReloadIfLive, _: &mut Self::Context) {
+        if let Some((actors, _)) = self.tenants.get(&tenant) {
+            actors.graph.do_send(super::Reload);
+        }
+    }
+}
+
 /// A handle for handlers: asks the directory for a tenant's actors.
 #[derive(Clone)]
 pub struct Directory(pub Addr<TenantDirectory>);
@@ -103,6 +118,10 @@ pub struct Directory(pub Addr<TenantDirectory>);
 impl Directory {
     pub async fn tenant(&self, tenant: TenantId) -> anyhow::Result<Tenant> {
         Ok(self.0.send(Get(tenant)).await?)
+    }
+
+    pub async fn reload_if_live(&self, tenant: TenantId) {
+        let _ = self.0.send(ReloadIfLive(tenant)).await;
     }
 
     pub async fn live_tenants(&self) -> anyhow::Result<usize> {

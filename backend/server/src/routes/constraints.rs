@@ -131,6 +131,7 @@ pub async fn create(
         after_hash: None,
     })
     .await?;
+    tx.notify_graph_changed().await?;
     if let Err(e) = tx.commit().await {
         let _ = tenant.graph.send(RemoveConstraint(constraint)).await;
         return Err(e.into());
@@ -180,6 +181,7 @@ pub async fn remove(
         after_hash: None,
     })
     .await?;
+    tx.notify_graph_changed().await?;
     tx.commit().await?;
     // The graph rebuilds from Postgres rather than re-deriving the stored range's scheme here.
     let tenant = directory.tenant(auth.principal.tenant).await?;

@@ -182,6 +182,7 @@ pub async fn create(
         after_hash: Some(&schema.hash),
     })
     .await?;
+    tx.notify_graph_changed().await?;
     tx.commit().await?;
     let tenant = directory.tenant(auth.principal.tenant).await?;
     let _ = tenant

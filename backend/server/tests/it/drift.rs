@@ -390,3 +390,81 @@ fn a_crashed_graph_actor_is_restarted_and_an_evicted_tenant_comes_back() {
         "the reloaded graph still refuses"
     );
 }
+
+#[test]
+fn two_instances_on_one_database_agree() {
+    let one = TestApp::spawn();
+    let two = one.another_instance();
+    let s = one.signup("twin-co");
+    let tok = Some(s.access.as_str());
+    assert_eq!(
+        one.post(
+            "/v1/families/F/schemas",
+            tok,
+            &json!({"version": "v1", "schema": {"type": "object"}})
+        )
+        .status,
+        201
+    );
+    for (name, version) in [("a", "1.0.0"), ("b", "1.0.0"), ("b", "2.0.0")] {
+        assert_eq!(
+            one.post(
+                "/v1/targets",
+                tok,
+                &json!({"name": name, "family": "F", "version": version})
+            )
+            .status,
+            201
+        );
+    }
+    // Both instances load the tenant's graph before the change.
+    assert_eq!(
+        two.get("/v1/impact?target=b&version=2.0.0", tok).body["safe"],
+        true
+    );
+    assert_eq!(
+        one.get("/v1/impact?target=b&version=2.0.0", tok).body["safe"],
+        true
+    );
+    let put = |app: &TestApp, t: &str, v: &str| {
+        app.request(
+            "PUT",
+            &format!("/v1/envs/prod/targets/{t}/version"),
+            tok,
+            Some(&json!({"version": v}).to_string()),
+        )
+    };
+    assert_eq!(put(&one, "b", "1.0.0").status, 200);
+    assert_eq!(put(&one, "a", "1.0.0").status, 200);
+
+    // A constraint written through one is in the other's graph within a second (LISTEN/NOTIFY).
+    let link = one.post(
+        "/v1/constraints",
+        tok,
+        &json!({"from": "a@1.0.0", "kind": "requires", "target": "b", "range": "^1"}),
+    );
+    assert_eq!(link.status, 201, "{}", link.body);
+    let started = std::time::Instant::now();
+    let mut seen = false;
+    while started.elapsed() < std::time::Duration::from_secs(1) {
+        if two.get("/v1/impact?target=b&version=2.0.0", tok).body["safe"] == false {
+            seen = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        seen,
+        "instance two did not see the constraint within a second"
+    );
+    assert_eq!(
+        put(&two, "b", "2.0.0").status,
+        409,
+        "and refuses what it breaks"
+    );
+    // Drift is read from Postgres, so both report the same matrix.
+    assert_eq!(
+        one.get("/v1/drifts", tok).body,
+        two.get("/v1/drifts", tok).body
+    );
+}

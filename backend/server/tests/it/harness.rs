@@ -68,12 +68,21 @@ impl TestApp {
                 .unwrap();
             admin.close().await.unwrap();
         });
+        Self::start(db_name, tweak)
+    }
+
+    /// A second instance on this one's database, as behind a load balancer.
+    pub fn another_instance(&self) -> TestApp {
+        Self::start(self.db_name.clone(), |_| {})
+    }
+
+    fn start(db_name: String, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = Settings {
             database_url: format!("{}/{db_name}", env("VERSIQII_TEST_APP_URL")),
             database_max_connections: 4,
             redis_url: env("VERSIQII_TEST_REDIS_URL"),
             redis_prefix: format!("t:{db_name}:"),
-            jwt_secret: format!("test-secret-{}", Uuid::new_v4()),
+            jwt_secret: format!("test-secret-shared-by-instances-{db_name}"),
             workers: 1,
             ..Settings::default()
         };

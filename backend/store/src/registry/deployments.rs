@@ -313,3 +313,23 @@ impl TenantTx {
         })
     }
 }
+
+/// The channel every instance listens on for changes to tenants' cached state.
+pub const CHANGES_CHANNEL: &str = "versiqii_changes";
+
+impl TenantTx {
+    /// Tells every server instance, at commit, that this tenant's graph changed. Postgres
+    /// delivers the notification only if the transaction commits.
+    pub async fn notify_graph_changed(&self) -> Result<(), StoreError> {
+        self.connection()
+            .execute(Self::stmt(
+                "select pg_notify($1, $2)",
+                [
+                    CHANGES_CHANNEL.into(),
+                    format!("graph:{}", self.tenant()).into(),
+                ],
+            ))
+            .await?;
+        Ok(())
+    }
+}

@@ -11,6 +11,7 @@ pub use bindings::{BindingRow, EnvRow, NewBinding};
 pub use configs::{ConfigSummary, NewRevision, RevisionRow};
 pub use deployments::{
     ConstraintRow, DeploymentRow, NewDeployment, NewObservation, ObservationRow, VersionNodeRow,
+    CHANGES_CHANNEL,
 };
 pub use families::{FamilyRow, FamilySummary, NewSchemaVersion, SchemaVersionRow};
 pub use targets::{NewTargetVersion, TargetRow, TargetSummary, TargetVersionRow};

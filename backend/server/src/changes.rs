@@ -1,0 +1,60 @@
+//! Keeps instances consistent: each listens (tokio-postgres `LISTEN`) for the notifications that
+//! writes send at commit, and reloads the cached state of the tenants they name.
+
+use crate::actors::Directory;
+use futures_util::StreamExt;
+use std::time::Duration;
+use tokio_postgres::{AsyncMessage, NoTls};
+use versiqii_core::TenantId;
+use versiqii_store::CHANGES_CHANNEL;
+
+/// Runs until the process ends, reconnecting after a failure.
+pub async fn listen(database_url: String, directory: Directory) {
+    let mut backoff = Duration::from_millis(200);
+    loop {
+        match listen_once(&database_url, &directory).await {
+            Ok(()) => backoff = Duration::from_millis(200),
+            Err(e) => {
+                tracing::warn!(error = %e, "change listener lost its connection; reconnecting");
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        }
+        tokio::time::sleep(backoff).await;
+    }
+}
+
+async fn listen_once(database_url: &str, directory: &Directory) -> anyhow::Result<()> {
+    let (client, mut connection) = tokio_postgres::connect(database_url, NoTls).await?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // The connection yields notifications; it must be polled for the client to work at all.
+    let pump = async move {
+        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+        while let Some(message) = messages.next().await {
+            match message {
+                Ok(AsyncMessage::Notification(n)) => {
+                    let _ = tx.send(n.payload().to_owned());
+                }
+                Ok(_) => {}
+                Err(e) => return Err::<(), anyhow::Error>(e.into()),
+            }
+        }
+        Ok(())
+    };
+    let handle = tokio::spawn(pump);
+    client
+        .batch_execute(&format!("LISTEN {CHANGES_CHANNEL}"))
+        .await?;
+    tracing::info!("listening for changes from other instances");
+    while let Some(payload) = rx.recv().await {
+        if let Some(tenant) = payload
+            .strip_prefix("graph:")
+            .and_then(|id| id.parse().ok())
+            .map(TenantId)
+        {
+            directory.reload_if_live(tenant).await;
+        }
+    }
+    drop(client);
+    handle.await??;
+    Ok(())
+}
