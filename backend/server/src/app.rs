@@ -35,6 +35,8 @@ pub struct AppState {
     probes: web::Data<Probes>,
     schemas: web::Data<crate::schema_cache::SchemaCache>,
     directory: web::Data<crate::actors::Directory>,
+    http_metrics: web::Data<crate::metrics::HttpMetrics>,
+    metrics_token: web::Data<crate::metrics::MetricsToken>,
     max_body_bytes: usize,
 }
 
@@ -87,6 +89,10 @@ impl AppState {
             }),
             schemas: web::Data::from(schemas.clone()),
             directory: web::Data::new(directory),
+            http_metrics: web::Data::new(Default::default()),
+            metrics_token: web::Data::new(crate::metrics::MetricsToken(
+                settings.metrics_token.clone(),
+            )),
             max_body_bytes: settings.max_body_bytes,
         })
     }
@@ -104,6 +110,8 @@ impl AppState {
             .app_data(self.probes.clone())
             .app_data(self.schemas.clone())
             .app_data(self.directory.clone())
+            .app_data(self.http_metrics.clone())
+            .app_data(self.metrics_token.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(limit)
@@ -117,7 +125,8 @@ impl AppState {
                 web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()),
             )
             .configure(routes::configure)
-            .configure(openapi::configure);
+            .configure(openapi::configure)
+            .configure(crate::metrics::configure);
     }
 }
 
@@ -141,6 +150,7 @@ pub fn serve(
         let state = state.clone();
         App::new()
             .wrap(from_fn(crate::auth::authorized::authenticate_request))
+            .wrap(from_fn(crate::metrics::middleware))
             .wrap(from_fn(request_id::middleware))
             .configure(move |cfg| state.configure(cfg))
             .default_service(web::to(not_found))

@@ -24,6 +24,8 @@ pub struct Settings {
     pub refresh_token_ttl_days: u64,
     pub max_body_bytes: usize,
     pub sentry_dsn: Option<String>,
+    /// Bearer token for `/metrics`; the endpoint is off without one.
+    pub metrics_token: Option<String>,
     /// Per client address and per login email, per minute.
     pub login_attempts_per_minute: u32,
     pub signups_per_hour: u32,
@@ -49,6 +51,7 @@ impl Default for Settings {
             refresh_token_ttl_days: 30,
             max_body_bytes: 1024 * 1024,
             sentry_dsn: None,
+            metrics_token: None,
             login_attempts_per_minute: 10,
             signups_per_hour: 30,
             workers: 2,
@@ -129,6 +132,9 @@ impl Settings {
         }
         if let Some(v) = var("SENTRY_DSN")? {
             self.sentry_dsn = Some(v).filter(|s| !s.is_empty());
+        }
+        if let Some(v) = var("METRICS_TOKEN")? {
+            self.metrics_token = Some(v).filter(|s| s.len() >= 16);
         }
         if let Some(v) = var("LOGIN_ATTEMPTS_PER_MINUTE")? {
             self.login_attempts_per_minute = num("LOGIN_ATTEMPTS_PER_MINUTE", v)?;

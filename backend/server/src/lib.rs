@@ -6,6 +6,7 @@ pub mod auth;
 mod changes;
 pub mod config;
 pub mod error;
+mod metrics;
 pub mod openapi;
 mod rate_limit;
 mod request_id;

@@ -85,6 +85,23 @@ impl Handler<Get> for TenantDirectory {
 }
 
 #[derive(Message)]
+#[rtype(result = "Vec<(TenantId, Tenant)>")]
+pub struct Live;
+
+impl Handler<Live> for TenantDirectory {
+    type Result = actix::MessageResult<Live>;
+
+    fn handle(&mut self, _: Live, _: &mut Self::Context) -> Self::Result {
+        actix::MessageResult(
+            self.tenants
+                .iter()
+                .map(|(id, (actors, _))| (*id, actors.clone()))
+                .collect(),
+        )
+    }
+}
+
+#[derive(Message)]
 #[rtype(result = "usize")]
 pub struct LiveTenants;
 
@@ -122,6 +139,11 @@ impl Directory {
 
     pub async fn reload_if_live(&self, tenant: TenantId) {
         let _ = self.0.send(ReloadIfLive(tenant)).await;
+    }
+
+    /// Every live tenant with its actors.
+    pub async fn live(&self) -> anyhow::Result<Vec<(TenantId, Tenant)>> {
+        Ok(self.0.send(Live).await?)
     }
 
     pub async fn live_tenants(&self) -> anyhow::Result<usize> {

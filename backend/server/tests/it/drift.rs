@@ -468,3 +468,71 @@ fn two_instances_on_one_database_agree() {
         two.get("/v1/drifts", tok).body
     );
 }
+
+#[test]
+fn metrics_show_http_traffic_and_the_drift_gauge_to_the_metrics_token_only() {
+    let token = "metrics-token-0123456789";
+    let app = TestApp::spawn_with(|s| s.metrics_token = Some(token.to_owned()));
+    let s = app.signup("metrics-co");
+    let tok = Some(s.access.as_str());
+    assert_eq!(
+        app.post(
+            "/v1/families/F/schemas",
+            tok,
+            &json!({"version": "v1", "schema": {"type": "object"}})
+        )
+        .status,
+        201
+    );
+    for v in ["1.0.0", "1.1.0"] {
+        assert_eq!(
+            app.post(
+                "/v1/targets",
+                tok,
+                &json!({"name": "svc", "family": "F", "version": v})
+            )
+            .status,
+            201
+        );
+    }
+    let put = app.request(
+        "PUT",
+        "/v1/envs/prod/targets/svc/version",
+        tok,
+        Some(&json!({"version": "1.1.0"}).to_string()),
+    );
+    assert_eq!(put.status, 200);
+    let seen = app.post(
+        "/v1/envs/prod/observations",
+        tok,
+        &json!({"target": "svc", "version": "1.0.0"}),
+    );
+    assert_eq!(seen.status, 201, "{}", seen.body);
+    assert_eq!(app.get("/v1/drifts", tok).status, 200);
+
+    assert_eq!(app.get("/metrics", None).status, 401);
+    assert_eq!(
+        app.get("/metrics", Some(&s.access)).status,
+        401,
+        "a user's token is not the metrics token"
+    );
+    let text = app.get("/metrics", Some(token)).body;
+    let text = text.as_str().unwrap();
+    let tenant = &s.tenant_id;
+    assert!(text.contains(&format!("versiqii_drift{{tenant=\"{tenant}\",env=\"prod\",target=\"svc\",dimension=\"environment\"}} 1")), "{text}");
+    assert!(text.contains(&format!("versiqii_drift{{tenant=\"{tenant}\",env=\"prod\",target=\"svc\",dimension=\"schema\"}} 0")), "{text}");
+    assert!(
+        text.contains(
+            "versiqii_http_requests_total{method=\"POST\",route=\"/v1/targets\",status=\"201\"} 2"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("versiqii_http_request_duration_seconds_bucket{method=\"PUT\",route=\"/v1/envs/{env}/targets/{target}/version\",status=\"200\",le=\"+Inf\"} 1"), "{text}");
+
+    let off = TestApp::spawn();
+    assert_eq!(
+        off.get("/metrics", Some(token)).status,
+        404,
+        "no token configured: no metrics"
+    );
+}
