@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use versiqii_core::graph::{Deployed, TargetVersionId};
 use versiqii_core::TenantId;
-use versiqii_store::Store;
+use versiqii_store::{Store, TenantTx};
 
 pub struct DriftActor {
     store: Store,
@@ -44,7 +44,7 @@ impl Actor for DriftActor {
     type Context = Context<Self>;
 }
 
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
 pub struct DriftDimensions {
     /// The bound config is not valid for the deployed version's schema.
     pub schema: bool,
@@ -81,7 +81,12 @@ impl Handler<ComputeDrift> for DriftActor {
         let tenant = self.tenant;
         let graph = self.graph.clone();
         let schemas = self.schemas.clone();
-        Box::pin(async move { compute(&store, tenant, &graph, &schemas).await })
+        Box::pin(async move {
+            let tx = store.begin_for(tenant).await?;
+            let rows = compute(&tx, &graph, &schemas, None).await?;
+            tx.commit().await?;
+            Ok(rows)
+        })
     }
 }
 
@@ -92,13 +97,24 @@ struct Cell {
     observed: Option<(String, Option<String>)>,
 }
 
-async fn compute(
-    store: &Store,
-    tenant: TenantId,
+/// The drift of one environment's cells, read inside the caller's transaction (so it sees the
+/// caller's writes): writes compare them before and after, to emit drift events only for cells
+/// that changed (a deployment can change other targets' dependency drift).
+pub async fn drift_of_env(
+    tx: &TenantTx,
     graph: &Addr<GraphActor>,
     schemas: &SchemaCache,
+    env: &str,
 ) -> anyhow::Result<Vec<DriftRow>> {
-    let tx = store.begin_for(tenant).await?;
+    compute(tx, graph, schemas, Some(env)).await
+}
+
+async fn compute(
+    tx: &TenantTx,
+    graph: &Addr<GraphActor>,
+    schemas: &SchemaCache,
+    only_env: Option<&str>,
+) -> anyhow::Result<Vec<DriftRow>> {
     let deployments = tx.current_deployments(None).await?;
     let bindings = tx.current_bindings(None).await?;
     let observations = tx.current_observations().await?;
@@ -141,6 +157,9 @@ async fn compute(
 
     let mut rows = Vec::with_capacity(cells.len());
     for ((env, target), cell) in cells {
+        if only_env.is_some_and(|e| e != env) {
+            continue;
+        }
         let mut dims = DriftDimensions::default();
         let mut details = Vec::new();
         if let (Some((desired_id, desired)), Some((config_id, config, _))) =
@@ -201,7 +220,6 @@ async fn compute(
             details,
         });
     }
-    tx.commit().await?;
     Ok(rows)
 }
 

@@ -7,7 +7,7 @@ mod drift;
 mod graph;
 
 pub use directory::{Directory, Tenant, TenantDirectory};
-pub use drift::{ComputeDrift, DriftActor, DriftDimensions, DriftRow};
+pub use drift::{drift_of_env, ComputeDrift, DriftActor, DriftDimensions, DriftRow};
 pub use graph::{
     constraint_of, AddVersion, CheckDeployment, Crash, GraphActor, GraphLoadError, ImpactOf,
     Reload, RemoveConstraint, TryAddConstraint, UnmetIn,

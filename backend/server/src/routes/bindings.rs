@@ -1,8 +1,10 @@
 //! Bindings: a config revision bound to an environment for the target version it was written
 //! for, only ever after it validated against that version's schema.
 
+use crate::actors::Directory;
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem, ViolationView};
+use crate::routes::drift::{drift_before, record_drift_change};
 use crate::routes::envs::parse_env;
 use crate::schema_cache::SchemaCache;
 use actix_web::{get, post, web, HttpResponse};
@@ -79,6 +81,7 @@ pub struct BindingQuery {
 #[post("/v1/bindings")]
 pub async fn create(
     auth: Authorized<perm::RegistryWrite>,
+    directory: web::Data<Directory>,
     schemas: web::Data<SchemaCache>,
     body: web::Json<NewBindingRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -123,6 +126,8 @@ pub async fn create(
             .await?
             .ok_or_else(|| anyhow::anyhow!("environment {env} vanished"))?,
     };
+    let actors = directory.tenant(auth.principal.tenant).await?;
+    let drift_was = drift_before(&tx, &actors, &schemas, env.as_str()).await?;
     let row = tx
         .insert_binding(NewBinding {
             environment_id: environment.id,
@@ -141,6 +146,7 @@ pub async fn create(
         after_hash: Some(&revision.hash),
     })
     .await?;
+    record_drift_change(&tx, &actors, &schemas, env.as_str(), drift_was).await?;
     tx.enqueue(
         "binding.created",
         serde_json::json!({

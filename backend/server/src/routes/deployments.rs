@@ -5,6 +5,7 @@
 use crate::actors::{CheckDeployment, Directory};
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
+use crate::routes::drift::{drift_before, record_drift_change};
 use crate::routes::envs::parse_env;
 use crate::routes::targets::parse_target;
 use crate::schema_cache::SchemaCache;
@@ -143,6 +144,8 @@ pub async fn set_version(
     };
     tx.lock_deployment_slot(environment.id, tv.target_id)
         .await?;
+    let actors = directory.tenant(auth.principal.tenant).await?;
+    let drift_was = drift_before(&tx, &actors, &schemas, env.as_str()).await?;
 
     let current = tx.current_deployments(Some(env.as_str())).await?;
     let mut deployed = Deployed::new(env.as_str());
@@ -153,8 +156,7 @@ pub async fn set_version(
         }
         deployed.insert(d.target.clone(), TargetVersionId(d.target_version_id));
     }
-    let tenant = directory.tenant(auth.principal.tenant).await?;
-    let violations = tenant
+    let violations = actors
         .graph
         .send(CheckDeployment {
             deployed,
@@ -253,6 +255,7 @@ pub async fn set_version(
     })
     .await?;
     tx.enqueue("deployment.changed", plan_json).await?;
+    record_drift_change(&tx, &actors, &schemas, env.as_str(), drift_was).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(plan))
 }

@@ -48,6 +48,8 @@ pub struct ObservationView {
 #[post("/v1/envs/{env}/observations")]
 pub async fn observe(
     auth: Authorized<perm::RegistryWrite>,
+    directory: web::Data<Directory>,
+    schemas: web::Data<SchemaCache>,
     env: web::Path<String>,
     body: web::Json<ObservationRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -84,6 +86,8 @@ pub async fn observe(
             .ok_or_else(|| anyhow::anyhow!("environment {env} vanished"))?,
     };
     let hash = body.config_hash.as_ref().map(|h| h.to_ascii_lowercase());
+    let actors = directory.tenant(auth.principal.tenant).await?;
+    let before = drift_before(&tx, &actors, &schemas, env.as_str()).await?;
     let row = tx
         .insert_observation(NewObservation {
             environment_id: environment.id,
@@ -94,6 +98,7 @@ pub async fn observe(
             reported_by: &actor,
         })
         .await?;
+    record_drift_change(&tx, &actors, &schemas, env.as_str(), before).await?;
     tx.commit().await?;
     Ok(HttpResponse::Created().json(ObservationView {
         id: row.id,
@@ -305,4 +310,45 @@ pub async fn impact(
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(observe).service(drifts).service(impact);
+}
+
+/// An environment's drift before a write, so [`record_drift_change`] can tell what changed.
+pub type DriftSnapshot = std::collections::BTreeMap<String, crate::actors::DriftDimensions>;
+
+pub async fn drift_before(
+    tx: &versiqii_store::TenantTx,
+    tenant: &crate::actors::Tenant,
+    schemas: &SchemaCache,
+    env: &str,
+) -> Result<DriftSnapshot, ApiError> {
+    Ok(crate::actors::drift_of_env(tx, &tenant.graph, schemas, env)
+        .await?
+        .into_iter()
+        .map(|row| (row.target, row.dimensions))
+        .collect())
+}
+
+/// After a write, in the same transaction: one `drift.changed` outbox event per cell of the
+/// environment whose drift differs from `before`, so events commit (or vanish) with the change.
+pub async fn record_drift_change(
+    tx: &versiqii_store::TenantTx,
+    tenant: &crate::actors::Tenant,
+    schemas: &SchemaCache,
+    env: &str,
+    before: DriftSnapshot,
+) -> Result<(), ApiError> {
+    for row in crate::actors::drift_of_env(tx, &tenant.graph, schemas, env).await? {
+        let was = before.get(&row.target).cloned().unwrap_or_default();
+        if row.dimensions != was {
+            tx.enqueue(
+                "drift.changed",
+                serde_json::json!({
+                    "env": env, "target": row.target,
+                    "before": was, "after": row.dimensions, "details": row.details,
+                }),
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }

@@ -321,6 +321,40 @@ fn drift_matrix_shows_all_four_dimensions_for_a_real_scenario() {
     // The history shows forced deployments.
     let hist = app.get("/v1/envs/prod-eu/deployments", Some(&key));
     assert_eq!(hist.body["items"][0]["forced"], true);
+
+    // Each change of a cell's drift wrote one outbox event in the write's own transaction:
+    // schema + dependency (forced payment-api), then config + environment (the report).
+    let owner = app.owner_db();
+    let events = crate::harness::block_on(sea_orm::ConnectionTrait::query_all(
+        &owner,
+        sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "select payload from outbox where topic = 'drift.changed' order by id".to_owned(),
+        ),
+    ))
+    .unwrap();
+    let payloads: Vec<Value> = events
+        .iter()
+        .map(|r| r.try_get("", "payload").unwrap())
+        .collect();
+    let pay: Vec<&Value> = payloads
+        .iter()
+        .filter(|p| p["target"] == "payment-api")
+        .collect();
+    assert_eq!(pay.len(), 3, "{payloads:?}");
+    assert_eq!(
+        pay[0]["after"],
+        json!({"schema": true, "dependency": false, "config": false, "environment": false})
+    );
+    assert_eq!(
+        pay[1]["after"]["dependency"], true,
+        "auth's forced upgrade broke payment-api's constraint"
+    );
+    assert_eq!(
+        pay[2]["after"],
+        json!({"schema": true, "dependency": true, "config": true, "environment": true})
+    );
+    assert_eq!(pay[2]["before"], pay[1]["after"]);
 }
 
 #[test]
