@@ -229,11 +229,8 @@ impl DriftMatrix {
         }
         let row = &mut self.rows[e];
         if row.marks.len() <= t {
-            // As wide as every target known, at once: growing one column at a time would
-            // reallocate and copy a 10,000-cell row about a dozen times.
-            let width = self.targets.ids.len();
-            row.marks.resize(width, Mark::default());
-            row.states.resize(width, CellState::default());
+            row.marks.resize(t + 1, Mark::default());
+            row.states.resize(t + 1, CellState::default());
         }
         (e, t)
     }

@@ -10,6 +10,7 @@
 mod check;
 mod cycle;
 mod impact;
+mod query;
 pub mod range;
 mod slab;
 mod store;

@@ -70,7 +70,7 @@ impl TargetEntry {
 
 /// The VersionGraph of one tenant. See the module documentation for what nodes and edges are.
 pub struct VersionGraph {
-    /// Edges point from a requiring version to each version it accepts as the requirement.
+    /// Edges point from a requiring version to each version of the required target in range.
     pub(super) dag: StableGraph<VersionNode, ConstraintKey>,
     pub(super) by_id: HashMap<TargetVersionId, NodeIndex>,
     pub(super) targets: Vec<TargetEntry>,
@@ -208,75 +208,17 @@ impl VersionGraph {
         true
     }
 
-    pub fn version_count(&self) -> usize {
-        self.dag.node_count()
-    }
-
-    pub fn edge_count(&self) -> usize {
-        self.dag.edge_count()
-    }
-
-    pub fn constraint_count(&self) -> usize {
-        self.constraints.len()
-    }
-
-    /// The target name and version of a target version.
-    pub fn target_version(&self, id: TargetVersionId) -> Option<(&str, &Version)> {
-        let node = &self.dag[*self.by_id.get(&id)?];
-        Some((&self.targets[node.target.0 as usize].name, &node.version))
-    }
-
-    /// The target version of `target` equal to `version` (by the scheme's ordering, so `3.2`
-    /// finds `3.2.0`).
-    pub fn find_version(&self, target: &str, version: &Version) -> Option<TargetVersionId> {
-        let target = self.target_by_name.get(target)?;
-        self.find_node(*target, version)
-            .map(|node| self.dag[node].id)
-    }
-
-    pub fn constraints_of(&self, id: TargetVersionId) -> Vec<Constraint> {
-        let Some(&node) = self.by_id.get(&id) else {
-            return Vec::new();
-        };
-        self.dag[node]
-            .constraints
-            .iter()
-            .filter_map(|&key| self.public_constraint(key))
-            .collect()
-    }
-
-    /// The versions `id`'s `requires` constraints are satisfied by (its DAG successors).
-    pub fn dependencies(&self, id: TargetVersionId) -> Vec<TargetVersionId> {
-        self.neighbours(id, Direction::Outgoing)
-    }
-
-    /// The versions whose `requires` constraints `id` satisfies (its DAG predecessors).
-    pub fn dependents(&self, id: TargetVersionId) -> Vec<TargetVersionId> {
-        self.neighbours(id, Direction::Incoming)
-    }
-
-    fn neighbours(&self, id: TargetVersionId, direction: Direction) -> Vec<TargetVersionId> {
-        let Some(&node) = self.by_id.get(&id) else {
-            return Vec::new();
-        };
-        let mut ids: Vec<_> = self
-            .dag
-            .neighbors_directed(node, direction)
-            .map(|n| self.dag[n].id)
-            .collect();
-        // Two constraints of one version may reach the same version: name it once.
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    }
-
-    // ---- internals shared with the check, cycle and impact modules ----
+    // ---- internals shared with the query, check, cycle and impact modules ----
 
     pub(super) fn node_of(&self, id: TargetVersionId) -> Result<NodeIndex, GraphError> {
         self.by_id
             .get(&id)
             .copied()
             .ok_or(GraphError::UnknownVersion(id))
+    }
+
+    pub(super) fn constraint_slots(&self) -> usize {
+        self.constraints.len()
     }
 
     pub(super) fn target_key(&self, name: &str) -> Option<TargetKey> {
