@@ -200,6 +200,19 @@ mod tests {
             any::<bool>().prop_map(Value::Bool),
             any::<i64>().prop_map(|n| json!(n)),
             "[a-z ]{0,8}".prop_map(Value::String),
+            // Strings a YAML reader could take for something else.
+            prop::sample::select(vec![
+                "true",
+                "no",
+                "null",
+                "~",
+                "1.5",
+                "0x1f",
+                "2025-07-03",
+                "- x",
+                "a: b"
+            ])
+            .prop_map(|s| Value::String(s.to_owned())),
         ];
         leaf.prop_recursive(4, 32, 6, |inner| {
             prop_oneof![
@@ -210,7 +223,40 @@ mod tests {
         })
     }
 
+    /// JSON text with every object's keys in reverse order.
+    fn reversed_json(value: &Value) -> String {
+        match value {
+            Value::Object(map) => {
+                let fields: Vec<String> = map
+                    .iter()
+                    .rev()
+                    .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), reversed_json(v)))
+                    .collect();
+                format!("{{{}}}", fields.join(","))
+            }
+            Value::Array(items) => {
+                let items: Vec<String> = items.iter().map(reversed_json).collect();
+                format!("[{}]", items.join(","))
+            }
+            scalar => scalar.to_string(),
+        }
+    }
+
     proptest! {
+        /// The property that makes configs content-addressed: the same data as JSON or YAML, in
+        /// any key order, parses to one canonical form and one hash.
+        #[test]
+        fn json_and_yaml_of_the_same_data_hash_the_same(v in arb_json()) {
+            let doc = json!({ "config": v });
+            let yaml = serde_yaml_ng::to_string(&doc).unwrap();
+            let (from_yaml, _) = crate::document::parse_document(yaml.as_bytes(), None).unwrap();
+            let (from_json, _) =
+                crate::document::parse_document(reversed_json(&doc).as_bytes(), None).unwrap();
+            prop_assert_eq!(content_hash(&from_yaml), content_hash(&doc));
+            prop_assert_eq!(content_hash(&from_json), content_hash(&doc));
+            prop_assert_eq!(canonical_json(&from_yaml), canonical_json(&from_json));
+        }
+
         #[test]
         fn canonicalisation_is_idempotent(v in arb_json()) {
             let once = canonical_json(&v);
