@@ -5,7 +5,7 @@ use super::json::is_integer;
 use serde_json::{Map, Value};
 use std::ops::{BitAnd, BitOr};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(super) struct Types(u8);
 
 /// Which way to lean when `type` is malformed: the accepting schema widens, the

@@ -8,10 +8,12 @@ use super::schema::{opaque_groups, Doc};
 use super::types::{Lean, Types};
 use super::values::refuted;
 use serde_json::{Map, Value};
+use std::collections::{BTreeSet, HashMap};
 
 /// Deeper than any sane config; past it we report instead of risking the stack.
 const MAX_DEPTH: usize = 128;
-/// Locations visited per comparison; shared `$ref`s can otherwise multiply the work.
+/// Locations visited (and breaks replayed from earlier visits) per comparison; shared `$ref`s
+/// can otherwise multiply the work.
 const MAX_VISITS: usize = 20_000;
 
 static NULL: Value = Value::Null;
@@ -121,6 +123,22 @@ impl<'a> Here<'_, 'a> {
 
 type Key = (Vec<usize>, Option<Vec<usize>>, Types, Vec<usize>);
 
+/// A break found below a location, with its pointer relative to that location.
+type Found = (String, String, String);
+
+/// What comparing one location found.
+struct Outcome {
+    found: Vec<Found>,
+    /// Positions in `in_progress` of the comparisons further up that this one met again and so
+    /// assumed would pass; empty once the outcome is final. While the last of them is in
+    /// progress (`until` is its generation), comparing the location again would make the very
+    /// same assumptions. When it ends without a break the assumption is confirmed and passes
+    /// to what that comparison assumed in turn; when it ends with one, the outcome is void.
+    assumed: Vec<usize>,
+    /// Unused (0) when `assumed` is empty; generations start at 1.
+    until: u64,
+}
+
 fn addresses(xs: &[&Value]) -> Vec<usize> {
     let mut out: Vec<usize> = xs.iter().map(|x| *x as *const Value as usize).collect();
     out.sort_unstable();
@@ -133,9 +151,18 @@ pub(super) struct Walker<'a> {
     sides: Sides,
     pub equiv: Equiv<'a>,
     breaks: Vec<Break>,
-    /// Locations being compared further up; meeting one again means a `$ref` cycle, which
-    /// adds nothing new.
-    in_progress: Vec<Key>,
+    /// Locations being compared further up, each with a generation number of its own;
+    /// meeting one again means a `$ref` cycle, which adds nothing new.
+    in_progress: Vec<(Key, u64)>,
+    generations: u64,
+    /// Positions in `in_progress` met again since the innermost comparison began.
+    met: BTreeSet<usize>,
+    /// Outcomes of finished comparisons. Without them every path that reaches a location
+    /// (each `anyOf` branch, each JSON type tried against a union, ...) compares it again, and
+    /// recursive schemas make that exponential.
+    known: HashMap<Key, Outcome>,
+    /// Keys of `known` by the generation of the last comparison their outcome assumed.
+    waiting: HashMap<u64, Vec<Key>>,
     visits: usize,
     /// Where the walk first ran out of depth or budget. Kept apart from `breaks` so that a
     /// trial comparison (see [`Walker::passes`]) cannot discard it.
@@ -156,6 +183,10 @@ pub(super) fn breaks_between(accepting: &Value, constraining: &Value, sides: Sid
         equiv: Equiv::new(old, new),
         breaks: Vec::new(),
         in_progress: Vec::new(),
+        generations: 0,
+        met: BTreeSet::new(),
+        known: HashMap::new(),
+        waiting: HashMap::new(),
         visits: 0,
         incomplete: None,
     };
@@ -199,13 +230,21 @@ impl<'a> Walker<'a> {
             old.only,
             addresses(new),
         );
-        if self.in_progress.contains(&key) {
+        if let Some(at) = self.in_progress.iter().position(|(k, _)| *k == key) {
+            self.met.insert(at);
+            return;
+        }
+        if self.replay(&key, ptr) {
             return;
         }
         let Some(admits) = admitted(&old) else {
             return;
         };
-        self.in_progress.push(key);
+        let at = self.in_progress.len();
+        let mark = self.breaks.len();
+        let outer_met = std::mem::take(&mut self.met);
+        self.generations += 1;
+        self.in_progress.push((key, self.generations));
         for &n in new {
             // A conjunct the accepting side already has cannot reject anything it accepts.
             let implied = old.conjuncts.iter().any(|o| self.equiv.schema(o, n));
@@ -213,7 +252,105 @@ impl<'a> Walker<'a> {
                 self.check_one(&old, &admits, n, ptr, depth);
             }
         }
-        self.in_progress.pop();
+        let popped = self.in_progress.pop();
+        let met = std::mem::replace(&mut self.met, outer_met);
+        // Meeting itself again only confirmed the assumption; what lies further up still counts.
+        let assumed: Vec<usize> = met.range(..at).copied().collect();
+        self.met.extend(assumed.iter().copied());
+        let (Some((key, generation)), None) = (popped, &self.incomplete) else {
+            return;
+        };
+        self.settle(generation, at, &assumed, self.breaks.len() == mark);
+        // Breaks below are all under `ptr`, as pointers only ever grow.
+        let found: Option<Vec<Found>> = self.breaks[mark..]
+            .iter()
+            .map(|b| {
+                let suffix = b.pointer.strip_prefix(ptr)?;
+                Some((suffix.to_owned(), b.rule.clone(), b.message.clone()))
+            })
+            .collect();
+        if let Some(found) = found {
+            self.remember(key, found, assumed);
+        }
+    }
+
+    /// Records an outcome, to be settled with the last comparison it assumed.
+    fn remember(&mut self, key: Key, found: Vec<Found>, assumed: Vec<usize>) {
+        let until = match assumed.last() {
+            None => 0,
+            Some(&last) => match self.in_progress.get(last) {
+                Some((_, generation)) => *generation,
+                None => return,
+            },
+        };
+        if until != 0 {
+            self.waiting.entry(until).or_default().push(key.clone());
+        }
+        let outcome = Outcome {
+            found,
+            assumed,
+            until,
+        };
+        self.known.insert(key, outcome);
+    }
+
+    /// The comparison of generation `generation`, at position `at`, has ended: outcomes that
+    /// assumed it would pass now assume what it assumed instead, or are void if it failed.
+    fn settle(&mut self, generation: u64, at: usize, assumed: &[usize], passed: bool) {
+        for key in self.waiting.remove(&generation).unwrap_or_default() {
+            let Some(outcome) = self.known.remove(&key) else {
+                continue;
+            };
+            if outcome.until != generation {
+                self.known.insert(key, outcome);
+                continue;
+            }
+            if passed {
+                let mut still: Vec<usize> = outcome.assumed;
+                still.retain(|i| *i < at);
+                still.extend_from_slice(assumed);
+                still.sort_unstable();
+                still.dedup();
+                self.remember(key, outcome.found, still);
+            }
+        }
+    }
+
+    /// Reports again what comparing `key` found before, if that still holds; at `ptr` now.
+    fn replay(&mut self, key: &Key, ptr: &str) -> bool {
+        let Some(outcome) = self.known.get(key) else {
+            return false;
+        };
+        let holds = match outcome.assumed.last() {
+            None => true,
+            Some(&last) => self
+                .in_progress
+                .get(last)
+                .is_some_and(|(_, generation)| *generation == outcome.until),
+        };
+        if !holds {
+            return false;
+        }
+        // Replayed breaks count as visits: shared references can make them exponentially
+        // many, and the budget is what keeps the report (and the time) bounded.
+        if self.visits + outcome.found.len() > MAX_VISITS {
+            self.incomplete.get_or_insert_with(|| ptr.to_owned());
+            return true;
+        }
+        self.visits += outcome.found.len();
+        let replayed: Vec<Break> = outcome
+            .found
+            .iter()
+            .map(|(suffix, rule, message)| Break {
+                pointer: format!("{ptr}{suffix}"),
+                rule: rule.clone(),
+                message: message.clone(),
+                against: String::new(),
+            })
+            .collect();
+        self.met.extend(outcome.assumed.iter().copied());
+        self.breaks.extend(replayed);
+        true
     }
 
     /// Whether `new` accepts everything `old` does, as far as the checker can tell. Nothing
