@@ -51,6 +51,7 @@ key=$("$cli_bin" api-keys create --name "dev-$(date +%Y%m%d-%H%M%S)" --scope adm
 cat >"$state/dev.env" <<ENV
 export VERSIQII_URL=$url
 export VERSIQII_TOKEN=$key
+export PATH="$target/debug:\$PATH"
 ENV
 
 cat <<MSG
@@ -62,7 +63,7 @@ Versiqii is running.
   owner      $email / $password
   API key    $key
 Use it from another shell:  source .versiqii/dev.env && versiqii whoami
-(the CLI is $cli_bin; 'cargo install --path backend/cli' puts it on PATH)
+(dev.env also puts $target/debug, where the versiqii CLI is, on PATH)
 Ctrl-C stops the server, Postgres and Redis.
 
 MSG
