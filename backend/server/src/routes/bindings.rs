@@ -119,13 +119,7 @@ pub async fn create(
                 .collect(),
         });
     }
-    let environment = match tx.create_env(env.as_str()).await? {
-        Some(created) => created,
-        None => tx
-            .env(env.as_str())
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("environment {env} vanished"))?,
-    };
+    let environment = tx.ensure_env(env.as_str()).await?;
     let actors = directory.tenant(auth.principal.tenant).await?;
     let drift_was = drift_before(&tx, &actors, &schemas, env.as_str()).await?;
     let row = tx

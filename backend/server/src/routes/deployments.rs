@@ -135,13 +135,7 @@ pub async fn set_version(
         .target_version_by_name(target.as_str(), &body.version)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("target version {target}@{}", body.version)))?;
-    let environment = match tx.create_env(env.as_str()).await? {
-        Some(created) => created,
-        None => tx
-            .env(env.as_str())
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("environment {env} vanished"))?,
-    };
+    let environment = tx.ensure_env(env.as_str()).await?;
     tx.lock_deployment_slot(environment.id, tv.target_id)
         .await?;
     let actors = directory.tenant(auth.principal.tenant).await?;

@@ -78,13 +78,7 @@ pub async fn observe(
     let known = tx
         .target_version_by_name(target.as_str(), &body.version)
         .await?;
-    let environment = match tx.create_env(env.as_str()).await? {
-        Some(created) => created,
-        None => tx
-            .env(env.as_str())
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("environment {env} vanished"))?,
-    };
+    let environment = tx.ensure_env(env.as_str()).await?;
     let hash = body.config_hash.as_ref().map(|h| h.to_ascii_lowercase());
     let actors = directory.tenant(auth.principal.tenant).await?;
     let before = drift_before(&tx, &actors, &schemas, env.as_str()).await?;

@@ -58,6 +58,16 @@ impl TenantTx {
         .await?)
     }
 
+    /// The environment, created on first use (bindings, deployments and observations do this).
+    pub async fn ensure_env(&self, name: &str) -> Result<EnvRow, StoreError> {
+        if let Some(created) = self.create_env(name).await? {
+            return Ok(created);
+        }
+        self.env(name)
+            .await?
+            .ok_or_else(|| StoreError::Db(sea_orm::DbErr::RecordNotFound(name.to_owned())))
+    }
+
     pub async fn env(&self, name: &str) -> Result<Option<EnvRow>, StoreError> {
         Ok(EnvRow::find_by_statement(Self::stmt(
             "select id, name, created_at from environments where name = $1",
