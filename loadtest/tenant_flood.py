@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""One tenant's flood against another tenant's latency (issue: tenant actors).
+
+Signs up two tenants on a running Versiqii server, gives each the same small registry (a family,
+targets with constraints, deployments and a bound config), then measures tenant B's latency for
+GET /v1/drifts (served by B's DriftActor) alone, and again while tenant A floods the server with
+drift, impact and binding requests from several threads. Prints both distributions and the p99
+ratio as JSON. Bounded: a fixed number of requests per phase, loopback only.
+
+    python3 loadtest/tenant_flood.py --url http://127.0.0.1:8080 [--samples 300] [--flooders 6]
+"""
+import argparse
+import http.client
+import json
+import statistics
+import threading
+import time
+import urllib.parse
+import uuid
+
+SCHEMA = {"type": "object", "properties": {"timeout_ms": {"type": "integer", "maximum": 60000}}}
+
+
+class Api:
+    def __init__(self, url, token=None):
+        u = urllib.parse.urlparse(url)
+        self.host, self.port = u.hostname, u.port or 80
+        self.token = token
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+
+    def call(self, method, path, body=None):
+        headers = {"Content-Type": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        data = json.dumps(body) if body is not None else None
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                resp = self.conn.getresponse()
+                text = resp.read()
+                return resp.status, (json.loads(text) if text else None)
+            except (http.client.HTTPException, ConnectionError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+
+def tenant(url, slug):
+    api = Api(url)
+    status, body = api.call("POST", "/v1/auth/signup", {
+        "tenant_slug": slug, "email": f"owner@{slug}.test", "password": "correct horse battery"})
+    assert status == 201, body
+    api.token = body["tokens"]["access_token"]
+    status, key = api.call("POST", "/v1/api-keys", {"name": "load", "scopes": ["write"]})
+    assert status == 201, key
+    api.token = key["key"]
+    assert api.call("POST", "/v1/families/Svc/schemas", {"version": "v1", "schema": SCHEMA})[0] == 201
+    for i in range(20):
+        for v in ("1.0.0", "2.0.0"):
+            assert api.call("POST", "/v1/targets", {"name": f"svc{i}", "family": "Svc", "version": v})[0] == 201
+        if i:
+            assert api.call("POST", "/v1/constraints", {"from": f"svc{i}@1.0.0", "kind": "requires",
+                                                       "target": f"svc{i-1}", "range": "^1"})[0] == 201
+    config = None
+    for i in range(20):
+        for env in ("prod", "staging"):
+            st, _ = api.call("PUT", f"/v1/envs/{env}/targets/svc{i}/version", {"version": "1.0.0"})
+            assert st == 200
+        st, config = api.call("POST", "/v1/configs", {"target": f"svc{i}@1.0.0", "content": "timeout_ms: 5000"})
+        assert st in (200, 201), config
+        assert api.call("POST", "/v1/bindings", {"config_id": config["id"], "env": "prod"})[0] == 201
+    return api.token, config["id"]
+
+
+def measure(url, token, samples):
+    api = Api(url, token)
+    out = []
+    for _ in range(samples):
+        t = time.perf_counter()
+        status, _ = api.call("GET", "/v1/drifts")
+        out.append((time.perf_counter() - t) * 1000)
+        assert status == 200
+    return out
+
+
+def summary(ms):
+    ms = sorted(ms)
+    pick = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]
+    return {"n": len(ms), "p50_ms": round(statistics.median(ms), 2), "p90_ms": round(pick(0.90), 2),
+            "p99_ms": round(pick(0.99), 2), "max_ms": round(ms[-1], 2)}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--url", default="http://127.0.0.1:8080")
+    p.add_argument("--samples", type=int, default=300)
+    p.add_argument("--flooders", type=int, default=6)
+    a = p.parse_args()
+    run = uuid.uuid4().hex[:8]
+    a_token, a_config = tenant(a.url, f"flood-a-{run}")
+    b_token, _ = tenant(a.url, f"flood-b-{run}")
+    measure(a.url, b_token, 30)  # warm both tenants' actors and the pool
+    quiet = measure(a.url, b_token, a.samples)
+
+    stop = threading.Event()
+    flood_count = [0] * a.flooders
+
+    def flood(i):
+        api = Api(a.url, a_token)
+        paths = [("GET", "/v1/drifts", None), ("GET", "/v1/impact?target=svc0&version=2.0.0", None),
+                 ("POST", "/v1/bindings", {"config_id": a_config, "env": "prod"})]
+        while not stop.is_set():
+            method, path, body = paths[flood_count[i] % len(paths)]
+            api.call(method, path, body)
+            flood_count[i] += 1
+
+    threads = [threading.Thread(target=flood, args=(i,), daemon=True) for i in range(a.flooders)]
+    for t in threads:
+        t.start()
+    time.sleep(1.0)
+    started = time.perf_counter()
+    loaded = measure(a.url, b_token, a.samples)
+    elapsed = time.perf_counter() - started
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    q, l = summary(quiet), summary(loaded)
+    print(json.dumps({"b_alone": q, "b_during_a_flood": l,
+                      "a_flood_requests_per_s": round(sum(flood_count) / max(elapsed, 1e-9), 1),
+                      "p99_ratio": round(l["p99_ms"] / q["p99_ms"], 2)}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
