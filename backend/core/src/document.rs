@@ -223,9 +223,10 @@ labels:
         for text in [
             "1: a\n",
             "true: a\n",
-            "? [a]\n: b\n",
             "~: a\n",
             "x:\n  2.5: a\n",
+            "- {0x1F: a}\n",
+            "? \n: a\n",
         ] {
             let err = parse_document(text.as_bytes(), Some(Format::Yaml)).unwrap_err();
             assert!(
@@ -233,6 +234,16 @@ labels:
                 "{text:?}: {err}"
             );
         }
+        let err = parse_document(b"? [a]\n: b\n", Some(Format::Yaml)).unwrap_err();
+        assert!(err.to_string().contains("keys must be strings"), "{err}");
+    }
+
+    #[test]
+    fn quoted_block_and_anchored_keys_are_strings_whatever_they_look_like() {
+        let text = "\"1\": a\n'true': b\n\"\\x32\": c\n? |\n  3\n: d\nx: &k \"4\"\n*k : e\n";
+        let (v, _) = parse_document(text.as_bytes(), Some(Format::Yaml)).unwrap();
+        let expected = json!({"1": "a", "true": "b", "2": "c", "3\n": "d", "x": "4", "4": "e"});
+        assert_eq!(v, expected);
     }
 
     #[test]

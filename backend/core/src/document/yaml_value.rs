@@ -10,12 +10,16 @@ use serde_json::{Map, Number, Value};
 use std::fmt;
 
 pub fn from_slice(bytes: &[u8]) -> Result<Value, serde_yaml_ng::Error> {
-    JsonValue.deserialize(serde_yaml_ng::Deserializer::from_slice(bytes))
+    JsonValue { input: bytes }.deserialize(serde_yaml_ng::Deserializer::from_slice(bytes))
 }
 
-struct JsonValue;
+/// Carries the input so that keys can be checked against their source text.
+#[derive(Clone, Copy)]
+struct JsonValue<'de> {
+    input: &'de [u8],
+}
 
-impl<'de> DeserializeSeed<'de> for JsonValue {
+impl<'de> DeserializeSeed<'de> for JsonValue<'de> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -23,7 +27,7 @@ impl<'de> DeserializeSeed<'de> for JsonValue {
     }
 }
 
-impl<'de> Visitor<'de> for JsonValue {
+impl<'de> Visitor<'de> for JsonValue<'de> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -84,7 +88,7 @@ impl<'de> Visitor<'de> for JsonValue {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(item) = seq.next_element_seed(JsonValue)? {
+        while let Some(item) = seq.next_element_seed(self)? {
             items.push(item);
         }
         Ok(Value::Array(items))
@@ -92,8 +96,8 @@ impl<'de> Visitor<'de> for JsonValue {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
-        while let Some(key) = map.next_key_seed(StringKey)? {
-            let value = map.next_value_seed(JsonValue)?;
+        while let Some(key) = map.next_key_seed(StringKey { input: self.input })? {
+            let value = map.next_value_seed(self)?;
             object.insert(key, value);
         }
         Ok(Value::Object(object))
@@ -107,78 +111,138 @@ impl<'de> Visitor<'de> for JsonValue {
 }
 
 /// A mapping key, which JSON only allows to be a string.
-struct StringKey;
+///
+/// Keys are read as strings (`deserialize_str`) because resolving every key as a possible
+/// number or boolean costs about a tenth of the whole parse. What that resolution would have
+/// caught is recovered cheaply: a plain (unquoted) key whose text YAML resolves to something
+/// other than a string is refused. Keys arrive as slices of the input, so the byte before
+/// one tells a plain key from a quoted one.
+struct StringKey<'de> {
+    input: &'de [u8],
+}
 
-impl<'de> DeserializeSeed<'de> for StringKey {
+impl<'de> DeserializeSeed<'de> for StringKey<'de> {
     type Value = String;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
-        deserializer.deserialize_any(self)
+        deserializer.deserialize_str(self)
     }
 }
 
-fn not_a_string<E: de::Error>(key: impl fmt::Display) -> E {
-    E::custom(format!(
-        "mapping key {key} is not a string; quote it to use it as a JSON object key"
-    ))
-}
-
-impl<'de> Visitor<'de> for StringKey {
+impl<'de> Visitor<'de> for StringKey<'de> {
     type Value = String;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string key")
+        f.write_str("a string: JSON object keys must be strings")
     }
 
-    fn visit_str<E>(self, v: &str) -> Result<String, E> {
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<String, E> {
+        if is_plain(self.input, v) && resolves_to_non_string(v) {
+            return Err(not_a_string(v));
+        }
+        Ok(v.to_owned())
+    }
+
+    /// Quoted, escaped and multi-line keys are copied rather than borrowed, and those are
+    /// strings; so is an empty key with no source text at all, which YAML reads as null.
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        if v.is_empty() {
+            return Err(not_a_string("null"));
+        }
         Ok(v.to_owned())
     }
 
     fn visit_string<E>(self, v: String) -> Result<String, E> {
         Ok(v)
     }
+}
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
-        Err(not_a_string(v))
+fn not_a_string<E: de::Error>(key: &str) -> E {
+    E::custom(format!(
+        "mapping key {key} is not a string; quote it to use it as a JSON object key"
+    ))
+}
+
+/// A plain scalar starts the input or follows blank space or an indicator (an empty key
+/// sits right after its `?`). A borrowed quoted key starts after its opening quote, or
+/// (when escapes shorten it, as in `"\x32"`) somewhere inside the quoted text.
+fn is_plain(input: &[u8], key: &str) -> bool {
+    let offset = (key.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+    match offset.checked_sub(1).map(|at| input.get(at)) {
+        None => true,
+        Some(before) => matches!(
+            before,
+            None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'[' | b',' | b'?' | b':')
+        ),
     }
+}
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
-        Err(not_a_string(v))
+/// Whether YAML (as `serde_yaml_ng` resolves plain scalars) reads `text` as null, a boolean
+/// or a number.
+fn resolves_to_non_string(text: &str) -> bool {
+    const NULLS_AND_BOOLS: [&str; 10] = [
+        "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE",
+    ];
+    let Some(first) = text.bytes().next() else {
+        return true;
+    };
+    if !(first.is_ascii_digit() || matches!(first, b'+' | b'-' | b'.')) {
+        return NULLS_AND_BOOLS.contains(&text);
     }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
-        Err(not_a_string(v))
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    // YAML 1.2 reads digits with a leading zero as a string.
+    if unsigned.len() > 1
+        && unsigned.starts_with('0')
+        && unsigned.bytes().skip(1).all(|b| b.is_ascii_digit())
+    {
+        return false;
     }
+    let radix_int = [("0x", 16), ("0o", 8), ("0b", 2)]
+        .iter()
+        .any(|(prefix, radix)| {
+            unsigned.strip_prefix(prefix).is_some_and(|digits| {
+                !digits.starts_with(['+', '-']) && u128::from_str_radix(digits, *radix).is_ok()
+            })
+        });
+    radix_int
+        || unsigned.parse::<u128>().is_ok()
+        || matches!(
+            unsigned,
+            ".inf" | ".Inf" | ".INF" | ".nan" | ".NaN" | ".NAN"
+        )
+        || text.parse::<f64>().is_ok_and(f64::is_finite)
+}
 
-    fn visit_i128<E: de::Error>(self, v: i128) -> Result<String, E> {
-        Err(not_a_string(v))
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    fn visit_u128<E: de::Error>(self, v: u128) -> Result<String, E> {
-        Err(not_a_string(v))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
-        Err(not_a_string(v))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<String, E> {
-        Err(not_a_string("null"))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<String, E> {
-        Err(not_a_string("null"))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, _seq: A) -> Result<String, A::Error> {
-        Err(not_a_string("(a sequence)"))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<String, A::Error> {
-        Err(not_a_string("(a mapping)"))
-    }
-
-    fn visit_enum<A: EnumAccess<'de>>(self, _data: A) -> Result<String, A::Error> {
-        Err(not_a_string("(a tagged value)"))
+    #[test]
+    fn plain_scalars_resolve_like_yaml() {
+        for text in [
+            "", "~", "null", "TRUE", "false", "1", "-7", "+3", "0x1F", "0o17", "0b101", "1.5",
+            "-.5", "1e3", ".inf", "-.inf", ".nan",
+        ] {
+            assert!(resolves_to_non_string(text), "{text:?}");
+        }
+        for text in [
+            "name",
+            "nulls",
+            "yes",
+            "on",
+            "007",
+            "-0123",
+            "1.2.3",
+            ".hidden",
+            "-x",
+            "0x",
+            "0xZZ",
+            "inf",
+            "nan",
+            "v1",
+            "cost-center",
+        ] {
+            assert!(!resolves_to_non_string(text), "{text:?}");
+        }
     }
 }
