@@ -82,44 +82,12 @@ fn diff_into(before: &Value, after: &Value, at: String, out: &mut Vec<PathChange
         (Value::Object(a), Value::Object(b)) => {
             let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
             for key in keys {
-                let path = format!("{at}/{}", escape(key));
-                match (a.get(key), b.get(key)) {
-                    (Some(x), Some(y)) => diff_into(x, y, path, out),
-                    (Some(x), None) => out.push(PathChange {
-                        pointer: path,
-                        op: ChangeOp::Removed,
-                        before: Some(x.clone()),
-                        after: None,
-                    }),
-                    (None, Some(y)) => out.push(PathChange {
-                        pointer: path,
-                        op: ChangeOp::Added,
-                        before: None,
-                        after: Some(y.clone()),
-                    }),
-                    (None, None) => {}
-                }
+                diff_slot(a.get(key), b.get(key), format!("{at}/{}", escape(key)), out);
             }
         }
         (Value::Array(a), Value::Array(b)) => {
             for i in 0..a.len().max(b.len()) {
-                let path = format!("{at}/{i}");
-                match (a.get(i), b.get(i)) {
-                    (Some(x), Some(y)) => diff_into(x, y, path, out),
-                    (Some(x), None) => out.push(PathChange {
-                        pointer: path,
-                        op: ChangeOp::Removed,
-                        before: Some(x.clone()),
-                        after: None,
-                    }),
-                    (None, Some(y)) => out.push(PathChange {
-                        pointer: path,
-                        op: ChangeOp::Added,
-                        before: None,
-                        after: Some(y.clone()),
-                    }),
-                    (None, None) => {}
-                }
+                diff_slot(a.get(i), b.get(i), format!("{at}/{i}"), out);
             }
         }
         (x, y) if x != y => out.push(PathChange {
@@ -129,6 +97,31 @@ fn diff_into(before: &Value, after: &Value, at: String, out: &mut Vec<PathChange
             after: Some(y.clone()),
         }),
         _ => {}
+    }
+}
+
+/// One member or element that may exist on either side.
+fn diff_slot(
+    before: Option<&Value>,
+    after: Option<&Value>,
+    path: String,
+    out: &mut Vec<PathChange>,
+) {
+    match (before, after) {
+        (Some(x), Some(y)) => diff_into(x, y, path, out),
+        (Some(x), None) => out.push(PathChange {
+            pointer: path,
+            op: ChangeOp::Removed,
+            before: Some(x.clone()),
+            after: None,
+        }),
+        (None, Some(y)) => out.push(PathChange {
+            pointer: path,
+            op: ChangeOp::Added,
+            before: None,
+            after: Some(y.clone()),
+        }),
+        (None, None) => {}
     }
 }
 

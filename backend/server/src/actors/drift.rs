@@ -93,7 +93,8 @@ impl Handler<ComputeDrift> for DriftActor {
 #[derive(Default)]
 struct Cell {
     desired: Option<(Uuid, String)>,
-    bound: Option<(Uuid, String, String)>,
+    /// `name#revision`, the revision's hash and its canonical data.
+    bound: Option<(String, String, serde_json::Value)>,
     observed: Option<(String, Option<String>)>,
 }
 
@@ -129,13 +130,17 @@ async fn compute(
             .insert(d.target.clone(), TargetVersionId(d.target_version_id));
     }
     for b in &bindings {
+        if only_env.is_some_and(|e| e != b.env) {
+            continue;
+        }
+        let Some(revision) = tx.revision(b.config_id).await? else {
+            continue;
+        };
         let cell = cells.entry((b.env.clone(), b.target.clone())).or_default();
-        let revision = tx.revision(b.config_id).await?;
-        let hash = revision.map(|r| r.hash).unwrap_or_default();
         cell.bound = Some((
-            b.config_id,
             format!("{}#{}", b.config_name, b.revision),
-            hash,
+            revision.hash,
+            revision.canonical,
         ));
     }
     for o in &observations {
@@ -162,15 +167,12 @@ async fn compute(
         }
         let mut dims = DriftDimensions::default();
         let mut details = Vec::new();
-        if let (Some((desired_id, desired)), Some((config_id, config, _))) =
-            (&cell.desired, &cell.bound)
+        if let (Some((desired_id, desired)), Some((config, _, data))) = (&cell.desired, &cell.bound)
         {
-            let revision = tx.revision(*config_id).await?;
-            let tv = tx.target_version(*desired_id).await?;
-            if let (Some(revision), Some(tv)) = (revision, tv) {
+            if let Some(tv) = tx.target_version(*desired_id).await? {
                 if let Some(schema) = tx.schema_version_by_id(tv.schema_version_id).await? {
                     let compiled = schemas.get_or_compile(&schema.hash, &schema.document)?;
-                    let violations = compiled.validate(&revision.canonical);
+                    let violations = compiled.validate(data);
                     if !violations.is_empty() {
                         dims.schema = true;
                         details.push(format!(
@@ -190,7 +192,7 @@ async fn compute(
             dims.dependency = true;
             details.extend(messages.into_iter().map(|m| format!("dependency: {m}")));
         }
-        if let (Some((_, Some(observed_hash))), Some((_, config, bound_hash))) =
+        if let (Some((_, Some(observed_hash))), Some((config, bound_hash, _))) =
             (&cell.observed, &cell.bound)
         {
             if observed_hash != bound_hash {
@@ -215,7 +217,7 @@ async fn compute(
             target,
             desired_version: cell.desired.map(|d| d.1),
             observed_version: cell.observed.map(|o| o.0),
-            bound_config: cell.bound.map(|b| b.1),
+            bound_config: cell.bound.map(|b| b.0),
             dimensions: dims,
             details,
         });
