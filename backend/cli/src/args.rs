@@ -17,6 +17,11 @@ Hello World: register a schema, a target reading it, a config for it, and bind i
   cfgId=$(cat examples/payment_service.yaml | versiqii configs create --target $authTarget -)
   versiqii bindings create --config $cfgId --env prod-eu
 
+Migrations and rollback:
+  versiqii migrations add --family payments --from 1.0.0 --to 2.0.0 --lens v1-to-v2.lens.yaml
+  versiqii bindings create --config $cfgId --env prod-eu --version 2.0.0
+  versiqii rollback --env prod-eu --target payment-api --dry-run
+
 Deployments and drift:
   versiqii graphs link --from payment-api@3.2.1 --requires auth --range '>=1.5, <2'
   versiqii graphs impact auth@2.0.0 --fail-on-break
@@ -136,6 +141,24 @@ Examples:
     /// environment)
     #[command(subcommand)]
     Drifts(DriftsCommand),
+
+    /// Add and list config migrations (lenses or WASM modules) between schema versions
+    #[command(subcommand)]
+    Migrations(MigrationsCommand),
+
+    /// Roll a target in an environment back to an earlier deployment's version and config
+    #[command(after_help = "\
+Examples:
+  versiqii rollback --env prod-eu --target payment-api --dry-run
+  versiqii rollback --env prod-eu --target payment-api
+  versiqii rollback --env prod-eu --target payment-api --to-version 3.2.1
+  versiqii rollback --env prod-eu --target payment-api --to-deployment $DEPLOYMENT_ID
+
+Without --to-version or --to-deployment the deployment before the current one is
+restored, with the config that was bound while it ran (migrated down if the schema
+moved on). Constraints are checked first; an unsafe rollback is refused with exit
+code 1 unless --force is given.")]
+    Rollback(RollbackArgs),
 
     /// Read the tenant's audit log
     #[command(subcommand)]
@@ -634,6 +657,99 @@ pub struct CreateBindingArgs {
     /// Environment to bind it in; created on first use
     #[arg(long, value_name = "ENV")]
     pub env: String,
+
+    /// Bind for this version of the config's target [default: the version the revision
+    /// was written for]; a config written for another schema version is migrated
+    #[arg(long, value_name = "VERSION")]
+    pub version: Option<String>,
+
+    /// Refuse instead of migrating a config written for another schema version
+    #[arg(long)]
+    pub no_migrate: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrationsCommand {
+    /// Add the migration between two schema versions of a family: a lens file or a
+    /// WASM module (binary .wasm or .wat text). It is dry-run on every config bound with
+    /// the from-version, and the configs that would fail are listed
+    #[command(after_help = "\
+Examples:
+  versiqii migrations add --family payments --from 1.0.0 --to 2.0.0 --lens examples/migrations/payments.lens.yaml
+  versiqii migrations add --family payments --from 2.0.0 --to 3.0.0 --wasm rename.wasm --dry-run
+
+Migrations run both ways (a lens is inverted, a module gets direction 1), so one edge
+serves upgrades and rollbacks; bindings and deployments find multi-hop paths across
+edges. Lens format: docs/lenses.md; WASM ABI and sandbox limits: docs/wasm-abi.md.
+Exits with 1 when bound configs would fail after migrating.")]
+    Add(AddMigrationArgs),
+
+    /// List a family's migrations
+    #[command(after_help = "Example:\n  versiqii migrations list --family payments --output json")]
+    List(ListMigrationsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("program").required(true).args(["lens", "wasm"])))]
+pub struct AddMigrationArgs {
+    /// Schema family, e.g. `payments`
+    #[arg(long, value_name = "FAMILY")]
+    pub family: String,
+
+    /// Schema version configs migrate from
+    #[arg(long, value_name = "VERSION")]
+    pub from: String,
+
+    /// Schema version configs migrate to
+    #[arg(long, value_name = "VERSION")]
+    pub to: String,
+
+    /// A lens file (YAML or JSON)
+    #[arg(long, value_name = "FILE")]
+    pub lens: Option<String>,
+
+    /// A WASM module: binary .wasm or .wat text
+    #[arg(long, value_name = "FILE")]
+    pub wasm: Option<String>,
+
+    /// Load and dry-run only; store nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListMigrationsArgs {
+    /// Schema family
+    #[arg(long, value_name = "FAMILY")]
+    pub family: String,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("to").args(["to_version", "to_deployment"])))]
+pub struct RollbackArgs {
+    /// Environment, e.g. `prod-eu`
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+
+    /// Target to roll back, e.g. `payment-api`
+    #[arg(long, value_name = "NAME")]
+    pub target: String,
+
+    /// Roll back to this version (its newest deployment in the environment)
+    #[arg(long, value_name = "VERSION")]
+    pub to_version: Option<String>,
+
+    /// Roll back to this deployment (an ID from `env history --output json`)
+    #[arg(long, value_name = "ID")]
+    pub to_deployment: Option<String>,
+
+    /// Only compute and print the plan; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Roll back even if the plan is unsafe
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

@@ -35,6 +35,7 @@ pub struct AppState {
     probes: web::Data<Probes>,
     schemas: web::Data<crate::schema_cache::SchemaCache>,
     directory: web::Data<crate::actors::Directory>,
+    migrations: web::Data<crate::actors::MigrationPool>,
     http_metrics: web::Data<crate::metrics::HttpMetrics>,
     metrics_token: web::Data<crate::metrics::MetricsToken>,
     max_body_bytes: usize,
@@ -62,10 +63,23 @@ impl AppState {
         };
         let ttl_days = i64::try_from(settings.refresh_token_ttl_days).unwrap_or(30);
         let schemas = std::sync::Arc::new(crate::schema_cache::SchemaCache::default());
+        let runtime = versiqii_migrate::WasmRuntime::new(versiqii_migrate::WasmLimits {
+            fuel: settings.migration_fuel,
+            deadline: std::time::Duration::from_millis(settings.migration_deadline_ms),
+            memory_bytes: settings.migration_memory_mb << 20,
+            ..Default::default()
+        })
+        .map_err(|e| anyhow::anyhow!("starting the WASM runtime: {e}"))?;
+        let migrations = Arc::new(crate::actors::MigrationPool::new(
+            runtime,
+            settings.migration_threads,
+            settings.migration_per_tenant,
+        ));
         let directory = crate::actors::Directory(
             crate::actors::TenantDirectory::new(
                 store.clone(),
                 schemas.clone(),
+                migrations.clone(),
                 std::time::Duration::from_secs(settings.tenant_idle_secs),
                 settings.actor_threads,
             )
@@ -89,6 +103,7 @@ impl AppState {
             }),
             schemas: web::Data::from(schemas.clone()),
             directory: web::Data::new(directory),
+            migrations: web::Data::from(migrations),
             http_metrics: web::Data::new(Default::default()),
             metrics_token: web::Data::new(crate::metrics::MetricsToken(
                 settings.metrics_token.clone(),
@@ -110,6 +125,7 @@ impl AppState {
             .app_data(self.probes.clone())
             .app_data(self.schemas.clone())
             .app_data(self.directory.clone())
+            .app_data(self.migrations.clone())
             .app_data(self.http_metrics.clone())
             .app_data(self.metrics_token.clone())
             .app_data(

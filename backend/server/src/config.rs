@@ -34,6 +34,13 @@ pub struct Settings {
     pub tenant_idle_secs: u64,
     /// Threads the tenants' actors are spread over.
     pub actor_threads: usize,
+    /// Config migrations running at once in the whole process, and per tenant.
+    pub migration_threads: usize,
+    pub migration_per_tenant: usize,
+    /// Limits of one WASM migration call.
+    pub migration_deadline_ms: u64,
+    pub migration_fuel: u64,
+    pub migration_memory_mb: usize,
 }
 
 impl Default for Settings {
@@ -57,6 +64,11 @@ impl Default for Settings {
             workers: 2,
             tenant_idle_secs: 600,
             actor_threads: 2,
+            migration_threads: 4,
+            migration_per_tenant: 1,
+            migration_deadline_ms: 500,
+            migration_fuel: 200_000_000,
+            migration_memory_mb: 16,
         }
     }
 }
@@ -147,6 +159,21 @@ impl Settings {
         }
         if let Some(v) = var("ACTOR_THREADS")? {
             self.actor_threads = num("ACTOR_THREADS", v)?;
+        }
+        if let Some(v) = var("MIGRATION_THREADS")? {
+            self.migration_threads = num("MIGRATION_THREADS", v)?;
+        }
+        if let Some(v) = var("MIGRATION_PER_TENANT")? {
+            self.migration_per_tenant = num("MIGRATION_PER_TENANT", v)?;
+        }
+        if let Some(v) = var("MIGRATION_DEADLINE_MS")? {
+            self.migration_deadline_ms = num("MIGRATION_DEADLINE_MS", v)?;
+        }
+        if let Some(v) = var("MIGRATION_FUEL")? {
+            self.migration_fuel = num("MIGRATION_FUEL", v)?;
+        }
+        if let Some(v) = var("MIGRATION_MEMORY_MB")? {
+            self.migration_memory_mb = num("MIGRATION_MEMORY_MB", v)?;
         }
         if let Some(v) = var("WORKERS")? {
             self.workers = num("WORKERS", v)?;

@@ -29,6 +29,9 @@ pub enum ApiError {
     Invalid(Vec<FieldError>),
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// Well-formed but refused on its merits (a migration that does not load or fails).
+    #[error("{detail}")]
+    Unprocessable { code: &'static str, detail: String },
     #[error("the document is not a valid JSON Schema")]
     SchemaInvalid(Vec<FieldError>),
     #[error("the schema breaks {level} compatibility with {breaks} change(s)")]
@@ -130,6 +133,7 @@ impl ApiError {
             Self::BadRequest { code, .. } => (code, S::BAD_REQUEST),
             Self::Invalid(_) => ("invalid_input", S::UNPROCESSABLE_ENTITY),
             Self::Conflict { code, .. } => (code, S::CONFLICT),
+            Self::Unprocessable { code, .. } => (code, S::UNPROCESSABLE_ENTITY),
             Self::SchemaInvalid(_) => ("schema_invalid", S::BAD_REQUEST),
             Self::Incompatible { .. } => ("schema_incompatible", S::CONFLICT),
             Self::ConfigInvalid { .. } => ("config_invalid", S::UNPROCESSABLE_ENTITY),

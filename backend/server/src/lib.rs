@@ -7,6 +7,7 @@ mod changes;
 pub mod config;
 pub mod error;
 mod metrics;
+pub mod migrating;
 pub mod openapi;
 mod rate_limit;
 mod request_id;

@@ -56,6 +56,9 @@ use utoipa::{Modify, OpenApi};
         routes::drift::observe,
         routes::drift::drifts,
         routes::drift::impact,
+        routes::migrations::add,
+        routes::migrations::list,
+        routes::rollback::rollback,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -69,6 +72,7 @@ use utoipa::{Modify, OpenApi};
         (name = "bindings", description = "Validated configs bound to environments"),
         (name = "graph", description = "Constraints between target versions (the VersionGraph)"),
         (name = "deployments", description = "What each environment is meant to run"),
+        (name = "migrations", description = "Lenses and WASM modules that move configs between schema versions, and rollback"),
         (name = "drift", description = "Observations, the drift matrix and impact analysis"),
         (name = "operations", description = "Liveness and readiness"),
     )

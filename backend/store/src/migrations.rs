@@ -17,6 +17,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_deployments",
         include_str!("../../../migrations/0003_deployments.sql"),
     ),
+    (
+        "0004_migrations",
+        include_str!("../../../migrations/0004_migrations.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

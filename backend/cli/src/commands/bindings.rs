@@ -18,7 +18,12 @@ pub fn run(global: &GlobalArgs, command: BindingsCommand) -> Result<(), CliError
 /// `config_invalid` comes back with every violation, which the error report lists.
 fn create(global: &GlobalArgs, args: &CreateBindingArgs) -> Result<(), CliError> {
     let config_id = parse_uuid(&args.config, "config ID")?;
-    let body = json!({ "config_id": config_id, "env": args.env });
+    let body = json!({
+        "config_id": config_id,
+        "env": args.env,
+        "version": args.version,
+        "no_migrate": args.no_migrate,
+    });
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
     let value = client.post("/v1/bindings", &body)?;
     let id = text_field(&value, "id", "binding creation")?;
@@ -27,6 +32,11 @@ fn create(global: &GlobalArgs, args: &CreateBindingArgs) -> Result<(), CliError>
         OutputFormat::Table => {
             // The ID stands alone on stdout so `B=$(versiqii bindings create ...)` works.
             out(&one_line(&id))?;
+            if let Some(migrated) = value.get("migrated").filter(|m| m.is_object()) {
+                for line in super::migrations::migrated_lines(migrated) {
+                    note(&line);
+                }
+            }
             note(&bound_line(&value));
             Ok(())
         }

@@ -1,8 +1,10 @@
-//! `env set-target | history`: which target version each environment should run, and
-//! the plan the server checks before moving it.
+//! `env set-target | history` and `rollback`: which target version each environment should
+//! run, and the plan the server checks before moving it.
 
-use super::shared::{encode, expect_object, items, multi_line, print_list, with_query, Column};
-use crate::args::{GlobalArgs, HistoryArgs, SetTargetArgs};
+use super::shared::{
+    encode, expect_object, items, multi_line, parse_uuid, print_list, with_query, Column,
+};
+use crate::args::{GlobalArgs, HistoryArgs, RollbackArgs, SetTargetArgs};
 use crate::client::Client;
 use crate::error::{exit, CliError};
 use crate::output::{self, cell, out, OutputFormat};
@@ -82,6 +84,14 @@ pub fn plan_lines(plan: &Value, dry_run: bool) -> Vec<String> {
                 .map(str::to_owned),
         );
     }
+    for migrated in plan
+        .get("migrations")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+    {
+        lines.extend(super::migrations::migrated_lines(migrated));
+    }
     let flag = |key: &str| plan.get(key).and_then(Value::as_bool) == Some(true);
     lines.push(
         match (flag("applied"), flag("forced"), dry_run) {
@@ -93,6 +103,59 @@ pub fn plan_lines(plan: &Value, dry_run: bool) -> Vec<String> {
         .to_owned(),
     );
     lines
+}
+
+/// Like `set_target`: a refused or unsafe plan exits with 1 and prints its problems.
+pub fn rollback(global: &GlobalArgs, args: &RollbackArgs) -> Result<(), CliError> {
+    let to_deployment = args
+        .to_deployment
+        .as_deref()
+        .map(|raw| parse_uuid(raw, "deployment ID"))
+        .transpose()?;
+    let body = json!({
+        "to_version": args.to_version,
+        "to_deployment": to_deployment,
+        "dry_run": args.dry_run,
+        "force": args.force,
+    });
+    let path = format!(
+        "/v1/envs/{}/targets/{}/rollback",
+        encode(&args.env),
+        encode(&args.target)
+    );
+    let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
+    let value = client.post(&path, &body)?;
+    expect_object(&value, "rollback plan")?;
+    match global.output {
+        OutputFormat::Json => output::print_json(&value)?,
+        OutputFormat::Table => {
+            let mut lines = plan_lines(&value, args.dry_run);
+            if let Some(config) = value.get("config").filter(|c| c.is_object()) {
+                let verb = if args.dry_run { "would bind" } else { "bound" };
+                lines.insert(
+                    lines.len() - 1,
+                    format!(
+                        "{verb} {}#{}{}",
+                        cell(config.get("config")),
+                        cell(config.get("revision")),
+                        if config.get("migrated").and_then(Value::as_bool) == Some(true) {
+                            " (migrated)"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+            }
+            for line in lines {
+                out(&line)?;
+            }
+        }
+    }
+    let applied = value.get("applied").and_then(Value::as_bool) == Some(true);
+    if !applied && value.get("safe").and_then(Value::as_bool) == Some(false) {
+        return Err(CliError::Reported(exit::REJECTED));
+    }
+    Ok(())
 }
 
 pub fn history(global: &GlobalArgs, args: &HistoryArgs) -> Result<(), CliError> {

@@ -9,6 +9,7 @@ mod deployments;
 mod drifts;
 mod envs;
 mod graphs;
+mod migrations;
 mod observations;
 mod schemas;
 mod shared;
@@ -38,6 +39,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Graphs(command) => graphs::run(&global, command),
         Command::Report(args) => observations::report(&global, &args),
         Command::Drifts(command) => drifts::run(&global, command),
+        Command::Migrations(command) => migrations::run(&global, command),
+        Command::Rollback(args) => deployments::rollback(&global, &args),
         Command::Audit(command) => audit::run(&global, command),
     }
 }

@@ -1,4 +1,4 @@
-use super::{DriftActor, GraphActor};
+use super::{DriftActor, GraphActor, MigrationActor, MigrationPool};
 use crate::schema_cache::SchemaCache;
 use actix::{Actor, Addr, Arbiter, AsyncContext, Context, Handler, Message, Supervisor};
 use std::collections::HashMap;
@@ -13,12 +13,14 @@ use versiqii_store::Store;
 pub struct Tenant {
     pub graph: Addr<GraphActor>,
     pub drift: Addr<DriftActor>,
+    pub migration: Addr<MigrationActor>,
 }
 
 /// The root: starts a tenant's actors on first use and evicts them after an idle time.
 pub struct TenantDirectory {
     store: Store,
     schemas: Arc<SchemaCache>,
+    migrations: Arc<MigrationPool>,
     idle_after: Duration,
     tenants: HashMap<TenantId, (Tenant, Instant)>,
     /// Tenants' actors run on these threads, spread by tenant, off the HTTP workers.
@@ -29,12 +31,14 @@ impl TenantDirectory {
     pub fn new(
         store: Store,
         schemas: Arc<SchemaCache>,
+        migrations: Arc<MigrationPool>,
         idle_after: Duration,
         threads: usize,
     ) -> Self {
         Self {
             store,
             schemas,
+            migrations,
             idle_after,
             tenants: HashMap::new(),
             arbiters: (0..threads.max(1)).map(|_| Arbiter::new()).collect(),
@@ -66,6 +70,7 @@ impl Handler<Get> for TenantDirectory {
     fn handle(&mut self, Get(tenant): Get, _: &mut Self::Context) -> Self::Result {
         let store = self.store.clone();
         let schemas = self.schemas.clone();
+        let pool = self.migrations.clone();
         let slot = (tenant.0.as_u128() % self.arbiters.len() as u128) as usize;
         let arbiter = self.arbiters[slot].handle();
         let entry = self.tenants.entry(tenant).or_insert_with(|| {
@@ -77,7 +82,16 @@ impl Handler<Get> for TenantDirectory {
             let drift = DriftActor::start_in_arbiter(&arbiter, move |_| {
                 DriftActor::new(store, tenant, drift_graph, schemas)
             });
-            (Tenant { graph, drift }, Instant::now())
+            let migration =
+                MigrationActor::start_in_arbiter(&arbiter, move |_| MigrationActor::new(pool));
+            (
+                Tenant {
+                    graph,
+                    drift,
+                    migration,
+                },
+                Instant::now(),
+            )
         });
         entry.1 = Instant::now();
         actix::MessageResult(entry.0.clone())

@@ -3,7 +3,11 @@
 
 use crate::actors::Directory;
 use crate::auth::{perm, Authorized};
-use crate::error::{ApiError, Problem, ViolationView};
+use crate::error::{ApiError, Problem};
+use crate::migrating::{
+    chain_between, describe, failure_to_api, run_chain, store_migrated, validate_for,
+    MigratedConfig,
+};
 use crate::routes::drift::{drift_before, record_drift_change};
 use crate::routes::envs::parse_env;
 use crate::schema_cache::SchemaCache;
@@ -21,6 +25,13 @@ pub struct NewBindingRequest {
     pub config_id: Uuid,
     /// The environment; created on first use.
     pub env: String,
+    /// Bind for this version of the config's target (default: the version the revision was
+    /// written for). When it reads another schema version, the config is migrated along the
+    /// family's migrations, validated, stored as a new revision linked to its source, and bound.
+    pub version: Option<String>,
+    /// Refuse (409 `migration_required`) instead of migrating.
+    #[serde(default)]
+    pub no_migrate: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -37,6 +48,9 @@ pub struct BindingView {
     pub schema_version: String,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    /// Present when the bound revision was migrated from the one asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migrated: Option<MigratedConfig>,
 }
 
 impl From<BindingRow> for BindingView {
@@ -52,6 +66,7 @@ impl From<BindingRow> for BindingView {
             schema_version: r.schema_version,
             created_by: r.created_by,
             created_at: r.created_at,
+            migrated: None,
         }
     }
 }
@@ -70,14 +85,17 @@ pub struct BindingQuery {
 
 /// Validates a config revision against the schema its target version reads and binds it to the
 /// environment. A config that fails gets 422 with every violation, and nothing is stored.
+/// Bound for a version whose schema differs from the one it was written for, the config is
+/// migrated first (the response's `migrated` shows the steps and the diff).
 #[utoipa::path(tag = "bindings", request_body = NewBindingRequest,
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = BindingView),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json", description = "Unknown config revision"),
-    (status = 422, body = Problem, content_type = "application/problem+json", description = "`config_invalid`, with `violations`")))]
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "Unknown config revision or target version"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`migration_required` (with `no_migrate`) or `no_migration_path`"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`config_invalid`, with `violations`, or `migration_failed`")))]
 #[post("/v1/bindings")]
 pub async fn create(
     auth: Authorized<perm::RegistryWrite>,
@@ -92,35 +110,73 @@ pub async fn create(
         .revision(body.config_id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("config revision {}", body.config_id)))?;
-    let target = tx
+    let written_for = tx
         .target_version(revision.target_version_id)
         .await?
         .ok_or_else(|| ApiError::not_found("target version"))?;
+    let target = match body.version.as_deref() {
+        None => written_for.clone(),
+        Some(version) => tx
+            .target_version_by_name(&written_for.target, version)
+            .await?
+            .ok_or_else(|| {
+                ApiError::not_found(format!("target version {}@{version}", written_for.target))
+            })?,
+    };
     let schema = tx
         .schema_version_by_id(target.schema_version_id)
         .await?
         .ok_or_else(|| ApiError::not_found("schema version"))?;
-    let compiled = schemas
-        .get_or_compile(&schema.hash, &schema.document)
-        .map_err(|e| anyhow::anyhow!("stored schema {} does not compile: {e}", schema.hash))?;
-    let violations = compiled.validate(&revision.canonical);
-    if !violations.is_empty() {
-        return Err(ApiError::ConfigInvalid {
-            target: format!("{}@{}", target.target, target.version),
-            schema: format!("{}@{}", schema.family, schema.version),
-            count: violations.len(),
-            violations: violations
-                .into_iter()
-                .map(|v| ViolationView {
-                    pointer: v.pointer,
-                    keyword: v.keyword,
-                    message: v.message,
-                })
-                .collect(),
-        });
-    }
-    let environment = tx.ensure_env(env.as_str()).await?;
     let actors = directory.tenant(auth.principal.tenant).await?;
+    let (revision, migrated) = if written_for.schema_version_id == target.schema_version_id {
+        validate_for(&schemas, &schema, &target, &revision.canonical, "")?;
+        (revision, None)
+    } else {
+        let from_schema = format!("{}@{}", written_for.family, written_for.schema_version);
+        let to_schema = format!("{}@{}", schema.family, schema.version);
+        if body.no_migrate {
+            return Err(ApiError::Conflict {
+                code: "migration_required",
+                detail: format!(
+                    "{}#{} was written for {from_schema}; {}@{} reads {to_schema}; bind without no_migrate to migrate it",
+                    revision.name, revision.revision, target.target, target.version
+                ),
+            });
+        }
+        let steps = chain_between(
+            &tx,
+            target.family_id,
+            written_for.schema_version_id,
+            target.schema_version_id,
+        )
+        .await?
+        .ok_or_else(|| ApiError::Conflict {
+            code: "no_migration_path",
+            detail: format!(
+                "no chain of migrations leads from {from_schema} to {to_schema}; add one with `versiqii migrations add`"
+            ),
+        })?;
+        let doc = run_chain(&actors, steps.clone(), revision.canonical.clone())
+            .await
+            .map_err(failure_to_api)?;
+        validate_for(&schemas, &schema, &target, &doc, " after migration")?;
+        let mut described = describe(&revision, &from_schema, &to_schema, &steps, &doc);
+        let stored = store_migrated(&tx, &revision, &target, &doc, &steps, &actor).await?;
+        if stored.parent_id == Some(revision.id) && stored.migrated_by.is_some() {
+            tx.record_audit(AuditRecord {
+                actor: &actor,
+                action: "config.migrate",
+                object: &format!("config:{}#{}", stored.name, stored.revision),
+                before_hash: Some(&revision.hash),
+                after_hash: Some(&stored.hash),
+            })
+            .await?;
+        }
+        described.revision = Some(stored.revision);
+        described.revision_id = Some(stored.id);
+        (stored, Some(described))
+    };
+    let environment = tx.ensure_env(env.as_str()).await?;
     let drift_was = drift_before(&tx, &actors, &schemas, env.as_str()).await?;
     let row = tx
         .insert_binding(NewBinding {
@@ -150,7 +206,9 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
-    Ok(HttpResponse::Created().json(BindingView::from(row)))
+    let mut view = BindingView::from(row);
+    view.migrated = migrated;
+    Ok(HttpResponse::Created().json(view))
 }
 
 /// The current binding of each target in each environment (or in one).

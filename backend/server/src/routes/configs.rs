@@ -45,6 +45,10 @@ pub struct ConfigRevisionView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original: Option<String>,
     pub parent_id: Option<Uuid>,
+    /// For a revision written by migrating its parent: each step, in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::actors::StepView>>)]
+    pub migrated_by: Option<serde_json::Value>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
 }
@@ -62,6 +66,7 @@ impl ConfigRevisionView {
             data: row.canonical,
             original: with_original.then_some(row.original),
             parent_id: row.parent_id,
+            migrated_by: row.migrated_by,
             created_by: row.created_by,
             created_at: row.created_at,
         }
@@ -180,6 +185,7 @@ pub async fn create(
             original: &body.content,
             canonical: &data,
             parent_id: latest.as_ref().map(|l| l.id),
+            migrated_by: None,
             created_by: &actor,
         })
         .await?;

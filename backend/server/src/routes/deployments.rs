@@ -2,9 +2,10 @@
 //! against the VersionGraph in both directions and against the environment's binding of that
 //! target before anything is written; the plan says in words what would break.
 
-use crate::actors::{CheckDeployment, Directory};
+use crate::actors::{ChainStep, CheckDeployment, Directory, MigrationFailure, Tenant};
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
+use crate::migrating::{chain_between, describe, run_chain, store_migrated, MigratedConfig};
 use crate::routes::drift::{drift_before, record_drift_change};
 use crate::routes::envs::parse_env;
 use crate::routes::targets::parse_target;
@@ -15,7 +16,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use versiqii_core::graph::{Deployed, TargetVersionId};
-use versiqii_store::{AuditRecord, DeploymentRow, NewDeployment};
+use versiqii_store::{
+    AuditRecord, BindingRow, DeploymentRow, NewBinding, NewDeployment, RevisionRow,
+    TargetVersionRow, TenantTx,
+};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -47,6 +51,9 @@ pub struct Plan {
     pub applied: bool,
     pub forced: bool,
     pub problems: Vec<PlanProblem>,
+    /// Bound configs that move to the new version's schema, with each one's diff.
+    #[serde(default)]
+    pub migrations: Vec<MigratedConfig>,
     /// The plan in words, one line per problem.
     pub summary: String,
 }
@@ -87,7 +94,175 @@ pub struct HistoryQuery {
     pub target: Option<String>,
 }
 
-fn summarise(plan: &Plan) -> String {
+/// The version of `tv`'s target deployed in the environment now, and every constraint that
+/// deploying `tv` there would break (in both directions).
+pub async fn constraint_problems(
+    tx: &TenantTx,
+    actors: &Tenant,
+    env: &str,
+    tv: &TargetVersionRow,
+) -> Result<(Option<String>, Vec<PlanProblem>), ApiError> {
+    let current = tx.current_deployments(Some(env)).await?;
+    let mut deployed = Deployed::new(env);
+    let mut from_version = None;
+    for d in &current {
+        if d.target_id == tv.target_id {
+            from_version = Some(d.version.clone());
+        }
+        deployed.insert(d.target.clone(), TargetVersionId(d.target_version_id));
+    }
+    let violations = actors
+        .graph
+        .send(CheckDeployment {
+            deployed,
+            candidate: TargetVersionId(tv.id),
+        })
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|_| ApiError::Unavailable("the version graph is loading; retry"))?
+        .map_err(anyhow::Error::from)?;
+    let problems = violations
+        .into_iter()
+        .map(|v| PlanProblem {
+            kind: v.kind.as_str().to_owned(),
+            message: v.message,
+        })
+        .collect();
+    Ok((from_version, problems))
+}
+
+/// What the environment's binding of a target needs when the target moves to `tv`.
+pub enum BoundCheck {
+    Valid,
+    Invalid(PlanProblem),
+    Migrates(Box<PendingMigration>),
+}
+
+pub struct PendingMigration {
+    pub source: RevisionRow,
+    pub doc: serde_json::Value,
+    pub steps: Vec<ChainStep>,
+    pub described: MigratedConfig,
+}
+
+/// Checks the bound config against `tv`'s schema, migrating it first when `tv` reads another
+/// schema version and a chain of migrations leads there.
+pub async fn bound_config_for(
+    tx: &TenantTx,
+    actors: &Tenant,
+    schemas: &SchemaCache,
+    binding: &BindingRow,
+    tv: &TargetVersionRow,
+) -> Result<BoundCheck, ApiError> {
+    let revision = tx
+        .revision(binding.config_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("bound revision vanished"))?;
+    let schema = tx
+        .schema_version_by_id(tv.schema_version_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("schema version vanished"))?;
+    let name = format!("{}#{}", binding.config_name, binding.revision);
+    let from_schema = format!("{}@{}", tv.family, binding.schema_version);
+    let to_schema = format!("{}@{}", schema.family, schema.version);
+    let mut migrated = None;
+    if binding.schema_version_id != tv.schema_version_id {
+        if let Some(steps) = chain_between(
+            tx,
+            tv.family_id,
+            binding.schema_version_id,
+            tv.schema_version_id,
+        )
+        .await?
+        {
+            match run_chain(actors, steps.clone(), revision.canonical.clone()).await {
+                Ok(doc) => migrated = Some((doc, steps)),
+                Err(MigrationFailure::Stopped) => {
+                    return Err(ApiError::Unavailable("the migration pool"))
+                }
+                Err(e) => {
+                    return Ok(BoundCheck::Invalid(PlanProblem {
+                        kind: "migration-failed".into(),
+                        message: format!(
+                            "{name} bound in {} cannot move to {to_schema}: {e}",
+                            binding.env
+                        ),
+                    }))
+                }
+            }
+        }
+    }
+    let doc = migrated
+        .as_ref()
+        .map_or(&revision.canonical, |(doc, _)| doc);
+    let compiled = schemas
+        .get_or_compile(&schema.hash, &schema.document)
+        .map_err(|e| anyhow::anyhow!("stored schema does not compile: {e}"))?;
+    let found = compiled.validate(doc);
+    if let Some(first) = found.first() {
+        return Ok(BoundCheck::Invalid(PlanProblem {
+            kind: "binding-invalid".into(),
+            message: format!(
+                "{name} bound in {}{} fails schema {to_schema} of {}@{} with {} violation(s), first at {}: {}",
+                binding.env,
+                if migrated.is_some() { " (after migration)" } else { "" },
+                tv.target,
+                tv.version,
+                found.len(),
+                if first.pointer.is_empty() { "/" } else { &first.pointer },
+                first.message
+            ),
+        }));
+    }
+    Ok(match migrated {
+        None => BoundCheck::Valid,
+        Some((doc, steps)) => BoundCheck::Migrates(Box::new(PendingMigration {
+            described: describe(&revision, &from_schema, &to_schema, &steps, &doc),
+            source: revision,
+            doc,
+            steps,
+        })),
+    })
+}
+
+/// Stores the migrated config and binds it for `tv` (audited).
+pub async fn apply_migration(
+    tx: &TenantTx,
+    environment_id: Uuid,
+    tv: &TargetVersionRow,
+    migration: Box<PendingMigration>,
+    actor: &str,
+) -> Result<RevisionRow, ApiError> {
+    let stored = store_migrated(
+        tx,
+        &migration.source,
+        tv,
+        &migration.doc,
+        &migration.steps,
+        actor,
+    )
+    .await?;
+    tx.insert_binding(NewBinding {
+        environment_id,
+        target_id: tv.target_id,
+        target_version_id: tv.id,
+        config_revision_id: stored.id,
+        schema_version_id: tv.schema_version_id,
+        created_by: actor,
+    })
+    .await?;
+    tx.record_audit(AuditRecord {
+        actor,
+        action: "config.migrate",
+        object: &format!("config:{}#{}", stored.name, stored.revision),
+        before_hash: Some(&migration.source.hash),
+        after_hash: Some(&stored.hash),
+    })
+    .await?;
+    Ok(stored)
+}
+
+pub fn summarise(plan: &Plan) -> String {
     let head = format!(
         "{} in {}: {} -> {}",
         plan.target,
@@ -95,15 +270,26 @@ fn summarise(plan: &Plan) -> String {
         plan.from_version.as_deref().unwrap_or("(none)"),
         plan.to_version
     );
-    if plan.problems.is_empty() {
-        return format!("{head}: nothing breaks");
-    }
-    let mut lines = vec![format!("{head}: {} problem(s)", plan.problems.len())];
+    let mut lines = if plan.problems.is_empty() {
+        vec![format!("{head}: nothing breaks")]
+    } else {
+        vec![format!("{head}: {} problem(s)", plan.problems.len())]
+    };
     lines.extend(
         plan.problems
             .iter()
             .map(|p| format!("- {}: {}", p.kind, p.message)),
     );
+    lines.extend(plan.migrations.iter().map(|m| {
+        format!(
+            "- migrates {}#{} from {} to {} in {} step(s)",
+            m.config,
+            m.from_revision,
+            m.from_schema,
+            m.to_schema,
+            m.steps.len()
+        )
+    }));
     lines.join("\n")
 }
 
@@ -141,67 +327,19 @@ pub async fn set_version(
     let actors = directory.tenant(auth.principal.tenant).await?;
     let drift_was = drift_before(&tx, &actors, &schemas, env.as_str()).await?;
 
-    let current = tx.current_deployments(Some(env.as_str())).await?;
-    let mut deployed = Deployed::new(env.as_str());
-    let mut from_version = None;
-    for d in &current {
-        if d.target_id == tv.target_id {
-            from_version = Some(d.version.clone());
-        }
-        deployed.insert(d.target.clone(), TargetVersionId(d.target_version_id));
-    }
-    let violations = actors
-        .graph
-        .send(CheckDeployment {
-            deployed,
-            candidate: TargetVersionId(tv.id),
-        })
-        .await
-        .map_err(anyhow::Error::from)?
-        .map_err(|_| ApiError::Unavailable("the version graph is loading; retry"))?
-        .map_err(anyhow::Error::from)?;
-    let mut problems: Vec<PlanProblem> = violations
-        .into_iter()
-        .map(|v| PlanProblem {
-            kind: v.kind.as_str().to_owned(),
-            message: v.message,
-        })
-        .collect();
+    let (from_version, mut problems) = constraint_problems(&tx, &actors, env.as_str(), &tv).await?;
 
-    // The config bound to this target here must still be valid for the new version's schema.
+    // The config bound to this target here must be valid for the new version's schema: as it
+    // is, or migrated along the family's migrations when the schema version changes.
+    let mut pending = None;
     let bindings = tx.current_bindings(Some(env.as_str())).await?;
     if let Some(binding) = bindings.iter().find(|b| b.target == tv.target) {
-        let revision = tx
-            .revision(binding.config_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("bound revision vanished"))?;
-        let schema = tx
-            .schema_version_by_id(tv.schema_version_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("schema version vanished"))?;
-        let compiled = schemas
-            .get_or_compile(&schema.hash, &schema.document)
-            .map_err(|e| anyhow::anyhow!("stored schema does not compile: {e}"))?;
-        let found = compiled.validate(&revision.canonical);
-        if let Some(first) = found.first() {
-            problems.push(PlanProblem {
-                kind: "binding-invalid".into(),
-                message: format!(
-                    "{}#{} bound in {env} fails schema {}@{} of {}@{} with {} violation(s), first at {}: {}",
-                    binding.config_name,
-                    binding.revision,
-                    schema.family,
-                    schema.version,
-                    tv.target,
-                    tv.version,
-                    found.len(),
-                    if first.pointer.is_empty() { "/" } else { &first.pointer },
-                    first.message
-                ),
-            });
+        match bound_config_for(&tx, &actors, &schemas, binding, &tv).await? {
+            BoundCheck::Valid => {}
+            BoundCheck::Invalid(problem) => problems.push(problem),
+            BoundCheck::Migrates(migration) => pending = Some(migration),
         }
     }
-
     let safe = problems.is_empty();
     let mut plan = Plan {
         env: env.to_string(),
@@ -212,6 +350,7 @@ pub async fn set_version(
         applied: false,
         forced: false,
         problems,
+        migrations: pending.iter().map(|p| p.described.clone()).collect(),
         summary: String::new(),
     };
     plan.summary = summarise(&plan);
@@ -226,16 +365,25 @@ pub async fn set_version(
     }
     plan.applied = true;
     plan.forced = !safe;
-    let plan_json = serde_json::to_value(&plan).map_err(anyhow::Error::from)?;
+    // The deployment goes first: a binding it brings is then "made while it was current",
+    // which is what a later rollback looks for.
     tx.insert_deployment(NewDeployment {
         environment_id: environment.id,
         target_id: tv.target_id,
         target_version_id: tv.id,
         forced: plan.forced,
-        plan: &plan_json,
+        plan: &serde_json::to_value(&plan).map_err(anyhow::Error::from)?,
         created_by: &actor,
     })
     .await?;
+    if let Some(migration) = pending {
+        let stored = apply_migration(&tx, environment.id, &tv, migration, &actor).await?;
+        if let Some(m) = plan.migrations.first_mut() {
+            m.revision = Some(stored.revision);
+            m.revision_id = Some(stored.id);
+        }
+    }
+    let plan_json = serde_json::to_value(&plan).map_err(anyhow::Error::from)?;
     tx.record_audit(AuditRecord {
         actor: &actor,
         action: if plan.forced {

@@ -12,6 +12,8 @@ pub mod envs;
 pub mod families;
 pub mod health;
 pub mod me;
+pub mod migrations;
+pub mod rollback;
 pub mod targets;
 
 use actix_web::web;
@@ -30,4 +32,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     constraints::configure(cfg);
     deployments::configure(cfg);
     drift::configure(cfg);
+    migrations::configure(cfg);
+    rollback::configure(cfg);
 }

@@ -6,6 +6,7 @@ mod bad_input;
 mod cli;
 mod drift;
 mod harness;
+mod migrations;
 mod registry;
 mod routes;
 mod tenancy;

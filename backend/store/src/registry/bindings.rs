@@ -13,6 +13,7 @@ pub struct BindingRow {
     pub target: String,
     pub target_version: String,
     pub target_version_id: Uuid,
+    pub schema_version_id: Uuid,
     pub schema_version: String,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -34,9 +35,9 @@ pub struct EnvRow {
     pub created_at: DateTime<Utc>,
 }
 
-const BINDING_SELECT: &str = "select b.id, e.name as env, r.id as config_id, c.name as config_name,
-        r.revision, t.name as target, tv.version as target_version, b.target_version_id,
-        s.version as schema_version, b.created_by, b.created_at
+pub(crate) const BINDING_SELECT: &str = "select b.id, e.name as env, r.id as config_id,
+        c.name as config_name, r.revision, t.name as target, tv.version as target_version,
+        b.target_version_id, b.schema_version_id, s.version as schema_version, b.created_by, b.created_at
     from bindings b
     join environments e on e.id = b.environment_id
     join config_revisions r on r.id = b.config_revision_id

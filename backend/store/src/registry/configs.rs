@@ -18,6 +18,8 @@ pub struct RevisionRow {
     pub original: String,
     pub canonical: Value,
     pub parent_id: Option<Uuid>,
+    /// The migration steps that wrote this revision from its parent.
+    pub migrated_by: Option<Value>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
 }
@@ -38,13 +40,14 @@ pub struct NewRevision<'a> {
     pub original: &'a str,
     pub canonical: &'a Value,
     pub parent_id: Option<Uuid>,
+    pub migrated_by: Option<&'a Value>,
     pub created_by: &'a str,
 }
 
 const REV_SELECT: &str =
     "select r.id, r.config_id, c.name, r.revision, r.hash, r.target_version_id,
         t.name as target, tv.version as target_version, r.format, r.original, r.canonical,
-        r.parent_id, r.created_by, r.created_at
+        r.parent_id, r.migrated_by, r.created_by, r.created_at
     from config_revisions r
     join configs c on c.id = r.config_id
     join target_versions tv on tv.id = r.target_version_id
@@ -89,10 +92,10 @@ impl TenantTx {
             .execute(Self::stmt(
                 "insert into config_revisions
                    (tenant_id, id, config_id, revision, hash, target_version_id, format, original,
-                    canonical, parent_id, created_by)
+                    canonical, parent_id, migrated_by, created_by)
                  values ($1, $2, $3,
                    (select coalesce(max(revision), 0) + 1 from config_revisions where config_id = $3),
-                   $4, $5, $6, $7, $8, $9, $10)",
+                   $4, $5, $6, $7, $8, $9, $10, $11)",
                 [
                     self.tenant().0.into(),
                     id.into(),
@@ -103,6 +106,7 @@ impl TenantTx {
                     new.original.into(),
                     new.canonical.clone().into(),
                     new.parent_id.into(),
+                    new.migrated_by.cloned().into(),
                     new.created_by.into(),
                 ],
             ))
@@ -116,6 +120,25 @@ impl TenantTx {
         Ok(RevisionRow::find_by_statement(Self::stmt(
             &format!("{REV_SELECT} where r.id = $1"),
             [id.into()],
+        ))
+        .one(self.connection())
+        .await?)
+    }
+
+    /// The newest revision of a lineage with this content for this target version: a migration
+    /// that arrives back at known content reuses that revision instead of writing a copy.
+    pub async fn revision_with_content(
+        &self,
+        config_id: Uuid,
+        hash: &str,
+        target_version_id: Uuid,
+    ) -> Result<Option<RevisionRow>, StoreError> {
+        Ok(RevisionRow::find_by_statement(Self::stmt(
+            &format!(
+                "{REV_SELECT} where r.config_id = $1 and r.hash = $2 and r.target_version_id = $3
+                 order by r.revision desc limit 1"
+            ),
+            [config_id.into(), hash.into(), target_version_id.into()],
         ))
         .one(self.connection())
         .await?)

@@ -5,6 +5,7 @@ mod bindings;
 mod configs;
 mod deployments;
 mod families;
+mod migrations;
 mod targets;
 
 pub use bindings::{BindingRow, EnvRow, NewBinding};
@@ -14,4 +15,5 @@ pub use deployments::{
     CHANGES_CHANNEL,
 };
 pub use families::{FamilyRow, FamilySummary, NewSchemaVersion, SchemaVersionRow};
+pub use migrations::{MigrationRow, MigrationSource, NewMigration};
 pub use targets::{NewTargetVersion, TargetRow, TargetSummary, TargetVersionRow};

@@ -19,6 +19,7 @@ pub struct TargetVersionRow {
     pub version: String,
     pub scheme: String,
     pub family: String,
+    pub family_id: Uuid,
     pub schema_version_id: Uuid,
     pub schema_version: String,
     pub schema_hash: String,
@@ -42,7 +43,7 @@ pub struct NewTargetVersion<'a> {
 }
 
 const TV_SELECT: &str = "select tv.id, tv.target_id, t.name as target, tv.version, tv.scheme,
-        f.name as family, tv.schema_version_id, s.version as schema_version, s.hash as schema_hash,
+        f.name as family, f.id as family_id, tv.schema_version_id, s.version as schema_version, s.hash as schema_hash,
         tv.created_at
     from target_versions tv
     join targets t on t.id = tv.target_id

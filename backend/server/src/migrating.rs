@@ -1,0 +1,206 @@
+//! Moving a config to another schema version of its family: the shortest chain of stored
+//! migrations, run by the tenant's MigrationActor, the result validated against the destination
+//! schema and stored as a new revision linked to its source.
+
+use crate::actors::{ChainStep, MigrationFailure, RunChain, StepView, Tenant};
+use crate::error::{ApiError, ViolationView};
+use crate::schema_cache::SchemaCache;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use versiqii_core::canonical::{content_hash, unified_diff};
+use versiqii_migrate::{find_path, Direction};
+use versiqii_store::{NewRevision, RevisionRow, SchemaVersionRow, TargetVersionRow, TenantTx};
+
+/// A config moved (or to be moved) by migrations.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct MigratedConfig {
+    pub config: String,
+    /// The revision it was migrated from.
+    pub from_revision: i32,
+    pub from_revision_id: Uuid,
+    /// The stored result (absent in dry runs and plans).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision_id: Option<Uuid>,
+    pub from_schema: String,
+    pub to_schema: String,
+    pub steps: Vec<StepView>,
+    /// Unified diff of the config before and after, as sorted, pretty-printed JSON.
+    pub diff: String,
+}
+
+/// The chain of migrations from one schema version of a family to another; `None` when no
+/// chain of stored migrations connects them.
+pub async fn chain_between(
+    tx: &TenantTx,
+    family_id: Uuid,
+    from: Uuid,
+    to: Uuid,
+) -> Result<Option<Vec<ChainStep>>, ApiError> {
+    let rows = tx.migrations_of_family(family_id).await?;
+    let edges: Vec<(Uuid, Uuid)> = rows
+        .iter()
+        .map(|m| (m.from_schema_version_id, m.to_schema_version_id))
+        .collect();
+    let Some(path) = find_path(&edges, from, to) else {
+        return Ok(None);
+    };
+    let ids: Vec<Uuid> = path.iter().map(|s| rows[s.edge].id).collect();
+    let mut sources: HashMap<Uuid, Arc<Vec<u8>>> = tx
+        .migration_sources(&ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, Arc::new(s.source)))
+        .collect();
+    let mut steps = Vec::with_capacity(path.len());
+    for step in path {
+        let m = &rows[step.edge];
+        let source = sources
+            .remove(&m.id)
+            .or_else(|| {
+                steps
+                    .iter()
+                    .find(|s: &&ChainStep| s.migration_id == m.id)
+                    .map(|s| s.source.clone())
+            })
+            .ok_or_else(|| anyhow::anyhow!("migration {} has no source", m.id))?;
+        let (from, to) = match step.direction {
+            Direction::Up => (&m.from_version, &m.to_version),
+            Direction::Down => (&m.to_version, &m.from_version),
+        };
+        steps.push(ChainStep {
+            migration_id: m.id,
+            kind: m.kind.clone(),
+            hash: m.hash.clone(),
+            source,
+            direction: step.direction,
+            from: format!("{}@{from}", m.family),
+            to: format!("{}@{to}", m.family),
+        });
+    }
+    Ok(Some(steps))
+}
+
+/// Runs a chain in the tenant's MigrationActor.
+pub async fn run_chain(
+    actors: &Tenant,
+    steps: Vec<ChainStep>,
+    doc: Value,
+) -> Result<Value, MigrationFailure> {
+    if steps.is_empty() {
+        return Ok(doc);
+    }
+    actors
+        .migration
+        .send(RunChain { steps, doc })
+        .await
+        .map_err(|_| MigrationFailure::Stopped)?
+}
+
+pub fn failure_to_api(err: MigrationFailure) -> ApiError {
+    match err {
+        MigrationFailure::Stopped => ApiError::Unavailable("the migration pool"),
+        other => ApiError::Unprocessable {
+            code: "migration_failed",
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// Validates a (migrated) config against a schema; every violation in the error.
+pub fn validate_for(
+    schemas: &SchemaCache,
+    schema: &SchemaVersionRow,
+    target: &TargetVersionRow,
+    doc: &Value,
+    what: &str,
+) -> Result<(), ApiError> {
+    let compiled = schemas
+        .get_or_compile(&schema.hash, &schema.document)
+        .map_err(|e| anyhow::anyhow!("stored schema {} does not compile: {e}", schema.hash))?;
+    let violations = compiled.validate(doc);
+    if violations.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::ConfigInvalid {
+        target: format!("{}@{}{what}", target.target, target.version),
+        schema: format!("{}@{}", schema.family, schema.version),
+        count: violations.len(),
+        violations: violations
+            .into_iter()
+            .map(|v| ViolationView {
+                pointer: v.pointer,
+                keyword: v.keyword,
+                message: v.message,
+            })
+            .collect(),
+    })
+}
+
+pub fn describe(
+    source: &RevisionRow,
+    from_schema: &str,
+    to_schema: &str,
+    steps: &[ChainStep],
+    migrated: &Value,
+) -> MigratedConfig {
+    MigratedConfig {
+        config: source.name.clone(),
+        from_revision: source.revision,
+        from_revision_id: source.id,
+        revision: None,
+        revision_id: None,
+        from_schema: from_schema.to_owned(),
+        to_schema: to_schema.to_owned(),
+        steps: steps.iter().map(StepView::from).collect(),
+        diff: unified_diff(
+            &source.canonical,
+            migrated,
+            &format!("{}#{} ({from_schema})", source.name, source.revision),
+            &format!("{} migrated ({to_schema})", source.name),
+        ),
+    }
+}
+
+/// Stores a migrated config as a revision of the source's lineage for `target`, linked to its
+/// source; known content for that target version is reused rather than copied.
+pub async fn store_migrated(
+    tx: &TenantTx,
+    source: &RevisionRow,
+    target: &TargetVersionRow,
+    migrated: &Value,
+    steps: &[ChainStep],
+    actor: &str,
+) -> Result<RevisionRow, ApiError> {
+    let hash = content_hash(migrated);
+    if let Some(known) = tx
+        .revision_with_content(source.config_id, &hash, target.id)
+        .await?
+    {
+        return Ok(known);
+    }
+    let original = match source.format.as_str() {
+        "yaml" => serde_yaml_ng::to_string(migrated).map_err(anyhow::Error::from)?,
+        _ => serde_json::to_string_pretty(migrated).map_err(anyhow::Error::from)? + "\n",
+    };
+    let views: Vec<StepView> = steps.iter().map(StepView::from).collect();
+    let migrated_by = serde_json::to_value(&views).map_err(anyhow::Error::from)?;
+    Ok(tx
+        .insert_revision(NewRevision {
+            config_id: source.config_id,
+            hash: &hash,
+            target_version_id: target.id,
+            format: &source.format,
+            original: &original,
+            canonical: migrated,
+            parent_id: Some(source.id),
+            migrated_by: Some(&migrated_by),
+            created_by: actor,
+        })
+        .await?)
+}
