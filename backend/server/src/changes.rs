@@ -52,6 +52,12 @@ async fn listen_once(database_url: &str, directory: &Directory) -> anyhow::Resul
             .map(TenantId)
         {
             directory.reload_if_live(tenant).await;
+        } else if let Some((tenant, env)) = payload
+            .strip_prefix("drift:")
+            .and_then(|rest| rest.split_once(':'))
+            .and_then(|(id, env)| Some((TenantId(id.parse().ok()?), env.to_owned())))
+        {
+            directory.refresh_drift_if_live(tenant, env).await;
         }
     }
     drop(client);

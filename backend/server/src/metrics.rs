@@ -156,7 +156,7 @@ pub async fn prometheus(
     let tenants = directory.live().await.map_err(ApiError::Internal)?;
     let _ = writeln!(out, "# live tenants: {}", tenants.len());
     for (tenant, actors) in tenants {
-        let Ok(Ok(rows)) = actors.drift.send(ComputeDrift).await else {
+        let Ok(Ok(rows)) = actors.drift.send(ComputeDrift::default()).await else {
             continue;
         };
         for row in rows {

@@ -137,7 +137,31 @@ impl Handler<ReloadIfLive> for TenantDirectory {
 
     fn handle(&mut self, ReloadIfLive(tenant): ReloadIfLive, _: &mut Self::Context) {
         if let Some((actors, _)) = self.tenants.get(&tenant) {
-            actors.graph.do_send(super::Reload);
+            // Drift reads the graph's unmet constraints: drop it only once the graph is new.
+            let (graph, drift) = (actors.graph.clone(), actors.drift.clone());
+            actix::spawn(async move {
+                let _ = graph.send(super::Reload).await;
+                drift.do_send(super::Refresh { env: None });
+            });
+        }
+    }
+}
+
+/// Refreshes one environment's drift of a live tenant (another instance wrote to it).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct RefreshDriftIfLive(pub TenantId, pub String);
+
+impl Handler<RefreshDriftIfLive> for TenantDirectory {
+    type Result = ();
+
+    fn handle(
+        &mut self,
+        RefreshDriftIfLive(tenant, env): RefreshDriftIfLive,
+        _: &mut Self::Context,
+    ) {
+        if let Some((actors, _)) = self.tenants.get(&tenant) {
+            actors.drift.do_send(super::Refresh { env: Some(env) });
         }
     }
 }
@@ -153,6 +177,10 @@ impl Directory {
 
     pub async fn reload_if_live(&self, tenant: TenantId) {
         let _ = self.0.send(ReloadIfLive(tenant)).await;
+    }
+
+    pub async fn refresh_drift_if_live(&self, tenant: TenantId, env: String) {
+        let _ = self.0.send(RefreshDriftIfLive(tenant, env)).await;
     }
 
     /// Every live tenant with its actors.

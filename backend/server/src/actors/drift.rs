@@ -2,17 +2,23 @@
 //! deployment), valid (the bound config against the desired version's schema), and observed
 //! (what the cluster reports), in four dimensions.
 //!
-//! This first cut recomputes the tenant's matrix from Postgres on each query, serialised in the
-//! tenant's own mailbox; incremental updates on events are the next step (see the issue notes).
+//! The actor holds the tenant's matrix (versiqii_core's DriftMatrix plus each cell's row): the
+//! first query loads it from Postgres, queries are answered from memory, and each committed
+//! write refreshes its environment's cells, applied to the matrix as events. Loads and
+//! refreshes are atomic in the tenant's mailbox, so a query after a write sees it.
 
 use super::graph::{GraphActor, UnmetIn};
 use crate::schema_cache::SchemaCache;
-use actix::{Actor, Addr, Context, Handler, Message, ResponseFuture};
+use actix::{Actor, ActorFutureExt, Addr, AtomicResponse, Context, Handler, Message, WrapFuture};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use versiqii_core::drift::{
+    CellInput, CellState, ConfigHash, Dimension, DriftEvent, DriftFilter, DriftMatrix,
+    EnvironmentId, TargetId,
+};
 use versiqii_core::graph::{Deployed, TargetVersionId};
 use versiqii_core::TenantId;
 use versiqii_store::{Store, TenantTx};
@@ -22,6 +28,9 @@ pub struct DriftActor {
     tenant: TenantId,
     graph: Addr<GraphActor>,
     schemas: Arc<SchemaCache>,
+    /// The tenant's matrix, loaded on the first query and kept current by `Refresh`; `None`
+    /// until then (or after an invalidation), when the next query reloads it.
+    cache: Option<DriftCache>,
 }
 
 impl DriftActor {
@@ -36,6 +45,7 @@ impl DriftActor {
             tenant,
             graph,
             schemas,
+            cache: None,
         }
     }
 }
@@ -69,25 +79,203 @@ pub struct DriftRow {
     pub details: Vec<String>,
 }
 
-#[derive(Message)]
+/// The drift rows matching a filter (all of them by default), sorted by environment and target.
+#[derive(Message, Default)]
 #[rtype(result = "anyhow::Result<Vec<DriftRow>>")]
-pub struct ComputeDrift;
+pub struct ComputeDrift {
+    pub env: Option<String>,
+    pub target: Option<String>,
+    pub dimension: Option<Dimension>,
+}
+
+/// Brings the cached matrix up to date after a committed write: one environment's cells are
+/// recomputed from Postgres and applied as events; `env: None` (a constraint changed, which
+/// can move dependency drift anywhere) drops the cache for a reload on the next query.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Refresh {
+    pub env: Option<String>,
+}
+
+/// Cells are addressed by name in the API and by id in the matrix; names are interned to ids
+/// here (the matrix never needs the rows' own ids).
+#[derive(Default)]
+struct DriftCache {
+    matrix: DriftMatrix,
+    envs: HashMap<String, EnvironmentId>,
+    targets: HashMap<String, TargetId>,
+    rows: HashMap<(EnvironmentId, TargetId), DriftRow>,
+}
+
+impl DriftCache {
+    fn load(cells: Vec<Computed>) -> Self {
+        let mut cache = DriftCache::default();
+        let inputs: Vec<CellInput> = cells
+            .into_iter()
+            .map(|cell| {
+                let (env, target) = cache.ids(&cell.row.env, &cell.row.target);
+                cache.rows.insert((env, target), cell.row);
+                CellInput {
+                    env,
+                    target,
+                    state: cell.state,
+                }
+            })
+            .collect();
+        cache.matrix.recompute_all(inputs);
+        cache
+    }
+
+    fn ids(&mut self, env: &str, target: &str) -> (EnvironmentId, TargetId) {
+        let env = *self
+            .envs
+            .entry(env.to_owned())
+            .or_insert_with(|| EnvironmentId(Uuid::new_v4()));
+        let target = *self
+            .targets
+            .entry(target.to_owned())
+            .or_insert_with(|| TargetId(Uuid::new_v4()));
+        (env, target)
+    }
+
+    /// Feeds a recomputed cell to the matrix as the events that produce its state.
+    fn apply(&mut self, cell: Computed) {
+        let (env, target) = self.ids(&cell.row.env, &cell.row.target);
+        let s = cell.state;
+        let mut events = Vec::with_capacity(4);
+        if let Some(version) = s.desired {
+            events.push(DriftEvent::Deployed {
+                env,
+                target,
+                version,
+                schema_valid: s.schema_valid,
+            });
+        }
+        if let Some(config_hash) = s.bound_config {
+            events.push(DriftEvent::Bound {
+                env,
+                target,
+                config_hash,
+                schema_valid: s.schema_valid,
+            });
+        }
+        if let Some(version) = s.observed_version {
+            events.push(DriftEvent::Observed {
+                env,
+                target,
+                version,
+                config_hash: s.observed_config,
+            });
+        }
+        events.push(DriftEvent::DependencyChanged {
+            env,
+            target,
+            unmet: s.unmet_constraints,
+        });
+        for event in &events {
+            self.matrix.apply(event);
+        }
+        self.rows.insert((env, target), cell.row);
+    }
+
+    fn query(&self, q: &ComputeDrift) -> Vec<DriftRow> {
+        let lookup_env = q.env.as_ref().map(|e| self.envs.get(e).copied());
+        let lookup_target = q.target.as_ref().map(|t| self.targets.get(t).copied());
+        // A name never seen matches nothing.
+        if matches!(lookup_env, Some(None)) || matches!(lookup_target, Some(None)) {
+            return Vec::new();
+        }
+        let filter = DriftFilter {
+            env: lookup_env.flatten(),
+            target: lookup_target.flatten(),
+            dimension: q.dimension,
+        };
+        let mut rows: Vec<DriftRow> = self
+            .matrix
+            .cells(filter)
+            .filter_map(|cell| self.rows.get(&(cell.env, cell.target)).cloned())
+            .collect();
+        rows.sort_by(|a, b| (&a.env, &a.target).cmp(&(&b.env, &b.target)));
+        rows
+    }
+}
 
 impl Handler<ComputeDrift> for DriftActor {
-    type Result = ResponseFuture<anyhow::Result<Vec<DriftRow>>>;
+    type Result = AtomicResponse<Self, anyhow::Result<Vec<DriftRow>>>;
 
-    fn handle(&mut self, _: ComputeDrift, _: &mut Self::Context) -> Self::Result {
-        let store = self.store.clone();
-        let tenant = self.tenant;
-        let graph = self.graph.clone();
-        let schemas = self.schemas.clone();
-        Box::pin(async move {
-            let tx = store.begin_for(tenant).await?;
-            let rows = compute(&tx, &graph, &schemas, None).await?;
-            tx.commit().await?;
-            Ok(rows)
-        })
+    fn handle(&mut self, query: ComputeDrift, _: &mut Self::Context) -> Self::Result {
+        if let Some(cache) = &self.cache {
+            let rows = cache.query(&query);
+            return AtomicResponse::new(Box::pin(actix::fut::ready(Ok(rows))));
+        }
+        let (store, tenant, graph, schemas) = (
+            self.store.clone(),
+            self.tenant,
+            self.graph.clone(),
+            self.schemas.clone(),
+        );
+        // Atomic: refreshes queue behind the load instead of racing it.
+        AtomicResponse::new(Box::pin(
+            async move {
+                let tx = store.begin_for(tenant).await?;
+                let cells = compute(&tx, &graph, &schemas, None).await?;
+                tx.commit().await?;
+                Ok::<_, anyhow::Error>(cells)
+            }
+            .into_actor(self)
+            .map(move |loaded, actor, _| {
+                let cache = DriftCache::load(loaded?);
+                let rows = cache.query(&query);
+                actor.cache = Some(cache);
+                Ok(rows)
+            }),
+        ))
     }
+}
+
+impl Handler<Refresh> for DriftActor {
+    type Result = AtomicResponse<Self, ()>;
+
+    fn handle(&mut self, Refresh { env }: Refresh, _: &mut Self::Context) -> Self::Result {
+        let Some(env) = env.filter(|_| self.cache.is_some()) else {
+            self.cache = None;
+            return AtomicResponse::new(Box::pin(actix::fut::ready(())));
+        };
+        let (store, tenant, graph, schemas) = (
+            self.store.clone(),
+            self.tenant,
+            self.graph.clone(),
+            self.schemas.clone(),
+        );
+        AtomicResponse::new(Box::pin(
+            async move {
+                let tx = store.begin_for(tenant).await?;
+                let cells = compute(&tx, &graph, &schemas, Some(&env)).await?;
+                tx.commit().await?;
+                Ok::<_, anyhow::Error>(cells)
+            }
+            .into_actor(self)
+            .map(|cells, actor, _| match (cells, actor.cache.as_mut()) {
+                (Ok(cells), Some(cache)) => {
+                    for cell in cells {
+                        cache.apply(cell);
+                    }
+                }
+                (Err(e), _) => {
+                    // Unknown state: reload from scratch on the next query.
+                    tracing::warn!(error = %e, "drift refresh failed; dropping the cached matrix");
+                    actor.cache = None;
+                }
+                (Ok(_), None) => {}
+            }),
+        ))
+    }
+}
+
+/// One cell as computed from Postgres: its row for the API and its inputs for the matrix.
+pub struct Computed {
+    pub row: DriftRow,
+    pub state: CellState,
 }
 
 #[derive(Default)]
@@ -95,7 +283,8 @@ struct Cell {
     desired: Option<(Uuid, String)>,
     /// `name#revision`, the revision's hash and its canonical data.
     bound: Option<(String, String, serde_json::Value)>,
-    observed: Option<(String, Option<String>)>,
+    /// The version reported, its id when it is a registered version, and the config hash.
+    observed: Option<(String, Option<Uuid>, Option<String>)>,
 }
 
 /// The drift of one environment's cells, read inside the caller's transaction (so it sees the
@@ -107,7 +296,11 @@ pub async fn drift_of_env(
     schemas: &SchemaCache,
     env: &str,
 ) -> anyhow::Result<Vec<DriftRow>> {
-    compute(tx, graph, schemas, Some(env)).await
+    Ok(compute(tx, graph, schemas, Some(env))
+        .await?
+        .into_iter()
+        .map(|c| c.row)
+        .collect())
 }
 
 async fn compute(
@@ -115,7 +308,7 @@ async fn compute(
     graph: &Addr<GraphActor>,
     schemas: &SchemaCache,
     only_env: Option<&str>,
-) -> anyhow::Result<Vec<DriftRow>> {
+) -> anyhow::Result<Vec<Computed>> {
     let deployments = tx.current_deployments(None).await?;
     let bindings = tx.current_bindings(None).await?;
     let observations = tx.current_observations().await?;
@@ -145,7 +338,11 @@ async fn compute(
     }
     for o in &observations {
         let cell = cells.entry((o.env.clone(), o.target.clone())).or_default();
-        cell.observed = Some((o.version.clone(), o.config_hash.clone()));
+        cell.observed = Some((
+            o.version.clone(),
+            o.target_version_id,
+            o.config_hash.clone(),
+        ));
     }
 
     let unmet = graph
@@ -188,11 +385,13 @@ async fn compute(
                 }
             }
         }
+        let mut unmet = 0;
         if let Some(messages) = unmet_by.remove(&(env.clone(), target.clone())) {
             dims.dependency = true;
+            unmet = u32::try_from(messages.len()).unwrap_or(u32::MAX);
             details.extend(messages.into_iter().map(|m| format!("dependency: {m}")));
         }
-        if let (Some((_, Some(observed_hash))), Some((config, bound_hash, _))) =
+        if let (Some((_, _, Some(observed_hash))), Some((config, bound_hash, _))) =
             (&cell.observed, &cell.bound)
         {
             if observed_hash != bound_hash {
@@ -204,7 +403,7 @@ async fn compute(
                 ));
             }
         }
-        if let (Some((observed, _)), Some((_, desired))) = (&cell.observed, &cell.desired) {
+        if let (Some((observed, _, _)), Some((_, desired))) = (&cell.observed, &cell.desired) {
             if observed != desired {
                 dims.environment = true;
                 details.push(format!(
@@ -212,14 +411,34 @@ async fn compute(
                 ));
             }
         }
-        rows.push(DriftRow {
-            env,
-            target,
-            desired_version: cell.desired.map(|d| d.1),
-            observed_version: cell.observed.map(|o| o.0),
-            bound_config: cell.bound.map(|b| b.0),
-            dimensions: dims,
-            details,
+        let hash = |h: &str| ConfigHash::from_hex(h).ok();
+        let state = CellState {
+            desired: cell.desired.as_ref().map(|d| TargetVersionId(d.0)),
+            bound_config: cell.bound.as_ref().and_then(|b| hash(&b.1)),
+            schema_valid: !dims.schema,
+            // A version that is not registered is still a version that runs; it can never be
+            // the desired one, which the nil id says.
+            observed_version: cell
+                .observed
+                .as_ref()
+                .map(|o| TargetVersionId(o.1.unwrap_or(Uuid::nil()))),
+            observed_config: cell
+                .observed
+                .as_ref()
+                .and_then(|o| o.2.as_deref().and_then(hash)),
+            unmet_constraints: unmet,
+        };
+        rows.push(Computed {
+            row: DriftRow {
+                env,
+                target,
+                desired_version: cell.desired.map(|d| d.1),
+                observed_version: cell.observed.map(|o| o.0),
+                bound_config: cell.bound.map(|b| b.0),
+                dimensions: dims,
+                details,
+            },
+            state,
         });
     }
     Ok(rows)

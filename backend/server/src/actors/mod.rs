@@ -8,7 +8,7 @@ mod graph;
 mod migration;
 
 pub use directory::{Directory, Tenant, TenantDirectory};
-pub use drift::{drift_of_env, ComputeDrift, DriftActor, DriftDimensions, DriftRow};
+pub use drift::{drift_of_env, ComputeDrift, DriftActor, DriftDimensions, DriftRow, Refresh};
 pub use graph::{
     constraint_of, AddVersion, CheckDeployment, Crash, GraphActor, GraphLoadError, ImpactOf,
     Reload, RemoveConstraint, TryAddConstraint, UnmetIn,

@@ -8,7 +8,7 @@ use crate::migrating::{
     chain_between, describe, failure_to_api, run_chain, store_migrated, validate_for,
     MigratedConfig,
 };
-use crate::routes::drift::{drift_before, record_drift_change};
+use crate::routes::drift::{drift_before, record_drift_change, refresh_drift};
 use crate::routes::envs::parse_env;
 use crate::schema_cache::SchemaCache;
 use actix_web::{get, post, web, HttpResponse};
@@ -206,6 +206,7 @@ pub async fn create(
     )
     .await?;
     tx.commit().await?;
+    refresh_drift(&actors, env.as_str()).await;
     let mut view = BindingView::from(row);
     view.migrated = migrated;
     Ok(HttpResponse::Created().json(view))

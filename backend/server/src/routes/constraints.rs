@@ -1,6 +1,8 @@
 //! Constraints between target versions: the edges of the tenant's VersionGraph.
 
-use crate::actors::{constraint_of, Directory, Reload, RemoveConstraint, TryAddConstraint};
+use crate::actors::{
+    constraint_of, Directory, Refresh, Reload, RemoveConstraint, TryAddConstraint,
+};
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
 use crate::routes::targets::{parse_target, resolve_target_version};
@@ -136,6 +138,8 @@ pub async fn create(
         let _ = tenant.graph.send(RemoveConstraint(constraint)).await;
         return Err(e.into());
     }
+    // A new constraint can move dependency drift in any environment.
+    let _ = tenant.drift.send(Refresh { env: None }).await;
     Ok(HttpResponse::Created().json(ConstraintView::from(row)))
 }
 
@@ -186,6 +190,7 @@ pub async fn remove(
     // The graph rebuilds from Postgres rather than re-deriving the stored range's scheme here.
     let tenant = directory.tenant(auth.principal.tenant).await?;
     let _ = tenant.graph.send(Reload).await;
+    let _ = tenant.drift.send(Refresh { env: None }).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -6,7 +6,7 @@ use crate::actors::{ChainStep, CheckDeployment, Directory, MigrationFailure, Ten
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
 use crate::migrating::{chain_between, describe, run_chain, store_migrated, MigratedConfig};
-use crate::routes::drift::{drift_before, record_drift_change};
+use crate::routes::drift::{drift_before, record_drift_change, refresh_drift};
 use crate::routes::envs::parse_env;
 use crate::routes::targets::parse_target;
 use crate::schema_cache::SchemaCache;
@@ -399,6 +399,7 @@ pub async fn set_version(
     tx.enqueue("deployment.changed", plan_json).await?;
     record_drift_change(&tx, &actors, &schemas, env.as_str(), drift_was).await?;
     tx.commit().await?;
+    refresh_drift(&actors, env.as_str()).await;
     Ok(HttpResponse::Ok().json(plan))
 }
 

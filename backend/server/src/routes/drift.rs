@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use versiqii_core::drift::Dimension;
 use versiqii_core::graph::{Deployed, TargetVersionId};
 use versiqii_core::version::{Scheme, Version};
 use versiqii_store::NewObservation;
@@ -94,6 +95,7 @@ pub async fn observe(
         .await?;
     record_drift_change(&tx, &actors, &schemas, env.as_str(), before).await?;
     tx.commit().await?;
+    refresh_drift(&actors, env.as_str()).await;
     Ok(HttpResponse::Created().json(ObservationView {
         id: row.id,
         env: row.env,
@@ -129,33 +131,31 @@ pub async fn drifts(
     directory: web::Data<Directory>,
     query: web::Query<DriftQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let dimension = query.dimension.as_deref();
-    if let Some(d) = dimension {
-        if !["schema", "dependency", "config", "environment"].contains(&d) {
-            return Err(ApiError::invalid(
-                "/dimension",
-                "dimension is schema, dependency, config or environment",
-            ));
-        }
-    }
+    let query = query.into_inner();
+    let dimension = match query.dimension.as_deref() {
+        None => None,
+        Some(d) => Some(
+            Dimension::ALL
+                .into_iter()
+                .find(|dim| dim.as_str() == d)
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        "/dimension",
+                        "dimension is schema, dependency, config or environment",
+                    )
+                })?,
+        ),
+    };
     let tenant = directory.tenant(auth.principal.tenant).await?;
-    let rows = tenant
+    let items = tenant
         .drift
-        .send(ComputeDrift)
+        .send(ComputeDrift {
+            env: query.env,
+            target: query.target,
+            dimension,
+        })
         .await
         .map_err(anyhow::Error::from)??;
-    let items = rows
-        .into_iter()
-        .filter(|r| query.env.as_ref().is_none_or(|e| &r.env == e))
-        .filter(|r| query.target.as_ref().is_none_or(|t| &r.target == t))
-        .filter(|r| match dimension {
-            Some("schema") => r.dimensions.schema,
-            Some("dependency") => r.dimensions.dependency,
-            Some("config") => r.dimensions.config,
-            Some("environment") => r.dimensions.environment,
-            _ => true,
-        })
-        .collect();
     Ok(HttpResponse::Ok().json(DriftList { items }))
 }
 
@@ -306,6 +306,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(observe).service(drifts).service(impact);
 }
 
+/// After a write has committed: brings the tenant's cached matrix up to date, so the next
+/// query sees the write (other instances hear of it through the notification).
+pub async fn refresh_drift(tenant: &crate::actors::Tenant, env: &str) {
+    let _ = tenant
+        .drift
+        .send(crate::actors::Refresh {
+            env: Some(env.to_owned()),
+        })
+        .await;
+}
+
 /// An environment's drift before a write, so [`record_drift_change`] can tell what changed.
 pub type DriftSnapshot = std::collections::BTreeMap<String, crate::actors::DriftDimensions>;
 
@@ -331,6 +342,7 @@ pub async fn record_drift_change(
     env: &str,
     before: DriftSnapshot,
 ) -> Result<(), ApiError> {
+    tx.notify_drift_changed(env).await?;
     for row in crate::actors::drift_of_env(tx, &tenant.graph, schemas, env).await? {
         let was = before.get(&row.target).cloned().unwrap_or_default();
         if row.dimensions != was {

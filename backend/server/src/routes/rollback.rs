@@ -8,7 +8,7 @@ use crate::error::{ApiError, Problem};
 use crate::routes::deployments::{
     apply_migration, bound_config_for, constraint_problems, summarise, BoundCheck, Plan,
 };
-use crate::routes::drift::{drift_before, record_drift_change};
+use crate::routes::drift::{drift_before, record_drift_change, refresh_drift};
 use crate::routes::envs::parse_env;
 use crate::routes::targets::parse_target;
 use crate::schema_cache::SchemaCache;
@@ -253,6 +253,7 @@ pub async fn rollback(
     tx.enqueue("deployment.rolled_back", plan_json).await?;
     record_drift_change(&tx, &actors, &schemas, env.as_str(), drift_was).await?;
     tx.commit().await?;
+    refresh_drift(&actors, env.as_str()).await;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -470,6 +470,11 @@ fn two_instances_on_one_database_agree() {
     };
     assert_eq!(put(&one, "b", "1.0.0").status, 200);
     assert_eq!(put(&one, "a", "1.0.0").status, 200);
+    // Both hold the tenant's drift matrix in memory from here on.
+    assert_eq!(
+        one.get("/v1/drifts", tok).body,
+        two.get("/v1/drifts", tok).body
+    );
 
     // A constraint written through one is in the other's graph within a second (LISTEN/NOTIFY).
     let link = one.post(
@@ -496,11 +501,46 @@ fn two_instances_on_one_database_agree() {
         409,
         "and refuses what it breaks"
     );
-    // Drift is read from Postgres, so both report the same matrix.
-    assert_eq!(
-        one.get("/v1/drifts", tok).body,
-        two.get("/v1/drifts", tok).body
+
+    // Writes through one move the drift the other holds within a second: a forced deployment
+    // (dependency drift of a) and an observation (environment drift of b).
+    let before = one.get("/v1/drifts", tok).body;
+    let started = std::time::Instant::now();
+    while two.get("/v1/drifts", tok).body != before {
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let forced = one.request(
+        "PUT",
+        "/v1/envs/prod/targets/b/version",
+        tok,
+        Some(&json!({"version": "2.0.0", "force": true}).to_string()),
     );
+    assert_eq!(forced.status, 200, "{}", forced.body);
+    let observed = one.post(
+        "/v1/envs/prod/observations",
+        tok,
+        &json!({"target": "b", "version": "1.0.0"}),
+    );
+    assert_eq!(observed.status, 201, "{}", observed.body);
+    let expected = one.get("/v1/drifts", tok).body;
+    let drifting = |rows: &serde_json::Value, target: &str, dimension: &str| {
+        rows["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["target"] == target && r["dimensions"][dimension] == true)
+    };
+    assert!(drifting(&expected, "a", "dependency"), "{expected}");
+    assert!(drifting(&expected, "b", "environment"), "{expected}");
+    let started = std::time::Instant::now();
+    while two.get("/v1/drifts", tok).body != expected {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "instance two's drift did not follow within a second"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
 }
 
 #[test]

@@ -332,4 +332,18 @@ impl TenantTx {
             .await?;
         Ok(())
     }
+
+    /// Tells every instance, at commit, that an environment's drift may have changed.
+    pub async fn notify_drift_changed(&self, env: &str) -> Result<(), StoreError> {
+        self.connection()
+            .execute(Self::stmt(
+                "select pg_notify($1, $2)",
+                [
+                    CHANGES_CHANNEL.into(),
+                    format!("drift:{}:{env}", self.tenant()).into(),
+                ],
+            ))
+            .await?;
+        Ok(())
+    }
 }
