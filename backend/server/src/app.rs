@@ -60,7 +60,10 @@ impl AppState {
                 settings.access_token_ttl_secs,
             ),
             rbac: Rbac::load().await?,
+            fair_share: crate::auth::fair_share::FairShare::new(settings.tenant_max_inflight),
+            keys: Default::default(),
         };
+        let gate = Arc::new(gate);
         let ttl_days = i64::try_from(settings.refresh_token_ttl_days).unwrap_or(30);
         let schemas = std::sync::Arc::new(crate::schema_cache::SchemaCache::default());
         let runtime = versiqii_migrate::WasmRuntime::new(versiqii_migrate::WasmLimits {
@@ -88,9 +91,10 @@ impl AppState {
         actix_web::rt::spawn(crate::changes::listen(
             settings.database_url.clone(),
             directory.clone(),
+            gate.clone(),
         ));
         Ok(Self {
-            gate: Arc::new(gate),
+            gate,
             limiter: web::Data::new(limiter.clone()),
             policy: web::Data::new(SessionPolicy {
                 refresh_ttl: chrono::Duration::days(ttl_days),

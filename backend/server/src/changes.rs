@@ -2,17 +2,19 @@
 //! writes send at commit, and reloads the cached state of the tenants they name.
 
 use crate::actors::Directory;
+use crate::auth::authorized::Gatekeeper;
 use futures_util::StreamExt;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_postgres::{AsyncMessage, NoTls};
 use versiqii_core::TenantId;
 use versiqii_store::CHANGES_CHANNEL;
 
 /// Runs until the process ends, reconnecting after a failure.
-pub async fn listen(database_url: String, directory: Directory) {
+pub async fn listen(database_url: String, directory: Directory, gate: Arc<Gatekeeper>) {
     let mut backoff = Duration::from_millis(200);
     loop {
-        match listen_once(&database_url, &directory).await {
+        match listen_once(&database_url, &directory, &gate).await {
             Ok(()) => backoff = Duration::from_millis(200),
             Err(e) => {
                 tracing::warn!(error = %e, "change listener lost its connection; reconnecting");
@@ -23,7 +25,11 @@ pub async fn listen(database_url: String, directory: Directory) {
     }
 }
 
-async fn listen_once(database_url: &str, directory: &Directory) -> anyhow::Result<()> {
+async fn listen_once(
+    database_url: &str,
+    directory: &Directory,
+    gate: &Gatekeeper,
+) -> anyhow::Result<()> {
     let (client, mut connection) = tokio_postgres::connect(database_url, NoTls).await?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     // The connection yields notifications; it must be polled for the client to work at all.
@@ -58,6 +64,11 @@ async fn listen_once(database_url: &str, directory: &Directory) -> anyhow::Resul
             .and_then(|(id, env)| Some((TenantId(id.parse().ok()?), env.to_owned())))
         {
             directory.refresh_drift_if_live(tenant, env).await;
+        } else if let Some(id) = payload
+            .strip_prefix("api-key-revoked:")
+            .and_then(|id| id.parse::<uuid::Uuid>().ok())
+        {
+            gate.keys.evict(id);
         }
     }
     drop(client);

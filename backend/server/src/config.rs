@@ -34,6 +34,8 @@ pub struct Settings {
     pub tenant_idle_secs: u64,
     /// Threads the tenants' actors are spread over.
     pub actor_threads: usize,
+    /// Requests of one tenant served at once; more wait their turn.
+    pub tenant_max_inflight: usize,
     /// Config migrations running at once in the whole process, and per tenant.
     pub migration_threads: usize,
     pub migration_per_tenant: usize,
@@ -64,6 +66,7 @@ impl Default for Settings {
             workers: 2,
             tenant_idle_secs: 600,
             actor_threads: 2,
+            tenant_max_inflight: 4,
             migration_threads: 4,
             migration_per_tenant: 1,
             migration_deadline_ms: 500,
@@ -159,6 +162,9 @@ impl Settings {
         }
         if let Some(v) = var("ACTOR_THREADS")? {
             self.actor_threads = num("ACTOR_THREADS", v)?;
+        }
+        if let Some(v) = var("TENANT_MAX_INFLIGHT")? {
+            self.tenant_max_inflight = num("TENANT_MAX_INFLIGHT", v)?;
         }
         if let Some(v) = var("MIGRATION_THREADS")? {
             self.migration_threads = num("MIGRATION_THREADS", v)?;

@@ -113,6 +113,20 @@ impl TenantTx {
     }
 
     /// Minute granularity: enough to tell an unused key, without a write on every request.
+    /// Tells every instance, at commit, to forget a revoked key it may have cached.
+    pub async fn notify_api_key_revoked(&self, id: Uuid) -> Result<(), StoreError> {
+        self.connection()
+            .execute(Self::stmt(
+                "select pg_notify($1, $2)",
+                [
+                    crate::CHANGES_CHANNEL.into(),
+                    format!("api-key-revoked:{id}").into(),
+                ],
+            ))
+            .await?;
+        Ok(())
+    }
+
     pub async fn touch_api_key(&self, id: Uuid) -> Result<(), StoreError> {
         self.connection()
             .execute(Self::stmt(

@@ -1,12 +1,31 @@
 //! Declarative lenses (Cambria's operations): a list of reversible edits on a JSON document.
-//! STUB — being implemented; the public API below is fixed.
+//! The file format and every operation are described in `docs/lenses.md`; the JSON Schema of
+//! lens files is [`LENS_SCHEMA`].
+//!
+//! Running a lens `Up` applies its operations in order; `Down` applies the inverse of each,
+//! last one first. Documents are edited in place: values move, they are not copied.
+
+mod apply;
+mod ops;
+mod parse;
+mod table;
+
+#[cfg(test)]
+mod fixture_tests;
+#[cfg(test)]
+mod prop_tests;
+#[cfg(test)]
+mod tests;
 
 use serde_json::Value;
 
 use crate::Direction;
 
+pub use ops::{Mapping, Op};
+pub use parse::{MAX_DEPTH, MAX_OPS};
+
 /// The JSON Schema that lens files are checked against (also served to users).
-pub const LENS_SCHEMA: &str = "{}";
+pub const LENS_SCHEMA: &str = include_str!("../../lens.schema.json");
 
 #[derive(Debug, thiserror::Error)]
 pub enum LensError {
@@ -14,6 +33,11 @@ pub enum LensError {
     #[error("invalid lens: {0}")]
     Invalid(String),
     /// Applying the lens to a document failed (for example `hoist` on a non-object).
+    ///
+    /// `step` is the index of the top-level operation in the lens file and `op` the name, as
+    /// written in the file, of the operation that failed (a nested one when the step is an `in`
+    /// or a `map`); when running `Down` the message starts with "running down". `pointer` is the
+    /// RFC 6901 pointer of the offending place in the document the step was given.
     #[error("lens step {step} ({op}) at {pointer}: {message}")]
     Apply {
         step: usize,
@@ -25,28 +49,85 @@ pub enum LensError {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lens {
-    _private: (),
+    description: Option<String>,
+    /// As written: what `Up` runs.
+    ops: Vec<Op>,
+    /// The inverse of each operation, last first: what `Down` runs.
+    inverse: Vec<Op>,
 }
 
 impl Lens {
     /// Parses a lens file (YAML or JSON).
     pub fn parse(text: &str) -> Result<Lens, LensError> {
-        let _ = text;
-        Err(LensError::Invalid("lenses are not implemented yet".into()))
+        let parsed = parse::parse(text)?;
+        Ok(Lens {
+            description: parsed.description,
+            inverse: ops::invert(&parsed.ops),
+            ops: parsed.ops,
+        })
     }
 
     /// Runs the lens on `doc`, forwards for `Up`, the inverse for `Down`.
-    pub fn apply(&self, doc: Value, direction: Direction) -> Result<Value, LensError> {
-        let _ = direction;
+    pub fn apply(&self, mut doc: Value, direction: Direction) -> Result<Value, LensError> {
+        let ops = match direction {
+            Direction::Up => &self.ops,
+            Direction::Down => &self.inverse,
+        };
+        let Some(first) = ops.first() else {
+            return Ok(doc);
+        };
+        let error = |index: usize, op: &'static str, pointer: String, message: String| {
+            let (step, op, message) = match direction {
+                Direction::Up => (index, op, message),
+                Direction::Down => (
+                    ops.len() - 1 - index,
+                    ops::inverse_name(op),
+                    format!("running down: {message}"),
+                ),
+            };
+            LensError::Apply {
+                step,
+                op,
+                pointer,
+                message,
+            }
+        };
+        let Some(object) = doc.as_object_mut() else {
+            let message = format!("the document is {}, not an object", apply::kind(&doc));
+            return Err(error(0, first.name(), String::new(), message));
+        };
+        apply::run(ops, object).map_err(|(index, failure)| {
+            error(index, failure.op, failure.pointer(), failure.message)
+        })?;
         Ok(doc)
     }
 
-    /// Number of operations (for reports).
+    /// Number of operations (for reports): the top-level steps, as `LensError::Apply::step`
+    /// counts them.
     pub fn len(&self) -> usize {
-        0
+        self.ops.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The lens that runs the other way: its `Up` is this lens's `Down` and vice versa.
+    pub fn reversed(&self) -> Lens {
+        Lens {
+            description: self.description.clone(),
+            ops: self.inverse.clone(),
+            inverse: self.ops.clone(),
+        }
+    }
+
+    /// The top-level operations, as `Up` runs them.
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+
+    /// The file's `description`, if it has one.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
     }
 }

@@ -2,7 +2,7 @@
 //! checks and impact analyses against it.
 
 use actix::{
-    Actor, ActorFutureExt, AsyncContext, Context, Handler, Message, ResponseActFuture, Supervised,
+    Actor, ActorFutureExt, AsyncContext, AtomicResponse, Context, Handler, Message, Supervised,
     WrapFuture,
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -146,12 +146,14 @@ impl Supervised for GraphActor {
 pub struct Reload;
 
 impl Handler<Reload> for GraphActor {
-    type Result = ResponseActFuture<Self, Result<(), GraphLoadError>>;
+    // Atomic: a version or constraint added while the snapshot is read waits and lands in the
+    // new graph, instead of landing in the old one and vanishing when the snapshot replaces it.
+    type Result = AtomicResponse<Self, Result<(), GraphLoadError>>;
 
     fn handle(&mut self, _: Reload, _: &mut Self::Context) -> Self::Result {
         let store = self.store.clone();
         let tenant = self.tenant;
-        Box::pin(
+        AtomicResponse::new(Box::pin(
             async move { load_graph(&store, tenant).await }
                 .into_actor(self)
                 .map(|loaded, actor, _| match loaded {
@@ -161,7 +163,7 @@ impl Handler<Reload> for GraphActor {
                     }
                     Err(e) => Err(GraphLoadError::NotLoaded(e.to_string())),
                 }),
-        )
+        ))
     }
 }
 

@@ -46,6 +46,8 @@ pub struct Gatekeeper {
     pub(crate) store: Store,
     pub(crate) jwt: JwtKeys,
     pub(crate) rbac: Rbac,
+    pub(crate) fair_share: super::fair_share::FairShare,
+    pub(crate) keys: super::key_cache::KeyCache,
 }
 
 /// Proof that the caller is authenticated and allowed `P` in their tenant; the only way for a
@@ -110,19 +112,26 @@ pub async fn authenticate_request(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut slot = None;
     if req.headers().contains_key(header::AUTHORIZATION) {
-        let outcome = match req.app_data::<web::Data<Arc<Gatekeeper>>>().cloned() {
+        let gate = req.app_data::<web::Data<Arc<Gatekeeper>>>().cloned();
+        let outcome = match &gate {
             Some(gate) => match bearer(req.request()) {
-                Ok(token) => authenticate(&gate, token).await,
+                Ok(token) => authenticate(gate, token).await,
                 Err(e) => Err(e),
             },
             None => Err(ApiError::Internal(anyhow::anyhow!(
                 "gatekeeper not configured"
             ))),
         };
+        if let (Some(gate), Ok(principal)) = (&gate, &outcome) {
+            slot = gate.fair_share.enter(principal.tenant).await;
+        }
         req.extensions_mut().insert(Authentication(outcome));
     }
-    next.call(req).await
+    let response = next.call(req).await;
+    drop(slot);
+    response
 }
 
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
@@ -165,12 +174,11 @@ async fn authenticate(gate: &Gatekeeper, token: String) -> Result<Principal, Api
     })
 }
 
-async fn authenticate_key(gate: &Gatekeeper, token: &str) -> Result<Principal, ApiError> {
-    // Shape and checksum first: a mistyped key never costs a query.
-    let key = ApiKeySecret::parse(token).map_err(|e| ApiError::InvalidApiKey(e.to_string()))?;
-    let found = gate.store.find_api_key(&key.hash()).await?;
+/// Looks the key up, checks it, and remembers it briefly.
+async fn verify_key(gate: &Gatekeeper, hash: &[u8; 32]) -> Result<Principal, ApiError> {
+    let found = gate.store.find_api_key(hash).await?;
     let row = found.ok_or_else(|| ApiError::InvalidApiKey("unknown API key".into()))?;
-    if !bool::from(row.key_hash.as_slice().ct_eq(key.hash().as_slice())) {
+    if !bool::from(row.key_hash.as_slice().ct_eq(hash.as_slice())) {
         return Err(ApiError::InvalidApiKey("unknown API key".into()));
     }
     if row.revoked_at.is_some() {
@@ -192,19 +200,34 @@ async fn authenticate_key(gate: &Gatekeeper, token: &str) -> Result<Principal, A
         kind: PrincipalKind::ApiKey,
         role,
     };
-    // Recording use is bookkeeping: it must not slow or fail the request.
-    let store = gate.store.clone();
-    let tenant = principal.tenant;
-    let id = row.id;
-    actix_web::rt::spawn(async move {
-        let touched = async {
-            let tx = store.begin_for(tenant).await?;
-            tx.touch_api_key(id).await?;
-            tx.commit().await
-        };
-        if let Err(e) = touched.await {
-            tracing::warn!(error = %e, "recording API key use");
-        }
-    });
+    gate.keys.put(*hash, principal.clone(), row.expires_at);
+    Ok(principal)
+}
+
+async fn authenticate_key(gate: &Gatekeeper, token: &str) -> Result<Principal, ApiError> {
+    // Shape and checksum first: a mistyped key never costs a query.
+    let key = ApiKeySecret::parse(token).map_err(|e| ApiError::InvalidApiKey(e.to_string()))?;
+    let hash = key.hash();
+    let principal = match gate.keys.get(&hash) {
+        Some(principal) => principal,
+        None => verify_key(gate, &hash).await?,
+    };
+    // Recording use is bookkeeping: it must not slow or fail the request, and once a minute
+    // per key is precise enough for "last used".
+    if gate.keys.should_touch(principal.id) {
+        let store = gate.store.clone();
+        let tenant = principal.tenant;
+        let id = principal.id;
+        actix_web::rt::spawn(async move {
+            let touched = async {
+                let tx = store.begin_for(tenant).await?;
+                tx.touch_api_key(id).await?;
+                tx.commit().await
+            };
+            if let Err(e) = touched.await {
+                tracing::warn!(error = %e, "recording API key use");
+            }
+        });
+    }
     Ok(principal)
 }

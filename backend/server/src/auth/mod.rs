@@ -2,7 +2,9 @@
 //! only through [`Authorized`], which exists only after both checks passed.
 
 pub mod authorized;
+pub mod fair_share;
 pub mod jwt;
+pub mod key_cache;
 pub mod passwords;
 pub mod perm;
 pub mod rbac;

@@ -1,3 +1,4 @@
+use crate::auth::authorized::Gatekeeper;
 use crate::auth::{perm, secrets, Authorized};
 use crate::error::{ApiError, FieldError, Problem};
 use actix_web::{delete, get, post, web, HttpResponse};
@@ -169,6 +170,7 @@ pub async fn list(auth: Authorized<perm::ApiKeysRead>) -> Result<HttpResponse, A
 #[delete("/v1/api-keys/{id}")]
 pub async fn revoke(
     auth: Authorized<perm::ApiKeysWrite>,
+    gate: web::Data<std::sync::Arc<Gatekeeper>>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
@@ -190,7 +192,9 @@ pub async fn revoke(
         serde_json::json!({ "id": id, "by": actor }),
     )
     .await?;
+    tx.notify_api_key_revoked(id).await?;
     tx.commit().await?;
+    gate.keys.evict(id);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -142,6 +142,30 @@ fn revoked_and_expired_keys_stop_working() {
 }
 
 #[test]
+fn a_key_revoked_through_one_instance_stops_working_on_another_at_once() {
+    let one = app();
+    let two = one.another_instance();
+    let s = one.signup("revoke-twin-co");
+    let (id, key) = one.api_key(&s.access, &["read"]);
+    // Instance two has verified (and remembers) the key.
+    assert_eq!(two.get("/v1/me", Some(&key)).status, 200);
+    assert_eq!(two.get("/v1/me", Some(&key)).status, 200);
+    assert_eq!(
+        one.delete(&format!("/v1/api-keys/{id}"), Some(&s.access))
+            .status,
+        204
+    );
+    let started = std::time::Instant::now();
+    while two.get("/v1/me", Some(&key)).status != 401 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "instance two still accepts the revoked key"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[test]
 fn secrets_are_stored_only_as_hashes() {
     let app = app();
     let s = app.signup("hash-co");

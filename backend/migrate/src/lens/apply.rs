@@ -1,0 +1,309 @@
+//! Running operations on a document, in place: values move between maps, nothing is cloned
+//! except the small values a lens itself carries (defaults and `convert` replacements).
+
+use serde_json::map::Entry;
+use serde_json::{Map, Value};
+
+use super::ops::{Mapping, Op};
+
+type Object = Map<String, Value>;
+
+/// Why an operation failed, and where: `path` lists the keys and indexes from the failing place
+/// outwards (innermost first), so enclosing `in` / `map` steps append as the error rises.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub op: &'static str,
+    pub path: Vec<Segment>,
+    pub message: String,
+}
+
+#[derive(Debug)]
+pub(crate) enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+impl Failure {
+    fn at(op: &'static str, key: &str, message: String) -> Failure {
+        Failure {
+            op,
+            path: vec![Segment::Key(key.to_owned())],
+            message,
+        }
+    }
+
+    fn within(mut self, segment: Segment) -> Failure {
+        self.path.push(segment);
+        self
+    }
+
+    /// The RFC 6901 pointer of the failing place, from the document root.
+    pub fn pointer(&self) -> String {
+        let mut pointer = String::new();
+        for segment in self.path.iter().rev() {
+            pointer.push('/');
+            match segment {
+                Segment::Key(key) => {
+                    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                }
+                Segment::Index(index) => pointer.push_str(&index.to_string()),
+            }
+        }
+        pointer
+    }
+}
+
+/// "a string", "an object", ... for messages.
+pub(crate) fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Runs `ops` on `object` in order; on failure, the index of the failing operation in `ops`.
+pub(crate) fn run(ops: &[Op], object: &mut Object) -> Result<(), (usize, Failure)> {
+    for (index, op) in ops.iter().enumerate() {
+        step(op, object).map_err(|failure| (index, failure))?;
+    }
+    Ok(())
+}
+
+fn step(op: &Op, object: &mut Object) -> Result<(), Failure> {
+    match op {
+        Op::Add { name, default } => {
+            if let Entry::Vacant(slot) = object.entry(name.as_str()) {
+                slot.insert(default.clone());
+            }
+            Ok(())
+        }
+        Op::Remove { name, .. } => {
+            object.remove(name);
+            Ok(())
+        }
+        Op::Rename {
+            source,
+            destination,
+        } => rename(object, source, destination),
+        Op::Hoist { host, name } => hoist(object, host, name),
+        Op::Plunge { host, name } => plunge(object, host, name),
+        Op::Wrap { name } => {
+            if let Some(slot) = object.get_mut(name) {
+                *slot = match slot.take() {
+                    Value::Null => Value::Array(Vec::new()),
+                    value => Value::Array(vec![value]),
+                };
+            }
+            Ok(())
+        }
+        Op::Head { name } => head(object, name),
+        Op::In { name, lens } => lens_in(object, name, lens),
+        Op::Map { name, lens } => lens_map(object, name, lens),
+        Op::Convert { name, forward, .. } => convert(object, name, forward),
+    }
+}
+
+// The operations below check for conflicts as late as they can, to look every key up once:
+// a failing one may leave the object half-changed, which is fine because `Lens::apply` owns
+// the document and drops it with the error.
+
+fn rename(object: &mut Object, source: &str, destination: &str) -> Result<(), Failure> {
+    let Some(value) = object.remove(source) else {
+        return Ok(());
+    };
+    match object.entry(destination) {
+        Entry::Vacant(slot) => {
+            slot.insert(value);
+            Ok(())
+        }
+        Entry::Occupied(_) => Err(Failure::at(
+            "rename",
+            destination,
+            format!("cannot rename `{source}` to `{destination}`: `{destination}` already exists"),
+        )),
+    }
+}
+
+fn hoist(object: &mut Object, host: &str, name: &str) -> Result<(), Failure> {
+    let (key, value, host_now_empty) = match object.get_mut(host) {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Object(inner)) => match inner.remove_entry(name) {
+            Some((key, value)) => (key, value, inner.is_empty()),
+            None => return Ok(()),
+        },
+        Some(other) => {
+            return Err(Failure::at(
+                "hoist",
+                host,
+                format!(
+                    "cannot move `{host}.{name}` up: `{host}` is {}, not an object",
+                    kind(other)
+                ),
+            ))
+        }
+    };
+    match object.entry(key) {
+        Entry::Vacant(slot) => {
+            slot.insert(value);
+        }
+        Entry::Occupied(_) => {
+            return Err(Failure::at(
+                "hoist",
+                name,
+                format!("cannot move `{host}.{name}` up: `{name}` already exists"),
+            ))
+        }
+    }
+    if host_now_empty {
+        object.remove(host);
+    }
+    Ok(())
+}
+
+fn plunge(object: &mut Object, host: &str, name: &str) -> Result<(), Failure> {
+    let Some((key, value)) = object.remove_entry(name) else {
+        return Ok(());
+    };
+    match object.get_mut(host) {
+        Some(Value::Object(inner)) => match inner.entry(key) {
+            Entry::Vacant(slot) => {
+                slot.insert(value);
+            }
+            Entry::Occupied(_) => {
+                return Err(Failure::at(
+                    "plunge",
+                    name,
+                    format!("cannot move `{name}` into `{host}`: `{host}.{name}` already exists"),
+                )
+                .within(Segment::Key(host.to_owned())))
+            }
+        },
+        Some(slot @ Value::Null) => *slot = Value::Object(Object::from_iter([(key, value)])),
+        Some(other) => {
+            return Err(Failure::at(
+                "plunge",
+                host,
+                format!(
+                    "cannot move `{name}` into `{host}`: `{host}` is {}, not an object",
+                    kind(other)
+                ),
+            ))
+        }
+        None => {
+            let inner = Object::from_iter([(key, value)]);
+            object.insert(host.to_owned(), Value::Object(inner));
+        }
+    }
+    Ok(())
+}
+
+fn head(object: &mut Object, name: &str) -> Result<(), Failure> {
+    let Some(slot) = object.get_mut(name) else {
+        return Ok(());
+    };
+    let first = match slot {
+        Value::Null => return Ok(()),
+        Value::Array(items) if items.is_empty() => Value::Null,
+        Value::Array(items) => items.swap_remove(0),
+        other => {
+            return Err(Failure::at(
+                "head",
+                name,
+                format!("`{name}` is {}, not an array", kind(other)),
+            ))
+        }
+    };
+    *slot = first;
+    Ok(())
+}
+
+fn lens_in(object: &mut Object, name: &str, lens: &[Op]) -> Result<(), Failure> {
+    match object.get_mut(name) {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::Object(inner)) => {
+            run(lens, inner).map_err(|(_, failure)| failure.within(Segment::Key(name.to_owned())))
+        }
+        Some(other) => Err(Failure::at(
+            "in",
+            name,
+            format!("`{name}` is {}, not an object", kind(other)),
+        )),
+    }
+}
+
+fn lens_map(object: &mut Object, name: &str, lens: &[Op]) -> Result<(), Failure> {
+    let items = match object.get_mut(name) {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            return Err(Failure::at(
+                "map",
+                name,
+                format!("`{name}` is {}, not an array", kind(other)),
+            ))
+        }
+    };
+    for (index, item) in items.iter_mut().enumerate() {
+        let result = match item {
+            Value::Null => Ok(()),
+            Value::Object(inner) => run(lens, inner).map_err(|(_, failure)| failure),
+            other => Err(Failure {
+                op: "map",
+                path: Vec::new(),
+                message: format!(
+                    "element {index} of `{name}` is {}, not an object",
+                    kind(other)
+                ),
+            }),
+        };
+        result.map_err(|failure| {
+            failure
+                .within(Segment::Index(index))
+                .within(Segment::Key(name.to_owned()))
+        })?;
+    }
+    Ok(())
+}
+
+fn convert(object: &mut Object, name: &str, mapping: &Mapping) -> Result<(), Failure> {
+    let Some(slot) = object.get_mut(name) else {
+        return Ok(());
+    };
+    match mapping.get(slot) {
+        Some(Value::String(replacement)) if slot.is_string() => {
+            // Reuse the string's buffer.
+            if let Value::String(text) = slot {
+                text.clear();
+                text.push_str(replacement);
+            }
+            Ok(())
+        }
+        Some(replacement) => {
+            *slot = replacement.clone();
+            Ok(())
+        }
+        None => Err(Failure::at(
+            "convert",
+            name,
+            format!("no mapping for {} and no default", describe(slot)),
+        )),
+    }
+}
+
+/// A short rendering of a value for messages: scalars as JSON (cut at 40 characters).
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Array(_) | Value::Object(_) => kind(value).to_owned(),
+        scalar => {
+            let text = scalar.to_string();
+            match text.char_indices().nth(40) {
+                Some((cut, _)) => format!("{}...", &text[..cut]),
+                None => text,
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Verified API keys, remembered briefly so a pipeline's steady stream of requests does not
+//! cost a database read and a write each. A revocation evicts the key at once on every
+//! instance (the revoking transaction notifies at commit); the short lifetime bounds anything
+//! else (expiry is checked on every use).
+
+use super::authorized::Principal;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// How long a verified key is trusted without looking again.
+const TTL: Duration = Duration::from_secs(10);
+/// `last_used_at` is written at most this often per key.
+const TOUCH_EVERY: Duration = Duration::from_secs(60);
+const MAX_ENTRIES: usize = 10_000;
+
+struct Entry {
+    principal: Principal,
+    expires_at: Option<DateTime<Utc>>,
+    verified: Instant,
+}
+
+#[derive(Default)]
+pub struct KeyCache {
+    /// By SHA-256 of the key (what is stored; the key itself is never kept).
+    keys: Mutex<HashMap<[u8; 32], Entry>>,
+    touched: Mutex<HashMap<Uuid, Instant>>,
+}
+
+impl KeyCache {
+    pub fn get(&self, hash: &[u8; 32]) -> Option<Principal> {
+        let keys = self.keys.lock().ok()?;
+        let entry = keys.get(hash)?;
+        let fresh = entry.verified.elapsed() < TTL;
+        let unexpired = entry.expires_at.is_none_or(|at| at > Utc::now());
+        (fresh && unexpired).then(|| entry.principal.clone())
+    }
+
+    pub fn put(&self, hash: [u8; 32], principal: Principal, expires_at: Option<DateTime<Utc>>) {
+        if let Ok(mut keys) = self.keys.lock() {
+            if keys.len() >= MAX_ENTRIES {
+                keys.retain(|_, e| e.verified.elapsed() < TTL);
+                if keys.len() >= MAX_ENTRIES {
+                    keys.clear();
+                }
+            }
+            keys.insert(
+                hash,
+                Entry {
+                    principal,
+                    expires_at,
+                    verified: Instant::now(),
+                },
+            );
+        }
+    }
+
+    /// Forgets a key by its id (on revocation).
+    pub fn evict(&self, id: Uuid) {
+        if let Ok(mut keys) = self.keys.lock() {
+            keys.retain(|_, e| e.principal.id != id);
+        }
+    }
+
+    /// Whether this use should be written to `last_used_at` (once a minute per key).
+    pub fn should_touch(&self, id: Uuid) -> bool {
+        let Ok(mut touched) = self.touched.lock() else {
+            return false;
+        };
+        if touched.len() >= MAX_ENTRIES {
+            touched.retain(|_, at| at.elapsed() < TOUCH_EVERY);
+        }
+        match touched.get(&id) {
+            Some(at) if at.elapsed() < TOUCH_EVERY => false,
+            _ => {
+                touched.insert(id, Instant::now());
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::authorized::PrincipalKind;
+    use versiqii_core::{Role, TenantId};
+
+    fn principal(id: Uuid) -> Principal {
+        Principal {
+            tenant: TenantId(Uuid::new_v4()),
+            id,
+            kind: PrincipalKind::ApiKey,
+            role: Role::Editor,
+        }
+    }
+
+    #[test]
+    fn cached_keys_are_evicted_by_id_and_expire_with_the_key() {
+        let cache = KeyCache::default();
+        let id = Uuid::new_v4();
+        cache.put([1; 32], principal(id), None);
+        assert_eq!(cache.get(&[1; 32]).map(|p| p.id), Some(id));
+        assert!(cache.get(&[2; 32]).is_none());
+        cache.evict(id);
+        assert!(cache.get(&[1; 32]).is_none(), "a revoked key stayed cached");
+
+        let past = Utc::now() - chrono::Duration::seconds(1);
+        cache.put([3; 32], principal(Uuid::new_v4()), Some(past));
+        assert!(
+            cache.get(&[3; 32]).is_none(),
+            "an expired key was served from the cache"
+        );
+    }
+
+    #[test]
+    fn use_is_recorded_once_a_minute() {
+        let cache = KeyCache::default();
+        let id = Uuid::new_v4();
+        assert!(cache.should_touch(id));
+        assert!(!cache.should_touch(id));
+        assert!(cache.should_touch(Uuid::new_v4()));
+    }
+}
