@@ -105,6 +105,10 @@ pub async fn run_chain(
 pub fn failure_to_api(err: MigrationFailure) -> ApiError {
     match err {
         MigrationFailure::Stopped => ApiError::Unavailable("the migration pool"),
+        quarantined @ MigrationFailure::Quarantined { .. } => ApiError::Unprocessable {
+            code: "migration_quarantined",
+            detail: quarantined.to_string(),
+        },
         other => ApiError::Unprocessable {
             code: "migration_failed",
             detail: other.to_string(),

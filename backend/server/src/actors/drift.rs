@@ -309,9 +309,10 @@ async fn compute(
     schemas: &SchemaCache,
     only_env: Option<&str>,
 ) -> anyhow::Result<Vec<Computed>> {
-    let deployments = tx.current_deployments(None).await?;
-    let bindings = tx.current_bindings(None).await?;
-    let observations = tx.current_observations().await?;
+    // A cell's drift depends on its own environment only.
+    let deployments = tx.current_deployments(only_env).await?;
+    let bindings = tx.current_bindings(only_env).await?;
+    let observations = tx.current_observations(only_env).await?;
     let mut cells: BTreeMap<(String, String), Cell> = BTreeMap::new();
     let mut per_env: HashMap<String, Deployed> = HashMap::new();
     for d in &deployments {
@@ -322,11 +323,15 @@ async fn compute(
             .or_insert_with(|| Deployed::new(d.env.clone()))
             .insert(d.target.clone(), TargetVersionId(d.target_version_id));
     }
+    let wanted: Vec<Uuid> = bindings.iter().map(|b| b.config_id).collect();
+    let revisions: HashMap<Uuid, versiqii_store::RevisionRow> = tx
+        .revisions(&wanted)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
     for b in &bindings {
-        if only_env.is_some_and(|e| e != b.env) {
-            continue;
-        }
-        let Some(revision) = tx.revision(b.config_id).await? else {
+        let Some(revision) = revisions.get(&b.config_id).cloned() else {
             continue;
         };
         let cell = cells.entry((b.env.clone(), b.target.clone())).or_default();

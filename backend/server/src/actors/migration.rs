@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use versiqii_migrate::{Direction, Lens, Program, WasmRuntime};
+use versiqii_migrate::{Direction, Lens, MigrateError, Program, WasmError, WasmRuntime};
 
 /// Shared by every tenant's MigrationActor.
 pub struct MigrationPool {
@@ -86,8 +86,54 @@ pub enum MigrationFailure {
         direction: &'static str,
         message: String,
     },
+    #[error(
+        "migration {from} -> {to} is quarantined for {seconds} s: its last {strikes} runs hit the sandbox's limits"
+    )]
+    Quarantined {
+        from: String,
+        to: String,
+        seconds: u64,
+        strikes: u32,
+    },
     #[error("the migration pool is shutting down")]
     Stopped,
+}
+
+/// Runs in a row that hit the sandbox's fuel or deadline before a module is quarantined.
+const STRIKES: u32 = 3;
+/// How long a quarantined module is refused without running; then it gets one more try.
+const QUARANTINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A tenant's modules that keep running into their limits. A runaway module burns a pool
+/// thread until its deadline on every call; after a few in a row it is refused at once for a
+/// while, so its tenant's retries cost nothing and other tenants keep the CPU.
+#[derive(Default)]
+struct Quarantine {
+    modules: HashMap<String, (u32, Option<std::time::Instant>)>,
+}
+
+impl Quarantine {
+    /// Seconds left if `hash` is quarantined now.
+    fn refuses(&self, hash: &str) -> Option<(u64, u32)> {
+        let (strikes, until) = self.modules.get(hash)?;
+        let left = (*until)?.checked_duration_since(std::time::Instant::now())?;
+        Some((left.as_secs().max(1), *strikes))
+    }
+
+    fn record(&mut self, hash: &str, hit_limit: bool) {
+        if !hit_limit {
+            self.modules.remove(hash);
+            return;
+        }
+        if self.modules.len() >= 1024 {
+            self.modules.clear();
+        }
+        let entry = self.modules.entry(hash.to_owned()).or_insert((0, None));
+        entry.0 += 1;
+        if entry.0 >= STRIKES {
+            entry.1 = Some(std::time::Instant::now() + QUARANTINE);
+        }
+    }
 }
 
 #[derive(Message)]
@@ -102,6 +148,7 @@ pub struct MigrationActor {
     own: Arc<Semaphore>,
     /// Parsed lenses by content hash (WASM modules are cached by the runtime).
     lenses: Arc<Mutex<HashMap<String, Lens>>>,
+    quarantine: Arc<Mutex<Quarantine>>,
 }
 
 impl MigrationActor {
@@ -111,6 +158,7 @@ impl MigrationActor {
             pool,
             own,
             lenses: Arc::default(),
+            quarantine: Arc::default(),
         }
     }
 }
@@ -126,7 +174,21 @@ impl Handler<RunChain> for MigrationActor {
         let own = self.own.clone();
         let pool = self.pool.clone();
         let lenses = self.lenses.clone();
+        let quarantine = self.quarantine.clone();
         Box::pin(async move {
+            // Refused before taking a slot: a quarantined module costs nothing.
+            if let Ok(q) = quarantine.lock() {
+                for step in &msg.steps {
+                    if let Some((seconds, strikes)) = q.refuses(&step.hash) {
+                        return Err(MigrationFailure::Quarantined {
+                            from: step.from.clone(),
+                            to: step.to.clone(),
+                            seconds,
+                            strikes,
+                        });
+                    }
+                }
+            }
             let _mine = own
                 .acquire_owned()
                 .await
@@ -138,7 +200,7 @@ impl Handler<RunChain> for MigrationActor {
                 .await
                 .map_err(|_| MigrationFailure::Stopped)?;
             let runtime = pool.runtime.clone();
-            tokio::task::spawn_blocking(move || run_chain(&runtime, &lenses, msg))
+            tokio::task::spawn_blocking(move || run_chain(&runtime, &lenses, &quarantine, msg))
                 .await
                 .map_err(|_| MigrationFailure::Stopped)?
         })
@@ -176,6 +238,7 @@ pub fn load_program(
 fn run_chain(
     runtime: &Arc<WasmRuntime>,
     lenses: &Mutex<HashMap<String, Lens>>,
+    quarantine: &Mutex<Quarantine>,
     RunChain { steps, mut doc }: RunChain,
 ) -> Result<Value, MigrationFailure> {
     for step in steps {
@@ -206,16 +269,55 @@ fn run_chain(
             _ => load_program(runtime, &step.kind, &step.source)
                 .map_err(|message| load_failure(&step, message))?,
         };
-        doc = program
-            .apply(doc, step.direction)
-            .map_err(|e| MigrationFailure::Run {
-                from: step.from.clone(),
-                to: step.to.clone(),
-                direction: direction_word(step.direction),
-                message: e.to_string(),
-            })?;
+        let result = program.apply(doc, step.direction);
+        if let Program::Wasm(_) = program {
+            let hit_limit = matches!(
+                result,
+                Err(MigrateError::Wasm(
+                    WasmError::OutOfFuel | WasmError::Deadline
+                ))
+            );
+            if let Ok(mut q) = quarantine.lock() {
+                q.record(&step.hash, hit_limit);
+            }
+        }
+        doc = result.map_err(|e| MigrationFailure::Run {
+            from: step.from.clone(),
+            to: step.to.clone(),
+            direction: direction_word(step.direction),
+            message: e.to_string(),
+        })?;
     }
     Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_module_is_quarantined_after_strikes_in_a_row_and_forgiven_on_success() {
+        let mut q = Quarantine::default();
+        q.record("spin", true);
+        q.record("spin", true);
+        assert!(
+            q.refuses("spin").is_none(),
+            "quarantined before {STRIKES} strikes"
+        );
+        q.record("spin", true);
+        let (seconds, strikes) = q.refuses("spin").expect("not quarantined");
+        assert!((1..=QUARANTINE.as_secs()).contains(&seconds));
+        assert_eq!(strikes, STRIKES);
+        assert!(q.refuses("other").is_none());
+        q.record("spin", false);
+        assert!(
+            q.refuses("spin").is_none(),
+            "a success did not lift the quarantine"
+        );
+        // A failure that is not a limit (a trap, bad output) never counts.
+        q.record("flaky", false);
+        assert!(q.refuses("flaky").is_none());
+    }
 }
 
 fn load_failure(step: &ChainStep, message: String) -> MigrationFailure {

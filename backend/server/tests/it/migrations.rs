@@ -417,6 +417,55 @@ fn a_migration_that_breaks_bound_configs_is_reported_and_a_failing_bind_stores_n
     let staging = s.json(&["bindings", "list", "--env", "staging"]);
     assert!(staging.as_array().unwrap().is_empty());
 
+    // Bad usage is exit 2 with one line, before any request.
+    for args in [
+        &[
+            "migrations",
+            "add",
+            "--family",
+            "Payments",
+            "--from",
+            "v1",
+            "--to",
+            "v2",
+        ][..],
+        &[
+            "migrations",
+            "add",
+            "--family",
+            "Payments",
+            "--from",
+            "v1",
+            "--to",
+            "v2",
+            "--lens",
+            "/nonexistent.yaml",
+        ],
+        &[
+            "rollback",
+            "--env",
+            "prod",
+            "--target",
+            "payment-api",
+            "--to-version",
+            "1.0.0",
+            "--to-deployment",
+            "x",
+        ],
+        &[
+            "rollback",
+            "--env",
+            "prod",
+            "--target",
+            "payment-api",
+            "--to-deployment",
+            "not-a-uuid",
+        ],
+    ] {
+        let (code, _, err) = s.run(args);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+    }
+
     // A lens that does not parse is refused when added.
     let bad = s.file("bad.lens.yaml", "lens:\n  - teleport: { name: x }\n");
     let (code, _, err) = s.run(&[
@@ -555,4 +604,27 @@ fn wasm_migrations_run_sandboxed_and_a_trap_changes_nothing() {
     assert_eq!(revisions(app), before);
     let qa = app.get("/v1/bindings?env=qa", Some(key));
     assert!(qa.body["items"].as_array().unwrap().is_empty());
+
+    // Three runs in a row over the limits (the dry run and two binds) quarantine the module:
+    // the next bind is refused without running it.
+    let bind_v3 = || {
+        app.post(
+            "/v1/bindings",
+            Some(key),
+            &json!({"config_id": config, "env": "qa", "version": "3.0.0"}),
+        )
+    };
+    let r = bind_v3();
+    assert_problem(&r, 422, "migration_failed");
+    let r = bind_v3();
+    assert_problem(&r, 422, "migration_quarantined");
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Legacy@v2 -> Legacy@v3"),
+        "{}",
+        r.body
+    );
+    assert_eq!(revisions(app), before);
 }

@@ -119,12 +119,8 @@ impl TenantTx {
     pub async fn current_bindings(&self, env: Option<&str>) -> Result<Vec<BindingRow>, StoreError> {
         Ok(BindingRow::find_by_statement(Self::stmt(
             &format!(
-                "select * from (
-                   select distinct on (b.environment_id, b.target_id) x.* from bindings b
-                   join ({BINDING_SELECT}) x on x.id = b.id
-                   where ($1::text is null or x.env = $1)
-                   order by b.environment_id, b.target_id, b.seq desc
-                 ) cur order by env, target"
+                "{BINDING_SELECT} where b.id in ({}) order by e.name, t.name",
+                super::cells::newest_per_cell("bindings", "$1")
             ),
             [env.map(str::to_owned).into()],
         ))

@@ -144,6 +144,16 @@ impl TenantTx {
         .await?)
     }
 
+    /// Several revisions in one query (in no particular order; unknown ids are skipped).
+    pub async fn revisions(&self, ids: &[Uuid]) -> Result<Vec<RevisionRow>, StoreError> {
+        Ok(RevisionRow::find_by_statement(Self::stmt(
+            &format!("{REV_SELECT} where r.id = any($1)"),
+            [ids.to_vec().into()],
+        ))
+        .all(self.connection())
+        .await?)
+    }
+
     /// The lineage of a config, newest first.
     pub async fn history(&self, config_id: Uuid) -> Result<Vec<RevisionRow>, StoreError> {
         Ok(RevisionRow::find_by_statement(Self::stmt(

@@ -222,12 +222,8 @@ impl TenantTx {
     ) -> Result<Vec<DeploymentRow>, StoreError> {
         Ok(DeploymentRow::find_by_statement(Self::stmt(
             &format!(
-                "select * from (
-                   select distinct on (d.environment_id, d.target_id) x.* from deployments d
-                   join ({DEPLOYMENT_SELECT}) x on x.id = d.id
-                   where ($1::text is null or x.env = $1)
-                   order by d.environment_id, d.target_id, d.seq desc
-                 ) cur order by env, target"
+                "{DEPLOYMENT_SELECT} where d.id in ({}) order by e.name, t.name",
+                super::cells::newest_per_cell("deployments", "$1")
             ),
             [env.map(str::to_owned).into()],
         ))
@@ -282,14 +278,17 @@ impl TenantTx {
     }
 
     /// The newest observation per environment and target.
-    pub async fn current_observations(&self) -> Result<Vec<ObservationRow>, StoreError> {
+    /// What each environment (or one) reports it runs now: the newest observation per target.
+    pub async fn current_observations(
+        &self,
+        env: Option<&str>,
+    ) -> Result<Vec<ObservationRow>, StoreError> {
         Ok(ObservationRow::find_by_statement(Self::stmt(
             &format!(
-                "select distinct on (o.environment_id, o.target_id) x.* from observations o
-                 join ({OBSERVATION_SELECT}) x on x.id = o.id
-                 order by o.environment_id, o.target_id, o.seq desc"
+                "{OBSERVATION_SELECT} where o.id in ({}) order by e.name, t.name",
+                super::cells::newest_per_cell("observations", "$1")
             ),
-            [],
+            [env.map(str::to_owned).into()],
         ))
         .all(self.connection())
         .await?)

@@ -120,13 +120,11 @@ impl TenantTx {
     ) -> Result<Vec<BindingRow>, StoreError> {
         Ok(BindingRow::find_by_statement(Self::stmt(
             &format!(
-                "select * from (
-                   select distinct on (b.environment_id, b.target_id) x.*
-                   from bindings b join ({BINDING_SELECT}) x on x.id = b.id
-                   order by b.environment_id, b.target_id, b.seq desc
-                 ) cur where schema_version_id = $1 order by env, target"
+                "{BINDING_SELECT} where b.id in ({}) and b.schema_version_id = $2
+                 order by e.name, t.name",
+                super::cells::newest_per_cell("bindings", "$1")
             ),
-            [schema_version_id.into()],
+            [Option::<String>::None.into(), schema_version_id.into()],
         ))
         .all(self.connection())
         .await?)

@@ -2,6 +2,7 @@
 //! revisions, environments and bindings. All reached through a [`crate::TenantTx`].
 
 mod bindings;
+mod cells;
 mod configs;
 mod deployments;
 mod families;
