@@ -8,7 +8,7 @@ configs through it from several threads. Tenant B binds a config through a lens 
 distributions, A's outcomes and the p99 ratio as JSON. Bounded: a fixed number of samples,
 loopback only.
 
-    python3 loadtest/runaway_migration.py --url http://127.0.0.1:8080 [--samples 200] [--flooders 4]
+    python3 loadtest/runaway_migration.py --url http://127.0.0.1:8080 [--samples 200] [--flooders 4] [--rate 5]
 """
 import argparse
 import base64
@@ -69,10 +69,15 @@ def bind_times(url, token, config, samples):
     return out
 
 
-def flood(url, token, config, stop, results):
+def flood(url, token, config, stop, results, rate):
     api = Api(url, token)
     outcomes = {}
+    next_at = time.perf_counter()
     while not stop.is_set():
+        # Paced like a pipeline that retries, not as fast as refusals come back: the point is
+        # what A's runaway module costs B, not an HTTP flood (tenant_flood.py measures that).
+        next_at += 1.0 / rate
+        time.sleep(max(0.0, next_at - time.perf_counter()))
         status, body = api.call("POST", "/v1/bindings", {"config_id": config, "env": "prod",
                                                          "version": "2.0.0"})
         code = (body or {}).get("code", status)
@@ -85,6 +90,7 @@ def main():
     p.add_argument("--url", default="http://127.0.0.1:8080")
     p.add_argument("--samples", type=int, default=200)
     p.add_argument("--flooders", type=int, default=4)
+    p.add_argument("--rate", type=float, default=5.0, help="binds per second per flooder")
     a = p.parse_args()
     run = uuid.uuid4().hex[:8]
     wasm = base64.b64encode(SPIN.encode()).decode()
@@ -96,7 +102,7 @@ def main():
     # A's flood runs in its own processes, so B's timings never wait for Python's thread switch.
     stop = multiprocessing.Event()
     results = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=flood, args=(a.url, a_token, a_config, stop, results),
+    procs = [multiprocessing.Process(target=flood, args=(a.url, a_token, a_config, stop, results, a.rate),
                                      daemon=True) for _ in range(a.flooders)]
     for proc in procs:
         proc.start()

@@ -291,6 +291,14 @@ fn run_chain(
     Ok(doc)
 }
 
+fn load_failure(step: &ChainStep, message: String) -> MigrationFailure {
+    MigrationFailure::Load {
+        from: step.from.clone(),
+        to: step.to.clone(),
+        message,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,13 +325,5 @@ mod tests {
         // A failure that is not a limit (a trap, bad output) never counts.
         q.record("flaky", false);
         assert!(q.refuses("flaky").is_none());
-    }
-}
-
-fn load_failure(step: &ChainStep, message: String) -> MigrationFailure {
-    MigrationFailure::Load {
-        from: step.from.clone(),
-        to: step.to.clone(),
-        message,
     }
 }
