@@ -10,6 +10,17 @@ use tokio_postgres::{AsyncMessage, NoTls};
 use versiqii_core::TenantId;
 use versiqii_store::CHANGES_CHANNEL;
 
+/// Drops what this instance holds from Postgres: graphs and drift reload, keys are looked up
+/// again.
+async fn resync(directory: &Directory, gate: &Gatekeeper) {
+    gate.keys.clear();
+    if let Ok(live) = directory.live().await {
+        for (tenant, _) in live {
+            directory.reload_if_live(tenant).await;
+        }
+    }
+}
+
 /// Runs until the process ends, reconnecting after a failure.
 pub async fn listen(database_url: String, directory: Directory, gate: Arc<Gatekeeper>) {
     let mut backoff = Duration::from_millis(200);
@@ -51,6 +62,8 @@ async fn listen_once(
         .batch_execute(&format!("LISTEN {CHANGES_CHANNEL}"))
         .await?;
     tracing::info!("listening for changes from other instances");
+    // Whatever was notified while no one listened is lost: start again from Postgres.
+    resync(directory, gate).await;
     while let Some(payload) = rx.recv().await {
         if let Some(tenant) = payload
             .strip_prefix("graph:")

@@ -172,7 +172,8 @@ pub fn describe(
 }
 
 /// Stores a migrated config as a revision of the source's lineage for `target`, linked to its
-/// source; known content for that target version is reused rather than copied.
+/// source; known content for that target version is reused rather than copied. `true` with a
+/// new revision, `false` with a reused one.
 pub async fn store_migrated(
     tx: &TenantTx,
     source: &RevisionRow,
@@ -180,13 +181,15 @@ pub async fn store_migrated(
     migrated: &Value,
     steps: &[ChainStep],
     actor: &str,
-) -> Result<RevisionRow, ApiError> {
+) -> Result<(RevisionRow, bool), ApiError> {
+    // Revisions of one lineage are numbered one at a time (as uploads are).
+    tx.lock_config(source.config_id).await?;
     let hash = content_hash(migrated);
     if let Some(known) = tx
         .revision_with_content(source.config_id, &hash, target.id)
         .await?
     {
-        return Ok(known);
+        return Ok((known, false));
     }
     let original = match source.format.as_str() {
         "yaml" => serde_yaml_ng::to_string(migrated).map_err(anyhow::Error::from)?,
@@ -194,7 +197,7 @@ pub async fn store_migrated(
     };
     let views: Vec<StepView> = steps.iter().map(StepView::from).collect();
     let migrated_by = serde_json::to_value(&views).map_err(anyhow::Error::from)?;
-    Ok(tx
+    let stored = tx
         .insert_revision(NewRevision {
             config_id: source.config_id,
             hash: &hash,
@@ -206,5 +209,6 @@ pub async fn store_migrated(
             migrated_by: Some(&migrated_by),
             created_by: actor,
         })
-        .await?)
+        .await?;
+    Ok((stored, true))
 }

@@ -18,12 +18,14 @@ pub fn run(global: &GlobalArgs, command: BindingsCommand) -> Result<(), CliError
 /// `config_invalid` comes back with every violation, which the error report lists.
 fn create(global: &GlobalArgs, args: &CreateBindingArgs) -> Result<(), CliError> {
     let config_id = parse_uuid(&args.config, "config ID")?;
-    let body = json!({
-        "config_id": config_id,
-        "env": args.env,
-        "version": args.version,
-        "no_migrate": args.no_migrate,
-    });
+    let mut body = json!({ "config_id": config_id, "env": args.env });
+    // Only when asked for, so servers that predate migrations still accept the request.
+    if let Some(version) = &args.version {
+        body["version"] = json!(version);
+    }
+    if args.no_migrate {
+        body["no_migrate"] = json!(true);
+    }
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
     let value = client.post("/v1/bindings", &body)?;
     let id = text_field(&value, "id", "binding creation")?;

@@ -185,15 +185,28 @@ impl DriftCache {
         if matches!(lookup_env, Some(None)) || matches!(lookup_target, Some(None)) {
             return Vec::new();
         }
+        // The dimension is read off each row, whose flags the details explain (the matrix
+        // counts an observation where nothing is deployed as environment drift; a row does not).
         let filter = DriftFilter {
             env: lookup_env.flatten(),
             target: lookup_target.flatten(),
-            dimension: q.dimension,
+            dimension: None,
         };
         let mut rows: Vec<DriftRow> = self
             .matrix
             .cells(filter)
-            .filter_map(|cell| self.rows.get(&(cell.env, cell.target)).cloned())
+            .filter_map(|cell| self.rows.get(&(cell.env, cell.target)))
+            .filter(|row| {
+                let d = &row.dimensions;
+                match q.dimension {
+                    None => true,
+                    Some(Dimension::Schema) => d.schema,
+                    Some(Dimension::Dependency) => d.dependency,
+                    Some(Dimension::Config) => d.config,
+                    Some(Dimension::Environment) => d.environment,
+                }
+            })
+            .cloned()
             .collect();
         rows.sort_by(|a, b| (&a.env, &a.target).cmp(&(&b.env, &b.target)));
         rows
@@ -423,9 +436,11 @@ async fn compute(
             schema_valid: !dims.schema,
             // A version that is not registered is still a version that runs; it can never be
             // the desired one, which the nil id says.
+            // Like the row: with nothing deployed, what runs disagrees with nothing.
             observed_version: cell
                 .observed
                 .as_ref()
+                .filter(|_| cell.desired.is_some())
                 .map(|o| TargetVersionId(o.1.unwrap_or(Uuid::nil()))),
             observed_config: cell
                 .observed

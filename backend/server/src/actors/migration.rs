@@ -200,9 +200,19 @@ impl Handler<RunChain> for MigrationActor {
                 .await
                 .map_err(|_| MigrationFailure::Stopped)?;
             let runtime = pool.runtime.clone();
+            let (from, to) = msg
+                .steps
+                .first()
+                .map(|s| (s.from.clone(), s.to.clone()))
+                .unwrap_or_default();
             tokio::task::spawn_blocking(move || run_chain(&runtime, &lenses, &quarantine, msg))
                 .await
-                .map_err(|_| MigrationFailure::Stopped)?
+                .map_err(|_| MigrationFailure::Run {
+                    from,
+                    to,
+                    direction: "up or down",
+                    message: "the migration crashed".into(),
+                })?
         })
     }
 }
@@ -269,6 +279,19 @@ fn run_chain(
             _ => load_program(runtime, &step.kind, &step.source)
                 .map_err(|message| load_failure(&step, message))?,
         };
+        if let Program::Wasm(_) = program {
+            // Quarantined while this run waited for its slot: refuse it now, before it runs.
+            if let Some((seconds, strikes)) =
+                quarantine.lock().ok().and_then(|q| q.refuses(&step.hash))
+            {
+                return Err(MigrationFailure::Quarantined {
+                    from: step.from.clone(),
+                    to: step.to.clone(),
+                    seconds,
+                    strikes,
+                });
+            }
+        }
         let result = program.apply(doc, step.direction);
         if let Program::Wasm(_) = program {
             let hit_limit = matches!(

@@ -176,6 +176,7 @@ async fn authenticate(gate: &Gatekeeper, token: String) -> Result<Principal, Api
 
 /// Looks the key up, checks it, and remembers it briefly.
 async fn verify_key(gate: &Gatekeeper, hash: &[u8; 32]) -> Result<Principal, ApiError> {
+    let epoch = gate.keys.epoch();
     let found = gate.store.find_api_key(hash).await?;
     let row = found.ok_or_else(|| ApiError::InvalidApiKey("unknown API key".into()))?;
     if !bool::from(row.key_hash.as_slice().ct_eq(hash.as_slice())) {
@@ -200,7 +201,8 @@ async fn verify_key(gate: &Gatekeeper, hash: &[u8; 32]) -> Result<Principal, Api
         kind: PrincipalKind::ApiKey,
         role,
     };
-    gate.keys.put(*hash, principal.clone(), row.expires_at);
+    gate.keys
+        .put(epoch, *hash, principal.clone(), row.expires_at);
     Ok(principal)
 }
 

@@ -6,6 +6,7 @@
 use super::authorized::Principal;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -27,6 +28,9 @@ pub struct KeyCache {
     /// By SHA-256 of the key (what is stored; the key itself is never kept).
     keys: Mutex<HashMap<[u8; 32], Entry>>,
     touched: Mutex<HashMap<Uuid, Instant>>,
+    /// Bumped by every eviction: a look-up that started before one must not cache what it
+    /// read (it may predate the revocation).
+    evictions: AtomicU64,
 }
 
 impl KeyCache {
@@ -38,8 +42,24 @@ impl KeyCache {
         (fresh && unexpired).then(|| entry.principal.clone())
     }
 
-    pub fn put(&self, hash: [u8; 32], principal: Principal, expires_at: Option<DateTime<Utc>>) {
+    /// Call before reading a key from the database; pass it to `put`.
+    pub fn epoch(&self) -> u64 {
+        self.evictions.load(Ordering::SeqCst)
+    }
+
+    /// Remembers a verified key unless an eviction happened since `epoch`.
+    pub fn put(
+        &self,
+        epoch: u64,
+        hash: [u8; 32],
+        principal: Principal,
+        expires_at: Option<DateTime<Utc>>,
+    ) {
         if let Ok(mut keys) = self.keys.lock() {
+            // Checked under the lock that `evict` also takes, so none slips in between.
+            if self.evictions.load(Ordering::SeqCst) != epoch {
+                return;
+            }
             if keys.len() >= MAX_ENTRIES {
                 keys.retain(|_, e| e.verified.elapsed() < TTL);
                 if keys.len() >= MAX_ENTRIES {
@@ -60,7 +80,16 @@ impl KeyCache {
     /// Forgets a key by its id (on revocation).
     pub fn evict(&self, id: Uuid) {
         if let Ok(mut keys) = self.keys.lock() {
+            self.evictions.fetch_add(1, Ordering::SeqCst);
             keys.retain(|_, e| e.principal.id != id);
+        }
+    }
+
+    /// Forgets every key (after missed notifications).
+    pub fn clear(&self) {
+        if let Ok(mut keys) = self.keys.lock() {
+            self.evictions.fetch_add(1, Ordering::SeqCst);
+            keys.clear();
         }
     }
 
@@ -101,18 +130,34 @@ mod tests {
     fn cached_keys_are_evicted_by_id_and_expire_with_the_key() {
         let cache = KeyCache::default();
         let id = Uuid::new_v4();
-        cache.put([1; 32], principal(id), None);
+        cache.put(cache.epoch(), [1; 32], principal(id), None);
         assert_eq!(cache.get(&[1; 32]).map(|p| p.id), Some(id));
         assert!(cache.get(&[2; 32]).is_none());
         cache.evict(id);
         assert!(cache.get(&[1; 32]).is_none(), "a revoked key stayed cached");
 
         let past = Utc::now() - chrono::Duration::seconds(1);
-        cache.put([3; 32], principal(Uuid::new_v4()), Some(past));
+        cache.put(
+            cache.epoch(),
+            [3; 32],
+            principal(Uuid::new_v4()),
+            Some(past),
+        );
         assert!(
             cache.get(&[3; 32]).is_none(),
             "an expired key was served from the cache"
         );
+    }
+
+    #[test]
+    fn a_lookup_that_raced_a_revocation_is_not_cached() {
+        let cache = KeyCache::default();
+        let id = Uuid::new_v4();
+        let epoch = cache.epoch();
+        // The revocation lands while the look-up is reading the (not yet revoked) row.
+        cache.evict(id);
+        cache.put(epoch, [4; 32], principal(id), None);
+        assert!(cache.get(&[4; 32]).is_none());
     }
 
     #[test]

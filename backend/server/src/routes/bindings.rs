@@ -128,6 +128,11 @@ pub async fn create(
         .await?
         .ok_or_else(|| ApiError::not_found("schema version"))?;
     let actors = directory.tenant(auth.principal.tenant).await?;
+    // Serialised with deployments and rollbacks of this target here, which may write a
+    // migrated binding of their own: the later writer sees the earlier one's.
+    let environment = tx.ensure_env(env.as_str()).await?;
+    tx.lock_deployment_slot(environment.id, target.target_id)
+        .await?;
     let (revision, migrated) = if written_for.schema_version_id == target.schema_version_id {
         validate_for(&schemas, &schema, &target, &revision.canonical, "")?;
         (revision, None)
@@ -161,8 +166,9 @@ pub async fn create(
             .map_err(failure_to_api)?;
         validate_for(&schemas, &schema, &target, &doc, " after migration")?;
         let mut described = describe(&revision, &from_schema, &to_schema, &steps, &doc);
-        let stored = store_migrated(&tx, &revision, &target, &doc, &steps, &actor).await?;
-        if stored.parent_id == Some(revision.id) && stored.migrated_by.is_some() {
+        let (stored, created) =
+            store_migrated(&tx, &revision, &target, &doc, &steps, &actor).await?;
+        if created {
             tx.record_audit(AuditRecord {
                 actor: &actor,
                 action: "config.migrate",
@@ -176,7 +182,6 @@ pub async fn create(
         described.revision_id = Some(stored.id);
         (stored, Some(described))
     };
-    let environment = tx.ensure_env(env.as_str()).await?;
     let drift_was = drift_before(&tx, &actors, &schemas, env.as_str()).await?;
     let row = tx
         .insert_binding(NewBinding {

@@ -233,7 +233,7 @@ pub async fn apply_migration(
     migration: Box<PendingMigration>,
     actor: &str,
 ) -> Result<RevisionRow, ApiError> {
-    let stored = store_migrated(
+    let (stored, created) = store_migrated(
         tx,
         &migration.source,
         tv,
@@ -242,24 +242,42 @@ pub async fn apply_migration(
         actor,
     )
     .await?;
-    tx.insert_binding(NewBinding {
-        environment_id,
-        target_id: tv.target_id,
-        target_version_id: tv.id,
-        config_revision_id: stored.id,
-        schema_version_id: tv.schema_version_id,
-        created_by: actor,
-    })
-    .await?;
-    tx.record_audit(AuditRecord {
-        actor,
-        action: "config.migrate",
-        object: &format!("config:{}#{}", stored.name, stored.revision),
-        before_hash: Some(&migration.source.hash),
-        after_hash: Some(&stored.hash),
-    })
-    .await?;
+    let row = tx
+        .insert_binding(NewBinding {
+            environment_id,
+            target_id: tv.target_id,
+            target_version_id: tv.id,
+            config_revision_id: stored.id,
+            schema_version_id: tv.schema_version_id,
+            created_by: actor,
+        })
+        .await?;
+    if created {
+        tx.record_audit(AuditRecord {
+            actor,
+            action: "config.migrate",
+            object: &format!("config:{}#{}", stored.name, stored.revision),
+            before_hash: Some(&migration.source.hash),
+            after_hash: Some(&stored.hash),
+        })
+        .await?;
+    }
+    enqueue_binding_created(tx, &row).await?;
     Ok(stored)
+}
+
+/// The `binding.created` outbox event, for every binding written (by a bind, a deployment
+/// that migrates, or a rollback).
+pub async fn enqueue_binding_created(tx: &TenantTx, row: &BindingRow) -> Result<(), ApiError> {
+    tx.enqueue(
+        "binding.created",
+        serde_json::json!({
+            "env": row.env, "target": row.target, "version": row.target_version,
+            "config": row.config_name, "revision": row.revision, "revision_id": row.config_id,
+        }),
+    )
+    .await?;
+    Ok(())
 }
 
 pub fn summarise(plan: &Plan) -> String {

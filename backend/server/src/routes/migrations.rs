@@ -21,6 +21,8 @@ use versiqii_store::{AuditRecord, MigrationRow, NewMigration};
 
 /// Lens files are small; anything bigger is a mistake.
 const MAX_LENS_BYTES: usize = 64 << 10;
+/// Bound configs dry-run when a migration is added; more are counted, not run.
+const MAX_DRY_RUN: usize = 100;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -73,6 +75,8 @@ pub struct MigrationView {
     pub dry_run: Vec<DryRunResult>,
     /// How many of them would fail.
     pub failing: usize,
+    /// Configs bound with the from-version that were not dry-run (beyond the first 100).
+    pub not_dry_run: usize,
 }
 
 impl From<MigrationRow> for MigrationView {
@@ -89,6 +93,7 @@ impl From<MigrationRow> for MigrationView {
             stored: true,
             dry_run: Vec::new(),
             failing: 0,
+            not_dry_run: 0,
         }
     }
 }
@@ -189,8 +194,25 @@ pub async fn add(
         from: format!("{family}@{}", from.version),
         to: format!("{family}@{}", to.version),
     };
+    // An edge runs both ways: its reverse would never be used, so it is refused too.
+    if tx
+        .migrations_of_family(fam.id)
+        .await?
+        .iter()
+        .any(|m| m.from_schema_version_id == to.id && m.to_schema_version_id == from.id)
+    {
+        return Err(ApiError::Conflict {
+            code: "migration_exists",
+            detail: format!(
+                "{family} already has a migration from {} to {}; it also runs down",
+                to.version, from.version
+            ),
+        });
+    }
     let mut results = Vec::new();
-    for binding in tx.current_bindings_on_schema(from.id).await? {
+    let bound = tx.current_bindings_on_schema(from.id).await?;
+    let not_dry_run = bound.len().saturating_sub(MAX_DRY_RUN);
+    for binding in bound.into_iter().take(MAX_DRY_RUN) {
         let revision = tx
             .revision(binding.config_id)
             .await?
@@ -243,6 +265,7 @@ pub async fn add(
             stored: false,
             dry_run: results,
             failing,
+            not_dry_run,
         }));
     }
     let row = tx
@@ -275,6 +298,7 @@ pub async fn add(
     let mut view = MigrationView::from(row);
     view.dry_run = results;
     view.failing = failing;
+    view.not_dry_run = not_dry_run;
     Ok(HttpResponse::Created().json(view))
 }
 

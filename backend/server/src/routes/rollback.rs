@@ -6,7 +6,8 @@ use crate::actors::Directory;
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
 use crate::routes::deployments::{
-    apply_migration, bound_config_for, constraint_problems, summarise, BoundCheck, Plan,
+    apply_migration, bound_config_for, constraint_problems, enqueue_binding_created, summarise,
+    BoundCheck, Plan,
 };
 use crate::routes::drift::{drift_before, record_drift_change, refresh_drift};
 use crate::routes::envs::parse_env;
@@ -211,6 +212,9 @@ pub async fn rollback(
         created_by: &actor,
     })
     .await?;
+    // A forced rollback whose config fails the restored version's schema leaves the binding
+    // as it is (as a forced deployment does): a binding always records the schema its config
+    // passed.
     match (check, &restore) {
         (Some(BoundCheck::Migrates(migration)), _) => {
             let stored = apply_migration(&tx, environment.id, &tv, migration, &actor).await?;
@@ -218,24 +222,30 @@ pub async fn rollback(
                 config.revision = stored.revision;
                 config.revision_id = stored.id;
             }
+            if let Some(m) = view.plan.migrations.first_mut() {
+                m.revision = Some(stored.revision);
+                m.revision_id = Some(stored.id);
+            }
         }
-        (_, Some(binding)) => {
+        (Some(BoundCheck::Valid), Some(binding)) => {
             let unchanged = current_binding
                 .as_ref()
                 .is_some_and(|c| c.config_id == binding.config_id && c.target_version_id == tv.id);
             if !unchanged {
-                tx.insert_binding(NewBinding {
-                    environment_id: environment.id,
-                    target_id: tv.target_id,
-                    target_version_id: tv.id,
-                    config_revision_id: binding.config_id,
-                    schema_version_id: tv.schema_version_id,
-                    created_by: &actor,
-                })
-                .await?;
+                let row = tx
+                    .insert_binding(NewBinding {
+                        environment_id: environment.id,
+                        target_id: tv.target_id,
+                        target_version_id: tv.id,
+                        config_revision_id: binding.config_id,
+                        schema_version_id: tv.schema_version_id,
+                        created_by: &actor,
+                    })
+                    .await?;
+                enqueue_binding_created(&tx, &row).await?;
             }
         }
-        (_, None) => {}
+        _ => {}
     }
     let restored_hash = match &view.config {
         Some(c) => tx.revision(c.revision_id).await?.map(|r| r.hash),

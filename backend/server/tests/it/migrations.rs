@@ -201,6 +201,24 @@ fn lenses_migrate_on_bind_and_deploy_and_rollback_restores_the_original() {
         "--lens",
         &lens,
     ]);
+    // An edge runs both ways, so its reverse is refused.
+    let (code, _, err) = s.run(&[
+        "migrations",
+        "add",
+        "--family",
+        "Payments",
+        "--from",
+        "v3",
+        "--to",
+        "v2",
+        "--lens",
+        &lens,
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("already has a migration from v2 to v3"),
+        "{err}"
+    );
     let listed = s.json(&["migrations", "list", "--family", "Payments"]);
     assert_eq!(listed.as_array().unwrap().len(), 2);
 

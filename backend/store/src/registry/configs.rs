@@ -74,6 +74,17 @@ impl TenantTx {
         Ok(row.try_get("", "id")?)
     }
 
+    /// Locks a lineage (by id) so its revisions are numbered one at a time.
+    pub async fn lock_config(&self, config_id: Uuid) -> Result<(), StoreError> {
+        self.connection()
+            .execute(Self::stmt(
+                "select 1 from configs where id = $1 for update",
+                [config_id.into()],
+            ))
+            .await?;
+        Ok(())
+    }
+
     pub async fn latest_revision(
         &self,
         config_id: Uuid,
