@@ -7,12 +7,13 @@ GET /v1/drifts (served by B's DriftActor) alone, and again while tenant A floods
 drift, impact and binding requests from several threads. Prints both distributions and the p99
 ratio as JSON. Bounded: a fixed number of requests per phase, loopback only.
 
-    python3 loadtest/tenant_flood.py --url http://127.0.0.1:8080 [--samples 300] [--flooders 6]
+    python3 loadtest/tenant_flood.py --url http://127.0.0.1:8080 [--samples 300] [--flooders 6] [--nice 10]
 """
 import argparse
 import http.client
 import json
 import multiprocessing
+import os
 import statistics
 import time
 import urllib.parse
@@ -97,6 +98,7 @@ def main():
     p.add_argument("--url", default="http://127.0.0.1:8080")
     p.add_argument("--samples", type=int, default=300)
     p.add_argument("--flooders", type=int, default=6)
+    p.add_argument("--nice", type=int, default=0, help="niceness of the flooding processes")
     a = p.parse_args()
     run = uuid.uuid4().hex[:8]
     a_token, a_config = tenant(a.url, f"flood-a-{run}")
@@ -108,7 +110,7 @@ def main():
     # timings would measure Python's thread switching instead of the server.
     stop = multiprocessing.Event()
     counts = multiprocessing.Array("l", a.flooders)
-    procs = [multiprocessing.Process(target=flood, args=(a.url, a_token, a_config, stop, counts, i),
+    procs = [multiprocessing.Process(target=flood, args=(a.url, a_token, a_config, stop, counts, i, a.nice),
                                      daemon=True) for i in range(a.flooders)]
     for proc in procs:
         proc.start()
@@ -127,7 +129,10 @@ def main():
                       "p99_ratio": round(l["p99_ms"] / q["p99_ms"], 2)}, indent=2))
 
 
-def flood(url, token, config, stop, counts, i):
+def flood(url, token, config, stop, counts, i, nice):
+    # Tenant A's clients stand in for machines elsewhere: at a lower priority they take what the
+    # server leaves rather than competing with it for these 2 cores.
+    os.nice(nice)
     api = Api(url, token)
     paths = [("GET", "/v1/drifts", None), ("GET", "/v1/impact?target=svc0&version=2.0.0", None),
              ("POST", "/v1/bindings", {"config_id": config, "env": "prod"})]
