@@ -435,7 +435,7 @@ pub async fn history(
     let env = parse_env(&env)?;
     let tx = auth.begin().await?;
     let rows = tx
-        .deployment_history(env.as_str(), query.target.as_deref())
+        .deployment_history(env.as_str(), query.target.as_deref(), 500)
         .await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(DeploymentList {

@@ -97,7 +97,8 @@ pub async fn rollback(
     tx.lock_deployment_slot(environment.id, target_row.id)
         .await?;
     let history = tx
-        .deployment_history(env.as_str(), Some(target.as_str()))
+        // All of it: an old deployment to restore needs its successor's time too.
+        .deployment_history(env.as_str(), Some(target.as_str()), i64::MAX)
         .await?;
     let nothing = |detail: String| ApiError::Conflict {
         code: "nothing_to_roll_back",

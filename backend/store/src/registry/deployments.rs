@@ -231,17 +231,19 @@ impl TenantTx {
         .await?)
     }
 
+    /// An environment's deployments (of one target or all), newest first, at most `limit`.
     pub async fn deployment_history(
         &self,
         env: &str,
         target: Option<&str>,
+        limit: i64,
     ) -> Result<Vec<DeploymentRow>, StoreError> {
         Ok(DeploymentRow::find_by_statement(Self::stmt(
             &format!(
                 "{DEPLOYMENT_SELECT} where e.name = $1 and ($2::text is null or t.name = $2)
-                 order by d.seq desc limit 500"
+                 order by d.seq desc limit $3"
             ),
-            [env.into(), target.map(str::to_owned).into()],
+            [env.into(), target.map(str::to_owned).into(), limit.into()],
         ))
         .all(self.connection())
         .await?)
