@@ -13,12 +13,17 @@ pub struct SchemaCache {
 }
 
 impl SchemaCache {
+    /// The compiled schema, if this hash was compiled before.
+    pub fn get(&self, hash: &str) -> Option<Arc<CompiledSchema>> {
+        self.compiled.read().ok().and_then(|m| m.get(hash).cloned())
+    }
+
     pub fn get_or_compile(
         &self,
         hash: &str,
         document: &serde_json::Value,
     ) -> Result<Arc<CompiledSchema>, SchemaError> {
-        if let Some(hit) = self.compiled.read().ok().and_then(|m| m.get(hash).cloned()) {
+        if let Some(hit) = self.get(hash) {
             return Ok(hit);
         }
         let compiled = Arc::new(CompiledSchema::compile(document)?);

@@ -375,6 +375,56 @@ async fn compute(
             .push(v.message);
     }
 
+    // Each cell's bound config against its desired version's schema: the versions and schemas
+    // in two queries, then every validation at once on a blocking thread, off the HTTP worker
+    // (other tenants' requests wait for no one's loop).
+    let desired_ids: Vec<Uuid> = cells
+        .values()
+        .filter(|c| c.bound.is_some())
+        .filter_map(|c| c.desired.as_ref().map(|d| d.0))
+        .collect();
+    let versions: HashMap<Uuid, versiqii_store::TargetVersionRow> = tx
+        .target_versions(&desired_ids)
+        .await?
+        .into_iter()
+        .map(|tv| (tv.id, tv))
+        .collect();
+    let missing: Vec<Uuid> = versions
+        .values()
+        .filter(|tv| schemas.get(&tv.schema_hash).is_none())
+        .map(|tv| tv.schema_version_id)
+        .collect();
+    for schema in tx.schema_versions_by_ids(&missing).await? {
+        schemas.get_or_compile(&schema.hash, &schema.document)?;
+    }
+    let mut checks = Vec::new();
+    for ((env, target), cell) in &cells {
+        if let (Some((desired_id, _)), Some((_, _, data))) = (&cell.desired, &cell.bound) {
+            if let Some(tv) = versions.get(desired_id) {
+                if let Some(compiled) = schemas.get(&tv.schema_hash) {
+                    checks.push(((env.clone(), target.clone()), compiled, data.clone()));
+                }
+            }
+        }
+    }
+    let failures: HashMap<(String, String), (usize, String, String)> =
+        tokio::task::spawn_blocking(move || {
+            checks
+                .into_iter()
+                .filter_map(|(key, compiled, data)| {
+                    let violations = compiled.validate(&data);
+                    let first = violations.first()?;
+                    let pointer = if first.pointer.is_empty() {
+                        "/".to_owned()
+                    } else {
+                        first.pointer.clone()
+                    };
+                    Some((key, (violations.len(), pointer, first.message.clone())))
+                })
+                .collect()
+        })
+        .await?;
+
     let mut rows = Vec::with_capacity(cells.len());
     for ((env, target), cell) in cells {
         if only_env.is_some_and(|e| e != env) {
@@ -382,25 +432,16 @@ async fn compute(
         }
         let mut dims = DriftDimensions::default();
         let mut details = Vec::new();
-        if let (Some((desired_id, desired)), Some((config, _, data))) = (&cell.desired, &cell.bound)
-        {
-            if let Some(tv) = tx.target_version(*desired_id).await? {
-                if let Some(schema) = tx.schema_version_by_id(tv.schema_version_id).await? {
-                    let compiled = schemas.get_or_compile(&schema.hash, &schema.document)?;
-                    let violations = compiled.validate(data);
-                    if !violations.is_empty() {
-                        dims.schema = true;
-                        details.push(format!(
-                            "schema: {config} has {} violation(s) against {}@{} (schema {}), first at {}: {}",
-                            violations.len(),
-                            target,
-                            desired,
-                            schema.version,
-                            if violations[0].pointer.is_empty() { "/" } else { &violations[0].pointer },
-                            violations[0].message
-                        ));
-                    }
-                }
+        if let (Some((desired_id, desired)), Some((config, _, _))) = (&cell.desired, &cell.bound) {
+            if let (Some((count, pointer, message)), Some(tv)) = (
+                failures.get(&(env.clone(), target.clone())),
+                versions.get(desired_id),
+            ) {
+                dims.schema = true;
+                details.push(format!(
+                    "schema: {config} has {count} violation(s) against {target}@{desired} (schema {}), first at {pointer}: {message}",
+                    tv.schema_version
+                ));
             }
         }
         let mut unmet = 0;

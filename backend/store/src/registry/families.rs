@@ -137,6 +137,22 @@ impl TenantTx {
         .await?)
     }
 
+    /// Several schema versions in one query (unknown ids are skipped).
+    pub async fn schema_versions_by_ids(
+        &self,
+        ids: &[Uuid],
+    ) -> Result<Vec<SchemaVersionRow>, StoreError> {
+        Ok(SchemaVersionRow::find_by_statement(Self::stmt(
+            &format!(
+                "select {SV_COLUMNS} from schema_versions s join families f on f.id = s.family_id
+                 where s.id = any($1)"
+            ),
+            [ids.to_vec().into()],
+        ))
+        .all(self.connection())
+        .await?)
+    }
+
     pub async fn schema_version_by_id(
         &self,
         id: Uuid,

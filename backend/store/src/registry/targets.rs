@@ -110,6 +110,16 @@ impl TenantTx {
         .await?)
     }
 
+    /// Several target versions in one query (unknown ids are skipped).
+    pub async fn target_versions(&self, ids: &[Uuid]) -> Result<Vec<TargetVersionRow>, StoreError> {
+        Ok(TargetVersionRow::find_by_statement(Self::stmt(
+            &format!("{TV_SELECT} where tv.id = any($1)"),
+            [ids.to_vec().into()],
+        ))
+        .all(self.connection())
+        .await?)
+    }
+
     pub async fn target_version_by_name(
         &self,
         target: &str,
