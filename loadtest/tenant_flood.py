@@ -7,7 +7,7 @@ GET /v1/drifts (served by B's DriftActor) alone, and again while tenant A floods
 drift, impact and binding requests from several threads. Prints both distributions and the p99
 ratio as JSON. Bounded: a fixed number of requests per phase, loopback only.
 
-    python3 loadtest/tenant_flood.py --url http://127.0.0.1:8080 [--samples 300] [--flooders 6] [--nice 10]
+    python3 loadtest/tenant_flood.py --url http://127.0.0.1:8080 [--samples 300] [--flooders 6] [--nice 10] [--rate 10]
 """
 import argparse
 import http.client
@@ -99,6 +99,8 @@ def main():
     p.add_argument("--samples", type=int, default=300)
     p.add_argument("--flooders", type=int, default=6)
     p.add_argument("--nice", type=int, default=0, help="niceness of the flooding processes")
+    p.add_argument("--rate", type=float, default=0.0,
+                   help="requests per second per flooder (0: as fast as answers come back)")
     a = p.parse_args()
     run = uuid.uuid4().hex[:8]
     a_token, a_config = tenant(a.url, f"flood-a-{run}")
@@ -110,7 +112,7 @@ def main():
     # timings would measure Python's thread switching instead of the server.
     stop = multiprocessing.Event()
     counts = multiprocessing.Array("l", a.flooders)
-    procs = [multiprocessing.Process(target=flood, args=(a.url, a_token, a_config, stop, counts, i, a.nice),
+    procs = [multiprocessing.Process(target=flood, args=(a.url, a_token, a_config, stop, counts, i, a.nice, a.rate),
                                      daemon=True) for i in range(a.flooders)]
     for proc in procs:
         proc.start()
@@ -129,15 +131,20 @@ def main():
                       "p99_ratio": round(l["p99_ms"] / q["p99_ms"], 2)}, indent=2))
 
 
-def flood(url, token, config, stop, counts, i, nice):
+def flood(url, token, config, stop, counts, i, nice, rate):
     # Tenant A's clients stand in for machines elsewhere: at a lower priority they take what the
     # server leaves rather than competing with it for these 2 cores.
     os.nice(nice)
     api = Api(url, token)
+    next_at = time.perf_counter()
     paths = [("GET", "/v1/drifts", None), ("GET", "/v1/impact?target=svc0&version=2.0.0", None),
              ("POST", "/v1/bindings", {"config_id": config, "env": "prod"})]
     n = 0
     while not stop.is_set():
+        if rate:
+            # Paced: heavy load that leaves the machine some room, unlike the closed loop.
+            next_at += 1.0 / rate
+            time.sleep(max(0.0, next_at - time.perf_counter()))
         method, path, body = paths[n % len(paths)]
         api.call(method, path, body)
         n += 1
