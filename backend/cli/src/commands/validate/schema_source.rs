@@ -4,6 +4,7 @@
 use super::schema_cache::{self, SchemaCache};
 use crate::args::{GlobalArgs, ValidateArgs};
 use crate::client::{parse, Client};
+use crate::commands::shared::{encode, split_at_version};
 use crate::error::CliError;
 use crate::output::note;
 use serde::Deserialize;
@@ -68,8 +69,8 @@ fn from_target(global: &GlobalArgs, target: &str, refresh: bool) -> Result<Value
     }
     let path = format!(
         "/v1/targets/{}/versions/{}/schema",
-        encode_segment(name),
-        encode_segment(version)
+        encode(name),
+        encode(version)
     );
     let fetched: TargetSchema = parse(client.get(&path)?, "target schema")?;
     if !schema_cache::is_safe_hash(&fetched.hash) {
@@ -102,26 +103,12 @@ fn split_target(raw: &str) -> Result<(&str, &str), CliError> {
             "invalid --target {raw:?}: expected NAME@VERSION, e.g. payment-api@1.4.0"
         ))
     };
-    let (name, version) = raw.rsplit_once('@').ok_or_else(bad)?;
-    if version.is_empty() || version.chars().any(char::is_control) {
+    let (name, version) = split_at_version(raw, "--target").map_err(|_| bad())?;
+    if version.chars().any(char::is_control) {
         return Err(bad());
     }
     TargetName::parse(name).map_err(|e| CliError::usage(format!("invalid --target: {e}")))?;
     Ok((name, version))
-}
-
-/// Percent-encodes everything outside RFC 3986's unreserved set, so a version such as
-/// `1.0.0+build` stays one path segment.
-fn encode_segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -147,7 +134,7 @@ mod tests {
 
     #[test]
     fn path_segments_are_encoded() {
-        assert_eq!(encode_segment("1.4.0-rc.1"), "1.4.0-rc.1");
-        assert_eq!(encode_segment("1.0.0+build/7"), "1.0.0%2Bbuild%2F7");
+        assert_eq!(encode("1.4.0-rc.1"), "1.4.0-rc.1");
+        assert_eq!(encode("1.0.0+build/7"), "1.0.0%2Bbuild%2F7");
     }
 }
