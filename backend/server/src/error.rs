@@ -96,6 +96,16 @@ pub struct ViolationView {
     pub message: String,
 }
 
+impl From<versiqii_core::schema::Violation> for ViolationView {
+    fn from(v: versiqii_core::schema::Violation) -> Self {
+        Self {
+            pointer: v.pointer,
+            keyword: v.keyword,
+            message: v.message,
+        }
+    }
+}
+
 /// RFC 9457 problem details.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {

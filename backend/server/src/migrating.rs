@@ -13,7 +13,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use versiqii_core::canonical::{content_hash, unified_diff};
 use versiqii_migrate::{find_path, Direction};
-use versiqii_store::{NewRevision, RevisionRow, SchemaVersionRow, TargetVersionRow, TenantTx};
+use versiqii_store::{
+    AuditRecord, BindingRow, NewRevision, RevisionRow, SchemaVersionRow, TargetVersionRow, TenantTx,
+};
 
 /// A config moved (or to be moved) by migrations.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -135,14 +137,7 @@ pub fn validate_for(
         target: format!("{}@{}{what}", target.target, target.version),
         schema: format!("{}@{}", schema.family, schema.version),
         count: violations.len(),
-        violations: violations
-            .into_iter()
-            .map(|v| ViolationView {
-                pointer: v.pointer,
-                keyword: v.keyword,
-                message: v.message,
-            })
-            .collect(),
+        violations: violations.into_iter().map(ViolationView::from).collect(),
     })
 }
 
@@ -172,8 +167,8 @@ pub fn describe(
 }
 
 /// Stores a migrated config as a revision of the source's lineage for `target`, linked to its
-/// source; known content for that target version is reused rather than copied. `true` with a
-/// new revision, `false` with a reused one.
+/// source and audited as `config.migrate`; known content for that target version is reused
+/// rather than copied (and not audited again).
 pub async fn store_migrated(
     tx: &TenantTx,
     source: &RevisionRow,
@@ -181,7 +176,7 @@ pub async fn store_migrated(
     migrated: &Value,
     steps: &[ChainStep],
     actor: &str,
-) -> Result<(RevisionRow, bool), ApiError> {
+) -> Result<RevisionRow, ApiError> {
     // Revisions of one lineage are numbered one at a time (as uploads are).
     tx.lock_config(source.config_id).await?;
     let hash = content_hash(migrated);
@@ -189,7 +184,7 @@ pub async fn store_migrated(
         .revision_with_content(source.config_id, &hash, target.id)
         .await?
     {
-        return Ok((known, false));
+        return Ok(known);
     }
     let original = match source.format.as_str() {
         "yaml" => serde_yaml_ng::to_string(migrated).map_err(anyhow::Error::from)?,
@@ -210,5 +205,28 @@ pub async fn store_migrated(
             created_by: actor,
         })
         .await?;
-    Ok((stored, true))
+    tx.record_audit(AuditRecord {
+        actor,
+        action: "config.migrate",
+        object: &format!("config:{}#{}", stored.name, stored.revision),
+        before_hash: Some(&source.hash),
+        after_hash: Some(&stored.hash),
+    })
+    .await?;
+    Ok(stored)
+}
+
+/// The `binding.created` outbox event, one shape for every binding written (by a bind, a
+/// deployment that migrates, or a rollback).
+pub async fn enqueue_binding_created(tx: &TenantTx, row: &BindingRow) -> Result<(), ApiError> {
+    tx.enqueue(
+        "binding.created",
+        serde_json::json!({
+            "env": row.env, "target": row.target, "version": row.target_version,
+            "config": row.config_name, "revision": row.revision, "revision_id": row.config_id,
+            "hash": row.config_hash,
+        }),
+    )
+    .await?;
+    Ok(())
 }

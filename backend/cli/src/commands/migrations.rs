@@ -5,29 +5,8 @@ use crate::args::{AddMigrationArgs, GlobalArgs, ListMigrationsArgs, MigrationsCo
 use crate::client::Client;
 use crate::error::{exit, CliError};
 use crate::output::{self, cell, out, OutputFormat};
+use base64::Engine;
 use serde_json::{json, Value};
-
-/// Modules are binary; the API takes them base64-encoded. Small enough to write here.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
 
 pub fn run(global: &GlobalArgs, command: MigrationsCommand) -> Result<(), CliError> {
     match command {
@@ -47,7 +26,8 @@ fn add(global: &GlobalArgs, args: &AddMigrationArgs) -> Result<(), CliError> {
     } else if let Some(path) = &args.wasm {
         let bytes =
             std::fs::read(path).map_err(|e| CliError::usage(format!("cannot read {path}: {e}")))?;
-        body["wasm"] = Value::String(base64(&bytes));
+        // Modules are binary; the API takes them base64-encoded.
+        body["wasm"] = Value::String(base64::engine::general_purpose::STANDARD.encode(&bytes));
     }
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
     let value = client.post(
@@ -163,16 +143,6 @@ fn list(global: &GlobalArgs, args: &ListMigrationsArgs) -> Result<(), CliError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_the_standard_alphabet_with_padding() {
-        assert_eq!(base64(b""), "");
-        assert_eq!(base64(b"f"), "Zg==");
-        assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(base64(b"foo"), "Zm9v");
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-        assert_eq!(base64(&[0, 97, 115, 109, 255]), "AGFzbf8=");
-    }
 
     #[test]
     fn a_dry_run_lists_each_bound_config() {

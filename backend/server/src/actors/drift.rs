@@ -50,6 +50,27 @@ impl DriftActor {
     }
 }
 
+impl DriftActor {
+    /// The tenant's cells (or one environment's), read in a transaction of their own.
+    fn read_cells(
+        &self,
+        env: Option<String>,
+    ) -> impl std::future::Future<Output = anyhow::Result<Vec<Computed>>> + 'static {
+        let (store, tenant, graph, schemas) = (
+            self.store.clone(),
+            self.tenant,
+            self.graph.clone(),
+            self.schemas.clone(),
+        );
+        async move {
+            let tx = store.begin_for(tenant).await?;
+            let cells = compute(&tx, &graph, &schemas, env.as_deref()).await?;
+            tx.commit().await?;
+            Ok(cells)
+        }
+    }
+}
+
 impl Actor for DriftActor {
     type Context = Context<Self>;
 }
@@ -221,28 +242,15 @@ impl Handler<ComputeDrift> for DriftActor {
             let rows = cache.query(&query);
             return AtomicResponse::new(Box::pin(actix::fut::ready(Ok(rows))));
         }
-        let (store, tenant, graph, schemas) = (
-            self.store.clone(),
-            self.tenant,
-            self.graph.clone(),
-            self.schemas.clone(),
-        );
         // Atomic: refreshes queue behind the load instead of racing it.
-        AtomicResponse::new(Box::pin(
-            async move {
-                let tx = store.begin_for(tenant).await?;
-                let cells = compute(&tx, &graph, &schemas, None).await?;
-                tx.commit().await?;
-                Ok::<_, anyhow::Error>(cells)
-            }
-            .into_actor(self)
-            .map(move |loaded, actor, _| {
+        AtomicResponse::new(Box::pin(self.read_cells(None).into_actor(self).map(
+            move |loaded, actor, _| {
                 let cache = DriftCache::load(loaded?);
                 let rows = cache.query(&query);
                 actor.cache = Some(cache);
                 Ok(rows)
-            }),
-        ))
+            },
+        )))
     }
 }
 
@@ -254,21 +262,8 @@ impl Handler<Refresh> for DriftActor {
             self.cache = None;
             return AtomicResponse::new(Box::pin(actix::fut::ready(())));
         };
-        let (store, tenant, graph, schemas) = (
-            self.store.clone(),
-            self.tenant,
-            self.graph.clone(),
-            self.schemas.clone(),
-        );
-        AtomicResponse::new(Box::pin(
-            async move {
-                let tx = store.begin_for(tenant).await?;
-                let cells = compute(&tx, &graph, &schemas, Some(&env)).await?;
-                tx.commit().await?;
-                Ok::<_, anyhow::Error>(cells)
-            }
-            .into_actor(self)
-            .map(|cells, actor, _| match (cells, actor.cache.as_mut()) {
+        AtomicResponse::new(Box::pin(self.read_cells(Some(env)).into_actor(self).map(
+            |cells, actor, _| match (cells, actor.cache.as_mut()) {
                 (Ok(cells), Some(cache)) => {
                     for cell in cells {
                         cache.apply(cell);
@@ -280,8 +275,8 @@ impl Handler<Refresh> for DriftActor {
                     actor.cache = None;
                 }
                 (Ok(_), None) => {}
-            }),
-        ))
+            },
+        )))
     }
 }
 

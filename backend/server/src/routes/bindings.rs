@@ -5,8 +5,8 @@ use crate::actors::Directory;
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
 use crate::migrating::{
-    chain_between, describe, failure_to_api, run_chain, store_migrated, validate_for,
-    MigratedConfig,
+    chain_between, describe, enqueue_binding_created, failure_to_api, run_chain, store_migrated,
+    validate_for, MigratedConfig,
 };
 use crate::routes::drift::{drift_before, record_drift_change, refresh_drift};
 use crate::routes::envs::parse_env;
@@ -166,18 +166,7 @@ pub async fn create(
             .map_err(failure_to_api)?;
         validate_for(&schemas, &schema, &target, &doc, " after migration")?;
         let mut described = describe(&revision, &from_schema, &to_schema, &steps, &doc);
-        let (stored, created) =
-            store_migrated(&tx, &revision, &target, &doc, &steps, &actor).await?;
-        if created {
-            tx.record_audit(AuditRecord {
-                actor: &actor,
-                action: "config.migrate",
-                object: &format!("config:{}#{}", stored.name, stored.revision),
-                before_hash: Some(&revision.hash),
-                after_hash: Some(&stored.hash),
-            })
-            .await?;
-        }
+        let stored = store_migrated(&tx, &revision, &target, &doc, &steps, &actor).await?;
         described.revision = Some(stored.revision);
         described.revision_id = Some(stored.id);
         (stored, Some(described))
@@ -202,14 +191,7 @@ pub async fn create(
     })
     .await?;
     record_drift_change(&tx, &actors, &schemas, env.as_str(), drift_was).await?;
-    tx.enqueue(
-        "binding.created",
-        serde_json::json!({
-            "env": env.as_str(), "target": target.target, "version": target.version,
-            "config": revision.name, "revision": revision.revision, "hash": revision.hash,
-        }),
-    )
-    .await?;
+    enqueue_binding_created(&tx, &row).await?;
     tx.commit().await?;
     refresh_drift(&actors, env.as_str()).await;
     let mut view = BindingView::from(row);

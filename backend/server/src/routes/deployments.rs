@@ -5,7 +5,9 @@
 use crate::actors::{ChainStep, CheckDeployment, Directory, MigrationFailure, Tenant};
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
-use crate::migrating::{chain_between, describe, run_chain, store_migrated, MigratedConfig};
+use crate::migrating::{
+    chain_between, describe, enqueue_binding_created, run_chain, store_migrated, MigratedConfig,
+};
 use crate::routes::drift::{drift_before, record_drift_change, refresh_drift};
 use crate::routes::envs::parse_env;
 use crate::routes::targets::parse_target;
@@ -233,7 +235,7 @@ pub async fn apply_migration(
     migration: Box<PendingMigration>,
     actor: &str,
 ) -> Result<RevisionRow, ApiError> {
-    let (stored, created) = store_migrated(
+    let stored = store_migrated(
         tx,
         &migration.source,
         tv,
@@ -252,32 +254,8 @@ pub async fn apply_migration(
             created_by: actor,
         })
         .await?;
-    if created {
-        tx.record_audit(AuditRecord {
-            actor,
-            action: "config.migrate",
-            object: &format!("config:{}#{}", stored.name, stored.revision),
-            before_hash: Some(&migration.source.hash),
-            after_hash: Some(&stored.hash),
-        })
-        .await?;
-    }
     enqueue_binding_created(tx, &row).await?;
     Ok(stored)
-}
-
-/// The `binding.created` outbox event, for every binding written (by a bind, a deployment
-/// that migrates, or a rollback).
-pub async fn enqueue_binding_created(tx: &TenantTx, row: &BindingRow) -> Result<(), ApiError> {
-    tx.enqueue(
-        "binding.created",
-        serde_json::json!({
-            "env": row.env, "target": row.target, "version": row.target_version,
-            "config": row.config_name, "revision": row.revision, "revision_id": row.config_id,
-        }),
-    )
-    .await?;
-    Ok(())
 }
 
 pub fn summarise(plan: &Plan) -> String {

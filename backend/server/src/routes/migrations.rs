@@ -209,6 +209,9 @@ pub async fn add(
             ),
         });
     }
+    let to_schema = schemas
+        .get_or_compile(&to.hash, &to.document)
+        .map_err(|e| anyhow::anyhow!("stored schema does not compile: {e}"))?;
     let mut results = Vec::new();
     let bound = tx.current_bindings_on_schema(from.id).await?;
     let not_dry_run = bound.len().saturating_sub(MAX_DRY_RUN);
@@ -232,17 +235,10 @@ pub async fn add(
                 result.error = Some(e.to_string());
             }
             Ok(migrated) => {
-                let compiled = schemas
-                    .get_or_compile(&to.hash, &to.document)
-                    .map_err(|e| anyhow::anyhow!("stored schema does not compile: {e}"))?;
-                result.violations = compiled
+                result.violations = to_schema
                     .validate(&migrated)
                     .into_iter()
-                    .map(|v| ViolationView {
-                        pointer: v.pointer,
-                        keyword: v.keyword,
-                        message: v.message,
-                    })
+                    .map(ViolationView::from)
                     .collect();
                 result.ok = result.violations.is_empty();
             }

@@ -5,9 +5,9 @@
 use crate::actors::Directory;
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
+use crate::migrating::enqueue_binding_created;
 use crate::routes::deployments::{
-    apply_migration, bound_config_for, constraint_problems, enqueue_binding_created, summarise,
-    BoundCheck, Plan,
+    apply_migration, bound_config_for, constraint_problems, summarise, BoundCheck, Plan,
 };
 use crate::routes::drift::{drift_before, record_drift_change, refresh_drift};
 use crate::routes::envs::parse_env;

@@ -353,6 +353,15 @@ fn lenses_migrate_on_bind_and_deploy_and_rollback_restores_the_original() {
         .unwrap()
         .iter()
         .any(|e| e["action"] == "deployment.rollback"));
+    // Two migrations wrote new revisions (#2 for staging, #3 for qa); the deployment to 2.0.0
+    // reused #2 and is not audited as a migration again.
+    let migrations_audited = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "config.migrate")
+        .count();
+    assert_eq!(migrations_audited, 2);
 
     // Rolling qa (never deployed at 1.0.0) back to 1.0.0 migrates its v3 config down two hops,
     // arriving at the original content: the original revision is bound again, not a copy.
@@ -561,6 +570,31 @@ fn wasm_migrations_run_sandboxed_and_a_trap_changes_nothing() {
             r.body
         );
     }
+
+    // The CLI sends a module file base64-encoded; a dry run stores nothing.
+    let echo = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/migrations/echo.wat"
+    );
+    let out = s.ok(&[
+        "migrations",
+        "add",
+        "--family",
+        "Legacy",
+        "--from",
+        "v1",
+        "--to",
+        "v3",
+        "--wasm",
+        echo,
+        "--dry-run",
+    ]);
+    assert!(
+        out.contains("dry run of wasm migration Legacy v1 -> v3"),
+        "{out}"
+    );
+    let listed = s.json(&["migrations", "list", "--family", "Legacy"]);
+    assert!(listed.as_array().unwrap().is_empty(), "{listed}");
 
     // The example module renames the top-level key only.
     let rename = include_str!("../../../../examples/migrations/rename_timeout.wat");

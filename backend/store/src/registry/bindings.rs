@@ -10,6 +10,8 @@ pub struct BindingRow {
     pub config_id: Uuid,
     pub config_name: String,
     pub revision: i32,
+    /// The bound revision's content hash.
+    pub config_hash: String,
     pub target: String,
     pub target_version: String,
     pub target_version_id: Uuid,
@@ -36,7 +38,7 @@ pub struct EnvRow {
 }
 
 pub(crate) const BINDING_SELECT: &str = "select b.id, e.name as env, r.id as config_id,
-        c.name as config_name, r.revision, t.name as target, tv.version as target_version,
+        c.name as config_name, r.revision, r.hash as config_hash, t.name as target, tv.version as target_version,
         b.target_version_id, b.schema_version_id, s.version as schema_version, b.created_by, b.created_at
     from bindings b
     join environments e on e.id = b.environment_id
