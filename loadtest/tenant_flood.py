@@ -39,6 +39,7 @@ class Api:
                 self.conn.request(method, path, body=data, headers=headers)
                 resp = self.conn.getresponse()
                 text = resp.read()
+                self.server_ms = server_ms(resp.getheader("Server-Timing"))
                 return resp.status, (json.loads(text) if text else None)
             except (http.client.HTTPException, ConnectionError):
                 self.conn.close()
@@ -46,6 +47,14 @@ class Api:
                 if attempt:
                     raise
         raise RuntimeError("unreachable")
+
+
+def server_ms(header):
+    # `Server-Timing: app;dur=0.412`: the server's own share of the request.
+    for part in (header or "").split(";"):
+        if part.strip().startswith("dur="):
+            return float(part.strip()[4:])
+    return float("nan")
 
 
 def tenant(url, slug):
@@ -77,12 +86,14 @@ def tenant(url, slug):
 
 def measure(url, token, samples):
     api = Api(url, token)
-    out = []
+    out, server = [], []
     for _ in range(samples):
         t = time.perf_counter()
         status, _ = api.call("GET", "/v1/drifts")
         out.append((time.perf_counter() - t) * 1000)
+        server.append(api.server_ms)
         assert status == 200
+    measure.server = server
     return out
 
 
@@ -107,6 +118,7 @@ def main():
     b_token, _ = tenant(a.url, f"flood-b-{run}")
     measure(a.url, b_token, 30)  # warm both tenants' actors and the pool
     quiet = measure(a.url, b_token, a.samples)
+    quiet_server = measure.server
 
     # The flood runs in its own processes: threads would share B's interpreter lock, and B's
     # timings would measure Python's thread switching instead of the server.
@@ -120,6 +132,7 @@ def main():
     before = sum(counts)
     started = time.perf_counter()
     loaded = measure(a.url, b_token, a.samples)
+    loaded_server = measure.server
     elapsed = time.perf_counter() - started
     flooded = sum(counts) - before
     stop.set()
@@ -127,6 +140,7 @@ def main():
         proc.join(timeout=30)
     q, l = summary(quiet), summary(loaded)
     print(json.dumps({"b_alone": q, "b_during_a_flood": l,
+                      "b_server_alone": summary(quiet_server), "b_server_during": summary(loaded_server),
                       "a_flood_requests_per_s": round(flooded / max(elapsed, 1e-9), 1),
                       "p99_ratio": round(l["p99_ms"] / q["p99_ms"], 2)}, indent=2))
 

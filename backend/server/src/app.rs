@@ -6,7 +6,6 @@ use crate::auth::rbac::Rbac;
 use crate::error::{self, ApiError};
 use crate::rate_limit::RateLimiter;
 use crate::{openapi, request_id, routes, Settings};
-use actix::Actor;
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
@@ -78,16 +77,13 @@ impl AppState {
             settings.migration_threads,
             settings.migration_per_tenant,
         ));
-        let directory = crate::actors::Directory(
-            crate::actors::TenantDirectory::new(
-                store.clone(),
-                schemas.clone(),
-                migrations.clone(),
-                std::time::Duration::from_secs(settings.tenant_idle_secs),
-                settings.actor_threads,
-            )
-            .start(),
-        );
+        let directory = crate::actors::Directory::new(crate::actors::TenantDirectory::new(
+            store.clone(),
+            schemas.clone(),
+            migrations.clone(),
+            std::time::Duration::from_secs(settings.tenant_idle_secs),
+            settings.actor_threads,
+        ));
         actix_web::rt::spawn(crate::changes::listen(
             settings.database_url.clone(),
             directory.clone(),

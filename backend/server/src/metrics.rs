@@ -107,18 +107,20 @@ pub async fn middleware(
     let started = Instant::now();
     let metrics = req.app_data::<web::Data<HttpMetrics>>().cloned();
     let method = req.method().to_string();
-    let res = next.call(req).await?;
+    let mut res = next.call(req).await?;
+    let secs = started.elapsed().as_secs_f64();
+    // The server's own share of the latency, so a client can tell it from the network and
+    // queueing in front of the server (and browsers show it in their developer tools).
+    if let Ok(value) = header::HeaderValue::from_str(&format!("app;dur={:.3}", secs * 1000.0)) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("server-timing"), value);
+    }
     if let Some(metrics) = metrics {
         let route = res
             .request()
             .match_pattern()
             .unwrap_or_else(|| "(unmatched)".to_owned());
-        metrics.record(
-            &method,
-            &route,
-            res.status().as_u16(),
-            started.elapsed().as_secs_f64(),
-        );
+        metrics.record(&method, &route, res.status().as_u16(), secs);
     }
     Ok(res)
 }

@@ -1,8 +1,9 @@
-use super::{DriftActor, GraphActor, MigrationActor, MigrationPool};
+use super::{DriftActor, DriftView, GraphActor, MigrationActor, MigrationPool};
 use crate::schema_cache::SchemaCache;
 use actix::{Actor, Addr, Arbiter, AsyncContext, Context, Handler, Message, Supervisor};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 use versiqii_core::TenantId;
 use versiqii_store::Store;
@@ -13,7 +14,57 @@ use versiqii_store::Store;
 pub struct Tenant {
     pub graph: Addr<GraphActor>,
     pub drift: Addr<DriftActor>,
+    /// The drift actor's matrix, read without a message.
+    pub drift_view: DriftView,
     pub migration: Addr<MigrationActor>,
+}
+
+/// The live tenants, shared by the directory (which alone starts and evicts them) and every
+/// [`Directory`] handle, which finds a live tenant here without a round trip through the
+/// directory's mailbox: on a busy machine that thread hop waits for a core, behind every
+/// other tenant's work.
+pub struct LiveMap {
+    epoch: Instant,
+    tenants: RwLock<HashMap<TenantId, (Tenant, AtomicU64)>>,
+}
+
+impl LiveMap {
+    fn new() -> Self {
+        Self {
+            epoch: Instant::now(),
+            tenants: RwLock::new(HashMap::new()),
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A live tenant's actors, marked as used now.
+    fn get(&self, tenant: TenantId) -> Option<Tenant> {
+        let tenants = self.tenants.read().ok()?;
+        let (actors, used) = tenants.get(&tenant)?;
+        used.store(self.now_ms(), Ordering::Relaxed);
+        Some(actors.clone())
+    }
+
+    /// A live tenant's actors, without marking it used (another instance's change keeps no
+    /// tenant alive here).
+    fn peek(&self, tenant: TenantId) -> Option<Tenant> {
+        Some(self.tenants.read().ok()?.get(&tenant)?.0.clone())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<TenantId, (Tenant, AtomicU64)>> {
+        // A poisoned lock only means a reader panicked while holding it; the map is whole.
+        self.tenants.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn all(&self) -> Vec<(TenantId, Tenant)> {
+        self.tenants
+            .read()
+            .map(|t| t.iter().map(|(id, (a, _))| (*id, a.clone())).collect())
+            .unwrap_or_default()
+    }
 }
 
 /// The root: starts a tenant's actors on first use and evicts them after an idle time.
@@ -22,7 +73,7 @@ pub struct TenantDirectory {
     schemas: Arc<SchemaCache>,
     migrations: Arc<MigrationPool>,
     idle_after: Duration,
-    tenants: HashMap<TenantId, (Tenant, Instant)>,
+    live: Arc<LiveMap>,
     /// Tenants' actors run on these threads, spread by tenant, off the HTTP workers.
     arbiters: Vec<Arbiter>,
 }
@@ -40,7 +91,7 @@ impl TenantDirectory {
             schemas,
             migrations,
             idle_after,
-            tenants: HashMap::new(),
+            live: Arc::new(LiveMap::new()),
             arbiters: (0..threads.max(1)).map(|_| Arbiter::new()).collect(),
         }
     }
@@ -52,10 +103,12 @@ impl Actor for TenantDirectory {
     fn started(&mut self, ctx: &mut Self::Context) {
         let sweep = (self.idle_after / 4).max(Duration::from_millis(250));
         ctx.run_interval(sweep, |dir, _| {
-            let idle_after = dir.idle_after;
+            let idle_ms = u64::try_from(dir.idle_after.as_millis()).unwrap_or(u64::MAX);
+            let now = dir.live.now_ms();
             // Dropping the last address stops the tenant's actors; they reload on next use.
-            dir.tenants
-                .retain(|_, (_, used)| used.elapsed() < idle_after);
+            dir.live
+                .write()
+                .retain(|_, (_, used)| now.saturating_sub(used.load(Ordering::Relaxed)) < idle_ms);
         });
     }
 }
@@ -73,14 +126,18 @@ impl Handler<Get> for TenantDirectory {
         let pool = self.migrations.clone();
         let slot = (tenant.0.as_u128() % self.arbiters.len() as u128) as usize;
         let arbiter = self.arbiters[slot].handle();
-        let entry = self.tenants.entry(tenant).or_insert_with(|| {
+        let now = self.live.now_ms();
+        let mut live = self.live.write();
+        let entry = live.entry(tenant).or_insert_with(|| {
             let graph_store = store.clone();
             let graph = Supervisor::start_in_arbiter(&arbiter, move |_| {
                 GraphActor::new(graph_store, tenant)
             });
             let drift_graph = graph.clone();
+            let drift_view = DriftView::default();
+            let actor_view = drift_view.clone();
             let drift = DriftActor::start_in_arbiter(&arbiter, move |_| {
-                DriftActor::new(store, tenant, drift_graph, schemas)
+                DriftActor::new(store, tenant, drift_graph, schemas, actor_view)
             });
             let migration =
                 MigrationActor::start_in_arbiter(&arbiter, move |_| MigrationActor::new(pool));
@@ -88,12 +145,13 @@ impl Handler<Get> for TenantDirectory {
                 Tenant {
                     graph,
                     drift,
+                    drift_view,
                     migration,
                 },
-                Instant::now(),
+                AtomicU64::new(now),
             )
         });
-        entry.1 = Instant::now();
+        entry.1.store(now, Ordering::Relaxed);
         actix::MessageResult(entry.0.clone())
     }
 }
@@ -106,12 +164,7 @@ impl Handler<Live> for TenantDirectory {
     type Result = actix::MessageResult<Live>;
 
     fn handle(&mut self, _: Live, _: &mut Self::Context) -> Self::Result {
-        actix::MessageResult(
-            self.tenants
-                .iter()
-                .map(|(id, (actors, _))| (*id, actors.clone()))
-                .collect(),
-        )
+        actix::MessageResult(self.live.all())
     }
 }
 
@@ -123,7 +176,7 @@ impl Handler<LiveTenants> for TenantDirectory {
     type Result = usize;
 
     fn handle(&mut self, _: LiveTenants, _: &mut Self::Context) -> usize {
-        self.tenants.len()
+        self.live.tenants.read().map(|t| t.len()).unwrap_or(0)
     }
 }
 
@@ -136,7 +189,7 @@ impl Handler<ReloadIfLive> for TenantDirectory {
     type Result = ();
 
     fn handle(&mut self, ReloadIfLive(tenant): ReloadIfLive, _: &mut Self::Context) {
-        if let Some((actors, _)) = self.tenants.get(&tenant) {
+        if let Some(actors) = self.live.peek(tenant) {
             // Drift reads the graph's unmet constraints: drop it only once the graph is new.
             let (graph, drift) = (actors.graph.clone(), actors.drift.clone());
             actix::spawn(async move {
@@ -160,18 +213,27 @@ impl Handler<RefreshDriftIfLive> for TenantDirectory {
         RefreshDriftIfLive(tenant, env): RefreshDriftIfLive,
         _: &mut Self::Context,
     ) {
-        if let Some((actors, _)) = self.tenants.get(&tenant) {
+        if let Some(actors) = self.live.peek(tenant) {
             actors.drift.do_send(super::Refresh { env: Some(env) });
         }
     }
 }
 
-/// A handle for handlers: asks the directory for a tenant's actors.
+/// A handle for handlers: finds a live tenant's actors itself, and asks the directory to start
+/// them otherwise.
 #[derive(Clone)]
-pub struct Directory(pub Addr<TenantDirectory>);
+pub struct Directory(pub Addr<TenantDirectory>, Arc<LiveMap>);
 
 impl Directory {
+    pub fn new(directory: TenantDirectory) -> Self {
+        let live = directory.live.clone();
+        Self(directory.start(), live)
+    }
+
     pub async fn tenant(&self, tenant: TenantId) -> anyhow::Result<Tenant> {
+        if let Some(actors) = self.1.get(tenant) {
+            return Ok(actors);
+        }
         Ok(self.0.send(Get(tenant)).await?)
     }
 

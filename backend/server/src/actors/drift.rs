@@ -6,13 +6,18 @@
 //! first query loads it from Postgres, queries are answered from memory, and each committed
 //! write refreshes its environment's cells, applied to the matrix as events. Loads and
 //! refreshes are atomic in the tenant's mailbox, so a query after a write sees it.
+//!
+//! The actor is the matrix's only writer; queries read it in place through a [`DriftView`] on
+//! the caller's thread. A round trip through the mailbox is a hop to another thread, and on a
+//! busy machine each hop waits for a core: a tenant's reads then queue behind other tenants'
+//! work that shares nothing with them but the CPU.
 
 use super::graph::{GraphActor, UnmetIn};
 use crate::schema_cache::SchemaCache;
 use actix::{Actor, ActorFutureExt, Addr, AtomicResponse, Context, Handler, Message, WrapFuture};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use versiqii_core::drift::{
@@ -30,7 +35,38 @@ pub struct DriftActor {
     schemas: Arc<SchemaCache>,
     /// The tenant's matrix, loaded on the first query and kept current by `Refresh`; `None`
     /// until then (or after an invalidation), when the next query reloads it.
-    cache: Option<DriftCache>,
+    view: DriftView,
+}
+
+/// The tenant's drift matrix as readers see it: the DriftActor writes it (loads, refreshes),
+/// everyone else reads it without a message. `None` until loaded.
+#[derive(Clone, Default)]
+pub struct DriftView(Arc<RwLock<Option<DriftCache>>>);
+
+impl DriftView {
+    /// The answer from the loaded matrix, or `None` when it is not loaded (send `ComputeDrift`,
+    /// which loads it).
+    pub fn query(&self, query: &ComputeDrift) -> Option<Vec<DriftRow>> {
+        self.0.read().ok()?.as_ref().map(|cache| cache.query(query))
+    }
+
+    fn is_loaded(&self) -> bool {
+        self.0.read().map(|c| c.is_some()).unwrap_or(false)
+    }
+
+    fn set(&self, cache: Option<DriftCache>) {
+        // A poisoned lock only means a reader panicked; the state it guards is replaced whole.
+        let mut slot = self.0.write().unwrap_or_else(|e| e.into_inner());
+        *slot = cache;
+    }
+
+    /// Applies `f` to the loaded matrix; does nothing when it is not loaded.
+    fn update(&self, f: impl FnOnce(&mut DriftCache)) {
+        let mut slot = self.0.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(cache) = slot.as_mut() {
+            f(cache);
+        }
+    }
 }
 
 impl DriftActor {
@@ -39,13 +75,14 @@ impl DriftActor {
         tenant: TenantId,
         graph: Addr<GraphActor>,
         schemas: Arc<SchemaCache>,
+        view: DriftView,
     ) -> Self {
         Self {
             store,
             tenant,
             graph,
             schemas,
-            cache: None,
+            view,
         }
     }
 }
@@ -238,8 +275,7 @@ impl Handler<ComputeDrift> for DriftActor {
     type Result = AtomicResponse<Self, anyhow::Result<Vec<DriftRow>>>;
 
     fn handle(&mut self, query: ComputeDrift, _: &mut Self::Context) -> Self::Result {
-        if let Some(cache) = &self.cache {
-            let rows = cache.query(&query);
+        if let Some(rows) = self.view.query(&query) {
             return AtomicResponse::new(Box::pin(actix::fut::ready(Ok(rows))));
         }
         // Atomic: refreshes queue behind the load instead of racing it.
@@ -247,7 +283,7 @@ impl Handler<ComputeDrift> for DriftActor {
             move |loaded, actor, _| {
                 let cache = DriftCache::load(loaded?);
                 let rows = cache.query(&query);
-                actor.cache = Some(cache);
+                actor.view.set(Some(cache));
                 Ok(rows)
             },
         )))
@@ -258,23 +294,23 @@ impl Handler<Refresh> for DriftActor {
     type Result = AtomicResponse<Self, ()>;
 
     fn handle(&mut self, Refresh { env }: Refresh, _: &mut Self::Context) -> Self::Result {
-        let Some(env) = env.filter(|_| self.cache.is_some()) else {
-            self.cache = None;
+        let Some(env) = env.filter(|_| self.view.is_loaded()) else {
+            self.view.set(None);
             return AtomicResponse::new(Box::pin(actix::fut::ready(())));
         };
         AtomicResponse::new(Box::pin(self.read_cells(Some(env)).into_actor(self).map(
-            |cells, actor, _| match (cells, actor.cache.as_mut()) {
-                (Ok(cells), Some(cache)) => {
+            |cells, actor, _| match cells {
+                // Computed before taking the lock: readers wait only for the events.
+                Ok(cells) => actor.view.update(|cache| {
                     for cell in cells {
                         cache.apply(cell);
                     }
-                }
-                (Err(e), _) => {
+                }),
+                Err(e) => {
                     // Unknown state: reload from scratch on the next query.
                     tracing::warn!(error = %e, "drift refresh failed; dropping the cached matrix");
-                    actor.cache = None;
+                    actor.view.set(None);
                 }
-                (Ok(_), None) => {}
             },
         )))
     }

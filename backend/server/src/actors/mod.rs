@@ -8,7 +8,9 @@ mod graph;
 mod migration;
 
 pub use directory::{Directory, Tenant, TenantDirectory};
-pub use drift::{drift_of_env, ComputeDrift, DriftActor, DriftDimensions, DriftRow, Refresh};
+pub use drift::{
+    drift_of_env, ComputeDrift, DriftActor, DriftDimensions, DriftRow, DriftView, Refresh,
+};
 pub use graph::{
     constraint_of, AddVersion, CheckDeployment, Crash, GraphActor, GraphLoadError, ImpactOf,
     Reload, RemoveConstraint, TryAddConstraint, UnmetIn,

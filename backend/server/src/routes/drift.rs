@@ -147,15 +147,20 @@ pub async fn drifts(
         ),
     };
     let tenant = directory.tenant(auth.principal.tenant).await?;
-    let items = tenant
-        .drift
-        .send(ComputeDrift {
-            env: query.env,
-            target: query.target,
-            dimension,
-        })
-        .await
-        .map_err(anyhow::Error::from)??;
+    let query = ComputeDrift {
+        env: query.env,
+        target: query.target,
+        dimension,
+    };
+    let items = match tenant.drift_view.query(&query) {
+        Some(items) => items,
+        // Not loaded yet: the actor loads it (once, however many ask).
+        None => tenant
+            .drift
+            .send(query)
+            .await
+            .map_err(anyhow::Error::from)??,
+    };
     Ok(HttpResponse::Ok().json(DriftList { items }))
 }
 

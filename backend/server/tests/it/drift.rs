@@ -582,7 +582,17 @@ fn metrics_show_http_traffic_and_the_drift_gauge_to_the_metrics_token_only() {
         &json!({"target": "svc", "version": "1.0.0"}),
     );
     assert_eq!(seen.status, 201, "{}", seen.body);
-    assert_eq!(app.get("/v1/drifts", tok).status, 200);
+    let drifts = app.get("/v1/drifts", tok);
+    assert_eq!(drifts.status, 200);
+    // The server's own share of the latency, for clients to tell it from the network's.
+    let timing = drifts
+        .header("server-timing")
+        .expect("a Server-Timing header");
+    let ms: f64 = timing
+        .strip_prefix("app;dur=")
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(|| panic!("Server-Timing {timing:?}"));
+    assert!(ms > 0.0 && ms < 60_000.0, "{timing}");
 
     assert_eq!(app.get("/metrics", None).status, 401);
     assert_eq!(

@@ -42,6 +42,14 @@ pub struct Reply {
     pub status: u16,
     pub content_type: String,
     pub body: Value,
+    /// Response headers, names in lower case.
+    pub headers: std::collections::HashMap<String, String>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
 }
 
 impl TestApp {
@@ -194,12 +202,18 @@ impl TestApp {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
+        let headers = resp
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect();
         let text = resp.into_body().read_to_string().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
         Reply {
             status,
             content_type,
             body,
+            headers,
         }
     }
 
