@@ -60,6 +60,10 @@ impl AppState {
             ),
             rbac: Rbac::load().await?,
             fair_share: crate::auth::fair_share::FairShare::new(settings.tenant_max_inflight),
+            budgets: crate::auth::budget::Budgets::new(
+                settings.plan_rates(),
+                std::time::Duration::from_millis(settings.tenant_max_wait_ms),
+            ),
             keys: Default::default(),
         };
         let gate = Arc::new(gate);

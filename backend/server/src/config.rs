@@ -36,6 +36,15 @@ pub struct Settings {
     pub actor_threads: usize,
     /// Requests of one tenant served at once; more wait their turn.
     pub tenant_max_inflight: usize,
+    /// Requests a second per tenant on each plan (`tenants.plan`); 0 is unlimited.
+    pub plan_rate_free: f64,
+    pub plan_rate_team: f64,
+    pub plan_rate_enterprise: f64,
+    /// A plan's burst: this many seconds of its rate at once after a pause.
+    pub plan_burst_secs: f64,
+    /// A request over its tenant's budget waits for its turn up to this long; further ahead it
+    /// is refused with 429.
+    pub tenant_max_wait_ms: u64,
     /// Config migrations running at once in the whole process, and per tenant.
     pub migration_threads: usize,
     pub migration_per_tenant: usize,
@@ -67,6 +76,11 @@ impl Default for Settings {
             tenant_idle_secs: 600,
             actor_threads: 2,
             tenant_max_inflight: 4,
+            plan_rate_free: 20.0,
+            plan_rate_team: 200.0,
+            plan_rate_enterprise: 1000.0,
+            plan_burst_secs: 2.0,
+            tenant_max_wait_ms: 2000,
             migration_threads: 4,
             migration_per_tenant: 1,
             migration_deadline_ms: 500,
@@ -166,6 +180,21 @@ impl Settings {
         if let Some(v) = var("TENANT_MAX_INFLIGHT")? {
             self.tenant_max_inflight = num("TENANT_MAX_INFLIGHT", v)?;
         }
+        if let Some(v) = var("PLAN_RATE_FREE")? {
+            self.plan_rate_free = num("PLAN_RATE_FREE", v)?;
+        }
+        if let Some(v) = var("PLAN_RATE_TEAM")? {
+            self.plan_rate_team = num("PLAN_RATE_TEAM", v)?;
+        }
+        if let Some(v) = var("PLAN_RATE_ENTERPRISE")? {
+            self.plan_rate_enterprise = num("PLAN_RATE_ENTERPRISE", v)?;
+        }
+        if let Some(v) = var("PLAN_BURST_SECS")? {
+            self.plan_burst_secs = num("PLAN_BURST_SECS", v)?;
+        }
+        if let Some(v) = var("TENANT_MAX_WAIT_MS")? {
+            self.tenant_max_wait_ms = num("TENANT_MAX_WAIT_MS", v)?;
+        }
         if let Some(v) = var("MIGRATION_THREADS")? {
             self.migration_threads = num("MIGRATION_THREADS", v)?;
         }
@@ -192,7 +221,30 @@ impl Settings {
         if self.jwt_secret.len() < 32 {
             bail!("VERSIQII_JWT_SECRET (or VERSIQII_JWT_SECRET_FILE) must hold at least 32 bytes");
         }
+        for (name, rate) in [
+            ("PLAN_RATE_FREE", self.plan_rate_free),
+            ("PLAN_RATE_TEAM", self.plan_rate_team),
+            ("PLAN_RATE_ENTERPRISE", self.plan_rate_enterprise),
+            ("PLAN_BURST_SECS", self.plan_burst_secs),
+        ] {
+            if !(rate.is_finite() && rate >= 0.0) {
+                bail!("VERSIQII_{name}={rate} must be a number of at least 0");
+            }
+        }
         Ok(())
+    }
+
+    /// The plans' request budgets.
+    pub fn plan_rates(&self) -> crate::auth::budget::PlanRates {
+        let rate = |per_sec: f64| crate::auth::budget::Rate {
+            per_sec,
+            burst: (per_sec * self.plan_burst_secs).max(1.0),
+        };
+        crate::auth::budget::PlanRates {
+            free: rate(self.plan_rate_free),
+            team: rate(self.plan_rate_team),
+            enterprise: rate(self.plan_rate_enterprise),
+        }
     }
 }
 

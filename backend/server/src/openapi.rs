@@ -60,7 +60,7 @@ use utoipa::{Modify, OpenApi};
         routes::migrations::list,
         routes::rollback::rollback,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &TooManyRequests),
     tags(
         (name = "auth", description = "Sign-up, sessions and identity"),
         (name = "api-keys", description = "Keys for pipelines"),
@@ -93,6 +93,57 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Every secured operation may answer 429: its tenant is over its plan's request budget.
+struct TooManyRequests;
+
+impl Modify for TooManyRequests {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            content::ContentBuilder, header::HeaderBuilder, schema::Type, ObjectBuilder, Ref,
+            ResponseBuilder,
+        };
+        let response = ResponseBuilder::new()
+            .description(
+                "The tenant is over its plan's request budget (`rate_limited`); retry after \
+                 `Retry-After` seconds. Requests a little over budget wait for their turn \
+                 instead.",
+            )
+            .header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                    .description(Some("Seconds to wait"))
+                    .build(),
+            )
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build();
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if op.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    op.responses
+                        .responses
+                        .entry("429".to_owned())
+                        .or_insert_with(|| response.clone().into());
+                }
+            }
+        }
     }
 }
 

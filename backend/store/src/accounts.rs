@@ -50,6 +50,16 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The tenant's plan (`free`, `team`, `enterprise`), read in a transaction of its own.
+    pub async fn tenant_plan(&self, tenant: TenantId) -> Result<Option<String>, StoreError> {
+        let tx = self.begin_for(tenant).await?;
+        let row = tx.tenant_row().await?;
+        tx.commit().await?;
+        Ok(row.map(|r| r.plan))
+    }
+}
+
 impl TenantTx {
     /// Creates the tenant this transaction was opened for.
     pub async fn create_tenant(&self, slug: &str, name: &str) -> Result<TenantRow, StoreError> {

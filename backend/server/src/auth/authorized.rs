@@ -10,6 +10,7 @@ use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
 use std::future::{ready, Ready};
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::time::Instant;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 use versiqii_core::{ApiKeySecret, Role, Scope, TenantId};
@@ -47,6 +48,7 @@ pub struct Gatekeeper {
     pub(crate) jwt: JwtKeys,
     pub(crate) rbac: Rbac,
     pub(crate) fair_share: super::fair_share::FairShare,
+    pub(crate) budgets: super::budget::Budgets,
     pub(crate) keys: super::key_cache::KeyCache,
 }
 
@@ -124,14 +126,52 @@ pub async fn authenticate_request(
                 "gatekeeper not configured"
             ))),
         };
-        if let (Some(gate), Ok(principal)) = (&gate, &outcome) {
-            slot = gate.fair_share.enter(principal.tenant).await;
-        }
+        let outcome = match (&gate, outcome) {
+            (Some(gate), Ok(principal)) => match gate.within_budget(principal.tenant).await {
+                Ok(()) => {
+                    slot = gate.fair_share.enter(principal.tenant).await;
+                    Ok(principal)
+                }
+                // Refused before any handler work, as cheaply as the request can be answered.
+                Err(e) => Err(e),
+            },
+            (_, outcome) => outcome,
+        };
         req.extensions_mut().insert(Authentication(outcome));
     }
     let response = next.call(req).await;
     drop(slot);
     response
+}
+
+impl Gatekeeper {
+    /// Waits for the tenant's turn in its plan's request budget, or refuses (429).
+    async fn within_budget(&self, tenant: TenantId) -> Result<(), ApiError> {
+        use super::budget::Admission;
+        if self.budgets.unlimited() {
+            return Ok(());
+        }
+        if self.budgets.needs_plan(tenant, Instant::now()) {
+            match self.store.tenant_plan(tenant).await {
+                Ok(plan) => {
+                    self.budgets
+                        .set_plan(tenant, plan.as_deref().unwrap_or("free"), Instant::now())
+                }
+                // The bucket keeps its rate; the plan is read again on the next request.
+                Err(e) => tracing::warn!(error = %e, "reading a tenant's plan"),
+            }
+        }
+        match self.budgets.admit(tenant, Instant::now()) {
+            Admission::Now => Ok(()),
+            Admission::After(wait) => {
+                actix_web::rt::time::sleep(wait).await;
+                Ok(())
+            }
+            Admission::Refused(after) => Err(ApiError::RateLimited {
+                retry_after: (after.as_secs_f64().ceil() as u64).max(1),
+            }),
+        }
+    }
 }
 
 fn bearer(req: &HttpRequest) -> Result<String, ApiError> {

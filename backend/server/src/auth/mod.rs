@@ -2,6 +2,7 @@
 //! only through [`Authorized`], which exists only after both checks passed.
 
 pub mod authorized;
+pub mod budget;
 pub mod fair_share;
 pub mod jwt;
 pub mod key_cache;

@@ -343,3 +343,106 @@ fn writes_are_audited_in_a_hash_chain() {
         );
     }
 }
+
+/// A request of `token`'s tenant on a connection of its own, so several can be in flight.
+fn get_on_own_connection(url: &str, token: &str) -> (u16, Option<String>, String, String) {
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let resp = agent
+        .get(&format!("{url}/v1/targets"))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .expect("transport");
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let (retry, content_type) = (header("retry-after"), header("content-type"));
+    (
+        resp.status().as_u16(),
+        retry,
+        content_type.unwrap_or_default(),
+        resp.into_body().read_to_string().unwrap_or_default(),
+    )
+}
+
+#[test]
+fn a_tenant_over_its_plan_budget_waits_then_is_refused_and_other_tenants_are_not() {
+    // Free: 2 requests a second, 2 at once, at most 600 ms of waiting. Team: unlimited.
+    let app = TestApp::spawn_with(|s| {
+        s.plan_rate_free = 2.0;
+        s.plan_burst_secs = 1.0;
+        s.plan_rate_team = 0.0;
+        s.tenant_max_wait_ms = 600;
+    });
+    let flood = app.signup("budget-flood");
+    let calm = app.signup("budget-calm");
+    let paying = app.signup("budget-team");
+    // The plan is the billing portal's to set; here the cluster's superuser sets it.
+    let db = {
+        let url = format!(
+            "postgres://postgres@localhost:{}/{}?host={}",
+            std::env::var("VERSIQII_TEST_PG_PORT").unwrap(),
+            app.db_name,
+            std::env::var("VERSIQII_TEST_PG_SOCKET").unwrap()
+        );
+        block_on(sea_orm::Database::connect(url)).unwrap()
+    };
+    let updated = block_on(db.execute(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "update tenants set plan = 'team' where id = $1::uuid",
+        [uuid::Uuid::parse_str(&paying.tenant_id).unwrap().into()],
+    )))
+    .unwrap();
+    assert_eq!(updated.rows_affected(), 1);
+
+    // Six at once: two go through, the third waits its turn (500 ms), the rest are due a
+    // second or more ahead, past the longest wait, and are refused at once.
+    let burst = |token: &str| {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..6)
+                .map(|_| scope.spawn(|| get_on_own_connection(&app.url, token)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .collect::<Vec<_>>()
+        })
+    };
+    let started = std::time::Instant::now();
+    let answers = burst(&flood.access);
+    let ok = answers.iter().filter(|a| a.0 == 200).count();
+    let refused: Vec<_> = answers.iter().filter(|a| a.0 == 429).collect();
+    assert_eq!(ok, 3, "{answers:?}");
+    assert_eq!(refused.len(), 3, "{answers:?}");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_millis(450),
+        "the third request did not wait for its turn"
+    );
+    for (_, retry_after, content_type, body) in refused {
+        assert_eq!(content_type, "application/problem+json");
+        let problem: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(problem["code"], "rate_limited", "{problem}");
+        let secs: u64 = retry_after.as_deref().unwrap().parse().unwrap();
+        assert!((1..=2).contains(&secs), "Retry-After {secs}");
+    }
+
+    // The flooding tenant's budget is its own: another free tenant gets its burst at once,
+    // and a team tenant (unlimited here) all six.
+    let calm_answers = burst(&calm.access);
+    assert_eq!(
+        calm_answers.iter().filter(|a| a.0 == 200).count(),
+        3,
+        "{calm_answers:?}"
+    );
+    let team_answers = burst(&paying.access);
+    assert!(team_answers.iter().all(|a| a.0 == 200), "{team_answers:?}");
+
+    // After a pause the flooding tenant is served again.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(get_on_own_connection(&app.url, &flood.access).0, 200);
+}

@@ -1,0 +1,317 @@
+//! Each tenant's request budget, by plan: a rate with a burst, kept as a GCRA (the time at which
+//! the tenant's next request is due). A request over budget waits for its turn when that is at
+//! most `max_wait` away: a client sending as fast as answers come back is slowed to its plan's
+//! rate and costs nothing while it waits. Further ahead it is refused at once (429 with
+//! `Retry-After`), so a client with many connections is turned away cheaply instead of queued.
+//!
+//! Buckets live in each server instance: with N instances behind a balancer a tenant gets up to
+//! N times its rate. A tenant's plan is read from Postgres at most once a minute.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use versiqii_core::TenantId;
+
+/// A plan's budget: `per_sec` requests a second on average, `burst` at once after a pause.
+/// `per_sec` 0 means unlimited.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    pub per_sec: f64,
+    pub burst: f64,
+}
+
+impl Rate {
+    pub const UNLIMITED: Rate = Rate {
+        per_sec: 0.0,
+        burst: 0.0,
+    };
+
+    fn unlimited(&self) -> bool {
+        !(self.per_sec > 0.0 && self.per_sec.is_finite())
+    }
+
+    fn interval(&self) -> Duration {
+        Duration::from_secs_f64(1.0 / self.per_sec)
+    }
+
+    /// How far ahead of its due time a request may come: the burst less the one it is.
+    fn tolerance(&self) -> Duration {
+        self.interval().mul_f64((self.burst - 1.0).max(0.0))
+    }
+}
+
+/// The rates of the plans a tenant can be on (`tenants.plan`); an unknown plan gets `free`'s.
+#[derive(Debug, Clone)]
+pub struct PlanRates {
+    pub free: Rate,
+    pub team: Rate,
+    pub enterprise: Rate,
+}
+
+impl PlanRates {
+    pub fn of(&self, plan: &str) -> Rate {
+        match plan {
+            "team" => self.team,
+            "enterprise" => self.enterprise,
+            _ => self.free,
+        }
+    }
+}
+
+/// What the budget says of one request.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Admission {
+    /// Within budget: go on now.
+    Now,
+    /// Over budget but soon due: go on after this wait (the slot is already taken).
+    After(Duration),
+    /// Too far over budget: refuse; the tenant may try again after this long.
+    Refused(Duration),
+}
+
+struct Bucket {
+    rate: Rate,
+    /// When the plan was read; it is read again once this is older than `PLAN_TTL`.
+    plan_read: Instant,
+    /// When the tenant's next request is due (GCRA's theoretical arrival time).
+    due: Instant,
+}
+
+const PLAN_TTL: Duration = Duration::from_secs(60);
+/// Idle tenants' buckets are dropped once the map is this large.
+const PRUNE_AT: usize = 4096;
+
+pub struct Budgets {
+    rates: PlanRates,
+    max_wait: Duration,
+    tenants: Mutex<HashMap<TenantId, Bucket>>,
+}
+
+impl Budgets {
+    pub fn new(rates: PlanRates, max_wait: Duration) -> Self {
+        Self {
+            rates,
+            max_wait,
+            tenants: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether every plan is unlimited (then no plan needs reading).
+    pub fn unlimited(&self) -> bool {
+        [self.rates.free, self.rates.team, self.rates.enterprise]
+            .iter()
+            .all(Rate::unlimited)
+    }
+
+    /// Whether the tenant's plan should be (re)read before [`Budgets::admit`].
+    pub fn needs_plan(&self, tenant: TenantId, now: Instant) -> bool {
+        self.tenants
+            .lock()
+            .map(|t| {
+                t.get(&tenant)
+                    .is_none_or(|b| now.duration_since(b.plan_read) >= PLAN_TTL)
+            })
+            .unwrap_or(false)
+    }
+
+    /// Records the tenant's plan, read from Postgres.
+    pub fn set_plan(&self, tenant: TenantId, plan: &str, now: Instant) {
+        let rate = self.rates.of(plan);
+        if let Ok(mut tenants) = self.tenants.lock() {
+            if tenants.len() >= PRUNE_AT {
+                tenants.retain(|_, b| b.due > now);
+            }
+            let bucket = tenants.entry(tenant).or_insert(Bucket {
+                rate,
+                plan_read: now,
+                due: now,
+            });
+            bucket.rate = rate;
+            bucket.plan_read = now;
+        }
+    }
+
+    /// Takes the tenant's next slot if it is due within `max_wait`. A tenant whose plan was
+    /// never read is held to the free plan's rate.
+    pub fn admit(&self, tenant: TenantId, now: Instant) -> Admission {
+        let Ok(mut tenants) = self.tenants.lock() else {
+            return Admission::Now;
+        };
+        let free = self.rates.free;
+        let bucket = tenants.entry(tenant).or_insert(Bucket {
+            rate: free,
+            // Not read yet: due for a read at once.
+            plan_read: now.checked_sub(PLAN_TTL).unwrap_or(now),
+            due: now,
+        });
+        let rate = bucket.rate;
+        if rate.unlimited() {
+            return Admission::Now;
+        }
+        let due = bucket.due.max(now);
+        let start = due.checked_sub(rate.tolerance()).unwrap_or(now);
+        let wait = start.saturating_duration_since(now);
+        if wait > self.max_wait {
+            return Admission::Refused(wait - self.max_wait);
+        }
+        bucket.due = due + rate.interval();
+        if wait.is_zero() {
+            Admission::Now
+        } else {
+            Admission::After(wait)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn budgets(free: Rate, max_wait_ms: u64) -> Budgets {
+        Budgets::new(
+            PlanRates {
+                free,
+                team: Rate {
+                    per_sec: 100.0,
+                    burst: 100.0,
+                },
+                enterprise: Rate::UNLIMITED,
+            },
+            Duration::from_millis(max_wait_ms),
+        )
+    }
+
+    fn tenant() -> TenantId {
+        TenantId(Uuid::new_v4())
+    }
+
+    #[test]
+    fn a_burst_goes_through_then_requests_are_spaced_at_the_rate() {
+        let b = budgets(
+            Rate {
+                per_sec: 10.0,
+                burst: 3.0,
+            },
+            1000,
+        );
+        let (t, now) = (tenant(), Instant::now());
+        for _ in 0..3 {
+            assert_eq!(b.admit(t, now), Admission::Now);
+        }
+        // The 4th is due one interval on, the 5th two: each waits for its own slot.
+        assert_eq!(
+            b.admit(t, now),
+            Admission::After(Duration::from_millis(100))
+        );
+        assert_eq!(
+            b.admit(t, now),
+            Admission::After(Duration::from_millis(200))
+        );
+        // After a pause as long as the burst, the burst is back, then the rate holds.
+        let later = now + Duration::from_millis(500);
+        for _ in 0..3 {
+            assert_eq!(b.admit(t, later), Admission::Now);
+        }
+        assert_eq!(
+            b.admit(t, later),
+            Admission::After(Duration::from_millis(100))
+        );
+        // Half a pause brings back half as much.
+        let half = later + Duration::from_millis(250);
+        assert_eq!(b.admit(t, half), Admission::Now);
+        assert_eq!(
+            b.admit(t, half),
+            Admission::After(Duration::from_millis(50))
+        );
+    }
+
+    #[test]
+    fn a_request_due_beyond_the_longest_wait_is_refused_and_takes_no_slot() {
+        let b = budgets(
+            Rate {
+                per_sec: 10.0,
+                burst: 1.0,
+            },
+            250,
+        );
+        let (t, now) = (tenant(), Instant::now());
+        assert_eq!(b.admit(t, now), Admission::Now);
+        assert_eq!(
+            b.admit(t, now),
+            Admission::After(Duration::from_millis(100))
+        );
+        assert_eq!(
+            b.admit(t, now),
+            Admission::After(Duration::from_millis(200))
+        );
+        // Due in 300 ms, 50 ms beyond the longest wait: refused, retry in 50 ms.
+        assert_eq!(
+            b.admit(t, now),
+            Admission::Refused(Duration::from_millis(50))
+        );
+        // The refusal took no slot: the same answer again, and a slot after the wait.
+        assert_eq!(
+            b.admit(t, now),
+            Admission::Refused(Duration::from_millis(50))
+        );
+        assert_eq!(
+            b.admit(t, now + Duration::from_millis(50)),
+            Admission::After(Duration::from_millis(250))
+        );
+    }
+
+    #[test]
+    fn one_tenant_over_budget_leaves_another_alone() {
+        let b = budgets(
+            Rate {
+                per_sec: 1.0,
+                burst: 1.0,
+            },
+            0,
+        );
+        let (a, other, now) = (tenant(), tenant(), Instant::now());
+        assert_eq!(b.admit(a, now), Admission::Now);
+        assert!(matches!(b.admit(a, now), Admission::Refused(_)));
+        assert_eq!(b.admit(other, now), Admission::Now);
+    }
+
+    #[test]
+    fn plans_set_the_rate_and_unknown_plans_get_free() {
+        let b = budgets(
+            Rate {
+                per_sec: 1.0,
+                burst: 1.0,
+            },
+            0,
+        );
+        let now = Instant::now();
+        let (free, team, enterprise, odd) = (tenant(), tenant(), tenant(), tenant());
+        b.set_plan(team, "team", now);
+        b.set_plan(enterprise, "enterprise", now);
+        b.set_plan(odd, "platinum", now);
+        for _ in 0..100 {
+            assert_eq!(b.admit(team, now), Admission::Now);
+        }
+        assert!(matches!(b.admit(team, now), Admission::Refused(_)));
+        for _ in 0..10_000 {
+            assert_eq!(b.admit(enterprise, now), Admission::Now);
+        }
+        for t in [free, odd] {
+            assert_eq!(b.admit(t, now), Admission::Now);
+            assert!(matches!(b.admit(t, now), Admission::Refused(_)));
+        }
+    }
+
+    #[test]
+    fn a_plan_is_read_again_after_a_minute() {
+        let b = budgets(Rate::UNLIMITED, 0);
+        let (t, now) = (tenant(), Instant::now());
+        assert!(b.needs_plan(t, now));
+        b.set_plan(t, "team", now);
+        assert!(!b.needs_plan(t, now + Duration::from_secs(59)));
+        assert!(b.needs_plan(t, now + Duration::from_secs(60)));
+        assert!(!b.unlimited());
+        assert!(budgets(Rate::UNLIMITED, 0).rates.enterprise.unlimited());
+    }
+}
