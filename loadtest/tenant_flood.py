@@ -3,11 +3,19 @@
 
 Signs up two tenants on a running Versiqii server, gives each the same small registry (a family,
 targets with constraints, deployments and a bound config), then measures tenant B's latency for
-GET /v1/drifts (served by B's DriftActor) alone, and again while tenant A floods the server with
-drift, impact and binding requests from several threads. Prints both distributions and the p99
-ratio as JSON. Bounded: a fixed number of requests per phase, loopback only.
+GET /v1/drifts (served from B's drift matrix) alone, and again while tenant A floods the server
+with drift, impact and binding requests from several processes, each sending its next request as
+soon as the last is answered. Quiet and flooded phases alternate for `--rounds` rounds; the
+samples of each kind are pooled. Prints both distributions (as B's client saw them, and the
+server's own share from its Server-Timing header), A's answers by status, and the p99 ratio as
+JSON. Bounded: a fixed number of requests per phase, loopback only.
 
-    python3 loadtest/tenant_flood.py --url http://127.0.0.1:8080 [--samples 300] [--flooders 6] [--nice 10] [--rate 10]
+On one machine the load generator and Postgres take CPU that on a real deployment is on other
+hosts; `--measure-cpus` and `--flood-cpus` pin this script's processes (pin the server and
+Postgres with taskset, see docs/benchmarks.md).
+
+    python3 loadtest/tenant_flood.py --url http://127.0.0.1:8080 [--samples 1000] [--rounds 3]
+        [--flooders 4] [--measure-cpus 0] [--flood-cpus 1] [--nice 10] [--rate 10]
 """
 import argparse
 import http.client
@@ -15,6 +23,7 @@ import json
 import multiprocessing
 import os
 import statistics
+import subprocess
 import time
 import urllib.parse
 import uuid
@@ -28,6 +37,7 @@ class Api:
         self.host, self.port = u.hostname, u.port or 80
         self.token = token
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        self.server_ms = float("nan")
 
     def call(self, method, path, body=None):
         headers = {"Content-Type": "application/json"}
@@ -57,11 +67,15 @@ def server_ms(header):
     return float("nan")
 
 
-def tenant(url, slug):
+def tenant(url, slug, plan=None, plan_db=None):
     api = Api(url)
     status, body = api.call("POST", "/v1/auth/signup", {
         "tenant_slug": slug, "email": f"owner@{slug}.test", "password": "correct horse battery"})
     assert status == 201, body
+    if plan:
+        # Before the tenant's first authenticated request, which reads (and caches) its plan.
+        subprocess.run(["psql", plan_db, "-qAtc",
+                        f"update tenants set plan = '{plan}' where slug = '{slug}'"], check=True)
     api.token = body["tokens"]["access_token"]
     status, key = api.call("POST", "/v1/api-keys", {"name": "load", "scopes": ["write"]})
     assert status == 201, key
@@ -84,16 +98,18 @@ def tenant(url, slug):
     return api.token, config["id"]
 
 
-def measure(url, token, samples):
-    api = Api(url, token)
-    out, server = [], []
+def measure(api, samples, rate=0.0):
+    """B's requests, `rate` a second (0: one after another): (client ms, server ms) each."""
+    out = []
+    next_at = time.perf_counter()
     for _ in range(samples):
+        if rate:
+            next_at += 1.0 / rate
+            time.sleep(max(0.0, next_at - time.perf_counter()))
         t = time.perf_counter()
         status, _ = api.call("GET", "/v1/drifts")
-        out.append((time.perf_counter() - t) * 1000)
-        server.append(api.server_ms)
-        assert status == 200
-    measure.server = server
+        out.append(((time.perf_counter() - t) * 1000, api.server_ms))
+        assert status == 200, status
     return out
 
 
@@ -104,55 +120,91 @@ def summary(ms):
             "p99_ms": round(pick(0.99), 2), "max_ms": round(ms[-1], 2)}
 
 
+def cpus(text):
+    return {int(c) for c in text.split(",")} if text else None
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--url", default="http://127.0.0.1:8080")
-    p.add_argument("--samples", type=int, default=300)
-    p.add_argument("--flooders", type=int, default=6)
+    p.add_argument("--samples", type=int, default=1000, help="B's requests per phase")
+    p.add_argument("--rounds", type=int, default=3, help="quiet and flooded phases, alternating")
+    p.add_argument("--flooders", type=int, default=4)
+    p.add_argument("--measure-cpus", type=cpus, help="CPUs for B's client, e.g. 0")
+    p.add_argument("--flood-cpus", type=cpus, help="CPUs for A's load processes, e.g. 1")
     p.add_argument("--nice", type=int, default=0, help="niceness of the flooding processes")
     p.add_argument("--rate", type=float, default=0.0,
                    help="requests per second per flooder (0: as fast as answers come back)")
+    p.add_argument("--mix", choices=["mixed", "reads", "writes"], default="mixed",
+                   help="A's requests: drifts, impact analyses and bindings in turn (mixed), "
+                   "only drift reads (served from memory: server work) or only bindings (database work)")
+    p.add_argument("--b-rate", type=float, default=100.0,
+                   help="B's requests per second (0: one after another)")
+    p.add_argument("--b-plan", default="team", help="B's plan, set through --plan-db")
+    p.add_argument("--plan-db", help="a Postgres URL allowed to update tenants (the superuser); "
+                   "without it B stays on the free plan, whose budget (20/s) then paces B")
     a = p.parse_args()
+    if a.measure_cpus:
+        os.sched_setaffinity(0, a.measure_cpus)
     run = uuid.uuid4().hex[:8]
     a_token, a_config = tenant(a.url, f"flood-a-{run}")
-    b_token, _ = tenant(a.url, f"flood-b-{run}")
-    measure(a.url, b_token, 30)  # warm both tenants' actors and the pool
-    quiet = measure(a.url, b_token, a.samples)
-    quiet_server = measure.server
+    b_plan = a.b_plan if a.plan_db else None
+    b_token, _ = tenant(a.url, f"flood-b-{run}", b_plan, a.plan_db)
+    api = Api(a.url, b_token)
+    time.sleep(2.5)  # B's setup spent its plan's burst; let it fill again
+    measure(api, 30, a.b_rate)  # warm B's actors and connection
 
-    # The flood runs in its own processes: threads would share B's interpreter lock, and B's
-    # timings would measure Python's thread switching instead of the server.
-    stop = multiprocessing.Event()
-    counts = multiprocessing.Array("l", a.flooders)
-    procs = [multiprocessing.Process(target=flood, args=(a.url, a_token, a_config, stop, counts, i, a.nice, a.rate),
-                                     daemon=True) for i in range(a.flooders)]
-    for proc in procs:
-        proc.start()
-    time.sleep(1.0)
-    before = sum(counts)
-    started = time.perf_counter()
-    loaded = measure(a.url, b_token, a.samples)
-    loaded_server = measure.server
-    elapsed = time.perf_counter() - started
-    flooded = sum(counts) - before
-    stop.set()
-    for proc in procs:
-        proc.join(timeout=30)
-    q, l = summary(quiet), summary(loaded)
-    print(json.dumps({"b_alone": q, "b_during_a_flood": l,
-                      "b_server_alone": summary(quiet_server), "b_server_during": summary(loaded_server),
-                      "a_flood_requests_per_s": round(flooded / max(elapsed, 1e-9), 1),
-                      "p99_ratio": round(l["p99_ms"] / q["p99_ms"], 2)}, indent=2))
+    quiet, loaded, rounds = [], [], []
+    statuses = multiprocessing.Array("l", 600)
+    flooded, flood_secs = 0, 0.0
+    for _ in range(a.rounds):
+        q = measure(api, a.samples, a.b_rate)
+        # The flood runs in its own processes: threads would share B's interpreter lock, and
+        # B's timings would measure Python's thread switching instead of the server.
+        stop = multiprocessing.Event()
+        counts = multiprocessing.Array("l", a.flooders)
+        procs = [multiprocessing.Process(
+            target=flood, args=(a.url, a_token, a_config, stop, counts, statuses, i, a.nice,
+                                a.rate, a.flood_cpus, a.mix), daemon=True) for i in range(a.flooders)]
+        for proc in procs:
+            proc.start()
+        time.sleep(1.0)
+        before, started = sum(counts), time.perf_counter()
+        l = measure(api, a.samples, a.b_rate)
+        flood_secs += time.perf_counter() - started
+        flooded += sum(counts) - before
+        stop.set()
+        for proc in procs:
+            proc.join(timeout=30)
+        quiet += q
+        loaded += l
+        rounds.append({"b_alone_p99_ms": summary([c for c, _ in q])["p99_ms"],
+                       "b_during_p99_ms": summary([c for c, _ in l])["p99_ms"]})
+        time.sleep(1.0)  # let the machine settle before the next quiet phase
+
+    qs, ls = summary([c for c, _ in quiet]), summary([c for c, _ in loaded])
+    print(json.dumps({
+        "b_alone": qs, "b_during_a_flood": ls,
+        "b_server_alone": summary([s for _, s in quiet]),
+        "b_server_during": summary([s for _, s in loaded]),
+        "a_mix": a.mix, "b_plan": b_plan or "free", "b_requests_per_s": a.b_rate, "rounds": rounds,
+        "a_requests_per_s": round(flooded / max(flood_secs, 1e-9), 1),
+        "a_answers_by_status": {str(code): n for code, n in enumerate(statuses) if n},
+        "p99_ratio": round(ls["p99_ms"] / qs["p99_ms"], 3),
+    }, indent=2))
 
 
-def flood(url, token, config, stop, counts, i, nice, rate):
-    # Tenant A's clients stand in for machines elsewhere: at a lower priority they take what the
-    # server leaves rather than competing with it for these 2 cores.
+def flood(url, token, config, stop, counts, statuses, i, nice, rate, flood_cpus, mix):
+    # Tenant A's clients stand in for machines elsewhere: pinned to their own CPUs, or at a
+    # lower priority, they take what the server leaves rather than competing with it.
     os.nice(nice)
+    if flood_cpus:
+        os.sched_setaffinity(0, flood_cpus)
     api = Api(url, token)
     next_at = time.perf_counter()
     paths = [("GET", "/v1/drifts", None), ("GET", "/v1/impact?target=svc0&version=2.0.0", None),
              ("POST", "/v1/bindings", {"config_id": config, "env": "prod"})]
+    paths = {"mixed": paths, "reads": paths[:1], "writes": paths[2:]}[mix]
     n = 0
     while not stop.is_set():
         if rate:
@@ -160,7 +212,9 @@ def flood(url, token, config, stop, counts, i, nice, rate):
             next_at += 1.0 / rate
             time.sleep(max(0.0, next_at - time.perf_counter()))
         method, path, body = paths[n % len(paths)]
-        api.call(method, path, body)
+        status, _ = api.call(method, path, body)
+        with statuses.get_lock():
+            statuses[status] += 1
         n += 1
         counts[i] = n
 

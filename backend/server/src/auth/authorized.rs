@@ -167,9 +167,15 @@ impl Gatekeeper {
                 actix_web::rt::time::sleep(wait).await;
                 Ok(())
             }
-            Admission::Refused(after) => Err(ApiError::RateLimited {
-                retry_after: (after.as_secs_f64().ceil() as u64).max(1),
-            }),
+            Admission::Refused(after) => {
+                // Answered no sooner than the longest admitted wait: a client that ignores
+                // Retry-After gets its refusals no faster than it would get answers, so
+                // refusals cannot become a flood of their own. Waiting costs no CPU.
+                actix_web::rt::time::sleep(self.budgets.max_wait()).await;
+                Err(ApiError::RateLimited {
+                    retry_after: (after.as_secs_f64().ceil() as u64).max(1),
+                })
+            }
         }
     }
 }

@@ -1,8 +1,9 @@
 //! Each tenant's request budget, by plan: a rate with a burst, kept as a GCRA (the time at which
 //! the tenant's next request is due). A request over budget waits for its turn when that is at
 //! most `max_wait` away: a client sending as fast as answers come back is slowed to its plan's
-//! rate and costs nothing while it waits. Further ahead it is refused at once (429 with
-//! `Retry-After`), so a client with many connections is turned away cheaply instead of queued.
+//! rate and costs nothing while it waits. Further ahead it is refused (429 with `Retry-After`),
+//! answered after the same longest wait, so a client with many connections that ignores
+//! `Retry-After` gets refusals no faster than answers and cannot turn them into a flood.
 //!
 //! Buckets live in each server instance: with N instances behind a balancer a tenant gets up to
 //! N times its rate. A tenant's plan is read from Postgres at most once a minute.
@@ -94,6 +95,11 @@ impl Budgets {
             max_wait,
             tenants: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The longest a request waits for its turn; refusals are answered after as long.
+    pub fn max_wait(&self) -> Duration {
+        self.max_wait
     }
 
     /// Whether every plan is unlimited (then no plan needs reading).

@@ -3,6 +3,7 @@ use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 
 const SECRET: &str = "a-test-secret-of-at-least-32-bytes!!";
 
@@ -346,6 +347,12 @@ fn writes_are_audited_in_a_hash_chain() {
 
 /// A request of `token`'s tenant on a connection of its own, so several can be in flight.
 fn get_on_own_connection(url: &str, token: &str) -> (u16, Option<String>, String, String) {
+    get_timed(url, token).0
+}
+
+/// The same, with how long the answer took.
+fn get_timed(url: &str, token: &str) -> ((u16, Option<String>, String, String), Duration) {
+    let started = std::time::Instant::now();
     let agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
@@ -362,11 +369,11 @@ fn get_on_own_connection(url: &str, token: &str) -> (u16, Option<String>, String
             .map(str::to_owned)
     };
     let (retry, content_type) = (header("retry-after"), header("content-type"));
+    let status = resp.status().as_u16();
+    let body = resp.into_body().read_to_string().unwrap_or_default();
     (
-        resp.status().as_u16(),
-        retry,
-        content_type.unwrap_or_default(),
-        resp.into_body().read_to_string().unwrap_or_default(),
+        (status, retry, content_type.unwrap_or_default(), body),
+        started.elapsed(),
     )
 }
 
@@ -401,11 +408,12 @@ fn a_tenant_over_its_plan_budget_waits_then_is_refused_and_other_tenants_are_not
     assert_eq!(updated.rows_affected(), 1);
 
     // Six at once: two go through, the third waits its turn (500 ms), the rest are due a
-    // second or more ahead, past the longest wait, and are refused at once.
-    let burst = |token: &str| {
+    // second or more ahead, past the longest wait, and are refused, answered no sooner than
+    // the longest wait.
+    let timed_burst = |token: &str| {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..6)
-                .map(|_| scope.spawn(|| get_on_own_connection(&app.url, token)))
+                .map(|_| scope.spawn(|| get_timed(&app.url, token)))
                 .collect();
             handles
                 .into_iter()
@@ -413,17 +421,32 @@ fn a_tenant_over_its_plan_budget_waits_then_is_refused_and_other_tenants_are_not
                 .collect::<Vec<_>>()
         })
     };
-    let started = std::time::Instant::now();
-    let answers = burst(&flood.access);
-    let ok = answers.iter().filter(|a| a.0 == 200).count();
-    let refused: Vec<_> = answers.iter().filter(|a| a.0 == 429).collect();
-    assert_eq!(ok, 3, "{answers:?}");
+    let burst = |token: &str| {
+        timed_burst(token)
+            .into_iter()
+            .map(|(answer, _)| answer)
+            .collect::<Vec<_>>()
+    };
+    let timed = timed_burst(&flood.access);
+    let mut waits: Vec<_> = timed
+        .iter()
+        .filter(|(a, _)| a.0 == 200)
+        .map(|(_, took)| *took)
+        .collect();
+    waits.sort();
+    let answers: Vec<_> = timed.iter().map(|(a, _)| a.clone()).collect();
+    let refused: Vec<_> = timed.iter().filter(|(a, _)| a.0 == 429).collect();
+    assert_eq!(waits.len(), 3, "{answers:?}");
     assert_eq!(refused.len(), 3, "{answers:?}");
     assert!(
-        started.elapsed() >= std::time::Duration::from_millis(450),
-        "the third request did not wait for its turn"
+        waits[2] >= Duration::from_millis(450),
+        "the third request did not wait for its turn: {waits:?}"
     );
-    for (_, retry_after, content_type, body) in refused {
+    for ((_, retry_after, content_type, body), took) in refused {
+        assert!(
+            *took >= Duration::from_millis(550),
+            "a refusal came back after {took:?}, sooner than the longest wait"
+        );
         assert_eq!(content_type, "application/problem+json");
         let problem: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(problem["code"], "rate_limited", "{problem}");
@@ -443,6 +466,6 @@ fn a_tenant_over_its_plan_budget_waits_then_is_refused_and_other_tenants_are_not
     assert!(team_answers.iter().all(|a| a.0 == 200), "{team_answers:?}");
 
     // After a pause the flooding tenant is served again.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    std::thread::sleep(Duration::from_millis(1100));
     assert_eq!(get_on_own_connection(&app.url, &flood.access).0, 200);
 }
