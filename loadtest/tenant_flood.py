@@ -22,6 +22,7 @@ import http.client
 import json
 import multiprocessing
 import os
+import random
 import statistics
 import subprocess
 import time
@@ -120,6 +121,20 @@ def summary(ms):
             "p99_ms": round(pick(0.99), 2), "max_ms": round(ms[-1], 2)}
 
 
+def p99(ms):
+    ms = sorted(ms)
+    return ms[min(len(ms) - 1, int(0.99 * len(ms)))]
+
+
+def ratio_interval(quiet, loaded, draws=400):
+    """A 95% bootstrap interval of p99(loaded) / p99(quiet): how far the ratio itself moves
+    between runs of the same machine, which a single ratio hides."""
+    rng = random.Random(1)
+    ratios = sorted(p99(rng.choices(loaded, k=len(loaded))) / p99(rng.choices(quiet, k=len(quiet)))
+                    for _ in range(draws))
+    return [round(ratios[int(0.025 * draws)], 3), round(ratios[int(0.975 * draws)], 3)]
+
+
 def cpus(text):
     return {int(c) for c in text.split(",")} if text else None
 
@@ -191,6 +206,7 @@ def main():
         "a_requests_per_s": round(flooded / max(flood_secs, 1e-9), 1),
         "a_answers_by_status": {str(code): n for code, n in enumerate(statuses) if n},
         "p99_ratio": round(ls["p99_ms"] / qs["p99_ms"], 3),
+        "p99_ratio_95ci": ratio_interval([c for c, _ in quiet], [c for c, _ in loaded]),
     }, indent=2))
 
 

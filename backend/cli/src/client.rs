@@ -194,6 +194,8 @@ impl Client {
         Ok(true)
     }
 
+    /// Sends the request; a 429 (the tenant is over its plan's budget, and nothing was done)
+    /// is sent again after its `Retry-After`, a few times, so pipelines ride out a busy moment.
     fn send(
         &self,
         method: Method,
@@ -201,6 +203,30 @@ impl Client {
         body: Option<&Value>,
         token: Option<&str>,
     ) -> Result<Value, CliError> {
+        let mut retries = 0;
+        loop {
+            match self.send_once(method, path, body, token) {
+                (Err(CliError::Api { status: 429, .. }), Some(retry_after))
+                    if retries < MAX_RATE_LIMIT_RETRIES =>
+                {
+                    retries += 1;
+                    let wait = retry_after.clamp(1, 30);
+                    eprintln!("rate limited by the server; retrying in {wait} s");
+                    std::thread::sleep(std::time::Duration::from_secs(wait));
+                }
+                (answer, _) => return answer,
+            }
+        }
+    }
+
+    /// The answer, and the `Retry-After` seconds of a 429.
+    fn send_once(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        token: Option<&str>,
+    ) -> (Result<Value, CliError>, Option<u64>) {
         let url = format!("{}{path}", self.base_url);
         let sent = match (method, body) {
             (Method::Get, _) => headers(self.agent.get(&url), token).call(),
@@ -210,26 +236,43 @@ impl Client {
             (Method::Put, Some(body)) => headers(self.agent.put(&url), token).send_json(body),
             (Method::Put, None) => headers(self.agent.put(&url), token).send_empty(),
         };
-        let response = sent.map_err(|e| transport_error(&self.base_url, e))?;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) => return (Err(transport_error(&self.base_url, e)), None),
+        };
         let status = response.status().as_u16();
-        let text = response
+        let retry_after = (status == 429).then(|| {
+            response
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(1)
+        });
+        let answer = response
             .into_body()
             .read_to_string()
-            .map_err(|e| transport_error(&self.base_url, e))?;
-        if !(200..300).contains(&status) {
-            return Err(CliError::Api {
-                status,
-                problem: crate::error::Problem::from_body(&text),
+            .map_err(|e| transport_error(&self.base_url, e))
+            .and_then(|text| {
+                if !(200..300).contains(&status) {
+                    return Err(CliError::Api {
+                        status,
+                        problem: crate::error::Problem::from_body(&text),
+                    });
+                }
+                if text.trim().is_empty() {
+                    return Ok(Value::Null);
+                }
+                serde_json::from_str(&text).map_err(|e| {
+                    CliError::failure(format!("the server sent a response that is not JSON: {e}"))
+                })
             });
-        }
-        if text.trim().is_empty() {
-            return Ok(Value::Null);
-        }
-        serde_json::from_str(&text).map_err(|e| {
-            CliError::failure(format!("the server sent a response that is not JSON: {e}"))
-        })
+        (answer, retry_after)
     }
 }
+
+/// A 429 is sent again this many times before it is reported.
+const MAX_RATE_LIMIT_RETRIES: u32 = 3;
 
 fn headers<B>(request: RequestBuilder<B>, token: Option<&str>) -> RequestBuilder<B> {
     let request = request.header("Accept", "application/json, application/problem+json");

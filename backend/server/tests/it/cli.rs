@@ -373,3 +373,29 @@ fn hello_world_runs_as_printed() {
     assert_eq!(offline.status.code(), Some(1), "{}", text(&offline.stderr));
     assert!(text(&offline.stdout).contains("/timeout_ms"));
 }
+
+#[test]
+fn the_cli_waits_out_a_rate_limit_and_says_so() {
+    // One request a second, none queued: a second call right after the first is refused.
+    let app = TestApp::spawn_with(|s| {
+        s.plan_rate_free = 1.0;
+        s.plan_burst_secs = 1.0;
+        s.tenant_max_wait_ms = 0;
+    });
+    let session = app.signup("cli-budget");
+    let cli = Cli::new(&app);
+    let token = [("VERSIQII_TOKEN", session.access.as_str())];
+    let first = cli.run(&["whoami", "--output", "json"], &token, None);
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let started = std::time::Instant::now();
+    let second = cli.run(&["whoami", "--output", "json"], &token, None);
+    assert!(second.status.success(), "{}", text(&second.stderr));
+    let me: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(me["role"], "owner");
+    assert!(
+        text(&second.stderr).contains("rate limited by the server; retrying in 1 s"),
+        "{}",
+        text(&second.stderr)
+    );
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+}
