@@ -206,11 +206,13 @@ impl Client {
         let mut retries = 0;
         loop {
             match self.send_once(method, path, body, token) {
-                (Err(CliError::Api { status: 429, .. }), Some(retry_after))
-                    if retries < MAX_RATE_LIMIT_RETRIES =>
+                // Waits the whole Retry-After, when it is short; a longer one (a login or
+                // sign-up limit) is reported at once rather than retried early.
+                (Err(CliError::Api { status: 429, .. }), Some(wait))
+                    if retries < MAX_RATE_LIMIT_RETRIES && wait <= MAX_RATE_LIMIT_WAIT_SECS =>
                 {
                     retries += 1;
-                    let wait = retry_after.clamp(1, 30);
+                    let wait = wait.max(1);
                     eprintln!("rate limited by the server; retrying in {wait} s");
                     std::thread::sleep(std::time::Duration::from_secs(wait));
                 }
@@ -273,6 +275,8 @@ impl Client {
 
 /// A 429 is sent again this many times before it is reported.
 const MAX_RATE_LIMIT_RETRIES: u32 = 3;
+/// A 429 asking for a longer wait than this is reported, not waited out.
+const MAX_RATE_LIMIT_WAIT_SECS: u64 = 30;
 
 fn headers<B>(request: RequestBuilder<B>, token: Option<&str>) -> RequestBuilder<B> {
     let request = request.header("Accept", "application/json, application/problem+json");

@@ -225,11 +225,18 @@ impl Settings {
             ("PLAN_RATE_FREE", self.plan_rate_free),
             ("PLAN_RATE_TEAM", self.plan_rate_team),
             ("PLAN_RATE_ENTERPRISE", self.plan_rate_enterprise),
-            ("PLAN_BURST_SECS", self.plan_burst_secs),
         ] {
-            if !(rate.is_finite() && rate >= 0.0) {
-                bail!("VERSIQII_{name}={rate} must be a number of at least 0");
+            if !(rate == 0.0 || (0.001..=1e9).contains(&rate)) {
+                bail!(
+                    "VERSIQII_{name}={rate} must be 0 (unlimited) or from 0.001 to 1e9 requests a second"
+                );
             }
+        }
+        if !(0.0..=3600.0).contains(&self.plan_burst_secs) {
+            bail!(
+                "VERSIQII_PLAN_BURST_SECS={} must be from 0 to 3600",
+                self.plan_burst_secs
+            );
         }
         Ok(())
     }
@@ -285,5 +292,45 @@ mod tests {
     #[test]
     fn short_jwt_secret_is_refused() {
         assert!(Settings::default().validate_for_serving().is_err());
+    }
+
+    #[test]
+    fn plan_budgets_out_of_range_are_refused_by_name() {
+        let serving = || Settings {
+            jwt_secret: "s".repeat(32),
+            ..Settings::default()
+        };
+        assert!(serving().validate_for_serving().is_ok());
+        let unlimited = Settings {
+            plan_rate_free: 0.0,
+            ..serving()
+        };
+        assert!(unlimited.validate_for_serving().is_ok());
+        for (bad, name) in [
+            (
+                Settings {
+                    plan_rate_free: 1e-9,
+                    ..serving()
+                },
+                "PLAN_RATE_FREE",
+            ),
+            (
+                Settings {
+                    plan_rate_team: f64::NAN,
+                    ..serving()
+                },
+                "PLAN_RATE_TEAM",
+            ),
+            (
+                Settings {
+                    plan_burst_secs: 4000.0,
+                    ..serving()
+                },
+                "PLAN_BURST_SECS",
+            ),
+        ] {
+            let err = bad.validate_for_serving().unwrap_err().to_string();
+            assert!(err.contains(name), "{err}");
+        }
     }
 }

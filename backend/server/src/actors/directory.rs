@@ -19,6 +19,13 @@ pub struct Tenant {
     pub migration: Addr<MigrationActor>,
 }
 
+impl Tenant {
+    /// Whether the actors that no supervisor restarts are still running.
+    fn alive(&self) -> bool {
+        self.drift.connected() && self.migration.connected()
+    }
+}
+
 /// The live tenants, shared by the directory (which alone starts and evicts them) and every
 /// [`Directory`] handle, which finds a live tenant here without a round trip through the
 /// directory's mailbox: on a busy machine that thread hop waits for a core, behind every
@@ -40,10 +47,20 @@ impl LiveMap {
         u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// A live tenant's actors, marked as used now.
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<TenantId, (Tenant, AtomicU64)>> {
+        // Poisoned only by a panicking writer (the directory's short, panic-free updates).
+        self.tenants.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A live tenant's actors, marked as used now; `None` when one of its unsupervised actors
+    /// has stopped (a panic), so the directory starts them afresh instead of a handler reading
+    /// a matrix that no one keeps current.
     fn get(&self, tenant: TenantId) -> Option<Tenant> {
-        let tenants = self.tenants.read().ok()?;
+        let tenants = self.read();
         let (actors, used) = tenants.get(&tenant)?;
+        if !actors.alive() {
+            return None;
+        }
         used.store(self.now_ms(), Ordering::Relaxed);
         Some(actors.clone())
     }
@@ -51,19 +68,19 @@ impl LiveMap {
     /// A live tenant's actors, without marking it used (another instance's change keeps no
     /// tenant alive here).
     fn peek(&self, tenant: TenantId) -> Option<Tenant> {
-        Some(self.tenants.read().ok()?.get(&tenant)?.0.clone())
+        Some(self.read().get(&tenant)?.0.clone())
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<TenantId, (Tenant, AtomicU64)>> {
-        // A poisoned lock only means a reader panicked while holding it; the map is whole.
+        // Poisoned only by a panicking writer (the directory's short, panic-free updates).
         self.tenants.write().unwrap_or_else(|e| e.into_inner())
     }
 
     fn all(&self) -> Vec<(TenantId, Tenant)> {
-        self.tenants
-            .read()
-            .map(|t| t.iter().map(|(id, (a, _))| (*id, a.clone())).collect())
-            .unwrap_or_default()
+        self.read()
+            .iter()
+            .map(|(id, (a, _))| (*id, a.clone()))
+            .collect()
     }
 }
 
@@ -128,6 +145,10 @@ impl Handler<Get> for TenantDirectory {
         let arbiter = self.arbiters[slot].handle();
         let now = self.live.now_ms();
         let mut live = self.live.write();
+        // A tenant whose drift or migration actor died (a panic) is started afresh.
+        if live.get(&tenant).is_some_and(|(actors, _)| !actors.alive()) {
+            live.remove(&tenant);
+        }
         let entry = live.entry(tenant).or_insert_with(|| {
             let graph_store = store.clone();
             let graph = Supervisor::start_in_arbiter(&arbiter, move |_| {
@@ -176,7 +197,7 @@ impl Handler<LiveTenants> for TenantDirectory {
     type Result = usize;
 
     fn handle(&mut self, _: LiveTenants, _: &mut Self::Context) -> usize {
-        self.live.tenants.read().map(|t| t.len()).unwrap_or(0)
+        self.live.read().len()
     }
 }
 

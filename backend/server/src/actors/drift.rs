@@ -55,13 +55,18 @@ impl DriftView {
     }
 
     fn set(&self, cache: Option<DriftCache>) {
-        // A poisoned lock only means a reader panicked; the state it guards is replaced whole.
+        // Poisoned by a writer that panicked mid-update; the state is replaced whole here.
         let mut slot = self.0.write().unwrap_or_else(|e| e.into_inner());
         *slot = cache;
+        self.0.clear_poison();
     }
 
     /// Applies `f` to the loaded matrix; does nothing when it is not loaded.
     fn update(&self, f: impl FnOnce(&mut DriftCache)) {
+        if self.0.is_poisoned() {
+            // A half-applied update: drop the matrix; the next query reloads it.
+            return self.set(None);
+        }
         let mut slot = self.0.write().unwrap_or_else(|e| e.into_inner());
         if let Some(cache) = slot.as_mut() {
             f(cache);

@@ -2,11 +2,11 @@ use super::perm::Permission;
 use super::rbac::Rbac;
 use crate::auth::jwt::JwtKeys;
 use crate::error::ApiError;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::HttpMessage;
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest, ResponseError};
 use std::future::{ready, Ready};
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -113,7 +113,7 @@ struct Authentication(Result<Principal, ApiError>);
 pub async fn authenticate_request(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let mut slot = None;
     if req.headers().contains_key(header::AUTHORIZATION) {
         let gate = req.app_data::<web::Data<Arc<Gatekeeper>>>().cloned();
@@ -126,22 +126,19 @@ pub async fn authenticate_request(
                 "gatekeeper not configured"
             ))),
         };
-        let outcome = match (&gate, outcome) {
-            (Some(gate), Ok(principal)) => match gate.within_budget(principal.tenant).await {
-                Ok(()) => {
-                    slot = gate.fair_share.enter(principal.tenant).await;
-                    Ok(principal)
-                }
-                // Refused before any handler work, as cheaply as the request can be answered.
-                Err(e) => Err(e),
-            },
-            (_, outcome) => outcome,
-        };
+        if let (Some(gate), Ok(principal)) = (&gate, &outcome) {
+            if let Err(refused) = gate.within_budget(principal.tenant).await {
+                // Answered here, before any handler (public ones included) does any work.
+                let response = refused.error_response();
+                return Ok(req.into_response(response).map_into_right_body());
+            }
+            slot = gate.fair_share.enter(principal.tenant).await;
+        }
         req.extensions_mut().insert(Authentication(outcome));
     }
     let response = next.call(req).await;
     drop(slot);
-    response
+    response.map(ServiceResponse::map_into_left_body)
 }
 
 impl Gatekeeper {
@@ -151,14 +148,17 @@ impl Gatekeeper {
         if self.budgets.unlimited() {
             return Ok(());
         }
-        if self.budgets.needs_plan(tenant, Instant::now()) {
+        if self.budgets.claim_plan_read(tenant, Instant::now()) {
             match self.store.tenant_plan(tenant).await {
                 Ok(plan) => {
-                    self.budgets
-                        .set_plan(tenant, plan.as_deref().unwrap_or("free"), Instant::now())
+                    let plan = plan.as_deref().unwrap_or("free");
+                    self.budgets.set_plan(tenant, plan, Instant::now())
                 }
-                // The bucket keeps its rate; the plan is read again on the next request.
-                Err(e) => tracing::warn!(error = %e, "reading a tenant's plan"),
+                Err(e) => {
+                    // The bucket keeps its rate; the plan is read again in a few seconds.
+                    tracing::warn!(error = %e, "reading a tenant's plan");
+                    self.budgets.plan_read_failed(tenant, Instant::now());
+                }
             }
         }
         match self.budgets.admit(tenant, Instant::now()) {

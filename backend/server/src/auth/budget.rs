@@ -32,12 +32,14 @@ impl Rate {
     }
 
     fn interval(&self) -> Duration {
-        Duration::from_secs_f64(1.0 / self.per_sec)
+        // Settings keep rates at 0.001/s or more; anything slower is as good as never.
+        Duration::try_from_secs_f64(1.0 / self.per_sec).unwrap_or(Duration::from_secs(1 << 40))
     }
 
     /// How far ahead of its due time a request may come: the burst less the one it is.
     fn tolerance(&self) -> Duration {
-        self.interval().mul_f64((self.burst - 1.0).max(0.0))
+        Duration::try_from_secs_f64(self.interval().as_secs_f64() * (self.burst - 1.0).max(0.0))
+            .unwrap_or(Duration::from_secs(1 << 40))
     }
 }
 
@@ -72,13 +74,15 @@ pub enum Admission {
 
 struct Bucket {
     rate: Rate,
-    /// When the plan was read; it is read again once this is older than `PLAN_TTL`.
-    plan_read: Instant,
+    /// When the plan is to be read (again); one request claims each read.
+    plan_due: Instant,
     /// When the tenant's next request is due (GCRA's theoretical arrival time).
     due: Instant,
 }
 
 const PLAN_TTL: Duration = Duration::from_secs(60);
+/// After a failed read of a plan, the next read is this far off.
+const PLAN_RETRY: Duration = Duration::from_secs(5);
 /// Idle tenants' buckets are dropped once the map is this large.
 const PRUNE_AT: usize = 4096;
 
@@ -109,47 +113,59 @@ impl Budgets {
             .all(Rate::unlimited)
     }
 
-    /// Whether the tenant's plan should be (re)read before [`Budgets::admit`].
-    pub fn needs_plan(&self, tenant: TenantId, now: Instant) -> bool {
+    fn buckets(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, Bucket>> {
+        // Poisoned only by a panic inside a short, panic-free update; the buckets stay usable.
         self.tenants
             .lock()
-            .map(|t| {
-                t.get(&tenant)
-                    .is_none_or(|b| now.duration_since(b.plan_read) >= PLAN_TTL)
-            })
-            .unwrap_or(false)
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn bucket<'a>(
+        &self,
+        tenants: &'a mut HashMap<TenantId, Bucket>,
+        tenant: TenantId,
+        now: Instant,
+    ) -> &'a mut Bucket {
+        if tenants.len() >= PRUNE_AT && !tenants.contains_key(&tenant) {
+            tenants.retain(|_, b| b.due > now);
+        }
+        // Until its plan is read, a tenant is held to the free plan's rate.
+        tenants.entry(tenant).or_insert(Bucket {
+            rate: self.rates.free,
+            plan_due: now,
+            due: now,
+        })
+    }
+
+    /// Whether this request is the one to read the tenant's plan (first sight, or a minute
+    /// since the last read); concurrent requests go on with the rate already known.
+    pub fn claim_plan_read(&self, tenant: TenantId, now: Instant) -> bool {
+        let mut tenants = self.buckets();
+        let bucket = self.bucket(&mut tenants, tenant, now);
+        if now < bucket.plan_due {
+            return false;
+        }
+        bucket.plan_due = now + PLAN_TTL;
+        true
     }
 
     /// Records the tenant's plan, read from Postgres.
     pub fn set_plan(&self, tenant: TenantId, plan: &str, now: Instant) {
         let rate = self.rates.of(plan);
-        if let Ok(mut tenants) = self.tenants.lock() {
-            if tenants.len() >= PRUNE_AT {
-                tenants.retain(|_, b| b.due > now);
-            }
-            let bucket = tenants.entry(tenant).or_insert(Bucket {
-                rate,
-                plan_read: now,
-                due: now,
-            });
-            bucket.rate = rate;
-            bucket.plan_read = now;
-        }
+        let mut tenants = self.buckets();
+        self.bucket(&mut tenants, tenant, now).rate = rate;
     }
 
-    /// Takes the tenant's next slot if it is due within `max_wait`. A tenant whose plan was
-    /// never read is held to the free plan's rate.
+    /// The plan could not be read: try again soon, keeping the rate known.
+    pub fn plan_read_failed(&self, tenant: TenantId, now: Instant) {
+        let mut tenants = self.buckets();
+        self.bucket(&mut tenants, tenant, now).plan_due = now + PLAN_RETRY;
+    }
+
+    /// Takes the tenant's next slot if it is due within `max_wait`.
     pub fn admit(&self, tenant: TenantId, now: Instant) -> Admission {
-        let Ok(mut tenants) = self.tenants.lock() else {
-            return Admission::Now;
-        };
-        let free = self.rates.free;
-        let bucket = tenants.entry(tenant).or_insert(Bucket {
-            rate: free,
-            // Not read yet: due for a read at once.
-            plan_read: now.checked_sub(PLAN_TTL).unwrap_or(now),
-            due: now,
-        });
+        let mut tenants = self.buckets();
+        let bucket = self.bucket(&mut tenants, tenant, now);
         let rate = bucket.rate;
         if rate.unlimited() {
             return Admission::Now;
@@ -160,7 +176,7 @@ impl Budgets {
         if wait > self.max_wait {
             return Admission::Refused(wait - self.max_wait);
         }
-        bucket.due = due + rate.interval();
+        bucket.due = due.checked_add(rate.interval()).unwrap_or(due);
         if wait.is_zero() {
             Admission::Now
         } else {
@@ -310,14 +326,37 @@ mod tests {
     }
 
     #[test]
-    fn a_plan_is_read_again_after_a_minute() {
+    fn one_request_reads_a_plan_once_a_minute_and_a_failed_read_is_retried_soon() {
         let b = budgets(Rate::UNLIMITED, 0);
         let (t, now) = (tenant(), Instant::now());
-        assert!(b.needs_plan(t, now));
+        assert!(b.claim_plan_read(t, now));
+        // Concurrent requests do not read it again.
+        assert!(!b.claim_plan_read(t, now));
         b.set_plan(t, "team", now);
-        assert!(!b.needs_plan(t, now + Duration::from_secs(59)));
-        assert!(b.needs_plan(t, now + Duration::from_secs(60)));
+        assert!(!b.claim_plan_read(t, now + Duration::from_secs(59)));
+        assert!(b.claim_plan_read(t, now + Duration::from_secs(60)));
+        let later = now + Duration::from_secs(60);
+        b.plan_read_failed(t, later);
+        assert!(!b.claim_plan_read(t, later + Duration::from_secs(4)));
+        assert!(b.claim_plan_read(t, later + Duration::from_secs(5)));
         assert!(!b.unlimited());
         assert!(budgets(Rate::UNLIMITED, 0).rates.enterprise.unlimited());
+    }
+
+    #[test]
+    fn extreme_rates_do_not_panic() {
+        for per_sec in [1e-300, 1e-3, 1e300, f64::MIN_POSITIVE] {
+            let b = budgets(
+                Rate {
+                    per_sec,
+                    burst: 1e300,
+                },
+                1000,
+            );
+            let (t, now) = (tenant(), Instant::now());
+            for _ in 0..3 {
+                let _ = b.admit(t, now);
+            }
+        }
     }
 }

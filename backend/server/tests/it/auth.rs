@@ -379,12 +379,13 @@ fn get_timed(url: &str, token: &str) -> ((u16, Option<String>, String, String), 
 
 #[test]
 fn a_tenant_over_its_plan_budget_waits_then_is_refused_and_other_tenants_are_not() {
-    // Free: 2 requests a second, 2 at once, at most 600 ms of waiting. Team: unlimited.
+    // Free: one request in 2 s, 2 at once, at most 2.5 s of waiting. Team: unlimited. Slow
+    // enough that a loaded machine sends a burst well inside each window.
     let app = TestApp::spawn_with(|s| {
-        s.plan_rate_free = 2.0;
-        s.plan_burst_secs = 1.0;
+        s.plan_rate_free = 0.5;
+        s.plan_burst_secs = 4.0;
         s.plan_rate_team = 0.0;
-        s.tenant_max_wait_ms = 600;
+        s.tenant_max_wait_ms = 2500;
     });
     let flood = app.signup("budget-flood");
     let calm = app.signup("budget-calm");
@@ -406,10 +407,14 @@ fn a_tenant_over_its_plan_budget_waits_then_is_refused_and_other_tenants_are_not
     )))
     .unwrap();
     assert_eq!(updated.rows_affected(), 1);
+    // One request each reads the tenant's plan; then the buckets fill again.
+    for s in [&flood, &calm, &paying] {
+        assert_eq!(get_on_own_connection(&app.url, &s.access).0, 200);
+    }
+    std::thread::sleep(Duration::from_millis(2100));
 
-    // Six at once: two go through, the third waits its turn (500 ms), the rest are due a
-    // second or more ahead, past the longest wait, and are refused, answered no sooner than
-    // the longest wait.
+    // Six at once: two go through, the third waits its turn (2 s), the rest are due 4 s
+    // ahead, past the longest wait, and are refused, answered no sooner than the longest wait.
     let timed_burst = |token: &str| {
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..6)
@@ -427,6 +432,7 @@ fn a_tenant_over_its_plan_budget_waits_then_is_refused_and_other_tenants_are_not
             .map(|(answer, _)| answer)
             .collect::<Vec<_>>()
     };
+    let flood_started = std::time::Instant::now();
     let timed = timed_burst(&flood.access);
     let mut waits: Vec<_> = timed
         .iter()
@@ -439,12 +445,12 @@ fn a_tenant_over_its_plan_budget_waits_then_is_refused_and_other_tenants_are_not
     assert_eq!(waits.len(), 3, "{answers:?}");
     assert_eq!(refused.len(), 3, "{answers:?}");
     assert!(
-        waits[2] >= Duration::from_millis(450),
+        waits[2] >= Duration::from_millis(1800),
         "the third request did not wait for its turn: {waits:?}"
     );
     for ((_, retry_after, content_type, body), took) in refused {
         assert!(
-            *took >= Duration::from_millis(550),
+            *took >= Duration::from_millis(2400),
             "a refusal came back after {took:?}, sooner than the longest wait"
         );
         assert_eq!(content_type, "application/problem+json");
@@ -465,7 +471,9 @@ fn a_tenant_over_its_plan_budget_waits_then_is_refused_and_other_tenants_are_not
     let team_answers = burst(&paying.access);
     assert!(team_answers.iter().all(|a| a.0 == 200), "{team_answers:?}");
 
-    // After a pause the flooding tenant is served again.
-    std::thread::sleep(Duration::from_millis(1100));
+    // Once its slots have come round the flooding tenant is served again (the next is due
+    // 6 s after its burst, 2 s of which may come early).
+    let again = Duration::from_millis(4100);
+    std::thread::sleep(again.saturating_sub(flood_started.elapsed()));
     assert_eq!(get_on_own_connection(&app.url, &flood.access).0, 200);
 }
