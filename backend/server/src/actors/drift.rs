@@ -321,6 +321,19 @@ impl Handler<Refresh> for DriftActor {
     }
 }
 
+/// Makes the actor panic, as a bug would (for tests): its task ends and its address goes dead.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CrashDrift;
+
+impl Handler<CrashDrift> for DriftActor {
+    type Result = ();
+
+    fn handle(&mut self, _: CrashDrift, _: &mut Self::Context) {
+        panic!("drift actor crash requested");
+    }
+}
+
 /// One cell as computed from Postgres: its row for the API and its inputs for the matrix.
 pub struct Computed {
     pub row: DriftRow,

@@ -426,6 +426,57 @@ fn a_crashed_graph_actor_is_restarted_and_an_evicted_tenant_comes_back() {
 }
 
 #[test]
+fn a_dead_drift_actor_is_replaced_and_drift_stays_current() {
+    use versiqii_core::TenantId;
+    let app = TestApp::spawn();
+    let s = app.signup("dead-drift-co");
+    let tok = Some(s.access.as_str());
+    assert_eq!(
+        app.post(
+            "/v1/families/F/schemas",
+            tok,
+            &json!({"version": "v1", "schema": {"type": "object"}})
+        )
+        .status,
+        201
+    );
+    for v in ["1.0.0", "1.1.0"] {
+        let r = app.post(
+            "/v1/targets",
+            tok,
+            &json!({"name": "svc", "family": "F", "version": v}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let put = app.request(
+        "PUT",
+        "/v1/envs/prod/targets/svc/version",
+        tok,
+        Some(&json!({"version": "1.1.0"}).to_string()),
+    );
+    assert_eq!(put.status, 200, "{}", put.body);
+    let environment_drift = |app: &TestApp| {
+        let r = app.get("/v1/drifts?env=prod&target=svc", tok);
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["items"][0]["dimensions"]["environment"].clone()
+    };
+    // Loaded into the actor's matrix: nothing observed, no environment drift.
+    assert_eq!(environment_drift(&app), json!(false));
+
+    let tenant = TenantId(s.tenant_id.parse().unwrap());
+    assert!(app.crash_drift(tenant), "the drift actor died");
+    // A write after the death: a dead actor cannot refresh its matrix, so a reader of the old
+    // one would miss it. The tenant's actors are started afresh and the read sees the write.
+    let seen = app.post(
+        "/v1/envs/prod/observations",
+        tok,
+        &json!({"target": "svc", "version": "1.0.0"}),
+    );
+    assert_eq!(seen.status, 201, "{}", seen.body);
+    assert_eq!(environment_drift(&app), json!(true));
+}
+
+#[test]
 fn two_instances_on_one_database_agree() {
     let one = TestApp::spawn();
     let two = one.another_instance();

@@ -133,6 +133,21 @@ impl TestApp {
         })
     }
 
+    /// Makes the tenant's drift actor panic; true once its address is dead.
+    pub fn crash_drift(&self, tenant: versiqii_core::TenantId) -> bool {
+        block_on(async {
+            let actors = self.directory.tenant(tenant).await.unwrap();
+            let _ = actors.drift.send(versiqii_server::actors::CrashDrift).await;
+            for _ in 0..50 {
+                if !actors.drift.connected() {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            false
+        })
+    }
+
     pub fn live_tenants(&self) -> usize {
         block_on(self.directory.live_tenants()).unwrap()
     }
