@@ -132,6 +132,7 @@ pub async fn prometheus(
     token: web::Data<MetricsToken>,
     http: web::Data<HttpMetrics>,
     directory: web::Data<Directory>,
+    gate: web::Data<std::sync::Arc<crate::auth::authorized::Gatekeeper>>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(expected) = token.0.as_deref() else {
         return Err(ApiError::NotFound(
@@ -151,6 +152,21 @@ pub async fn prometheus(
     }
     let mut out = String::new();
     http.render(&mut out);
+    out.push_str(
+        "# HELP versiqii_tenant_requests_total A tenant's requests by plan and budget outcome \
+         (now, waited, refused), since this instance first saw the tenant.\n",
+    );
+    out.push_str("# TYPE versiqii_tenant_requests_total counter\n");
+    for (tenant, plan, counts) in gate.budgets.usage() {
+        for (outcome, n) in ["now", "waited", "refused"].iter().zip(counts) {
+            let _ = writeln!(
+                out,
+                "versiqii_tenant_requests_total{{tenant=\"{}\",plan=\"{}\",outcome=\"{outcome}\"}} {n}",
+                tenant.0,
+                escape(&plan)
+            );
+        }
+    }
     out.push_str(
         "# HELP versiqii_drift 1 when a target drifts in a dimension in an environment.\n",
     );

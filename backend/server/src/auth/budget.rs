@@ -74,6 +74,10 @@ pub enum Admission {
 
 struct Bucket {
     rate: Rate,
+    /// The plan's name, for metering.
+    plan: String,
+    /// Requests let through at once, after a wait, and refused (since the bucket was made).
+    counts: [u64; 3],
     /// When the plan is to be read (again); one request claims each read.
     plan_due: Instant,
     /// When the tenant's next request is due (GCRA's theoretical arrival time).
@@ -130,8 +134,10 @@ impl Budgets {
             tenants.retain(|_, b| b.due > now);
         }
         // Until its plan is read, a tenant is held to the free plan's rate.
-        tenants.entry(tenant).or_insert(Bucket {
+        tenants.entry(tenant).or_insert_with(|| Bucket {
             rate: self.rates.free,
+            plan: "free".to_owned(),
+            counts: [0; 3],
             plan_due: now,
             due: now,
         })
@@ -153,7 +159,9 @@ impl Budgets {
     pub fn set_plan(&self, tenant: TenantId, plan: &str, now: Instant) {
         let rate = self.rates.of(plan);
         let mut tenants = self.buckets();
-        self.bucket(&mut tenants, tenant, now).rate = rate;
+        let bucket = self.bucket(&mut tenants, tenant, now);
+        bucket.rate = rate;
+        plan.clone_into(&mut bucket.plan);
     }
 
     /// The plan could not be read: try again soon, keeping the rate known.
@@ -168,20 +176,35 @@ impl Budgets {
         let bucket = self.bucket(&mut tenants, tenant, now);
         let rate = bucket.rate;
         if rate.unlimited() {
+            bucket.counts[0] += 1;
             return Admission::Now;
         }
         let due = bucket.due.max(now);
         let start = due.checked_sub(rate.tolerance()).unwrap_or(now);
         let wait = start.saturating_duration_since(now);
         if wait > self.max_wait {
+            bucket.counts[2] += 1;
             return Admission::Refused(wait - self.max_wait);
         }
         bucket.due = due.checked_add(rate.interval()).unwrap_or(due);
         if wait.is_zero() {
+            bucket.counts[0] += 1;
             Admission::Now
         } else {
+            bucket.counts[1] += 1;
             Admission::After(wait)
         }
+    }
+
+    /// Each tenant's plan and requests let through at once, after a wait, and refused.
+    pub fn usage(&self) -> Vec<(TenantId, String, [u64; 3])> {
+        let mut usage: Vec<_> = self
+            .buckets()
+            .iter()
+            .map(|(id, b)| (*id, b.plan.clone(), b.counts))
+            .collect();
+        usage.sort_by_key(|(id, _, _)| id.0);
+        usage
     }
 }
 
@@ -341,6 +364,24 @@ mod tests {
         assert!(b.claim_plan_read(t, later + Duration::from_secs(5)));
         assert!(!b.unlimited());
         assert!(budgets(Rate::UNLIMITED, 0).rates.enterprise.unlimited());
+    }
+
+    #[test]
+    fn usage_counts_each_tenants_answers_by_outcome() {
+        let b = budgets(
+            Rate {
+                per_sec: 10.0,
+                burst: 1.0,
+            },
+            150,
+        );
+        let (t, now) = (tenant(), Instant::now());
+        b.set_plan(t, "free", now);
+        for _ in 0..4 {
+            let _ = b.admit(t, now);
+        }
+        // Now, after 100 ms, after 200 ms (over the 150 ms wait: refused), refused.
+        assert_eq!(b.usage(), vec![(t, "free".to_owned(), [1, 1, 2])]);
     }
 
     #[test]

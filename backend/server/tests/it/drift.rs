@@ -656,6 +656,13 @@ fn metrics_show_http_traffic_and_the_drift_gauge_to_the_metrics_token_only() {
     let tenant = &s.tenant_id;
     assert!(text.contains(&format!("versiqii_drift{{tenant=\"{tenant}\",env=\"prod\",target=\"svc\",dimension=\"environment\"}} 1")), "{text}");
     assert!(text.contains(&format!("versiqii_drift{{tenant=\"{tenant}\",env=\"prod\",target=\"svc\",dimension=\"schema\"}} 0")), "{text}");
+    // Metering: every request the tenant made with its token, each within its budget.
+    for (outcome, n) in [("now", 7), ("waited", 0), ("refused", 0)] {
+        let line = format!(
+            "versiqii_tenant_requests_total{{tenant=\"{tenant}\",plan=\"free\",outcome=\"{outcome}\"}} {n}"
+        );
+        assert!(text.contains(&line), "{line} in {text}");
+    }
     assert!(
         text.contains(
             "versiqii_http_requests_total{method=\"POST\",route=\"/v1/targets\",status=\"201\"} 2"
