@@ -114,24 +114,23 @@ def measure(api, samples, rate=0.0):
     return out
 
 
+def percentile(ms, q):
+    ms = sorted(ms)
+    return ms[min(len(ms) - 1, int(q * len(ms)))]
+
+
 def summary(ms):
-    ms = sorted(ms)
-    pick = lambda q: ms[min(len(ms) - 1, int(q * len(ms)))]
-    return {"n": len(ms), "p50_ms": round(statistics.median(ms), 2), "p90_ms": round(pick(0.90), 2),
-            "p99_ms": round(pick(0.99), 2), "max_ms": round(ms[-1], 2)}
-
-
-def p99(ms):
-    ms = sorted(ms)
-    return ms[min(len(ms) - 1, int(0.99 * len(ms)))]
+    return {"n": len(ms), "p50_ms": round(statistics.median(ms), 2),
+            "p90_ms": round(percentile(ms, 0.90), 2), "p99_ms": round(percentile(ms, 0.99), 2),
+            "max_ms": round(max(ms), 2)}
 
 
 def ratio_interval(quiet, loaded, draws=400):
     """A 95% bootstrap interval of p99(loaded) / p99(quiet): how far the ratio itself moves
     between runs of the same machine, which a single ratio hides."""
     rng = random.Random(1)
-    ratios = sorted(p99(rng.choices(loaded, k=len(loaded))) / p99(rng.choices(quiet, k=len(quiet)))
-                    for _ in range(draws))
+    ratios = sorted(percentile(rng.choices(loaded, k=len(loaded)), 0.99)
+                    / percentile(rng.choices(quiet, k=len(quiet)), 0.99) for _ in range(draws))
     return [round(ratios[int(0.025 * draws)], 3), round(ratios[int(0.975 * draws)], 3)]
 
 

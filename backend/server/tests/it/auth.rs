@@ -391,15 +391,7 @@ fn a_tenant_over_its_plan_budget_waits_then_is_refused_and_other_tenants_are_not
     let calm = app.signup("budget-calm");
     let paying = app.signup("budget-team");
     // The plan is the billing portal's to set; here the cluster's superuser sets it.
-    let db = {
-        let url = format!(
-            "postgres://postgres@localhost:{}/{}?host={}",
-            std::env::var("VERSIQII_TEST_PG_PORT").unwrap(),
-            app.db_name,
-            std::env::var("VERSIQII_TEST_PG_SOCKET").unwrap()
-        );
-        block_on(sea_orm::Database::connect(url)).unwrap()
-    };
+    let db = app.superuser_test_db();
     let updated = block_on(db.execute(Statement::from_sql_and_values(
         DbBackend::Postgres,
         "update tenants set plan = 'team' where id = $1::uuid",

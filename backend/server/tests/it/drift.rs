@@ -425,21 +425,15 @@ fn a_crashed_graph_actor_is_restarted_and_an_evicted_tenant_comes_back() {
     );
 }
 
-#[test]
-fn a_dead_drift_actor_is_replaced_and_drift_stays_current() {
-    use versiqii_core::TenantId;
-    let app = TestApp::spawn();
-    let s = app.signup("dead-drift-co");
-    let tok = Some(s.access.as_str());
-    assert_eq!(
-        app.post(
-            "/v1/families/F/schemas",
-            tok,
-            &json!({"version": "v1", "schema": {"type": "object"}})
-        )
-        .status,
-        201
+/// Family F (v1, any object), target svc at 1.0.0 and 1.1.0, prod running svc@1.1.0: four
+/// requests of the tenant.
+fn svc_runs_1_1_in_prod(app: &TestApp, tok: Option<&str>) {
+    let schema = app.post(
+        "/v1/families/F/schemas",
+        tok,
+        &json!({"version": "v1", "schema": {"type": "object"}}),
     );
+    assert_eq!(schema.status, 201, "{}", schema.body);
     for v in ["1.0.0", "1.1.0"] {
         let r = app.post(
             "/v1/targets",
@@ -455,6 +449,15 @@ fn a_dead_drift_actor_is_replaced_and_drift_stays_current() {
         Some(&json!({"version": "1.1.0"}).to_string()),
     );
     assert_eq!(put.status, 200, "{}", put.body);
+}
+
+#[test]
+fn a_dead_drift_actor_is_replaced_and_drift_stays_current() {
+    use versiqii_core::TenantId;
+    let app = TestApp::spawn();
+    let s = app.signup("dead-drift-co");
+    let tok = Some(s.access.as_str());
+    svc_runs_1_1_in_prod(&app, tok);
     let environment_drift = |app: &TestApp| {
         let r = app.get("/v1/drifts?env=prod&target=svc", tok);
         assert_eq!(r.status, 200, "{}", r.body);
@@ -600,33 +603,7 @@ fn metrics_show_http_traffic_and_the_drift_gauge_to_the_metrics_token_only() {
     let app = TestApp::spawn_with(|s| s.metrics_token = Some(token.to_owned()));
     let s = app.signup("metrics-co");
     let tok = Some(s.access.as_str());
-    assert_eq!(
-        app.post(
-            "/v1/families/F/schemas",
-            tok,
-            &json!({"version": "v1", "schema": {"type": "object"}})
-        )
-        .status,
-        201
-    );
-    for v in ["1.0.0", "1.1.0"] {
-        assert_eq!(
-            app.post(
-                "/v1/targets",
-                tok,
-                &json!({"name": "svc", "family": "F", "version": v})
-            )
-            .status,
-            201
-        );
-    }
-    let put = app.request(
-        "PUT",
-        "/v1/envs/prod/targets/svc/version",
-        tok,
-        Some(&json!({"version": "1.1.0"}).to_string()),
-    );
-    assert_eq!(put.status, 200);
+    svc_runs_1_1_in_prod(&app, tok);
     let seen = app.post(
         "/v1/envs/prod/observations",
         tok,

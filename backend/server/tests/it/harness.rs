@@ -162,12 +162,12 @@ impl TestApp {
 
     /// The cluster's superuser over its Unix socket, for what even the owner may not do.
     pub fn superuser_db() -> DatabaseConnection {
-        let url = format!(
-            "postgres://postgres@localhost:{}/postgres?host={}",
-            env("VERSIQII_TEST_PG_PORT"),
-            env("VERSIQII_TEST_PG_SOCKET")
-        );
-        block_on(Database::connect(url)).unwrap()
+        superuser_on("postgres")
+    }
+
+    /// The superuser on this test's database, for rows no API writes (a tenant's plan).
+    pub fn superuser_test_db(&self) -> DatabaseConnection {
+        superuser_on(&self.db_name)
     }
 
     pub fn owner_db(&self) -> DatabaseConnection {
@@ -286,6 +286,15 @@ impl Drop for TestApp {
         let handle = self.handle.clone();
         block_on(handle.stop(false));
     }
+}
+
+fn superuser_on(database: &str) -> DatabaseConnection {
+    let url = format!(
+        "postgres://postgres@localhost:{}/{database}?host={}",
+        env("VERSIQII_TEST_PG_PORT"),
+        env("VERSIQII_TEST_PG_SOCKET")
+    );
+    block_on(Database::connect(url)).unwrap()
 }
 
 pub fn assert_problem(r: &Reply, status: u16, code: &str) {
