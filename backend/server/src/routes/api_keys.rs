@@ -98,7 +98,7 @@ fn parse_new(body: &NewApiKeyRequest) -> Result<Vec<Scope>, ApiError> {
 }
 
 /// Creates an API key for pipelines. The secret is in the response once and never again.
-#[utoipa::path(tag = "api-keys", request_body = NewApiKeyRequest,
+#[utoipa::path(operation_id = "createApiKey", tag = "api-keys", request_body = NewApiKeyRequest,
     security(("bearer" = ["api-keys:write"])), responses(
     (status = 201, body = CreatedApiKey),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -146,7 +146,7 @@ pub async fn create(
 }
 
 /// The tenant's live (unrevoked) API keys, newest first. Secrets are never listed.
-#[utoipa::path(tag = "api-keys", security(("bearer" = ["api-keys:read"])), responses(
+#[utoipa::path(operation_id = "listApiKeys", tag = "api-keys", security(("bearer" = ["api-keys:read"])), responses(
     (status = 200, body = ApiKeyList),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json")))]
@@ -161,7 +161,7 @@ pub async fn list(auth: Authorized<perm::ApiKeysRead>) -> Result<HttpResponse, A
 }
 
 /// Revokes a key at once; requests with it get 401 from then on.
-#[utoipa::path(tag = "api-keys", params(("id" = Uuid, Path, description = "The key's id")),
+#[utoipa::path(operation_id = "revokeApiKey", tag = "api-keys", params(("id" = Uuid, Path, description = "The key's id")),
     security(("bearer" = ["api-keys:write"])), responses(
     (status = 204, description = "Revoked"),
     (status = 401, body = Problem, content_type = "application/problem+json"),

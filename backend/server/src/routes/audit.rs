@@ -36,7 +36,7 @@ pub struct AuditPage {
 }
 
 /// The tenant's audit log, newest first.
-#[utoipa::path(tag = "audit", params(AuditQuery), security(("bearer" = ["audit:read"])), responses(
+#[utoipa::path(operation_id = "listAuditEvents", tag = "audit", params(AuditQuery), security(("bearer" = ["audit:read"])), responses(
     (status = 200, body = AuditPage),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json")))]

@@ -102,7 +102,7 @@ async fn issue_session(
 }
 
 /// Creates a tenant and its owner, and signs the owner in.
-#[utoipa::path(tag = "auth", request_body = SignupRequest, responses(
+#[utoipa::path(operation_id = "signup", tag = "auth", request_body = SignupRequest, responses(
     (status = 201, body = SignupResponse),
     (status = 409, body = Problem, content_type = "application/problem+json",
         description = "`tenant_slug_taken` or `email_taken`"),
@@ -215,7 +215,7 @@ fn conflict(err: StoreError, code: &'static str, detail: &str) -> ApiError {
 }
 
 /// Exchanges an email and password for a token pair.
-#[utoipa::path(tag = "auth", request_body = LoginRequest, responses(
+#[utoipa::path(operation_id = "login", tag = "auth", request_body = LoginRequest, responses(
     (status = 200, body = TokenPair),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 429, body = Problem, content_type = "application/problem+json")))]
@@ -262,7 +262,7 @@ pub async fn login(
 
 /// Trades a refresh token for a new pair. The old token stops working; presenting it again
 /// revokes every session of that user, since it must have leaked.
-#[utoipa::path(tag = "auth", request_body = RefreshRequest, responses(
+#[utoipa::path(operation_id = "refreshSession", tag = "auth", request_body = RefreshRequest, responses(
     (status = 200, body = TokenPair),
     (status = 401, body = Problem, content_type = "application/problem+json")))]
 #[post("/v1/auth/refresh")]
@@ -308,7 +308,7 @@ pub async fn refresh(
 }
 
 /// Ends a session by revoking its refresh token. Always 204, so it reveals nothing.
-#[utoipa::path(tag = "auth", request_body = RefreshRequest, responses(
+#[utoipa::path(operation_id = "logout", tag = "auth", request_body = RefreshRequest, responses(
     (status = 204, description = "The session is over")))]
 #[post("/v1/auth/logout")]
 pub async fn logout(

@@ -87,7 +87,7 @@ pub struct BindingQuery {
 /// environment. A config that fails gets 422 with every violation, and nothing is stored.
 /// Bound for a version whose schema differs from the one it was written for, the config is
 /// migrated first (the response's `migrated` shows the steps and the diff).
-#[utoipa::path(tag = "bindings", request_body = NewBindingRequest,
+#[utoipa::path(operation_id = "createBinding", tag = "bindings", request_body = NewBindingRequest,
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = BindingView),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -200,7 +200,7 @@ pub async fn create(
 }
 
 /// The current binding of each target in each environment (or in one).
-#[utoipa::path(tag = "bindings", params(BindingQuery), security(("bearer" = ["registry:read"])), responses(
+#[utoipa::path(operation_id = "listBindings", tag = "bindings", params(BindingQuery), security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = BindingList),
     (status = 401, body = Problem, content_type = "application/problem+json")))]
 #[get("/v1/bindings")]

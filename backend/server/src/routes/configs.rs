@@ -129,7 +129,7 @@ fn document_error(err: DocumentError) -> ApiError {
 
 /// Stores a config revision for a target version. The same data as the lineage's latest
 /// revision (in any key order or format) is not stored twice: that revision comes back with 200.
-#[utoipa::path(tag = "configs", request_body = NewConfigRequest,
+#[utoipa::path(operation_id = "createConfigRevision", tag = "configs", request_body = NewConfigRequest,
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = ConfigRevisionView, description = "A new revision"),
     (status = 200, body = ConfigRevisionView, description = "Identical to the latest revision"),
@@ -202,7 +202,7 @@ pub async fn create(
 }
 
 /// Every config lineage with its latest revision.
-#[utoipa::path(tag = "configs", security(("bearer" = ["registry:read"])), responses(
+#[utoipa::path(operation_id = "listConfigs", tag = "configs", security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = ConfigList),
     (status = 401, body = Problem, content_type = "application/problem+json")))]
 #[get("/v1/configs")]
@@ -223,7 +223,7 @@ pub async fn list(auth: Authorized<perm::RegistryRead>) -> Result<HttpResponse, 
 }
 
 /// The difference between two revisions: changed paths and a unified text diff.
-#[utoipa::path(tag = "configs", params(DiffQuery), security(("bearer" = ["registry:read"])), responses(
+#[utoipa::path(operation_id = "diffConfigRevisions", tag = "configs", params(DiffQuery), security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = ConfigDiff),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json")))]
@@ -271,7 +271,7 @@ pub async fn diff(
 }
 
 /// One revision, with the text as it was submitted.
-#[utoipa::path(tag = "configs", params(("id" = Uuid, Path)), security(("bearer" = ["registry:read"])), responses(
+#[utoipa::path(operation_id = "getConfigRevision", tag = "configs", params(("id" = Uuid, Path)), security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = ConfigRevisionView),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json")))]
@@ -290,7 +290,7 @@ pub async fn show(
 }
 
 /// The lineage a revision belongs to, newest first.
-#[utoipa::path(tag = "configs", params(("id" = Uuid, Path)), security(("bearer" = ["registry:read"])), responses(
+#[utoipa::path(operation_id = "listConfigRevisions", tag = "configs", params(("id" = Uuid, Path)), security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = RevisionList),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json")))]

@@ -66,7 +66,7 @@ pub struct ConstraintQuery {
 }
 
 /// Adds a constraint edge. One that would close a dependency cycle is refused, naming it.
-#[utoipa::path(tag = "graph", request_body = NewConstraintRequest,
+#[utoipa::path(operation_id = "createConstraint", tag = "graph", request_body = NewConstraintRequest,
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = ConstraintView),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -144,7 +144,7 @@ pub async fn create(
 }
 
 /// Constraints, optionally only those from or about one target.
-#[utoipa::path(tag = "graph", params(ConstraintQuery), security(("bearer" = ["registry:read"])), responses(
+#[utoipa::path(operation_id = "listConstraints", tag = "graph", params(ConstraintQuery), security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = ConstraintList),
     (status = 401, body = Problem, content_type = "application/problem+json")))]
 #[get("/v1/constraints")]
@@ -161,7 +161,7 @@ pub async fn list(
 }
 
 /// Removes a constraint edge.
-#[utoipa::path(tag = "graph", params(("id" = Uuid, Path)), security(("bearer" = ["registry:write"])), responses(
+#[utoipa::path(operation_id = "deleteConstraint", tag = "graph", params(("id" = Uuid, Path)), security(("bearer" = ["registry:write"])), responses(
     (status = 204, description = "Removed"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),

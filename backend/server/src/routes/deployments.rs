@@ -290,7 +290,7 @@ pub fn summarise(plan: &Plan) -> String {
 }
 
 /// Sets the version a target runs in an environment, after checking what would break.
-#[utoipa::path(tag = "deployments", request_body = SetVersionRequest,
+#[utoipa::path(operation_id = "setDeploymentVersion", tag = "deployments", request_body = SetVersionRequest,
     params(("env" = String, Path), ("target" = String, Path)),
     security(("bearer" = ["registry:write"])), responses(
     (status = 200, body = Plan, description = "Applied, forced, or a dry run"),
@@ -400,7 +400,7 @@ pub async fn set_version(
 }
 
 /// Deployment history of an environment, newest first.
-#[utoipa::path(tag = "deployments", params(("env" = String, Path), HistoryQuery),
+#[utoipa::path(operation_id = "listDeploymentHistory", tag = "deployments", params(("env" = String, Path), HistoryQuery),
     security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = DeploymentList),
     (status = 401, body = Problem, content_type = "application/problem+json")))]

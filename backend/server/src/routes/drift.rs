@@ -38,7 +38,7 @@ pub struct ObservationView {
 }
 
 /// Records what an environment actually runs (from an admission webhook or `versiqii report`).
-#[utoipa::path(tag = "drift", request_body = ObservationRequest, params(("env" = String, Path)),
+#[utoipa::path(operation_id = "recordObservation", tag = "drift", request_body = ObservationRequest, params(("env" = String, Path)),
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = ObservationView),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -121,7 +121,7 @@ pub struct DriftList {
 }
 
 /// The drift matrix: a row per environment and target, a flag per dimension.
-#[utoipa::path(tag = "drift", params(DriftQuery), security(("bearer" = ["registry:read"])), responses(
+#[utoipa::path(operation_id = "listDrifts", tag = "drift", params(DriftQuery), security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = DriftList),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json")))]
@@ -201,7 +201,7 @@ pub struct ImpactView {
 
 /// If a target moved to a version everywhere it runs: which constraints break and which bound
 /// configs would fail its schema, per environment.
-#[utoipa::path(tag = "drift", params(ImpactQuery), security(("bearer" = ["registry:read"])), responses(
+#[utoipa::path(operation_id = "getImpact", tag = "drift", params(ImpactQuery), security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = ImpactView),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),

@@ -40,7 +40,7 @@ pub fn parse_env(text: &str) -> Result<EnvName, ApiError> {
 }
 
 /// Creates an environment (bindings also create theirs on first use).
-#[utoipa::path(tag = "environments", request_body = NewEnvRequest,
+#[utoipa::path(operation_id = "createEnvironment", tag = "environments", request_body = NewEnvRequest,
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = EnvView),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -75,7 +75,7 @@ pub async fn create(
 }
 
 /// Every environment.
-#[utoipa::path(tag = "environments", security(("bearer" = ["registry:read"])), responses(
+#[utoipa::path(operation_id = "listEnvironments", tag = "environments", security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = EnvList),
     (status = 401, body = Problem, content_type = "application/problem+json")))]
 #[get("/v1/envs")]

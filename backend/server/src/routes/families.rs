@@ -109,7 +109,7 @@ fn schema_error(err: SchemaError) -> ApiError {
 
 /// Adds a schema version to a family (created with its first schema). The new version must keep
 /// the family's compatibility level with the earlier versions; otherwise 409 with every break.
-#[utoipa::path(tag = "schemas", request_body = NewSchemaRequest,
+#[utoipa::path(operation_id = "addSchemaVersion", tag = "schemas", request_body = NewSchemaRequest,
     params(("family" = String, Path, description = "The family, e.g. OpenAPI-Payments")),
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = SchemaVersionView, description = "Added"),
@@ -233,7 +233,7 @@ pub async fn add_schema(
 }
 
 /// Every family with its compatibility level and latest version.
-#[utoipa::path(tag = "schemas", security(("bearer" = ["registry:read"])), responses(
+#[utoipa::path(operation_id = "listFamilies", tag = "schemas", security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = FamilyList),
     (status = 401, body = Problem, content_type = "application/problem+json")))]
 #[get("/v1/families")]
@@ -255,7 +255,7 @@ pub async fn list(auth: Authorized<perm::RegistryRead>) -> Result<HttpResponse, 
 }
 
 /// One family and its versions, oldest first.
-#[utoipa::path(tag = "schemas", params(("family" = String, Path)),
+#[utoipa::path(operation_id = "getFamily", tag = "schemas", params(("family" = String, Path)),
     security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = FamilyView),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -290,7 +290,7 @@ pub async fn show(
 }
 
 /// One schema version with its document and compatibility report.
-#[utoipa::path(tag = "schemas", params(("family" = String, Path), ("version" = String, Path)),
+#[utoipa::path(operation_id = "getSchemaVersion", tag = "schemas", params(("family" = String, Path), ("version" = String, Path)),
     security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = SchemaVersionView),
     (status = 401, body = Problem, content_type = "application/problem+json"),

@@ -11,7 +11,7 @@ pub struct Health {
 }
 
 /// Alive: the process answers. Says nothing about dependencies.
-#[utoipa::path(tag = "operations", responses((status = 200, body = Health)))]
+#[utoipa::path(operation_id = "getHealth", tag = "operations", responses((status = 200, body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health {
@@ -22,7 +22,7 @@ pub async fn healthz() -> HttpResponse {
 }
 
 /// Ready: Postgres and Redis both answer. 503 otherwise, naming which one does not.
-#[utoipa::path(tag = "operations", responses(
+#[utoipa::path(operation_id = "getReadiness", tag = "operations", responses(
     (status = 200, body = Health), (status = 503, body = Health)))]
 #[get("/readyz")]
 pub async fn readyz(probes: web::Data<Probes>) -> HttpResponse {

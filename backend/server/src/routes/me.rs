@@ -17,7 +17,7 @@ pub struct Me {
 }
 
 /// Who the bearer token belongs to, in which tenant, with which role.
-#[utoipa::path(tag = "auth", security(("bearer" = ["session:read"])), responses(
+#[utoipa::path(operation_id = "getMe", tag = "auth", security(("bearer" = ["session:read"])), responses(
     (status = 200, body = Me),
     (status = 401, body = Problem, content_type = "application/problem+json")))]
 #[get("/v1/me")]

@@ -128,7 +128,7 @@ fn program_source(body: &NewMigrationRequest) -> Result<(&'static str, Vec<u8>),
 /// Adds the migration of one edge. It must load (a lens that parses; a module without imports
 /// and with the ABI's exports), and it is dry-run on every config bound with the from-version:
 /// the response says which would fail, and why.
-#[utoipa::path(tag = "migrations", request_body = NewMigrationRequest,
+#[utoipa::path(operation_id = "createMigration", tag = "migrations", request_body = NewMigrationRequest,
     params(("family" = String, Path)),
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = MigrationView, description = "Stored, with the dry run on bound configs"),
@@ -299,7 +299,7 @@ pub async fn add(
 }
 
 /// A family's migrations, oldest first.
-#[utoipa::path(tag = "migrations", params(("family" = String, Path)),
+#[utoipa::path(operation_id = "listMigrations", tag = "migrations", params(("family" = String, Path)),
     security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = MigrationList),
     (status = 401, body = Problem, content_type = "application/problem+json"),

@@ -57,7 +57,7 @@ pub struct RollbackPlan {
 }
 
 /// Rolls a target back to an earlier deployment's version and config.
-#[utoipa::path(tag = "migrations", request_body = RollbackRequest,
+#[utoipa::path(operation_id = "rollbackTarget", tag = "migrations", request_body = RollbackRequest,
     params(("env" = String, Path), ("target" = String, Path)),
     security(("bearer" = ["registry:write"])), responses(
     (status = 200, body = RollbackPlan, description = "Rolled back, forced, or a dry run"),

@@ -102,7 +102,7 @@ pub async fn resolve_target_version(
 }
 
 /// Declares a target version. Prints (in the CLI) only its id, for scripts to capture.
-#[utoipa::path(tag = "targets", request_body = NewTargetVersionRequest,
+#[utoipa::path(operation_id = "createTargetVersion", tag = "targets", request_body = NewTargetVersionRequest,
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = TargetVersionView),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -197,7 +197,7 @@ pub async fn create(
 }
 
 /// Every target with its family and versions.
-#[utoipa::path(tag = "targets", security(("bearer" = ["registry:read"])), responses(
+#[utoipa::path(operation_id = "listTargets", tag = "targets", security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = TargetList),
     (status = 401, body = Problem, content_type = "application/problem+json")))]
 #[get("/v1/targets")]
@@ -221,7 +221,7 @@ pub async fn list(auth: Authorized<perm::RegistryRead>) -> Result<HttpResponse, 
 }
 
 /// One target version.
-#[utoipa::path(tag = "targets", params(("name" = String, Path), ("version" = String, Path)),
+#[utoipa::path(operation_id = "getTargetVersion", tag = "targets", params(("name" = String, Path), ("version" = String, Path)),
     security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = TargetVersionView),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -239,7 +239,7 @@ pub async fn show(
 }
 
 /// One target version, by id.
-#[utoipa::path(tag = "targets", params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "getTargetVersionById", tag = "targets", params(("id" = Uuid, Path)),
     security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = TargetVersionView),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -260,7 +260,7 @@ pub async fn show_by_id(
 
 /// The schema a target version reads: what `versiqii validate --target` fetches and caches by
 /// hash.
-#[utoipa::path(tag = "targets", params(("name" = String, Path), ("version" = String, Path)),
+#[utoipa::path(operation_id = "getTargetSchema", tag = "targets", params(("name" = String, Path), ("version" = String, Path)),
     security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = TargetSchema),
     (status = 401, body = Problem, content_type = "application/problem+json"),
