@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what Versiqii needs to run locally when it is missing: PostgreSQL 15 and Redis.
+# Installs what Versiqii needs to run locally when it is missing: PostgreSQL 15 and Redis, and
+# Node.js with web/'s npm packages (the OpenAPI client check in `make test`).
 set -euo pipefail
 
 need=()
@@ -7,12 +8,27 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v curl >/dev/null 2>&1 || need+=(curl)
-[ ${#need[@]} -eq 0 ] && exit 0
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "installing: ${need[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-# The package's own cluster is not ours; keep apt from starting services in containers.
-$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing: ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  # The package's own cluster is not ours; keep apt from starting services in containers.
+  $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# web/'s packages, exactly as locked. npm's cache (~/.npm) is outside the clone; the stamp skips
+# `npm ci` when web/node_modules already matches the lock file and this Node.js.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+cd "$(dirname "$0")/../web"
+stamp=node_modules/.versiqii-install.sha256
+want=$( (cat package.json package-lock.json; node --version) | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "installing web/ npm packages" >&2
+  npm ci --prefer-offline --no-audit --no-fund --loglevel=error
+  echo "$want" >"$stamp"
+fi

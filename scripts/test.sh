@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything CI checks, on free ports in a temporary directory: Postgres and Redis for real, then
-# formatting, the OpenAPI drift check, every test, and clippy.
+# formatting, the OpenAPI drift and client checks, every test, and clippy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -22,6 +22,9 @@ if ! "$target/debug/versiqii-server" openapi | diff -u spec/openapi.json - >/tmp
   echo "spec/openapi.json is stale: run 'make openapi' and commit it" >&2
   exit 1
 fi
+
+step "OpenAPI client (unique operationIds; openapi-typescript + tsc --strict on web/src/api)"
+bash scripts/openapi-client-check.sh
 
 step "services"
 work=$(mktemp -d /tmp/versiqii-test.XXXXXX)
