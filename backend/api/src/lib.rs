@@ -4,6 +4,8 @@
 
 pub mod error;
 pub mod events;
+pub mod ids;
+pub mod reference;
 pub mod v1;
 
 pub use error::{ErrorCode, FieldError, Problem, ViolationView};

@@ -1,1 +1,40 @@
 //! Request and response bodies of the `/v1` API, one module per resource.
+//!
+//! Each type is the server's wire shape, field for field: the same names, serde attributes and
+//! doc comments (which become the OpenAPI descriptions). Requests deny unknown fields; responses
+//! do not, so an older client still reads a newer server. Ids are typed ([`crate::ids`]); JSON
+//! stays `serde_json::Value` only where the API carries free-form documents (schemas, configs,
+//! compatibility reports).
+
+pub mod api_keys;
+pub mod audit;
+pub mod auth;
+pub mod bindings;
+pub mod configs;
+pub mod constraints;
+pub mod deployments;
+pub mod drift;
+pub mod envs;
+pub mod families;
+pub mod health;
+pub mod migrations;
+pub mod targets;
+
+pub use api_keys::*;
+pub use audit::*;
+pub use auth::*;
+pub use bindings::*;
+pub use configs::*;
+pub use constraints::*;
+pub use deployments::*;
+pub use drift::*;
+pub use envs::*;
+pub use families::*;
+pub use health::*;
+pub use migrations::*;
+pub use targets::*;
+
+#[cfg(all(test, feature = "openapi"))]
+mod spec_tests;
+#[cfg(test)]
+mod wire_tests;

@@ -1,0 +1,100 @@
+//! Sign-up, login, refresh and logout (`/v1/auth/*`), and who a token belongs to (`/v1/me`).
+
+use crate::ids::{TenantId, UserId};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SignupRequest {
+    /// The tenant's URL-safe name: 2 to 63 lowercase letters, digits or hyphens.
+    pub tenant_slug: String,
+    /// Display name of the organisation; the slug when absent.
+    pub tenant_name: Option<String>,
+    pub email: String,
+    /// At least 12 characters.
+    pub password: String,
+    pub display_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+// Also the body of `POST /v1/auth/logout`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+// The answer of login and refresh, and part of signup's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenPair {
+    /// A JWT for `Authorization: Bearer`, valid for `expires_in` seconds.
+    pub access_token: String,
+    /// Opaque; trade it at `/v1/auth/refresh` for a new pair. Each one works once.
+    pub refresh_token: String,
+    // Always `Bearer`.
+    pub token_type: String,
+    pub expires_in: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub tenant_id: TenantId,
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub user_id: UserId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TenantView {
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub id: TenantId,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserView {
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub id: UserId,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignupResponse {
+    pub tenant: TenantView,
+    pub user: UserView,
+    pub tokens: TokenPair,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Me {
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub tenant_id: TenantId,
+    pub tenant_slug: String,
+    /// The user's or the API key's id.
+    // A `UserId` or an `ApiKeyId` as `kind` says, hence untyped.
+    pub subject: Uuid,
+    /// `user` or `api_key`.
+    pub kind: String,
+    pub role: String,
+}
+
+impl Me {
+    /// `kind` for a user's access token.
+    pub const USER: &'static str = "user";
+    /// `kind` for an API key.
+    pub const API_KEY: &'static str = "api_key";
+}
