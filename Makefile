@@ -14,5 +14,7 @@ openapi:
 fmt:
 	cargo fmt --all
 
+# Every crate's benchmarks: versiqii-core validate, graph, drift; versiqii-migrate lens, wasm;
+# versiqii-server auth (one alone: cargo bench -p versiqii-core --bench graph).
 bench:
-	cargo bench -p versiqii-server
+	cargo bench --workspace

@@ -43,53 +43,56 @@ pub struct AppState {
 impl AppState {
     pub async fn init(settings: &Settings) -> anyhow::Result<Self> {
         settings.validate_for_serving()?;
-        let store = Store::connect(&settings.database_url, settings.database_max_connections)
+        let store = Store::connect(&settings.database.url, settings.database.max_connections)
             .await
             .context("connecting to Postgres")?;
-        let redis = redis::Client::open(settings.redis_url.as_str())
+        let redis = redis::Client::open(settings.redis.url.as_str())
             .context("parsing the Redis URL")?
             .get_connection_manager()
             .await
             .context("connecting to Redis")?;
-        let limiter = RateLimiter::new(redis, settings.redis_prefix.clone());
+        let limiter = RateLimiter::new(redis, settings.redis.prefix.clone());
         let gate = Gatekeeper {
             store: store.clone(),
             jwt: JwtKeys::new(
-                settings.jwt_secret.as_bytes(),
-                settings.access_token_ttl_secs,
+                settings.auth.jwt_secret.as_bytes(),
+                settings.auth.access_token_ttl_secs,
             ),
             rbac: Rbac::load().await?,
-            fair_share: crate::auth::fair_share::FairShare::new(settings.tenant_max_inflight),
+            fair_share: crate::auth::fair_share::FairShare::new(settings.tenants.max_inflight),
             budgets: crate::auth::budget::Budgets::new(
                 settings.plan_rates(),
-                std::time::Duration::from_millis(settings.tenant_max_wait_ms),
+                std::time::Duration::from_millis(settings.tenants.max_wait_ms),
             ),
             keys: Default::default(),
         };
         let gate = Arc::new(gate);
-        let ttl_days = i64::try_from(settings.refresh_token_ttl_days).unwrap_or(30);
+        let refresh_ttl = i64::try_from(settings.auth.refresh_token_ttl_days)
+            .ok()
+            .and_then(chrono::Duration::try_days)
+            .context("auth.refresh_token_ttl_days is too large")?;
         let schemas = std::sync::Arc::new(crate::schema_cache::SchemaCache::default());
         let runtime = versiqii_migrate::WasmRuntime::new(versiqii_migrate::WasmLimits {
-            fuel: settings.migration_fuel,
-            deadline: std::time::Duration::from_millis(settings.migration_deadline_ms),
-            memory_bytes: settings.migration_memory_mb << 20,
+            fuel: settings.migrations.fuel,
+            deadline: std::time::Duration::from_millis(settings.migrations.deadline_ms),
+            memory_bytes: settings.migrations.memory_mb << 20,
             ..Default::default()
         })
         .map_err(|e| anyhow::anyhow!("starting the WASM runtime: {e}"))?;
         let migrations = Arc::new(crate::actors::MigrationPool::new(
             runtime,
-            settings.migration_threads,
-            settings.migration_per_tenant,
+            settings.migrations.threads,
+            settings.migrations.per_tenant,
         ));
         let directory = crate::actors::Directory::new(crate::actors::TenantDirectory::new(
             store.clone(),
             schemas.clone(),
             migrations.clone(),
-            std::time::Duration::from_secs(settings.tenant_idle_secs),
-            settings.actor_threads,
+            std::time::Duration::from_secs(settings.tenants.idle_secs),
+            settings.tenants.actor_threads,
         ));
         actix_web::rt::spawn(crate::changes::listen(
-            settings.database_url.clone(),
+            settings.database.url.clone(),
             directory.clone(),
             gate.clone(),
         ));
@@ -97,9 +100,9 @@ impl AppState {
             gate,
             limiter: web::Data::new(limiter.clone()),
             policy: web::Data::new(SessionPolicy {
-                refresh_ttl: chrono::Duration::days(ttl_days),
-                login_attempts_per_minute: settings.login_attempts_per_minute,
-                signups_per_hour: settings.signups_per_hour,
+                refresh_ttl,
+                login_attempts_per_minute: settings.auth.login_attempts_per_minute,
+                signups_per_hour: settings.auth.signups_per_hour,
             }),
             probes: web::Data::new(Probes {
                 store: store.clone(),
@@ -110,9 +113,9 @@ impl AppState {
             migrations: web::Data::from(migrations),
             http_metrics: web::Data::new(Default::default()),
             metrics_token: web::Data::new(crate::metrics::MetricsToken(
-                settings.metrics_token.clone(),
+                settings.observability.metrics_token.clone(),
             )),
-            max_body_bytes: settings.max_body_bytes,
+            max_body_bytes: settings.http.max_body_bytes,
         })
     }
 

@@ -1,257 +1,376 @@
-//! Settings: defaults, then `versiqii.toml` (or the file in `VERSIQII_CONFIG`), then `VERSIQII_*`
-//! variables. Secrets may also come from `VERSIQII_<NAME>_FILE`, so they need not sit in the
-//! environment.
+//! Settings by layers, each merged over the one before key by key:
+//!
+//! 1. `config/defaults.toml`, built into the binary: every key, its default and what it means
+//!    (the documentation; Rust holds no second copy of the defaults);
+//! 2. `versiqii.toml` in the working directory if there is one, or the file named by
+//!    `VERSIQII_CONFIG`, which must exist;
+//! 3. `VERSIQII_*` variables, by the table [`ENV`] (and [`PLAN_FIELDS`] for every plan).
+//!    Secrets may also come from `VERSIQII_<NAME>_FILE`, so they need not sit in the
+//!    environment.
+//!
+//! The merged table is then read with unknown keys refused, so a typo in a file is an error
+//! naming the key.
 
+use crate::auth::budget::{PlanRates, Rate, FALLBACK_PLAN};
 use anyhow::{bail, Context};
-use serde::Deserialize;
-use std::path::Path;
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use toml::{Table, Value};
 
+/// The first layer: every key with its default and meaning.
+pub const DEFAULTS: &str = include_str!("../../../config/defaults.toml");
+
+/// The server's settings; `config/defaults.toml` says what each key means.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
-    pub http_host: String,
-    pub http_port: u16,
-    /// The app role's URL: no BYPASSRLS, owns nothing.
-    pub database_url: String,
-    /// The owner role's URL, used only by `versiqii-server migrate`.
-    pub owner_database_url: Option<String>,
-    pub database_max_connections: u32,
-    pub redis_url: String,
-    /// Prefix for every Redis key, so several deployments (or tests) can share one Redis.
-    pub redis_prefix: String,
+    pub http: Http,
+    pub database: Database,
+    pub redis: Redis,
+    pub auth: Auth,
+    pub tenants: Tenants,
+    pub migrations: Migrations,
+    pub observability: Observability,
+    /// Each plan's limits by its name in `tenants.plan`.
+    pub plans: BTreeMap<String, Plan>,
+}
+
+/// `[http]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Http {
+    pub host: String,
+    pub port: u16,
+    pub workers: usize,
+    pub max_body_bytes: usize,
+}
+
+/// `[database]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    pub url: String,
+    #[serde(deserialize_with = "unset_if_empty")]
+    pub owner_url: Option<String>,
+    pub max_connections: u32,
+}
+
+/// `[redis]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Redis {
+    pub url: String,
+    pub prefix: String,
+}
+
+/// `[auth]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Auth {
     pub jwt_secret: String,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_days: u64,
-    pub max_body_bytes: usize,
-    pub sentry_dsn: Option<String>,
-    /// Bearer token for `/metrics`; the endpoint is off without one.
-    pub metrics_token: Option<String>,
-    /// Per client address and per login email, per minute.
     pub login_attempts_per_minute: u32,
     pub signups_per_hour: u32,
-    pub workers: usize,
-    /// A tenant's actors are stopped after this long without a request (they reload on use).
-    pub tenant_idle_secs: u64,
-    /// Threads the tenants' actors are spread over.
+}
+
+/// `[tenants]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tenants {
+    pub idle_secs: u64,
     pub actor_threads: usize,
-    /// Requests of one tenant served at once; more wait their turn.
-    pub tenant_max_inflight: usize,
-    /// Requests a second per tenant on each plan (`tenants.plan`); 0 is unlimited.
-    pub plan_rate_free: f64,
-    pub plan_rate_team: f64,
-    pub plan_rate_enterprise: f64,
-    /// A plan's burst: this many seconds of its rate at once after a pause.
-    pub plan_burst_secs: f64,
-    /// A request over its tenant's budget waits for its turn up to this long; further ahead it
-    /// is refused with 429.
-    pub tenant_max_wait_ms: u64,
-    /// Config migrations running at once in the whole process, and per tenant.
-    pub migration_threads: usize,
-    pub migration_per_tenant: usize,
-    /// Limits of one WASM migration call.
-    pub migration_deadline_ms: u64,
-    pub migration_fuel: u64,
-    pub migration_memory_mb: usize,
+    pub max_inflight: usize,
+    pub max_wait_ms: u64,
+}
+
+/// `[migrations]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Migrations {
+    pub threads: usize,
+    pub per_tenant: usize,
+    pub deadline_ms: u64,
+    pub fuel: u64,
+    pub memory_mb: usize,
+}
+
+/// `[observability]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Observability {
+    #[serde(deserialize_with = "unset_if_empty")]
+    pub sentry_dsn: Option<String>,
+    #[serde(deserialize_with = "unset_if_short")]
+    pub metrics_token: Option<String>,
+}
+
+/// `[plans.<name>]`: one plan's limits. A new limit is a new field here and a key in each
+/// plan of `config/defaults.toml` (and a line in [`PLAN_FIELDS`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub rate: f64,
+    pub burst_secs: f64,
+}
+
+/// An empty string is unset.
+fn unset_if_empty<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Some(String::deserialize(d)?).filter(|s| !s.is_empty()))
+}
+
+/// A token shorter than 16 bytes (or empty) is unset: the endpoint stays off.
+fn unset_if_short<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Some(String::deserialize(d)?).filter(|s| s.len() >= 16))
+}
+
+/// How a variable's text becomes a value.
+#[derive(Clone, Copy)]
+pub enum Read {
+    Text,
+    /// Text, or the trimmed contents of the file named by `VERSIQII_<NAME>_FILE`.
+    Secret,
+    /// A number of the key's type, so that a bad one is refused naming the variable.
+    Number(fn(&str) -> Option<Value>),
+}
+
+const TEXT: Read = Read::Text;
+const SECRET: Read = Read::Secret;
+const U16: Read = Read::Number(int::<u16>);
+const U32: Read = Read::Number(int::<u32>);
+const U64: Read = Read::Number(int::<u64>);
+const USIZE: Read = Read::Number(int::<usize>);
+const F64: Read = Read::Number(float);
+
+fn int<T: std::str::FromStr + TryInto<i64>>(text: &str) -> Option<Value> {
+    text.parse::<T>().ok()?.try_into().ok().map(Value::Integer)
+}
+
+fn float(text: &str) -> Option<Value> {
+    text.parse::<f64>().ok().map(Value::Float)
+}
+
+/// `VERSIQII_<NAME>` → the key it sets. A new setting is a key in `config/defaults.toml`, a
+/// field above and a line here.
+#[rustfmt::skip]
+pub const ENV: &[(&str, &str, Read)] = &[
+    ("HTTP_HOST",                 "http.host",                      TEXT),
+    ("HTTP_PORT",                 "http.port",                      U16),
+    ("WORKERS",                   "http.workers",                   USIZE),
+    ("MAX_BODY_BYTES",            "http.max_body_bytes",            USIZE),
+    ("DATABASE_URL",              "database.url",                   SECRET),
+    ("OWNER_DATABASE_URL",        "database.owner_url",             SECRET),
+    ("DATABASE_MAX_CONNECTIONS",  "database.max_connections",       U32),
+    ("REDIS_URL",                 "redis.url",                      SECRET),
+    ("REDIS_PREFIX",              "redis.prefix",                   TEXT),
+    ("JWT_SECRET",                "auth.jwt_secret",                SECRET),
+    ("ACCESS_TOKEN_TTL_SECS",     "auth.access_token_ttl_secs",     U64),
+    ("REFRESH_TOKEN_TTL_DAYS",    "auth.refresh_token_ttl_days",    U64),
+    ("LOGIN_ATTEMPTS_PER_MINUTE", "auth.login_attempts_per_minute", U32),
+    ("SIGNUPS_PER_HOUR",          "auth.signups_per_hour",          U32),
+    ("TENANT_IDLE_SECS",          "tenants.idle_secs",              U64),
+    ("ACTOR_THREADS",             "tenants.actor_threads",          USIZE),
+    ("TENANT_MAX_INFLIGHT",       "tenants.max_inflight",           USIZE),
+    ("TENANT_MAX_WAIT_MS",        "tenants.max_wait_ms",            U64),
+    ("MIGRATION_THREADS",         "migrations.threads",             USIZE),
+    ("MIGRATION_PER_TENANT",      "migrations.per_tenant",          USIZE),
+    ("MIGRATION_DEADLINE_MS",     "migrations.deadline_ms",         U64),
+    ("MIGRATION_FUEL",            "migrations.fuel",                U64),
+    ("MIGRATION_MEMORY_MB",       "migrations.memory_mb",           USIZE),
+    ("SENTRY_DSN",                "observability.sentry_dsn",       SECRET),
+    ("METRICS_TOKEN",             "observability.metrics_token",    TEXT),
+];
+
+/// Each plan's keys, set for every plan in the table (the defaults' and any a file adds) by
+/// `VERSIQII_PLAN_<FIELD>_<PLAN>` (e.g. `VERSIQII_PLAN_RATE_FREE` → `plans.free.rate`), and
+/// for all plans at once by `VERSIQII_PLAN_<FIELD>` (e.g. `VERSIQII_PLAN_BURST_SECS`), which
+/// the per-plan variable overrides.
+pub const PLAN_FIELDS: &[(&str, Read)] = &[("rate", F64), ("burst_secs", F64)];
+
+/// The variable (without `VERSIQII_`) that sets `plans.<plan>.<field>`.
+pub fn plan_var(field: &str, plan: &str) -> String {
+    let plan: String = plan
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("PLAN_{}_{plan}", field.to_ascii_uppercase())
 }
 
 impl Default for Settings {
+    /// The built-in defaults alone: no file, no variables.
     fn default() -> Self {
-        Self {
-            http_host: "127.0.0.1".into(),
-            http_port: 8080,
-            database_url: "postgres://versiqii_app@127.0.0.1:5432/versiqii".into(),
-            owner_database_url: None,
-            database_max_connections: 16,
-            redis_url: "redis://127.0.0.1:6379".into(),
-            redis_prefix: "vq:".into(),
-            jwt_secret: String::new(),
-            access_token_ttl_secs: 900,
-            refresh_token_ttl_days: 30,
-            max_body_bytes: 1024 * 1024,
-            sentry_dsn: None,
-            metrics_token: None,
-            login_attempts_per_minute: 10,
-            signups_per_hour: 30,
-            workers: 2,
-            tenant_idle_secs: 600,
-            actor_threads: 2,
-            tenant_max_inflight: 4,
-            plan_rate_free: 20.0,
-            plan_rate_team: 200.0,
-            plan_rate_enterprise: 1000.0,
-            plan_burst_secs: 2.0,
-            tenant_max_wait_ms: 2000,
-            migration_threads: 4,
-            migration_per_tenant: 1,
-            migration_deadline_ms: 500,
-            migration_fuel: 200_000_000,
-            migration_memory_mb: 16,
-        }
+        Self::from_layers(None, |_| None).expect("config/defaults.toml is valid (a unit test)")
     }
 }
 
-const SECRETS: &[&str] = &[
-    "JWT_SECRET",
-    "DATABASE_URL",
-    "OWNER_DATABASE_URL",
-    "REDIS_URL",
-    "SENTRY_DSN",
-];
-
 impl Settings {
+    /// The three layers from this process's environment and working directory.
     pub fn load() -> anyhow::Result<Self> {
-        let path = std::env::var("VERSIQII_CONFIG").unwrap_or_else(|_| "versiqii.toml".into());
-        let mut settings = if Path::new(&path).exists() {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-            toml::from_str(&text).with_context(|| format!("parsing {path}"))?
-        } else {
-            Settings::default()
-        };
-        settings.apply_env(|k| std::env::var(k).ok())?;
-        Ok(settings)
+        Self::load_from(|k| std::env::var(k).ok())
     }
 
-    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
-        let var = |name: &str| -> anyhow::Result<Option<String>> {
-            if let Some(v) = get(&format!("VERSIQII_{name}")) {
-                return Ok(Some(v));
-            }
-            if SECRETS.contains(&name) {
-                if let Some(file) = get(&format!("VERSIQII_{name}_FILE")) {
-                    let text = std::fs::read_to_string(&file)
-                        .with_context(|| format!("reading VERSIQII_{name}_FILE={file}"))?;
-                    return Ok(Some(text.trim_end().to_owned()));
-                }
-            }
-            Ok(None)
+    /// The three layers with variables from `get`: the file is `VERSIQII_CONFIG` (an error
+    /// when missing) or else `versiqii.toml` when it exists.
+    pub fn load_from(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let (path, named) = match get("VERSIQII_CONFIG").filter(|p| !p.is_empty()) {
+            Some(path) => (path, true),
+            None => ("versiqii.toml".to_owned(), false),
         };
-        fn num<T: std::str::FromStr>(name: &str, v: String) -> anyhow::Result<T> {
-            v.parse()
-                .map_err(|_| anyhow::anyhow!("VERSIQII_{name}={v} is not a valid number"))
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if !named && e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) if named => {
+                return Err(e).with_context(|| format!("reading VERSIQII_CONFIG={path}"))
+            }
+            Err(e) => return Err(e).with_context(|| format!("reading {path}")),
+        };
+        Self::from_layers(text.as_deref().map(|t| (path.as_str(), t)), get)
+    }
+
+    /// The defaults, then `file` (its name, for errors, and text), then the variables.
+    pub fn from_layers(
+        file: Option<(&str, &str)>,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Self> {
+        let mut table: Table = toml::from_str(DEFAULTS).context("parsing config/defaults.toml")?;
+        let mut sources = "config/defaults.toml".to_owned();
+        if let Some((name, text)) = file {
+            let over: Table = toml::from_str(text).with_context(|| format!("parsing {name}"))?;
+            merge(&mut table, over);
+            sources = format!("{name} over {sources}");
         }
-        if let Some(v) = var("HTTP_HOST")? {
-            self.http_host = v;
-        }
-        if let Some(v) = var("HTTP_PORT")? {
-            self.http_port = num("HTTP_PORT", v)?;
-        }
-        if let Some(v) = var("DATABASE_URL")? {
-            self.database_url = v;
-        }
-        if let Some(v) = var("OWNER_DATABASE_URL")? {
-            self.owner_database_url = Some(v);
-        }
-        if let Some(v) = var("DATABASE_MAX_CONNECTIONS")? {
-            self.database_max_connections = num("DATABASE_MAX_CONNECTIONS", v)?;
-        }
-        if let Some(v) = var("REDIS_URL")? {
-            self.redis_url = v;
-        }
-        if let Some(v) = var("REDIS_PREFIX")? {
-            self.redis_prefix = v;
-        }
-        if let Some(v) = var("JWT_SECRET")? {
-            self.jwt_secret = v;
-        }
-        if let Some(v) = var("ACCESS_TOKEN_TTL_SECS")? {
-            self.access_token_ttl_secs = num("ACCESS_TOKEN_TTL_SECS", v)?;
-        }
-        if let Some(v) = var("MAX_BODY_BYTES")? {
-            self.max_body_bytes = num("MAX_BODY_BYTES", v)?;
-        }
-        if let Some(v) = var("SENTRY_DSN")? {
-            self.sentry_dsn = Some(v).filter(|s| !s.is_empty());
-        }
-        if let Some(v) = var("METRICS_TOKEN")? {
-            self.metrics_token = Some(v).filter(|s| s.len() >= 16);
-        }
-        if let Some(v) = var("LOGIN_ATTEMPTS_PER_MINUTE")? {
-            self.login_attempts_per_minute = num("LOGIN_ATTEMPTS_PER_MINUTE", v)?;
-        }
-        if let Some(v) = var("SIGNUPS_PER_HOUR")? {
-            self.signups_per_hour = num("SIGNUPS_PER_HOUR", v)?;
-        }
-        if let Some(v) = var("TENANT_IDLE_SECS")? {
-            self.tenant_idle_secs = num("TENANT_IDLE_SECS", v)?;
-        }
-        if let Some(v) = var("ACTOR_THREADS")? {
-            self.actor_threads = num("ACTOR_THREADS", v)?;
-        }
-        if let Some(v) = var("TENANT_MAX_INFLIGHT")? {
-            self.tenant_max_inflight = num("TENANT_MAX_INFLIGHT", v)?;
-        }
-        if let Some(v) = var("PLAN_RATE_FREE")? {
-            self.plan_rate_free = num("PLAN_RATE_FREE", v)?;
-        }
-        if let Some(v) = var("PLAN_RATE_TEAM")? {
-            self.plan_rate_team = num("PLAN_RATE_TEAM", v)?;
-        }
-        if let Some(v) = var("PLAN_RATE_ENTERPRISE")? {
-            self.plan_rate_enterprise = num("PLAN_RATE_ENTERPRISE", v)?;
-        }
-        if let Some(v) = var("PLAN_BURST_SECS")? {
-            self.plan_burst_secs = num("PLAN_BURST_SECS", v)?;
-        }
-        if let Some(v) = var("TENANT_MAX_WAIT_MS")? {
-            self.tenant_max_wait_ms = num("TENANT_MAX_WAIT_MS", v)?;
-        }
-        if let Some(v) = var("MIGRATION_THREADS")? {
-            self.migration_threads = num("MIGRATION_THREADS", v)?;
-        }
-        if let Some(v) = var("MIGRATION_PER_TENANT")? {
-            self.migration_per_tenant = num("MIGRATION_PER_TENANT", v)?;
-        }
-        if let Some(v) = var("MIGRATION_DEADLINE_MS")? {
-            self.migration_deadline_ms = num("MIGRATION_DEADLINE_MS", v)?;
-        }
-        if let Some(v) = var("MIGRATION_FUEL")? {
-            self.migration_fuel = num("MIGRATION_FUEL", v)?;
-        }
-        if let Some(v) = var("MIGRATION_MEMORY_MB")? {
-            self.migration_memory_mb = num("MIGRATION_MEMORY_MB", v)?;
-        }
-        if let Some(v) = var("WORKERS")? {
-            self.workers = num("WORKERS", v)?;
-        }
-        Ok(())
+        apply_env(&mut table, &get)?;
+        Value::Table(table)
+            .try_into()
+            .with_context(|| format!("reading settings ({sources}, then VERSIQII_* variables)"))
     }
 
     /// Checks what `serve` needs; `migrate` and `openapi` need less.
     pub fn validate_for_serving(&self) -> anyhow::Result<()> {
-        if self.jwt_secret.len() < 32 {
-            bail!("VERSIQII_JWT_SECRET (or VERSIQII_JWT_SECRET_FILE) must hold at least 32 bytes");
+        if self.auth.jwt_secret.len() < 32 {
+            bail!(
+                "auth.jwt_secret (VERSIQII_JWT_SECRET or VERSIQII_JWT_SECRET_FILE) must hold at \
+                 least 32 bytes"
+            );
         }
-        for (name, rate) in [
-            ("PLAN_RATE_FREE", self.plan_rate_free),
-            ("PLAN_RATE_TEAM", self.plan_rate_team),
-            ("PLAN_RATE_ENTERPRISE", self.plan_rate_enterprise),
-        ] {
+        if !self.plans.contains_key(FALLBACK_PLAN) {
+            bail!("plans.{FALLBACK_PLAN} is missing: it is the plan of tenants on unknown plans");
+        }
+        for (name, plan) in &self.plans {
+            let rate = plan.rate;
             if !(rate == 0.0 || (0.001..=1e9).contains(&rate)) {
                 bail!(
-                    "VERSIQII_{name}={rate} must be 0 (unlimited) or from 0.001 to 1e9 requests a second"
+                    "plans.{name}.rate (VERSIQII_{}) = {rate} must be 0 (unlimited) or from 0.001 \
+                     to 1e9 requests a second",
+                    plan_var("rate", name)
                 );
             }
-        }
-        if !(0.0..=3600.0).contains(&self.plan_burst_secs) {
-            bail!(
-                "VERSIQII_PLAN_BURST_SECS={} must be from 0 to 3600",
-                self.plan_burst_secs
-            );
+            if !(0.0..=3600.0).contains(&plan.burst_secs) {
+                bail!(
+                    "plans.{name}.burst_secs (VERSIQII_{}) = {} must be from 0 to 3600",
+                    plan_var("burst_secs", name),
+                    plan.burst_secs
+                );
+            }
         }
         Ok(())
     }
 
     /// The plans' request budgets.
-    pub fn plan_rates(&self) -> crate::auth::budget::PlanRates {
-        let rate = |per_sec: f64| crate::auth::budget::Rate {
-            per_sec,
-            burst: (per_sec * self.plan_burst_secs).max(1.0),
-        };
-        crate::auth::budget::PlanRates {
-            free: rate(self.plan_rate_free),
-            team: rate(self.plan_rate_team),
-            enterprise: rate(self.plan_rate_enterprise),
+    pub fn plan_rates(&self) -> PlanRates {
+        PlanRates::new(self.plans.iter().map(|(name, plan)| {
+            let rate = Rate {
+                per_sec: plan.rate,
+                burst: (plan.rate * plan.burst_secs).max(1.0),
+            };
+            (name.clone(), rate)
+        }))
+    }
+}
+
+/// `over`'s keys replace `base`'s, tables merged key by key.
+fn merge(base: &mut Table, over: Table) {
+    for (key, value) in over {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Table(base)), Value::Table(over)) => merge(base, over),
+            (Some(slot), value) => *slot = value,
+            (None, value) => {
+                base.insert(key, value);
+            }
         }
+    }
+}
+
+/// Sets the key at `path` when its parents are tables (a file that made one something else
+/// gets that error when the settings are read).
+fn set(table: &mut Table, path: &[&str], value: Value) {
+    let Some((last, parents)) = path.split_last() else {
+        return;
+    };
+    let mut table = table;
+    for parent in parents {
+        match table.get_mut(*parent) {
+            Some(Value::Table(inner)) => table = inner,
+            _ => return,
+        }
+    }
+    table.insert((*last).to_owned(), value);
+}
+
+fn apply_env(table: &mut Table, get: &dyn Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+    for &(name, key, read) in ENV {
+        if let Some(value) = var(name, read, get)? {
+            set(table, &key.split('.').collect::<Vec<_>>(), value);
+        }
+    }
+    let plans: Vec<String> = match table.get("plans") {
+        Some(Value::Table(plans)) => plans.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    for &(field, read) in PLAN_FIELDS {
+        if let Some(value) = var(&format!("PLAN_{}", field.to_ascii_uppercase()), read, get)? {
+            for plan in &plans {
+                set(table, &["plans", plan, field], value.clone());
+            }
+        }
+        for plan in &plans {
+            if let Some(value) = var(&plan_var(field, plan), read, get)? {
+                set(table, &["plans", plan, field], value);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `VERSIQII_<name>` (or, for a secret, the file named by `VERSIQII_<name>_FILE`), read.
+fn var(
+    name: &str,
+    read: Read,
+    get: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<Option<Value>> {
+    let var = format!("VERSIQII_{name}");
+    let text = match (get(&var), read) {
+        (Some(text), _) => text,
+        (None, Read::Secret) => match get(&format!("{var}_FILE")) {
+            Some(file) => std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {var}_FILE={file}"))?
+                .trim_end()
+                .to_owned(),
+            None => return Ok(None),
+        },
+        (None, _) => return Ok(None),
+    };
+    match read {
+        Read::Text | Read::Secret => Ok(Some(Value::String(text))),
+        Read::Number(parse) => parse(&text)
+            .map(Some)
+            .with_context(|| format!("{var}={text} is not a valid number")),
     }
 }
 
@@ -260,77 +379,308 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    #[test]
-    fn env_overrides_defaults_and_secrets_come_from_files() {
+    fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| vars.get(k).cloned()
+    }
+
+    fn temp_dir() -> std::path::PathBuf {
         let dir = std::env::temp_dir().join(format!("vq-config-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn serving() -> Settings {
+        let mut s = Settings::default();
+        s.auth.jwt_secret = "s".repeat(32);
+        s
+    }
+
+    /// Every key of `table` as `a.b.c`, tables walked into.
+    fn leaves(table: &Table, prefix: &str, out: &mut Vec<String>) {
+        for (key, value) in table {
+            let path = format!("{prefix}{key}");
+            match value {
+                Value::Table(inner) => leaves(inner, &format!("{path}."), out),
+                _ => out.push(path),
+            }
+        }
+    }
+
+    #[test]
+    fn the_defaults_file_parses_and_states_every_field() {
+        // No `serde(default)` anywhere and unknown keys refused: the file alone must hold
+        // exactly the fields (an optional one too, as "").
+        let s: Settings = toml::from_str(DEFAULTS).unwrap();
+        assert_eq!(s.http.port, 8080);
+        assert_eq!(s.database.owner_url, None);
+        assert_eq!(s.observability.metrics_token, None);
+        assert_eq!(s.plans["team"].rate, 200.0);
+        for missing in ["port = 8080\n", "owner_url = \"\"\n", "sentry_dsn = \"\"\n"] {
+            let text = DEFAULTS.replacen(missing, "", 1);
+            assert_ne!(text, DEFAULTS);
+            let err = toml::from_str::<Settings>(&text).unwrap_err().to_string();
+            assert!(err.contains("missing field"), "{err}");
+        }
+        // Each key is documented: a comment sits right above every key but the plans' (whose
+        // keys are described once, above the first plan).
+        let (mut above, mut section) = ("", "");
+        for line in DEFAULTS.lines() {
+            if line.starts_with('[') {
+                section = line;
+            } else if !line.is_empty() && !line.starts_with('#') {
+                assert!(
+                    above.starts_with('#') || section.starts_with("[plans."),
+                    "no comment says what `{line}` in {section} means"
+                );
+            }
+            above = line;
+        }
+    }
+
+    #[test]
+    fn every_key_but_the_plans_has_one_variable_and_every_variable_a_key() {
+        let table: Table = toml::from_str(DEFAULTS).unwrap();
+        let mut keys = Vec::new();
+        leaves(&table, "", &mut keys);
+        keys.retain(|k| !k.starts_with("plans."));
+        let mut mapped: Vec<String> = ENV.iter().map(|(_, key, _)| (*key).to_owned()).collect();
+        keys.sort();
+        mapped.sort();
+        assert_eq!(keys, mapped);
+        let mut names: Vec<_> = ENV.iter().map(|(name, _, _)| name).collect();
+        names.dedup();
+        assert_eq!(names.len(), ENV.len());
+    }
+
+    #[test]
+    fn the_readme_lists_every_variable() {
+        let readme = include_str!("../../../README.md");
+        for (name, key, _) in ENV {
+            let row = format!("| `VERSIQII_{name}` | `{key}` |");
+            assert!(readme.contains(&row), "README.md lacks the row {row}");
+        }
+    }
+
+    #[test]
+    fn layers_apply_in_order_defaults_then_file_then_env() {
+        let file = "[http]\nport = 9000\nhost = \"0.0.0.0\"\n[tenants]\nidle_secs = 5\n";
+        let s = Settings::from_layers(
+            Some(("test.toml", file)),
+            env(&[("VERSIQII_HTTP_PORT", "9999")]),
+        )
+        .unwrap();
+        assert_eq!(s.http.port, 9999, "env over file");
+        assert_eq!(s.http.host, "0.0.0.0", "file over defaults");
+        assert_eq!(s.tenants.idle_secs, 5);
+        // Keys the file does not name keep their defaults, in the same section and others.
+        assert_eq!(s.http.workers, 2);
+        assert_eq!(s.migrations.fuel, 200_000_000);
+        assert_eq!(s.plans["free"].rate, 20.0);
+    }
+
+    #[test]
+    fn nested_keys_and_plans_merge_key_by_key() {
+        let file = "[plans.team]\nburst_secs = 5\n\
+                    [plans.startup]\nrate = 50\nburst_secs = 1.5\n\
+                    [observability]\nmetrics_token = \"0123456789abcdef\"\n";
+        let s = Settings::from_layers(Some(("test.toml", file)), |_| None).unwrap();
+        assert_eq!(s.plans["team"].burst_secs, 5.0);
+        assert_eq!(s.plans["team"].rate, 200.0);
+        assert_eq!(s.plans["startup"].rate, 50.0);
+        assert_eq!(
+            s.observability.metrics_token.as_deref(),
+            Some("0123456789abcdef")
+        );
+        let rates = s.plan_rates();
+        assert_eq!(rates.of("startup").per_sec, 50.0);
+        assert_eq!(rates.of("team").burst, 1000.0);
+        assert_eq!(rates.of("platinum"), rates.of("free"));
+        // A plan a file adds must state every key.
+        let err = Settings::from_layers(Some(("test.toml", "[plans.gold]\nrate = 5\n")), |_| None)
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("burst_secs"), "{err:#}");
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_refused_by_name() {
+        for (file, key, section) in [
+            ("[http]\nprot = 80\n", "prot", "http"),
+            ("[plans.free]\nrat = 1\n", "rat", "plans.free"),
+            ("[htp]\nport = 80\n", "htp", ""),
+        ] {
+            let err = Settings::from_layers(Some(("test.toml", file)), |_| None).unwrap_err();
+            let err = format!("{err:#}");
+            assert!(err.contains(&format!("`{key}`")), "{err}");
+            assert!(err.contains(section), "{err}");
+            assert!(err.contains("test.toml"), "{err}");
+        }
+        let err = Settings::from_layers(Some(("test.toml", "[http]\nport = \"80\"\n")), |_| None)
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("http.port"), "{err:#}");
+    }
+
+    #[test]
+    fn env_vars_set_plans_each_and_all() {
+        let s = Settings::from_layers(
+            Some(("test.toml", "[plans.startup]\nrate = 50\nburst_secs = 1\n")),
+            env(&[
+                ("VERSIQII_PLAN_RATE_FREE", "0"),
+                ("VERSIQII_PLAN_BURST_SECS", "4"),
+                ("VERSIQII_PLAN_BURST_SECS_TEAM", "0.5"),
+                ("VERSIQII_PLAN_RATE_STARTUP", "60"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.plans["free"].rate, 0.0);
+        assert_eq!(s.plans["team"].rate, 200.0);
+        assert_eq!(s.plans["free"].burst_secs, 4.0);
+        assert_eq!(s.plans["enterprise"].burst_secs, 4.0);
+        assert_eq!(
+            s.plans["team"].burst_secs, 0.5,
+            "one plan's over all plans'"
+        );
+        assert_eq!(s.plans["startup"].rate, 60.0);
+        assert_eq!(s.plans["startup"].burst_secs, 4.0);
+        assert!(s.plan_rates().of("free").per_sec == 0.0);
+    }
+
+    #[test]
+    fn env_overrides_defaults_and_secrets_come_from_files() {
+        let dir = temp_dir();
         let secret = dir.join("jwt");
         std::fs::write(&secret, "s".repeat(40) + "\n").unwrap();
-        let env: HashMap<String, String> = [
-            ("VERSIQII_HTTP_PORT", "9999"),
-            ("VERSIQII_JWT_SECRET_FILE", secret.to_str().unwrap()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-        let mut s = Settings::default();
-        s.apply_env(|k| env.get(k).cloned()).unwrap();
-        assert_eq!(s.http_port, 9999);
-        assert_eq!(s.jwt_secret, "s".repeat(40));
+        let dsn = dir.join("dsn");
+        std::fs::write(&dsn, "https://key@sentry.example/1\n").unwrap();
+        let s = Settings::from_layers(
+            None,
+            env(&[
+                ("VERSIQII_HTTP_PORT", "9999"),
+                ("VERSIQII_JWT_SECRET_FILE", secret.to_str().unwrap()),
+                ("VERSIQII_SENTRY_DSN_FILE", dsn.to_str().unwrap()),
+                ("VERSIQII_REDIS_URL", "redis://direct"),
+                ("VERSIQII_REDIS_URL_FILE", "/nonexistent"),
+                ("VERSIQII_OWNER_DATABASE_URL", "postgres://owner@db/vq"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.http.port, 9999);
+        assert_eq!(s.auth.jwt_secret, "s".repeat(40));
+        assert_eq!(
+            s.observability.sentry_dsn.as_deref(),
+            Some("https://key@sentry.example/1")
+        );
+        assert_eq!(
+            s.redis.url, "redis://direct",
+            "the variable wins over its file"
+        );
+        assert_eq!(
+            s.database.owner_url.as_deref(),
+            Some("postgres://owner@db/vq")
+        );
         assert!(s.validate_for_serving().is_ok());
+        // Only secrets come from files; a missing secret file is an error naming it.
+        let s = Settings::from_layers(None, env(&[("VERSIQII_HTTP_HOST_FILE", "/x")])).unwrap();
+        assert_eq!(s.http.host, "127.0.0.1");
+        let err = Settings::from_layers(None, env(&[("VERSIQII_JWT_SECRET_FILE", "/nonexistent")]))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("VERSIQII_JWT_SECRET_FILE"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn empty_and_short_values_leave_optional_settings_unset() {
+        let s = Settings::from_layers(
+            None,
+            env(&[
+                ("VERSIQII_SENTRY_DSN", ""),
+                ("VERSIQII_METRICS_TOKEN", "too-short"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.observability.sentry_dsn, None);
+        assert_eq!(s.observability.metrics_token, None);
     }
 
     #[test]
     fn a_bad_number_is_named() {
-        let mut s = Settings::default();
-        let err = s
-            .apply_env(|k| (k == "VERSIQII_HTTP_PORT").then(|| "eighty".to_owned()))
-            .unwrap_err();
-        assert!(err.to_string().contains("VERSIQII_HTTP_PORT"));
+        for (var, value) in [
+            ("VERSIQII_HTTP_PORT", "eighty"),
+            ("VERSIQII_HTTP_PORT", "70000"),
+            ("VERSIQII_MIGRATION_FUEL", "-1"),
+            ("VERSIQII_PLAN_RATE_TEAM", "fast"),
+            ("VERSIQII_PLAN_BURST_SECS", "2s"),
+        ] {
+            let err = Settings::from_layers(None, env(&[(var, value)])).unwrap_err();
+            assert!(err.to_string().contains(var), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_named_file_must_exist_and_is_read() {
+        // The implicit versiqii.toml may be absent (tests run in backend/server, which has none).
+        if !std::path::Path::new("versiqii.toml").exists() {
+            assert_eq!(Settings::load_from(|_| None).unwrap().http.port, 8080);
+        }
+        let missing =
+            Settings::load_from(env(&[("VERSIQII_CONFIG", "/nonexistent/vq.toml")])).unwrap_err();
+        assert!(missing.to_string().contains("VERSIQII_CONFIG"), "{missing}");
+        let file = temp_dir().join("vq.toml");
+        std::fs::write(&file, "[redis]\nprefix = \"x:\"\n").unwrap();
+        let s = Settings::load_from(env(&[("VERSIQII_CONFIG", file.to_str().unwrap())])).unwrap();
+        assert_eq!(s.redis.prefix, "x:");
     }
 
     #[test]
     fn short_jwt_secret_is_refused() {
-        assert!(Settings::default().validate_for_serving().is_err());
+        let err = Settings::default().validate_for_serving().unwrap_err();
+        assert!(err.to_string().contains("VERSIQII_JWT_SECRET"), "{err}");
     }
 
     #[test]
     fn plan_budgets_out_of_range_are_refused_by_name() {
-        let serving = || Settings {
-            jwt_secret: "s".repeat(32),
-            ..Settings::default()
-        };
         assert!(serving().validate_for_serving().is_ok());
-        let unlimited = Settings {
-            plan_rate_free: 0.0,
-            ..serving()
-        };
+        let mut unlimited = serving();
+        unlimited.plans.get_mut("free").unwrap().rate = 0.0;
         assert!(unlimited.validate_for_serving().is_ok());
-        for (bad, name) in [
+        let bad = |plan: &str, edit: fn(&mut Plan)| {
+            let mut s = serving();
+            edit(s.plans.entry(plan.to_owned()).or_insert(Plan {
+                rate: 1.0,
+                burst_secs: 1.0,
+            }));
+            s.validate_for_serving().unwrap_err().to_string()
+        };
+        for (err, names) in [
             (
-                Settings {
-                    plan_rate_free: 1e-9,
-                    ..serving()
-                },
-                "PLAN_RATE_FREE",
+                bad("free", |p| p.rate = 1e-9),
+                ["plans.free.rate", "PLAN_RATE_FREE"],
             ),
             (
-                Settings {
-                    plan_rate_team: f64::NAN,
-                    ..serving()
-                },
-                "PLAN_RATE_TEAM",
+                bad("team", |p| p.rate = f64::NAN),
+                ["plans.team.rate", "PLAN_RATE_TEAM"],
             ),
             (
-                Settings {
-                    plan_burst_secs: 4000.0,
-                    ..serving()
-                },
-                "PLAN_BURST_SECS",
+                bad("enterprise", |p| p.burst_secs = 4000.0),
+                ["plans.enterprise.burst_secs", "PLAN_BURST_SECS_ENTERPRISE"],
+            ),
+            (
+                bad("start-up", |p| p.rate = -1.0),
+                ["plans.start-up.rate", "PLAN_RATE_START_UP"],
             ),
         ] {
-            let err = bad.validate_for_serving().unwrap_err().to_string();
-            assert!(err.contains(name), "{err}");
+            for name in names {
+                assert!(err.contains(name), "{err}");
+            }
         }
+        let mut no_free = serving();
+        no_free.plans.remove("free");
+        let err = no_free.validate_for_serving().unwrap_err().to_string();
+        assert!(err.contains("plans.free"), "{err}");
     }
 }

@@ -43,9 +43,9 @@ fn init_tracing() {
 fn migrate() -> anyhow::Result<()> {
     init_tracing();
     let settings = Settings::load()?;
-    let url = settings
-        .owner_database_url
-        .context("set VERSIQII_OWNER_DATABASE_URL (the owner role's URL) to migrate")?;
+    let url = settings.database.owner_url.context(
+        "set VERSIQII_OWNER_DATABASE_URL (database.owner_url, the owner role's URL) to migrate",
+    )?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -63,7 +63,7 @@ fn serve() -> anyhow::Result<()> {
     init_tracing();
     let settings = Settings::load()?;
     // Sentry only when configured; the guard flushes pending events on exit.
-    let _sentry = settings.sentry_dsn.as_deref().map(|dsn| {
+    let _sentry = settings.observability.sentry_dsn.as_deref().map(|dsn| {
         let mut options = sentry::ClientOptions::default();
         options.release = sentry::release_name!();
         options.send_default_pii = false;
@@ -71,9 +71,10 @@ fn serve() -> anyhow::Result<()> {
     });
     actix_web::rt::System::new().block_on(async move {
         let state = AppState::init(&settings).await?;
-        let listener = TcpListener::bind((settings.http_host.as_str(), settings.http_port))
-            .with_context(|| format!("binding {}:{}", settings.http_host, settings.http_port))?;
-        let (server, addr) = versiqii_server::serve(state, listener, settings.workers)?;
+        let http = &settings.http;
+        let listener = TcpListener::bind((http.host.as_str(), http.port))
+            .with_context(|| format!("binding {}:{}", http.host, http.port))?;
+        let (server, addr) = versiqii_server::serve(state, listener, http.workers)?;
         tracing::info!(%addr, "versiqii-server listening");
         server.await?;
         Ok(())

@@ -43,21 +43,26 @@ impl Rate {
     }
 }
 
-/// The rates of the plans a tenant can be on (`tenants.plan`); an unknown plan gets `free`'s.
+/// The plan a tenant is held to until its plan is read, and whose rate an unknown plan gets.
+pub const FALLBACK_PLAN: &str = "free";
+
+/// The rates of the plans a tenant can be on (`tenants.plan`), by name; an unknown plan gets
+/// [`FALLBACK_PLAN`]'s.
 #[derive(Debug, Clone)]
-pub struct PlanRates {
-    pub free: Rate,
-    pub team: Rate,
-    pub enterprise: Rate,
-}
+pub struct PlanRates(HashMap<String, Rate>);
 
 impl PlanRates {
+    pub fn new(plans: impl IntoIterator<Item = (String, Rate)>) -> Self {
+        Self(plans.into_iter().collect())
+    }
+
     pub fn of(&self, plan: &str) -> Rate {
-        match plan {
-            "team" => self.team,
-            "enterprise" => self.enterprise,
-            _ => self.free,
-        }
+        self.0
+            .get(plan)
+            .or_else(|| self.0.get(FALLBACK_PLAN))
+            .copied()
+            // Settings refuse a plans table without the fallback plan.
+            .unwrap_or(Rate::UNLIMITED)
     }
 }
 
@@ -112,9 +117,7 @@ impl Budgets {
 
     /// Whether every plan is unlimited (then no plan needs reading).
     pub fn unlimited(&self) -> bool {
-        [self.rates.free, self.rates.team, self.rates.enterprise]
-            .iter()
-            .all(Rate::unlimited)
+        self.rates.0.values().all(Rate::unlimited)
     }
 
     fn buckets(&self) -> std::sync::MutexGuard<'_, HashMap<TenantId, Bucket>> {
@@ -135,8 +138,8 @@ impl Budgets {
         }
         // Until its plan is read, a tenant is held to the free plan's rate.
         tenants.entry(tenant).or_insert_with(|| Bucket {
-            rate: self.rates.free,
-            plan: "free".to_owned(),
+            rate: self.rates.of(FALLBACK_PLAN),
+            plan: FALLBACK_PLAN.to_owned(),
             counts: [0; 3],
             plan_due: now,
             due: now,
@@ -215,14 +218,17 @@ mod tests {
 
     fn budgets(free: Rate, max_wait_ms: u64) -> Budgets {
         Budgets::new(
-            PlanRates {
-                free,
-                team: Rate {
-                    per_sec: 100.0,
-                    burst: 100.0,
-                },
-                enterprise: Rate::UNLIMITED,
-            },
+            PlanRates::new([
+                ("free".to_owned(), free),
+                (
+                    "team".to_owned(),
+                    Rate {
+                        per_sec: 100.0,
+                        burst: 100.0,
+                    },
+                ),
+                ("enterprise".to_owned(), Rate::UNLIMITED),
+            ]),
             Duration::from_millis(max_wait_ms),
         )
     }
@@ -363,7 +369,10 @@ mod tests {
         assert!(!b.claim_plan_read(t, later + Duration::from_secs(4)));
         assert!(b.claim_plan_read(t, later + Duration::from_secs(5)));
         assert!(!b.unlimited());
-        assert!(budgets(Rate::UNLIMITED, 0).rates.enterprise.unlimited());
+        assert!(budgets(Rate::UNLIMITED, 0)
+            .rates
+            .of("enterprise")
+            .unlimited());
     }
 
     #[test]

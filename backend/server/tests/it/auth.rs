@@ -8,7 +8,7 @@ use std::time::Duration;
 const SECRET: &str = "a-test-secret-of-at-least-32-bytes!!";
 
 fn app() -> TestApp {
-    TestApp::spawn_with(|s| s.jwt_secret = SECRET.to_owned())
+    TestApp::spawn_with(|s| s.auth.jwt_secret = SECRET.to_owned())
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -283,7 +283,7 @@ fn login_refresh_rotation_and_logout() {
 
 #[test]
 fn repeated_failed_logins_are_rate_limited_in_redis() {
-    let app = TestApp::spawn_with(|s| s.login_attempts_per_minute = 3);
+    let app = TestApp::spawn_with(|s| s.auth.login_attempts_per_minute = 3);
     app.signup("limit-co");
     let mut statuses = Vec::new();
     for _ in 0..5 {
@@ -382,10 +382,11 @@ fn a_tenant_over_its_plan_budget_waits_then_is_refused_and_other_tenants_are_not
     // Free: one request in 2 s, 2 at once, at most 2.5 s of waiting. Team: unlimited. Slow
     // enough that a loaded machine sends a burst well inside each window.
     let app = TestApp::spawn_with(|s| {
-        s.plan_rate_free = 0.5;
-        s.plan_burst_secs = 4.0;
-        s.plan_rate_team = 0.0;
-        s.tenant_max_wait_ms = 2500;
+        let free = s.plans.get_mut("free").unwrap();
+        free.rate = 0.5;
+        free.burst_secs = 4.0;
+        s.plans.get_mut("team").unwrap().rate = 0.0;
+        s.tenants.max_wait_ms = 2500;
     });
     let flood = app.signup("budget-flood");
     let calm = app.signup("budget-calm");

@@ -3,7 +3,7 @@ use serde_json::json;
 
 #[test]
 fn bad_bodies_get_problem_json_never_500() {
-    let app = TestApp::spawn_with(|s| s.max_body_bytes = 4096);
+    let app = TestApp::spawn_with(|s| s.http.max_body_bytes = 4096);
     let s = app.signup("input-co");
 
     let r = app.request(

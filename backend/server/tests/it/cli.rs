@@ -379,9 +379,10 @@ fn the_cli_waits_out_a_rate_limit_and_says_so() {
     // One request in 4 s, none queued: a second call right after the first is refused (even
     // on a slow machine, where starting the CLI may take a while).
     let app = TestApp::spawn_with(|s| {
-        s.plan_rate_free = 0.25;
-        s.plan_burst_secs = 1.0;
-        s.tenant_max_wait_ms = 0;
+        let free = s.plans.get_mut("free").unwrap();
+        free.rate = 0.25;
+        free.burst_secs = 1.0;
+        s.tenants.max_wait_ms = 0;
     });
     let session = app.signup("cli-budget");
     let cli = Cli::new(&app);

@@ -360,7 +360,7 @@ fn drift_matrix_shows_all_four_dimensions_for_a_real_scenario() {
 #[test]
 fn a_crashed_graph_actor_is_restarted_and_an_evicted_tenant_comes_back() {
     use versiqii_core::TenantId;
-    let app = TestApp::spawn_with(|s| s.tenant_idle_secs = 1);
+    let app = TestApp::spawn_with(|s| s.tenants.idle_secs = 1);
     let s = app.signup("actor-co");
     let tok = Some(s.access.as_str());
     assert_eq!(
@@ -600,7 +600,7 @@ fn two_instances_on_one_database_agree() {
 #[test]
 fn metrics_show_http_traffic_and_the_drift_gauge_to_the_metrics_token_only() {
     let token = "metrics-token-0123456789";
-    let app = TestApp::spawn_with(|s| s.metrics_token = Some(token.to_owned()));
+    let app = TestApp::spawn_with(|s| s.observability.metrics_token = Some(token.to_owned()));
     let s = app.signup("metrics-co");
     let tok = Some(s.access.as_str());
     svc_runs_1_1_in_prod(&app, tok);

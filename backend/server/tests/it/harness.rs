@@ -85,15 +85,13 @@ impl TestApp {
     }
 
     fn start(db_name: String, tweak: impl FnOnce(&mut Settings)) -> TestApp {
-        let mut settings = Settings {
-            database_url: format!("{}/{db_name}", env("VERSIQII_TEST_APP_URL")),
-            database_max_connections: 4,
-            redis_url: env("VERSIQII_TEST_REDIS_URL"),
-            redis_prefix: format!("t:{db_name}:"),
-            jwt_secret: format!("test-secret-shared-by-instances-{db_name}"),
-            workers: 1,
-            ..Settings::default()
-        };
+        let mut settings = Settings::default();
+        settings.database.url = format!("{}/{db_name}", env("VERSIQII_TEST_APP_URL"));
+        settings.database.max_connections = 4;
+        settings.redis.url = env("VERSIQII_TEST_REDIS_URL");
+        settings.redis.prefix = format!("t:{db_name}:");
+        settings.auth.jwt_secret = format!("test-secret-shared-by-instances-{db_name}");
+        settings.http.workers = 1;
         tweak(&mut settings);
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {

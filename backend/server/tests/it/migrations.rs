@@ -41,8 +41,8 @@ struct Scenario {
 impl Scenario {
     fn new(slug: &str) -> Self {
         let app = TestApp::spawn_with(|s| {
-            s.migration_deadline_ms = 200;
-            s.migration_fuel = 1 << 40;
+            s.migrations.deadline_ms = 200;
+            s.migrations.fuel = 1 << 40;
         });
         let cli = Cli::new(&app);
         let s = app.signup(slug);
