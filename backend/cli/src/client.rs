@@ -1,12 +1,24 @@
 //! HTTP access to the Versiqii API: URL and token resolution, problem+json errors,
 //! and the one-shot token refresh that keeps stored sessions alive.
+//!
+//! The client is typed: requests are `versiqii_api` types serialized as they are, and every
+//! success body is read into the `versiqii_api` type of its operation ([`endpoints`] names each
+//! operation once: its method, path and types).
+
+mod endpoints;
+
+#[cfg(test)]
+pub use endpoints::target_version_path;
 
 use crate::credentials::{CredentialStore, Credentials};
-use crate::error::CliError;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::error::{CliError, ProblemExt};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
 use std::time::Duration;
 use ureq::{Agent, RequestBuilder};
+use versiqii_api::v1::{RefreshRequest, TokenPair};
+use versiqii_api::Problem;
 
 pub const DEFAULT_URL: &str = "http://127.0.0.1:8080";
 
@@ -24,16 +36,6 @@ enum Auth {
     Explicit(String),
     Stored(Credentials),
     Missing { hint: String },
-}
-
-/// The body of both `POST /v1/auth/login` and `POST /v1/auth/refresh`.
-#[derive(Debug, Deserialize)]
-pub struct TokenGrant {
-    pub access_token: String,
-    pub refresh_token: String,
-    pub expires_in: i64,
-    pub tenant_id: String,
-    pub user_id: String,
 }
 
 pub struct Client {
@@ -108,13 +110,14 @@ impl Client {
         }
     }
 
-    pub fn save_session(&self, grant: &TokenGrant) -> Result<Credentials, CliError> {
+    /// Stores the tokens of `POST /v1/auth/login`, `/refresh` or `/signup`.
+    pub fn save_session(&self, grant: &TokenPair) -> Result<Credentials, CliError> {
         let creds = Credentials {
             url: self.base_url.clone(),
             access_token: grant.access_token.clone(),
             refresh_token: grant.refresh_token.clone(),
-            tenant_id: grant.tenant_id.clone(),
-            user_id: grant.user_id.clone(),
+            tenant_id: grant.tenant_id.to_string(),
+            user_id: grant.user_id.to_string(),
         };
         self.store.save(&creds)?;
         Ok(creds)
@@ -124,25 +127,52 @@ impl Client {
         self.store.delete()
     }
 
-    pub fn get(&mut self, path: &str) -> Result<Value, CliError> {
-        self.request(Method::Get, path, None)
+    /// An authenticated request whose success body is read as `Resp`; `what` names the answer
+    /// in the error when it does not fit.
+    pub fn send<Req, Resp>(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<&Req>,
+        what: &str,
+    ) -> Result<Resp, CliError>
+    where
+        Req: Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        let body = body.map(to_json).transpose()?;
+        decode(self.request(method, path, body.as_ref())?, what)
     }
 
-    pub fn post(&mut self, path: &str, body: &Value) -> Result<Value, CliError> {
-        self.request(Method::Post, path, Some(body))
+    /// An authenticated request whose answer has no body worth reading (204 No Content).
+    pub fn send_for_status<Req: Serialize + ?Sized>(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<&Req>,
+    ) -> Result<(), CliError> {
+        let body = body.map(to_json).transpose()?;
+        self.request(method, path, body.as_ref()).map(drop)
     }
 
-    pub fn put(&mut self, path: &str, body: &Value) -> Result<Value, CliError> {
-        self.request(Method::Put, path, Some(body))
-    }
-
-    pub fn delete(&mut self, path: &str) -> Result<Value, CliError> {
-        self.request(Method::Delete, path, None)
+    /// A request that carries no `Authorization` header, its success body read as `Resp`.
+    pub fn send_anonymous<Req, Resp>(
+        &self,
+        path: &str,
+        body: &Req,
+        what: &str,
+    ) -> Result<Resp, CliError>
+    where
+        Req: Serialize + ?Sized,
+        Resp: DeserializeOwned,
+    {
+        let body = to_json(body)?;
+        decode(self.post_anonymous(path, &body)?, what)
     }
 
     /// An authenticated request; with a stored session, an expired access token is
     /// refreshed and the request retried exactly once.
-    pub fn request(
+    fn request(
         &mut self,
         method: Method,
         path: &str,
@@ -158,20 +188,20 @@ impl Client {
                 )))
             }
         };
-        match self.send(method, path, body, Some(&token)) {
+        match self.send_retrying(method, path, body, Some(&token)) {
             Err(CliError::Api { status: 401, .. }) if self.refresh()? => {
                 let token = self
                     .stored_session()
                     .map(|creds| creds.access_token.clone());
-                self.send(method, path, body, token.as_deref())
+                self.send_retrying(method, path, body, token.as_deref())
             }
             other => other,
         }
     }
 
     /// A request that carries no `Authorization` header.
-    pub fn post_anonymous(&self, path: &str, body: &Value) -> Result<Value, CliError> {
-        self.send(Method::Post, path, Some(body), None)
+    fn post_anonymous(&self, path: &str, body: &Value) -> Result<Value, CliError> {
+        self.send_retrying(Method::Post, path, Some(body), None)
     }
 
     /// Returns whether a fresh token pair is now stored. A rejected refresh is not an
@@ -184,9 +214,8 @@ impl Client {
         else {
             return Ok(false);
         };
-        let body = json!({ "refresh_token": refresh_token });
-        let grant = match self.post_anonymous("/v1/auth/refresh", &body) {
-            Ok(value) => parse::<TokenGrant>(value, "token refresh")?,
+        let grant = match self.refresh_session(&RefreshRequest { refresh_token }) {
+            Ok(grant) => grant,
             Err(CliError::Api { .. }) => return Ok(false),
             Err(other) => return Err(other),
         };
@@ -196,7 +225,7 @@ impl Client {
 
     /// Sends the request; a 429 (the tenant is over its plan's budget, and nothing was done)
     /// is sent again after its `Retry-After`, a few times, so pipelines ride out a busy moment.
-    fn send(
+    fn send_retrying(
         &self,
         method: Method,
         path: &str,
@@ -257,10 +286,7 @@ impl Client {
             .map_err(|e| transport_error(&self.base_url, e))
             .and_then(|text| {
                 if !(200..300).contains(&status) {
-                    return Err(CliError::Api {
-                        status,
-                        problem: crate::error::Problem::from_body(&text),
-                    });
+                    return Err(CliError::api(status, Problem::from_body(&text)));
                 }
                 if text.trim().is_empty() {
                     return Ok(Value::Null);
@@ -288,9 +314,42 @@ fn headers<B>(request: RequestBuilder<B>, token: Option<&str>) -> RequestBuilder
 
 /// Decodes a success body into the shape a command relies on; a mismatch means the
 /// server and this CLI disagree about the contract, which is a server-side failure.
-pub fn parse<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> Result<T, CliError> {
+pub fn decode<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, CliError> {
     serde_json::from_value(value)
         .map_err(|e| CliError::failure(format!("unexpected {what} response from the server: {e}")))
+}
+
+fn to_json<T: Serialize + ?Sized>(body: &T) -> Result<Value, CliError> {
+    serde_json::to_value(body)
+        .map_err(|e| CliError::failure(format!("cannot encode the request: {e}")))
+}
+
+/// Percent-encodes one URL path segment or query value: user-typed names must not be
+/// able to change which route a request goes to.
+pub fn encode(raw: &str) -> String {
+    let mut encoded = String::with_capacity(raw.len());
+    for byte in raw.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+/// `path?key=value&...` with the given parameters percent-encoded; absent ones are left
+/// out, and so is the `?` when none is given.
+pub fn with_query(path: &str, params: &[(&str, Option<&str>)]) -> String {
+    let pairs: Vec<String> = params
+        .iter()
+        .filter_map(|(key, value)| value.map(|value| format!("{key}={}", encode(value))))
+        .collect();
+    if pairs.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", pairs.join("&"))
+    }
 }
 
 fn resolve_url(explicit: Option<&str>, stored: Option<&Credentials>) -> Result<String, CliError> {

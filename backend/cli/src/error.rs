@@ -2,6 +2,9 @@
 
 use serde_json::Value;
 use std::fmt;
+use versiqii_api::error::ErrorKind;
+use versiqii_api::v1::Plan;
+use versiqii_api::{ErrorCode, FieldError, Problem, ViolationView};
 
 /// Exit codes are part of the CLI's contract with scripts, so they live in one place.
 pub mod exit {
@@ -14,8 +17,9 @@ pub mod exit {
 pub enum CliError {
     /// Bad input detected before (or instead of) talking to the server.
     Usage(String),
-    /// The server answered with a non-success status.
-    Api { status: u16, problem: Problem },
+    /// The server answered with a non-success status. The problem is boxed to keep
+    /// `CliError` small.
+    Api { status: u16, problem: Box<Problem> },
     /// Network trouble, or a response we cannot make sense of.
     Failure(String),
     /// The command has already reported its verdict (e.g. `validate` listed the invalid
@@ -32,10 +36,17 @@ impl CliError {
         Self::Failure(msg.into())
     }
 
+    pub fn api(status: u16, problem: Problem) -> Self {
+        Self::Api {
+            status,
+            problem: Box::new(problem),
+        }
+    }
+
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::Usage(_) => exit::USAGE,
-            Self::Api { status, .. } => exit_code_for_status(*status),
+            Self::Api { status, problem } => exit_code_for_problem(*status, problem),
             Self::Failure(_) => exit::FAILURE,
             Self::Reported(code) => *code,
         }
@@ -57,6 +68,23 @@ impl fmt::Display for CliError {
     }
 }
 
+/// What the error-code table says a client should do about the code, when this CLI knows
+/// the code; otherwise (an older CLI, or a body from a proxy) what the status says.
+pub fn exit_code_for_problem(status: u16, problem: &Problem) -> u8 {
+    match problem.error_code() {
+        Some(code) => exit_code_for_code(code),
+        None => exit_code_for_status(status),
+    }
+}
+
+pub fn exit_code_for_code(code: ErrorCode) -> u8 {
+    match code.kind() {
+        ErrorKind::Usage => exit::USAGE,
+        ErrorKind::Rejected => exit::REJECTED,
+        ErrorKind::Failure => exit::FAILURE,
+    }
+}
+
 pub fn exit_code_for_status(status: u16) -> u8 {
     match status {
         400 | 404 | 405 | 410 | 413 | 414 | 415 => exit::USAGE,
@@ -67,117 +95,130 @@ pub fn exit_code_for_status(status: u16) -> u8 {
     }
 }
 
-/// The fields of an RFC 9457 problem document that the CLI shows. Parsing is lenient
-/// because error bodies may come from a proxy rather than from Versiqii itself.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct Problem {
-    pub title: Option<String>,
-    pub detail: Option<String>,
-    pub code: Option<String>,
-    pub errors: Vec<FieldError>,
-    /// The `plan` extension of a refused deployment (409 `deployment_refused`), shown in
-    /// words after the error line. Boxed to keep `CliError` small.
-    pub plan: Option<Box<Value>>,
+/// Reading and printing the API's RFC 9457 problem documents (`versiqii_api::Problem`).
+pub trait ProblemExt {
+    /// The problem in an error body. A Versiqii problem parses as one; anything else (a
+    /// proxy's HTML page, a partial document) is read leniently, field by field, so the
+    /// user still gets a readable line.
+    fn from_body(body: &str) -> Problem;
+
+    /// One summary line, then one per field error, violation and compatibility break, then
+    /// a refused deployment's plan in words.
+    fn render(&self, status: u16) -> Vec<String>;
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldError {
-    pub pointer: String,
-    pub message: String,
-}
+impl ProblemExt for Problem {
+    fn from_body(body: &str) -> Problem {
+        let value = serde_json::from_str::<Value>(body).unwrap_or(Value::Null);
+        serde_json::from_value(value.clone()).unwrap_or_else(|_| lenient(&value))
+    }
 
-impl Problem {
-    pub fn from_body(body: &str) -> Self {
-        let Ok(value) = serde_json::from_str::<Value>(body) else {
-            return Self::default();
+    fn render(&self, status: u16) -> Vec<String> {
+        let summary = non_blank(&self.detail)
+            .or(non_blank(&self.title))
+            .map(one_line)
+            .unwrap_or_else(|| format!("the server answered {}", status_label(status)));
+        let code = match non_blank(&self.code) {
+            Some(code) => one_line(code),
+            None => format!("HTTP {status}"),
         };
-        let text = |v: &Value, key: &str| {
-            v.get(key)
-                .and_then(Value::as_str)
-                .filter(|s| !s.trim().is_empty())
-                .map(str::to_owned)
+        let mut lines = vec![format!("error: {summary} ({code})")];
+        let mut field = |pointer: &str, empty: &str, message: &str| {
+            let pointer = match non_blank(pointer) {
+                Some(pointer) => one_line(pointer),
+                None => empty.to_owned(),
+            };
+            lines.push(format!("  {pointer}: {}", one_line(message)));
         };
-        fn list(items: Option<&Value>) -> Vec<&Value> {
-            items
-                .and_then(Value::as_array)
-                .map(|items| items.iter().collect())
-                .unwrap_or_default()
+        // Request fields point into the body; config violations (422 `config_invalid`) and
+        // schema breaks (409 `schema_incompatible`) point into a document, where "" is its
+        // root.
+        for e in self
+            .errors
+            .iter()
+            .filter(|e| non_blank(&e.message).is_some())
+        {
+            field(&e.pointer, "(body)", &e.message);
         }
-        let mut errors: Vec<FieldError> = list(value.get("errors"))
-            .into_iter()
+        for v in self
+            .violations
+            .iter()
+            .filter(|v| non_blank(&v.message).is_some())
+        {
+            field(&v.pointer, "(root)", &v.message);
+        }
+        for item in list(self.report.as_ref().and_then(|r| r.get("breaks"))) {
+            let Some(message) = text(item, "message") else {
+                continue;
+            };
+            let pointer = text(item, "pointer").unwrap_or_default();
+            match text(item, "rule") {
+                Some(rule) => field(&pointer, "(root)", &format!("{rule}: {message}")),
+                None => field(&pointer, "(root)", &message),
+            }
+        }
+        let plan = self
+            .plan
+            .as_ref()
+            .and_then(|plan| serde_json::from_value::<Plan>(plan.clone()).ok());
+        if let Some(plan) = plan {
+            lines.extend(crate::commands::plan_lines(&plan, false));
+        }
+        lines
+    }
+}
+
+/// A problem from whatever fields of the body are there and of the right type.
+fn lenient(value: &Value) -> Problem {
+    let text_or_empty = |key: &str| text(value, key).unwrap_or_default();
+    Problem {
+        type_: text_or_empty("type"),
+        title: text_or_empty("title"),
+        status: value
+            .get("status")
+            .and_then(Value::as_u64)
+            .and_then(|s| u16::try_from(s).ok())
+            .unwrap_or_default(),
+        code: text_or_empty("code"),
+        detail: text_or_empty("detail"),
+        request_id: text(value, "request_id"),
+        errors: list(value.get("errors"))
             .filter_map(|item| {
                 Some(FieldError {
                     pointer: text(item, "pointer").unwrap_or_default(),
                     message: text(item, "message")?,
                 })
             })
-            .collect();
-        // Config violations (422 `config_invalid`) and schema breaks (409
-        // `schema_incompatible`) point into a document, where "" is its root.
-        let document_pointer =
-            |item: &Value| text(item, "pointer").unwrap_or_else(|| "(root)".to_owned());
-        errors.extend(
-            list(value.get("violations"))
-                .into_iter()
-                .filter_map(|item| {
-                    Some(FieldError {
-                        pointer: document_pointer(item),
-                        message: text(item, "message")?,
-                    })
-                }),
-        );
-        errors.extend(
-            list(value.get("report").and_then(|report| report.get("breaks")))
-                .into_iter()
-                .filter_map(|item| {
-                    let message = text(item, "message")?;
-                    Some(FieldError {
-                        pointer: document_pointer(item),
-                        message: match text(item, "rule") {
-                            Some(rule) => format!("{rule}: {message}"),
-                            None => message,
-                        },
-                    })
-                }),
-        );
-        Self {
-            title: text(&value, "title"),
-            detail: text(&value, "detail"),
-            code: text(&value, "code"),
-            errors,
-            plan: value
-                .get("plan")
-                .filter(|plan| plan.is_object())
-                .cloned()
-                .map(Box::new),
-        }
+            .collect(),
+        violations: list(value.get("violations"))
+            .filter_map(|item| {
+                Some(ViolationView {
+                    pointer: text(item, "pointer").unwrap_or_default(),
+                    keyword: text(item, "keyword").unwrap_or_default(),
+                    message: text(item, "message")?,
+                })
+            })
+            .collect(),
+        report: value.get("report").filter(|r| r.is_object()).cloned(),
+        plan: value.get("plan").filter(|p| p.is_object()).cloned(),
     }
+}
 
-    pub fn render(&self, status: u16) -> Vec<String> {
-        let summary = self
-            .detail
-            .as_deref()
-            .or(self.title.as_deref())
-            .map(one_line)
-            .unwrap_or_else(|| format!("the server answered {}", status_label(status)));
-        let code = match &self.code {
-            Some(code) => one_line(code),
-            None => format!("HTTP {status}"),
-        };
-        let mut lines = vec![format!("error: {summary} ({code})")];
-        for field in &self.errors {
-            let pointer = if field.pointer.is_empty() {
-                "(body)".to_owned()
-            } else {
-                one_line(&field.pointer)
-            };
-            lines.push(format!("  {pointer}: {}", one_line(&field.message)));
-        }
-        if let Some(plan) = &self.plan {
-            lines.extend(crate::commands::plan_lines(plan, false));
-        }
-        lines
-    }
+/// A non-blank string field of a JSON object.
+fn text(value: &Value, key: &str) -> Option<String> {
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .and_then(non_blank)
+        .map(str::to_owned)
+}
+
+fn non_blank(text: &str) -> Option<&str> {
+    Some(text).filter(|t| !t.trim().is_empty())
+}
+
+fn list(items: Option<&Value>) -> impl Iterator<Item = &Value> {
+    items.and_then(Value::as_array).into_iter().flatten()
 }
 
 fn status_label(status: u16) -> String {
@@ -221,10 +262,7 @@ mod tests {
     fn error_kinds_map_to_exit_codes() {
         assert_eq!(CliError::usage("x").exit_code(), 2);
         assert_eq!(CliError::failure("x").exit_code(), 3);
-        let api = CliError::Api {
-            status: 409,
-            problem: Problem::default(),
-        };
+        let api = CliError::api(409, Problem::from_body(""));
         assert_eq!(api.exit_code(), 1);
     }
 
@@ -252,10 +290,7 @@ mod tests {
             "violations":[
                 {"pointer":"/currency","keyword":"enum","message":"\"XYZ\" is not one of [\"EUR\"]"},
                 {"pointer":"","keyword":"required","message":"\"timeout\" is required"}]}"#;
-        let error = CliError::Api {
-            status: 422,
-            problem: Problem::from_body(body),
-        };
+        let error = CliError::api(422, Problem::from_body(body));
         assert_eq!(error.exit_code(), 1);
         assert_eq!(
             error.render(),
@@ -277,10 +312,7 @@ mod tests {
                      "message":"number became integer","against":"2025-07"},
                     {"pointer":"/required","rule":"required_added",
                      "message":"\"currency\" is now required","against":"2025-07"}]}}"#;
-        let error = CliError::Api {
-            status: 409,
-            problem: Problem::from_body(body),
-        };
+        let error = CliError::api(409, Problem::from_body(body));
         assert_eq!(error.exit_code(), 1);
         assert_eq!(
             error.render(),
@@ -301,10 +333,7 @@ mod tests {
                 "problems":[{"kind":"requires-unmet",
                     "message":"payment-api@4.0.0 requires auth >=2 but prod-eu runs auth@1.6.0"}],
                 "summary":""}}"#;
-        let error = CliError::Api {
-            status: 409,
-            problem: Problem::from_body(body),
-        };
+        let error = CliError::api(409, Problem::from_body(body));
         assert_eq!(error.exit_code(), 1);
         assert_eq!(
             error.render(),
@@ -333,5 +362,57 @@ mod tests {
     fn problem_text_is_kept_on_one_line() {
         let p = Problem::from_body(r#"{"detail":"two\nlines\u001b[31m","code":"x"}"#);
         assert_eq!(p.render(400), vec!["error: two lines [31m (x)"]);
+    }
+
+    #[test]
+    fn known_codes_exit_by_their_kind() {
+        // Every code's kind agrees with what its status alone would say...
+        for code in ErrorCode::ALL {
+            assert_eq!(
+                exit_code_for_code(*code),
+                exit_code_for_status(code.status()),
+                "{code}"
+            );
+        }
+        // ...and the kind wins when a body's status says otherwise.
+        let problem = |code: ErrorCode| Problem::from_body(&format!(r#"{{"code":"{code}"}}"#));
+        assert_eq!(
+            CliError::api(409, problem(ErrorCode::NotFound)).exit_code(),
+            2
+        );
+        assert_eq!(
+            CliError::api(400, problem(ErrorCode::Forbidden)).exit_code(),
+            1
+        );
+        assert_eq!(
+            CliError::api(400, problem(ErrorCode::Unavailable)).exit_code(),
+            3
+        );
+        // An unknown code falls back to the status.
+        let unknown = Problem::from_body(r#"{"code":"brand_new"}"#);
+        assert_eq!(CliError::api(404, unknown.clone()).exit_code(), 2);
+        assert_eq!(CliError::api(422, unknown).exit_code(), 1);
+    }
+
+    #[test]
+    fn versiqii_problems_parse_as_they_are() {
+        let sent = Problem::new(ErrorCode::ConfigInvalid, "bad config");
+        let mut sent = sent;
+        sent.violations.push(ViolationView {
+            pointer: "".into(),
+            keyword: "required".into(),
+            message: "\"a\" is required".into(),
+        });
+        sent.request_id = Some("r1".into());
+        let read = Problem::from_body(&serde_json::to_string(&sent).unwrap());
+        assert_eq!(read.request_id.as_deref(), Some("r1"));
+        assert_eq!(read.error_code(), Some(ErrorCode::ConfigInvalid));
+        assert_eq!(
+            read.render(422),
+            vec![
+                "error: bad config (config_invalid)",
+                "  (root): \"a\" is required"
+            ]
+        );
     }
 }

@@ -1,8 +1,11 @@
 //! Rendering results for humans (tables, short lines) or scripts (JSON).
 
 use crate::error::{one_line, CliError};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
 use serde_json::Value;
 use std::io::{self, Write};
+use versiqii_api::ids::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -35,6 +38,14 @@ pub fn print_json(value: &Value) -> Result<(), CliError> {
     out(&text)
 }
 
+/// A typed response as the server sent it: the wire types re-serialize to the same JSON,
+/// and going through `Value` prints its keys in the same (sorted) order as before.
+pub fn print_json_of<T: Serialize + ?Sized>(value: &T) -> Result<(), CliError> {
+    let value = serde_json::to_value(value)
+        .map_err(|e| CliError::failure(format!("cannot encode output: {e}")))?;
+    print_json(&value)
+}
+
 /// Server strings become table cells; `-` stands in for null or absent values.
 pub fn cell(value: Option<&Value>) -> String {
     match value {
@@ -49,6 +60,106 @@ pub fn cell(value: Option<&Value>) -> String {
             .join(","),
         Some(other) => one_line(&other.to_string()),
     }
+}
+
+/// A typed field as a table cell, drawn as [`cell`] draws its JSON: `-` for nothing (absent,
+/// empty text, an empty list), lists joined with commas, text kept to one line.
+pub trait Cell {
+    fn cell(&self) -> String;
+}
+
+impl Cell for str {
+    fn cell(&self) -> String {
+        if self.is_empty() {
+            "-".to_owned()
+        } else {
+            one_line(self)
+        }
+    }
+}
+
+impl Cell for String {
+    fn cell(&self) -> String {
+        self.as_str().cell()
+    }
+}
+
+impl<T: Cell + ?Sized> Cell for &T {
+    fn cell(&self) -> String {
+        (**self).cell()
+    }
+}
+
+impl<T: Cell> Cell for Option<T> {
+    fn cell(&self) -> String {
+        match self {
+            Some(value) => value.cell(),
+            None => "-".to_owned(),
+        }
+    }
+}
+
+impl<T: Cell> Cell for [T] {
+    fn cell(&self) -> String {
+        if self.is_empty() {
+            return "-".to_owned();
+        }
+        self.iter().map(Cell::cell).collect::<Vec<_>>().join(",")
+    }
+}
+
+impl<T: Cell> Cell for Vec<T> {
+    fn cell(&self) -> String {
+        self.as_slice().cell()
+    }
+}
+
+impl Cell for Value {
+    fn cell(&self) -> String {
+        cell(Some(self))
+    }
+}
+
+/// As the server writes it (chrono's serde form), so a table shows the JSON's text.
+impl Cell for DateTime<Utc> {
+    fn cell(&self) -> String {
+        self.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    }
+}
+
+macro_rules! display_cells {
+    ($($ty:ty),*) => {$(
+        impl Cell for $ty {
+            fn cell(&self) -> String {
+                one_line(&self.to_string())
+            }
+        }
+    )*};
+}
+
+display_cells!(bool, i32, i64, u64, usize, uuid::Uuid);
+display_cells!(
+    TenantId,
+    UserId,
+    ApiKeyId,
+    RevisionId,
+    ConfigId,
+    EnvironmentId,
+    TargetId,
+    TargetVersionId,
+    SchemaVersionId,
+    FamilyId,
+    DeploymentId,
+    BindingId,
+    ObservationId,
+    ConstraintId,
+    MigrationId,
+    AuditEventId
+);
+
+/// [`Cell::cell`] as a function, for column tables.
+pub fn show<T: Cell + ?Sized>(value: &T) -> String {
+    value.cell()
 }
 
 pub fn render_table(headers: &[&str], rows: &[Vec<String>]) -> String {
@@ -83,6 +194,35 @@ mod tests {
         assert_eq!(cell(Some(&Value::Null)), "-");
         assert_eq!(cell(Some(&json!(["read", "write"]))), "read,write");
         assert_eq!(cell(Some(&json!("a\nb"))), "a b");
+    }
+
+    #[test]
+    fn typed_cells_draw_as_their_json_would() {
+        let at: DateTime<Utc> = "2025-07-01T10:00:00.120Z".parse().unwrap();
+        for (typed, json) in [
+            (show(""), cell(Some(&json!("")))),
+            (show("a\nb"), cell(Some(&json!("a\nb")))),
+            (show(&None::<String>), cell(Some(&Value::Null))),
+            (
+                show(&vec!["read", "write"]),
+                cell(Some(&json!(["read", "write"]))),
+            ),
+            (show(&Vec::<String>::new()), cell(Some(&json!([])))),
+            (show(&3_i32), cell(Some(&json!(3)))),
+            (show(&true), cell(Some(&json!(true)))),
+            (show(&at), cell(Some(&serde_json::to_value(at).unwrap()))),
+        ] {
+            assert_eq!(typed, json);
+        }
+        for text in [
+            "2025-07-01T10:00:00Z",
+            "2025-07-01T10:00:00.500Z",
+            "2025-07-01T10:00:00.123456Z",
+            "2025-07-01T10:00:00.123456789Z",
+        ] {
+            let at: DateTime<Utc> = text.parse().unwrap();
+            assert_eq!(show(&at), text);
+        }
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! `api-keys create | list | revoke`.
 
+use super::shared::{parse_id, print_list, Column};
 use crate::args::{ApiKeysCommand, CreateKeyArgs, GlobalArgs, RevokeKeyArgs, Scope};
-use crate::client::{parse, Client};
+use crate::client::Client;
 use crate::error::{one_line, CliError};
-use crate::output::{self, cell, note, out, render_table, OutputFormat};
+use crate::output::{self, note, out, show, OutputFormat};
 use crate::timestamp;
-use serde::Deserialize;
-use serde_json::{json, Value};
-use uuid::Uuid;
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use versiqii_api::ids::ApiKeyId;
+use versiqii_api::v1::{ApiKeyView, NewApiKeyRequest};
 
 pub fn run(global: &GlobalArgs, command: ApiKeysCommand) -> Result<(), CliError> {
     match command {
@@ -17,40 +19,42 @@ pub fn run(global: &GlobalArgs, command: ApiKeysCommand) -> Result<(), CliError>
     }
 }
 
-#[derive(Deserialize)]
-struct CreatedKey {
-    id: String,
-    prefix: String,
-    key: String,
-}
-
 fn create(global: &GlobalArgs, args: &CreateKeyArgs) -> Result<(), CliError> {
     let expires_at = args
         .expires_in_days
-        .map(timestamp::days_from_now)
+        .map(expiry)
         .transpose()
         .map_err(CliError::usage)?;
-    let body = json!({
-        "name": args.name,
-        "scopes": scope_names(&args.scopes),
-        "expires_at": expires_at,
-    });
+    let body = NewApiKeyRequest {
+        name: args.name.clone(),
+        scopes: scope_names(&args.scopes)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        expires_at,
+    };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.post("/v1/api-keys", &body)?;
-    let created: CreatedKey = parse(value.clone(), "API key creation")?;
+    let created = client.create_api_key(&body)?;
     match global.output {
-        OutputFormat::Json => output::print_json(&value),
+        OutputFormat::Json => output::print_json_of(&created),
         OutputFormat::Table => {
             // The secret stands alone on stdout so `KEY=$(versiqii api-keys create ...)` works.
             out(&created.key)?;
             note(&format!(
                 "created API key {} ({}); store it now: it is shown only once",
-                one_line(&created.id),
-                one_line(&created.prefix)
+                one_line(&created.key_info.id.to_string()),
+                one_line(&created.key_info.prefix)
             ));
             Ok(())
         }
     }
+}
+
+/// `now + days`, to the second (as the request has always carried it).
+fn expiry(days: u32) -> Result<DateTime<Utc>, String> {
+    let text = timestamp::days_from_now(days)?;
+    text.parse()
+        .map_err(|e| format!("{days} days from now is out of range: {e}"))
 }
 
 /// Defaults to read-only and drops repeats, so `--scope read --scope read` is harmless.
@@ -69,41 +73,23 @@ fn scope_names(scopes: &[Scope]) -> Vec<&'static str> {
 
 fn list(global: &GlobalArgs) -> Result<(), CliError> {
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.get("/v1/api-keys")?;
-    let items = value
-        .get("items")
-        .and_then(Value::as_array)
-        .ok_or_else(|| CliError::failure("unexpected API key list response from the server"))?;
-    match global.output {
-        OutputFormat::Json => output::print_json(&Value::Array(items.clone())),
-        OutputFormat::Table if items.is_empty() => {
-            note("no API keys");
-            Ok(())
-        }
-        OutputFormat::Table => {
-            const COLUMNS: [(&str, &str); 7] = [
-                ("ID", "id"),
-                ("NAME", "name"),
-                ("PREFIX", "prefix"),
-                ("SCOPES", "scopes"),
-                ("EXPIRES", "expires_at"),
-                ("LAST USED", "last_used_at"),
-                ("CREATED", "created_at"),
-            ];
-            let headers = COLUMNS.map(|(header, _)| header);
-            let rows: Vec<Vec<String>> = items
-                .iter()
-                .map(|item| COLUMNS.iter().map(|(_, key)| cell(item.get(key))).collect())
-                .collect();
-            out(&render_table(&headers, &rows))
-        }
-    }
+    let keys = client.api_keys()?;
+    const COLUMNS: [Column<ApiKeyView>; 7] = [
+        ("ID", |k| show(&k.id)),
+        ("NAME", |k| show(&k.name)),
+        ("PREFIX", |k| show(&k.prefix)),
+        ("SCOPES", |k| show(&k.scopes)),
+        ("EXPIRES", |k| show(&k.expires_at)),
+        ("LAST USED", |k| show(&k.last_used_at)),
+        ("CREATED", |k| show(&k.created_at)),
+    ];
+    print_list(global.output, &keys.items, &COLUMNS, "no API keys")
 }
 
 fn revoke(global: &GlobalArgs, args: &RevokeKeyArgs) -> Result<(), CliError> {
-    let id = parse_id(&args.id)?;
+    let id = parse_key_id(&args.id)?;
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    client.delete(&format!("/v1/api-keys/{id}"))?;
+    client.revoke_api_key(id)?;
     match global.output {
         OutputFormat::Json => output::print_json(&json!({ "id": id, "revoked": true })),
         OutputFormat::Table => out(&format!("revoked {id}")),
@@ -111,10 +97,8 @@ fn revoke(global: &GlobalArgs, args: &RevokeKeyArgs) -> Result<(), CliError> {
 }
 
 /// Checked locally so a typo fails fast with exit 2 instead of becoming a 404.
-fn parse_id(raw: &str) -> Result<String, CliError> {
-    Uuid::parse_str(raw.trim())
-        .map(|id| id.hyphenated().to_string())
-        .map_err(|_| CliError::usage(format!("invalid API key ID {raw:?}: expected a UUID")))
+fn parse_key_id(raw: &str) -> Result<ApiKeyId, CliError> {
+    parse_id(raw, "API key ID")
 }
 
 #[cfg(test)]
@@ -133,10 +117,20 @@ mod tests {
     #[test]
     fn ids_must_be_uuids() {
         assert_eq!(
-            parse_id("0B6F1C9E-4A53-4C8E-9D7A-2F1E8B3C5D40").unwrap(),
+            parse_key_id("0B6F1C9E-4A53-4C8E-9D7A-2F1E8B3C5D40")
+                .unwrap()
+                .to_string(),
             "0b6f1c9e-4a53-4c8e-9d7a-2f1e8b3c5d40"
         );
-        assert_eq!(parse_id("42").unwrap_err().exit_code(), 2);
-        assert_eq!(parse_id("../me").unwrap_err().exit_code(), 2);
+        assert_eq!(parse_key_id("42").unwrap_err().exit_code(), 2);
+        assert_eq!(parse_key_id("../me").unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn expiries_are_whole_seconds() {
+        let at = expiry(30).unwrap();
+        let text = serde_json::to_value(at).unwrap();
+        let text = text.as_str().unwrap();
+        assert!(text.ends_with('Z') && !text.contains('.'), "{text}");
     }
 }

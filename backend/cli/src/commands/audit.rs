@@ -1,10 +1,11 @@
 //! `audit list`: the tenant's hash-chained audit log, newest first.
 
-use super::shared::{items, print_list, Column};
+use super::shared::{print_list, Column};
 use crate::args::{AuditCommand, AuditListArgs, GlobalArgs};
 use crate::client::Client;
 use crate::error::CliError;
-use crate::output::cell;
+use crate::output::show;
+use versiqii_api::v1::{AuditEventView, AuditQuery};
 
 pub fn run(global: &GlobalArgs, command: AuditCommand) -> Result<(), CliError> {
     match command {
@@ -13,19 +14,18 @@ pub fn run(global: &GlobalArgs, command: AuditCommand) -> Result<(), CliError> {
 }
 
 fn list(global: &GlobalArgs, args: &AuditListArgs) -> Result<(), CliError> {
-    let path = match args.limit {
-        Some(limit) => format!("/v1/audit?limit={limit}"),
-        None => "/v1/audit".to_owned(),
+    let query = AuditQuery {
+        limit: args.limit.map(u64::from),
+        before: None,
     };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.get(&path)?;
-    let items = items(&value, "audit log")?;
-    const COLUMNS: [Column; 5] = [
-        ("SEQ", |e| cell(e.get("seq"))),
-        ("AT", |e| cell(e.get("at"))),
-        ("ACTOR", |e| cell(e.get("actor"))),
-        ("ACTION", |e| cell(e.get("action"))),
-        ("OBJECT", |e| cell(e.get("object"))),
+    let page = client.audit(&query)?;
+    const COLUMNS: [Column<AuditEventView>; 5] = [
+        ("SEQ", |e| show(&e.seq)),
+        ("AT", |e| show(&e.at)),
+        ("ACTOR", |e| show(&e.actor)),
+        ("ACTION", |e| show(&e.action)),
+        ("OBJECT", |e| show(&e.object)),
     ];
-    print_list(global.output, items, &COLUMNS, "no audit events")
+    print_list(global.output, &page.items, &COLUMNS, "no audit events")
 }

@@ -1,70 +1,35 @@
 //! `signup`, `login`, `logout` and `whoami`.
 
 use crate::args::{GlobalArgs, LoginArgs, PasswordArgs, SignupArgs};
-use crate::client::{parse, Client, TokenGrant};
+use crate::client::Client;
 use crate::error::{one_line, CliError};
-use crate::output::{self, cell, note, out, OutputFormat};
-use serde::Deserialize;
+use crate::output::{self, note, out, show, OutputFormat};
 use serde_json::json;
-
-#[derive(Deserialize)]
-struct SignupReply {
-    tenant: Tenant,
-    user: User,
-    tokens: Tokens,
-}
-
-#[derive(Deserialize)]
-struct Tenant {
-    id: String,
-    slug: String,
-}
-
-#[derive(Deserialize)]
-struct User {
-    id: String,
-    email: String,
-    role: String,
-}
-
-#[derive(Deserialize)]
-struct Tokens {
-    access_token: String,
-    refresh_token: String,
-    expires_in: i64,
-}
+use versiqii_api::v1::{LoginRequest, RefreshRequest, SignupRequest};
 
 pub fn signup(global: &GlobalArgs, args: &SignupArgs) -> Result<(), CliError> {
     let password = read_password(&args.password)?;
     let client = Client::anonymous(global.url.as_deref())?;
-    let body = json!({
-        "tenant_slug": args.tenant,
-        "tenant_name": args.tenant_name,
-        "email": args.email,
-        "password": password,
-        "display_name": args.display_name,
-    });
-    let value = client.post_anonymous("/v1/auth/signup", &body)?;
-    let reply: SignupReply = parse(value.clone(), "signup")?;
-    client.save_session(&TokenGrant {
-        access_token: reply.tokens.access_token,
-        refresh_token: reply.tokens.refresh_token,
-        expires_in: reply.tokens.expires_in,
-        tenant_id: reply.tenant.id.clone(),
-        user_id: reply.user.id,
+    let reply = client.signup(&SignupRequest {
+        tenant_slug: args.tenant.clone(),
+        tenant_name: args.tenant_name.clone(),
+        email: args.email.clone(),
+        password,
+        display_name: args.display_name.clone(),
     })?;
+    client.save_session(&reply.tokens)?;
     match global.output {
         // Tokens are deliberately left out: they are stored, and stdout may be logged.
-        OutputFormat::Json => output::print_json(&json!({
-            "tenant": value.get("tenant"),
-            "user": value.get("user"),
+        OutputFormat::Json => output::print_json_of(&json!({
+            "tenant": reply.tenant,
+            "user": reply.user,
         })),
         OutputFormat::Table => out(&format!(
             "signed up {} as {} of {} (tenant {})",
             one_line(&reply.user.email),
             one_line(&reply.user.role),
             one_line(&reply.tenant.slug),
-            one_line(&reply.tenant.id),
+            one_line(&reply.tenant.id.to_string()),
         )),
     }
 }
@@ -72,12 +37,13 @@ pub fn signup(global: &GlobalArgs, args: &SignupArgs) -> Result<(), CliError> {
 pub fn login(global: &GlobalArgs, args: &LoginArgs) -> Result<(), CliError> {
     let password = read_password(&args.password)?;
     let client = Client::anonymous(global.url.as_deref())?;
-    let body = json!({ "email": args.email, "password": password });
-    let value = client.post_anonymous("/v1/auth/login", &body)?;
-    let grant: TokenGrant = parse(value, "login")?;
+    let grant = client.login(&LoginRequest {
+        email: args.email.clone(),
+        password,
+    })?;
     client.save_session(&grant)?;
     match global.output {
-        OutputFormat::Json => output::print_json(&json!({
+        OutputFormat::Json => output::print_json_of(&json!({
             "tenant_id": grant.tenant_id,
             "user_id": grant.user_id,
             "expires_in": grant.expires_in,
@@ -96,9 +62,11 @@ pub fn logout(global: &GlobalArgs) -> Result<(), CliError> {
         ));
         return done(global, false);
     };
-    let body = json!({ "refresh_token": session.refresh_token });
-    match client.post_anonymous("/v1/auth/logout", &body) {
-        Ok(_) => {}
+    let body = RefreshRequest {
+        refresh_token: session.refresh_token.clone(),
+    };
+    match client.logout(&body) {
+        Ok(()) => {}
         // The server already considers the session dead; forgetting it is all that is left.
         Err(CliError::Api { status, .. }) if (400..500).contains(&status) => {}
         Err(error) => {
@@ -120,23 +88,18 @@ fn done(global: &GlobalArgs, logged_out: bool) -> Result<(), CliError> {
 
 pub fn whoami(global: &GlobalArgs) -> Result<(), CliError> {
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let me = client.get("/v1/me")?;
-    if !me.is_object() {
-        return Err(CliError::failure(
-            "unexpected /v1/me response from the server",
-        ));
-    }
+    let me = client.me()?;
     match global.output {
-        OutputFormat::Json => output::print_json(&me),
+        OutputFormat::Json => output::print_json_of(&me),
         OutputFormat::Table => {
             let fields = [
-                ("tenant", "tenant_id"),
-                ("subject", "subject"),
-                ("kind", "kind"),
-                ("role", "role"),
+                ("tenant", show(&me.tenant_id)),
+                ("subject", show(&me.subject)),
+                ("kind", show(&me.kind)),
+                ("role", show(&me.role)),
             ];
-            for (label, key) in fields {
-                out(&format!("{label:<8} {}", cell(me.get(key))))?;
+            for (label, value) in fields {
+                out(&format!("{label:<8} {value}"))?;
             }
             Ok(())
         }

@@ -1,11 +1,11 @@
 //! `bindings create | list`: which config revision each target reads in an environment.
 
-use super::shared::{encode, items, parse_uuid, print_list, text_field, Column};
+use super::shared::{parse_id, print_list, Column};
 use crate::args::{BindingsCommand, CreateBindingArgs, GlobalArgs, ListBindingsArgs};
 use crate::client::Client;
 use crate::error::{one_line, CliError};
-use crate::output::{self, cell, note, out, OutputFormat};
-use serde_json::{json, Value};
+use crate::output::{self, note, out, show, OutputFormat};
+use versiqii_api::v1::{BindingQuery, BindingView, NewBindingRequest};
 
 pub fn run(global: &GlobalArgs, command: BindingsCommand) -> Result<(), CliError> {
     match command {
@@ -17,75 +17,96 @@ pub fn run(global: &GlobalArgs, command: BindingsCommand) -> Result<(), CliError
 /// The server validates the revision against its target's schema first; a 422
 /// `config_invalid` comes back with every violation, which the error report lists.
 fn create(global: &GlobalArgs, args: &CreateBindingArgs) -> Result<(), CliError> {
-    let config_id = parse_uuid(&args.config, "config ID")?;
-    let mut body = json!({ "config_id": config_id, "env": args.env });
-    // Only when asked for, so servers that predate migrations still accept the request.
-    if let Some(version) = &args.version {
-        body["version"] = json!(version);
-    }
-    if args.no_migrate {
-        body["no_migrate"] = json!(true);
-    }
+    // `version` and `no_migrate` are sent only when asked for, so servers that predate
+    // migrations still accept the request (see `NewBindingRequest`'s serde attributes).
+    let body = NewBindingRequest {
+        config_id: parse_id(&args.config, "config ID")?,
+        env: args.env.clone(),
+        version: args.version.clone(),
+        no_migrate: args.no_migrate,
+    };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.post("/v1/bindings", &body)?;
-    let id = text_field(&value, "id", "binding creation")?;
+    let binding = client.create_binding(&body)?;
     match global.output {
-        OutputFormat::Json => output::print_json(&value),
+        OutputFormat::Json => output::print_json_of(&binding),
         OutputFormat::Table => {
             // The ID stands alone on stdout so `B=$(versiqii bindings create ...)` works.
-            out(&one_line(&id))?;
-            if let Some(migrated) = value.get("migrated").filter(|m| m.is_object()) {
+            out(&one_line(&binding.id.to_string()))?;
+            if let Some(migrated) = &binding.migrated {
                 for line in super::migrations::migrated_lines(migrated) {
                     note(&line);
                 }
             }
-            note(&bound_line(&value));
+            note(&bound_line(&binding));
             Ok(())
         }
     }
 }
 
-fn bound_line(binding: &Value) -> String {
+fn bound_line(binding: &BindingView) -> String {
     format!(
         "bound {}#{} to {} @ {}",
-        cell(binding.get("config_name")),
-        cell(binding.get("revision")),
-        cell(binding.get("env")),
-        cell(binding.get("target")),
+        show(&binding.config_name),
+        show(&binding.revision),
+        show(&binding.env),
+        show(&binding.target),
     )
 }
 
 fn list(global: &GlobalArgs, args: &ListBindingsArgs) -> Result<(), CliError> {
-    let path = match &args.env {
-        Some(env) => format!("/v1/bindings?env={}", encode(env)),
-        None => "/v1/bindings".to_owned(),
+    let query = BindingQuery {
+        env: args.env.clone(),
     };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.get(&path)?;
-    let items = items(&value, "binding list")?;
-    const COLUMNS: [Column; 6] = [
-        ("ENV", |b| cell(b.get("env"))),
-        ("TARGET", |b| cell(b.get("target"))),
-        ("CONFIG", |b| cell(b.get("config_name"))),
-        ("REV", |b| cell(b.get("revision"))),
-        ("ID", |b| cell(b.get("config_id"))),
-        ("CREATED", |b| cell(b.get("created_at"))),
+    let bindings = client.bindings(&query)?;
+    const COLUMNS: [Column<BindingView>; 6] = [
+        ("ENV", |b| show(&b.env)),
+        ("TARGET", |b| show(&b.target)),
+        ("CONFIG", |b| show(&b.config_name)),
+        ("REV", |b| show(&b.revision)),
+        ("ID", |b| show(&b.config_id)),
+        ("CREATED", |b| show(&b.created_at)),
     ];
-    print_list(global.output, items, &COLUMNS, "no bindings")
+    print_list(global.output, &bindings.items, &COLUMNS, "no bindings")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    const ID: &str = "0b6f1c9e-4a53-4c8e-9d7a-2f1e8b3c5d40";
 
     #[test]
     fn bindings_are_summarised_in_one_line() {
-        let body = json!({"id": "b", "env": "prod-eu", "config_id": "c",
-            "config_name": "payment_service.yaml", "revision": 3, "target": "payment-api",
-            "target_version_id": "t", "schema_version": "2025-07", "created_at": "x"});
+        let body: BindingView = serde_json::from_value(json!({"id": ID, "env": "prod-eu",
+            "config_id": ID, "config_name": "payment_service.yaml", "revision": 3,
+            "target": "payment-api", "target_version_id": ID, "schema_version": "2025-07",
+            "created_by": "u", "created_at": "2025-07-01T00:00:00Z"}))
+        .unwrap();
         assert_eq!(
             bound_line(&body),
             "bound payment_service.yaml#3 to prod-eu @ payment-api"
+        );
+    }
+
+    #[test]
+    fn binding_requests_carry_only_what_was_asked() {
+        let body = NewBindingRequest {
+            config_id: parse_id(ID, "config ID").unwrap(),
+            env: "prod".into(),
+            version: None,
+            no_migrate: false,
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"config_id": ID, "env": "prod"})
+        );
+        assert_eq!(
+            parse_id::<versiqii_api::ids::RevisionId>("42", "config ID")
+                .unwrap_err()
+                .exit_code(),
+            2
         );
     }
 }

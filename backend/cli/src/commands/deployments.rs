@@ -1,44 +1,34 @@
 //! `env set-target | history` and `rollback`: which target version each environment should
 //! run, and the plan the server checks before moving it.
 
-use super::shared::{
-    encode, expect_object, items, multi_line, parse_uuid, print_list, with_query, Column,
-};
+use super::shared::{multi_line, parse_id, print_list, Column};
 use crate::args::{GlobalArgs, HistoryArgs, RollbackArgs, SetTargetArgs};
 use crate::client::Client;
 use crate::error::{exit, CliError};
-use crate::output::{self, cell, out, OutputFormat};
-use serde_json::{json, Value};
+use crate::output::{self, out, show, OutputFormat};
+use versiqii_api::v1::{DeploymentView, HistoryQuery, Plan, RollbackRequest, SetVersionRequest};
 
 /// A safe plan is applied (or, in a dry run, only printed). An unsafe one comes back as
 /// a 409 `deployment_refused` whose plan the error report prints; with --force it is
 /// applied anyway and the drift matrix shows it.
 pub fn set_target(global: &GlobalArgs, args: &SetTargetArgs) -> Result<(), CliError> {
-    let body = json!({
-        "version": args.version,
-        "dry_run": args.dry_run,
-        "force": args.force,
-    });
-    let path = format!(
-        "/v1/envs/{}/targets/{}/version",
-        encode(&args.env),
-        encode(&args.target)
-    );
+    let body = SetVersionRequest {
+        version: args.version.clone(),
+        dry_run: args.dry_run,
+        force: args.force,
+    };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.put(&path, &body)?;
-    expect_object(&value, "deployment plan")?;
+    let plan = client.set_version(&args.env, &args.target, &body)?;
     match global.output {
-        OutputFormat::Json => output::print_json(&value)?,
+        OutputFormat::Json => output::print_json_of(&plan)?,
         OutputFormat::Table => {
-            for line in plan_lines(&value, args.dry_run) {
+            for line in plan_lines(&plan, args.dry_run) {
                 out(&line)?;
             }
         }
     }
     // A dry run of an unsafe plan is a refusal too, so CI can gate on the exit code.
-    let applied = value.get("applied").and_then(Value::as_bool) == Some(true);
-    let safe = value.get("safe").and_then(Value::as_bool);
-    if !applied && safe == Some(false) {
+    if !plan.applied && !plan.safe {
         return Err(CliError::Reported(exit::REJECTED));
     }
     Ok(())
@@ -47,35 +37,24 @@ pub fn set_target(global: &GlobalArgs, args: &SetTargetArgs) -> Result<(), CliEr
 /// A plan in words: `plan for <target> in <env>: <from> -> <to>`, the server's summary
 /// (or, without one, `  - <kind>: <message>` per problem), then what became of it.
 /// `dry_run` says whether the request only asked for the plan.
-pub fn plan_lines(plan: &Value, dry_run: bool) -> Vec<String> {
-    let from = match plan.get("from_version") {
-        None | Some(Value::Null) => "(none)".to_owned(),
-        from => cell(from),
+pub fn plan_lines(plan: &Plan, dry_run: bool) -> Vec<String> {
+    let from = match &plan.from_version {
+        None => "(none)".to_owned(),
+        Some(from) => show(from),
     };
     let mut lines = vec![format!(
         "plan for {} in {}: {from} -> {}",
-        cell(plan.get("target")),
-        cell(plan.get("env")),
-        cell(plan.get("to_version")),
+        show(&plan.target),
+        show(&plan.env),
+        show(&plan.to_version),
     )];
-    let summary = plan
-        .get("summary")
-        .and_then(Value::as_str)
-        .map(multi_line)
-        .unwrap_or_default();
+    let summary = multi_line(&plan.summary);
     if summary.trim().is_empty() {
-        let problems = plan
-            .get("problems")
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        lines.extend(problems.iter().map(|problem| {
-            format!(
-                "  - {}: {}",
-                cell(problem.get("kind")),
-                cell(problem.get("message"))
-            )
-        }));
+        lines.extend(
+            plan.problems
+                .iter()
+                .map(|problem| format!("  - {}: {}", show(&problem.kind), show(&problem.message))),
+        );
     } else {
         lines.extend(
             summary
@@ -84,17 +63,11 @@ pub fn plan_lines(plan: &Value, dry_run: bool) -> Vec<String> {
                 .map(str::to_owned),
         );
     }
-    for migrated in plan
-        .get("migrations")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default()
-    {
+    for migrated in &plan.migrations {
         lines.extend(super::migrations::migrated_lines(migrated));
     }
-    let flag = |key: &str| plan.get(key).and_then(Value::as_bool) == Some(true);
     lines.push(
-        match (flag("applied"), flag("forced"), dry_run) {
+        match (plan.applied, plan.forced, dry_run) {
             (true, true, _) => "applied (forced: drift recorded)",
             (true, false, _) => "applied",
             (false, _, true) => "dry run: nothing changed",
@@ -110,39 +83,29 @@ pub fn rollback(global: &GlobalArgs, args: &RollbackArgs) -> Result<(), CliError
     let to_deployment = args
         .to_deployment
         .as_deref()
-        .map(|raw| parse_uuid(raw, "deployment ID"))
+        .map(|raw| parse_id(raw, "deployment ID"))
         .transpose()?;
-    let body = json!({
-        "to_version": args.to_version,
-        "to_deployment": to_deployment,
-        "dry_run": args.dry_run,
-        "force": args.force,
-    });
-    let path = format!(
-        "/v1/envs/{}/targets/{}/rollback",
-        encode(&args.env),
-        encode(&args.target)
-    );
+    let body = RollbackRequest {
+        to_version: args.to_version.clone(),
+        to_deployment,
+        dry_run: args.dry_run,
+        force: args.force,
+    };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.post(&path, &body)?;
-    expect_object(&value, "rollback plan")?;
+    let rollback = client.rollback(&args.env, &args.target, &body)?;
     match global.output {
-        OutputFormat::Json => output::print_json(&value)?,
+        OutputFormat::Json => output::print_json_of(&rollback)?,
         OutputFormat::Table => {
-            let mut lines = plan_lines(&value, args.dry_run);
-            if let Some(config) = value.get("config").filter(|c| c.is_object()) {
+            let mut lines = plan_lines(&rollback.plan, args.dry_run);
+            if let Some(config) = &rollback.config {
                 let verb = if args.dry_run { "would bind" } else { "bound" };
                 lines.insert(
                     lines.len() - 1,
                     format!(
                         "{verb} {}#{}{}",
-                        cell(config.get("config")),
-                        cell(config.get("revision")),
-                        if config.get("migrated").and_then(Value::as_bool) == Some(true) {
-                            " (migrated)"
-                        } else {
-                            ""
-                        }
+                        show(&config.config),
+                        show(&config.revision),
+                        if config.migrated { " (migrated)" } else { "" }
                     ),
                 );
             }
@@ -151,34 +114,32 @@ pub fn rollback(global: &GlobalArgs, args: &RollbackArgs) -> Result<(), CliError
             }
         }
     }
-    let applied = value.get("applied").and_then(Value::as_bool) == Some(true);
-    if !applied && value.get("safe").and_then(Value::as_bool) == Some(false) {
+    if !rollback.plan.applied && !rollback.plan.safe {
         return Err(CliError::Reported(exit::REJECTED));
     }
     Ok(())
 }
 
 pub fn history(global: &GlobalArgs, args: &HistoryArgs) -> Result<(), CliError> {
-    let path = with_query(
-        &format!("/v1/envs/{}/deployments", encode(&args.env)),
-        &[("target", args.target.as_deref())],
-    );
+    let query = HistoryQuery {
+        target: args.target.clone(),
+    };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.get(&path)?;
-    let items = items(&value, "deployment history")?;
-    print_list(global.output, items, &HISTORY_COLUMNS, "no deployments")
+    let deployments = client.deployment_history(&args.env, &query)?;
+    print_list(
+        global.output,
+        &deployments.items,
+        &HISTORY_COLUMNS,
+        "no deployments",
+    )
 }
 
-const HISTORY_COLUMNS: [Column; 5] = [
-    ("TARGET", |d| cell(d.get("target"))),
-    ("VERSION", |d| cell(d.get("version"))),
-    ("FORCED", |d| match d.get("forced") {
-        Some(Value::Bool(true)) => "yes".to_owned(),
-        Some(Value::Bool(false)) => "no".to_owned(),
-        other => cell(other),
-    }),
-    ("BY", |d| cell(d.get("created_by"))),
-    ("AT", |d| cell(d.get("created_at"))),
+const HISTORY_COLUMNS: [Column<DeploymentView>; 5] = [
+    ("TARGET", |d| show(&d.target)),
+    ("VERSION", |d| show(&d.version)),
+    ("FORCED", |d| if d.forced { "yes" } else { "no" }.to_owned()),
+    ("BY", |d| show(&d.created_by)),
+    ("AT", |d| show(&d.created_at)),
 ];
 
 #[cfg(test)]
@@ -187,16 +148,23 @@ mod tests {
     use crate::args::{Cli, Command, EnvsCommand};
     use crate::commands::shared::list_table;
     use clap::Parser;
+    use serde_json::{json, Value};
 
-    fn plan(applied: bool, forced: bool, safe: bool, summary: &str) -> Value {
-        json!({"env": "prod-eu", "target": "payment-api", "from_version": "3.2.1",
+    fn plan(applied: bool, forced: bool, safe: bool, summary: &str) -> Plan {
+        from(
+            json!({"env": "prod-eu", "target": "payment-api", "from_version": "3.2.1",
             "to_version": "4.0.0", "applied": applied, "forced": forced, "safe": safe,
             "problems": [
                 {"kind": "requires-unmet",
                  "message": "payment-api@4.0.0 requires auth >=2 but prod-eu runs auth@1.6.0"},
                 {"kind": "binding-invalid",
                  "message": "payments#3 has 2 violation(s) against OpenAPI-Payments@2025-08"}],
-            "summary": summary})
+            "summary": summary}),
+        )
+    }
+
+    fn from<T: serde::de::DeserializeOwned>(value: Value) -> T {
+        serde_json::from_value(value).unwrap()
     }
 
     #[test]
@@ -237,9 +205,9 @@ mod tests {
 
     #[test]
     fn first_deployments_come_from_nowhere() {
-        let body = json!({"env": "staging", "target": "auth", "from_version": null,
-            "to_version": "1.6.0", "applied": true, "forced": false, "safe": true,
-            "problems": [], "summary": "no problems"});
+        let body: Plan = from(json!({"env": "staging", "target": "auth",
+            "from_version": null, "to_version": "1.6.0", "applied": true, "forced": false,
+            "safe": true, "problems": [], "summary": "no problems"}));
         assert_eq!(
             plan_lines(&body, false),
             vec![
@@ -252,9 +220,10 @@ mod tests {
 
     #[test]
     fn history_is_a_table() {
-        let items = [json!({"id": "d", "env": "prod-eu", "target": "payment-api",
-            "version": "4.0.0", "forced": true, "created_by": "ada@acme.test",
-            "created_at": "2025-07-01T10:00:00Z"})];
+        let items: [DeploymentView; 1] = [from(json!({
+            "id": "0b6f1c9e-4a53-4c8e-9d7a-2f1e8b3c5d40", "env": "prod-eu",
+            "target": "payment-api", "version": "4.0.0", "forced": true,
+            "created_by": "ada@acme.test", "created_at": "2025-07-01T10:00:00Z"}))];
         assert_eq!(
             list_table(&items, &HISTORY_COLUMNS),
             "TARGET       VERSION  FORCED  BY             AT\n\

@@ -1,12 +1,12 @@
 //! `drifts list`: the drift matrix, one row per environment and target, with the four
 //! dimensions in which what runs can differ from what should run.
 
-use super::shared::{items, print_list, with_query, Column};
+use super::shared::{print_list, Column};
 use crate::args::{DriftsCommand, GlobalArgs, ListDriftsArgs};
 use crate::client::Client;
 use crate::error::CliError;
-use crate::output::cell;
-use serde_json::Value;
+use crate::output::show;
+use versiqii_api::v1::{DriftQuery, DriftRow};
 
 pub fn run(global: &GlobalArgs, command: DriftsCommand) -> Result<(), CliError> {
     match command {
@@ -15,40 +15,37 @@ pub fn run(global: &GlobalArgs, command: DriftsCommand) -> Result<(), CliError> 
 }
 
 fn list(global: &GlobalArgs, args: &ListDriftsArgs) -> Result<(), CliError> {
-    let path = with_query(
-        "/v1/drifts",
-        &[
-            ("env", args.env.as_deref()),
-            ("target", args.target.as_deref()),
-            ("dimension", args.dimension.map(|d| d.as_str())),
-        ],
-    );
+    let query = DriftQuery {
+        env: args.env.clone(),
+        target: args.target.clone(),
+        dimension: args.dimension.map(|d| d.as_str().to_owned()),
+    };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.get(&path)?;
-    let items = items(&value, "drift matrix")?;
-    print_list(global.output, items, &DRIFT_COLUMNS, "no drift rows")
+    let matrix = client.drifts(&query)?;
+    print_list(
+        global.output,
+        &matrix.items,
+        &DRIFT_COLUMNS,
+        "no drift rows",
+    )
 }
 
-/// `DRIFT` where the row drifts in `dimension`, `-` where it does not.
-fn flag(row: &Value, dimension: &str) -> String {
-    let drifts = row
-        .get("dimensions")
-        .and_then(|dimensions| dimensions.get(dimension))
-        .and_then(Value::as_bool);
-    if drifts == Some(true) { "DRIFT" } else { "-" }.to_owned()
+/// `DRIFT` where the row drifts in a dimension, `-` where it does not.
+fn flag(drifts: bool) -> String {
+    if drifts { "DRIFT" } else { "-" }.to_owned()
 }
 
 /// The first CONFIG column is the bound config revision, the second its drift flag.
-const DRIFT_COLUMNS: [Column; 9] = [
-    ("ENV", |r| cell(r.get("env"))),
-    ("TARGET", |r| cell(r.get("target"))),
-    ("DESIRED", |r| cell(r.get("desired_version"))),
-    ("OBSERVED", |r| cell(r.get("observed_version"))),
-    ("CONFIG", |r| cell(r.get("bound_config"))),
-    ("SCHEMA", |r| flag(r, "schema")),
-    ("DEPENDENCY", |r| flag(r, "dependency")),
-    ("CONFIG", |r| flag(r, "config")),
-    ("ENVIRONMENT", |r| flag(r, "environment")),
+const DRIFT_COLUMNS: [Column<DriftRow>; 9] = [
+    ("ENV", |r| show(&r.env)),
+    ("TARGET", |r| show(&r.target)),
+    ("DESIRED", |r| show(&r.desired_version)),
+    ("OBSERVED", |r| show(&r.observed_version)),
+    ("CONFIG", |r| show(&r.bound_config)),
+    ("SCHEMA", |r| flag(r.dimensions.schema)),
+    ("DEPENDENCY", |r| flag(r.dimensions.dependency)),
+    ("CONFIG", |r| flag(r.dimensions.config)),
+    ("ENVIRONMENT", |r| flag(r.dimensions.environment)),
 ];
 
 #[cfg(test)]
@@ -61,18 +58,19 @@ mod tests {
 
     #[test]
     fn drift_rows_flag_each_dimension() {
-        let items = [
-            json!({"env": "prod-eu", "target": "payment-api", "desired_version": "4.0.0",
+        let items: Vec<DriftRow> = serde_json::from_value(json!([
+            {"env": "prod-eu", "target": "payment-api", "desired_version": "4.0.0",
                 "observed_version": "3.2.1", "bound_config": "payments#3",
                 "dimensions": {"schema": true, "dependency": false, "config": false,
                     "environment": true},
-                "details": ["observed 3.2.1, desired 4.0.0"]}),
-            json!({"env": "staging", "target": "auth", "desired_version": "1.6.0",
+                "details": ["observed 3.2.1, desired 4.0.0"]},
+            {"env": "staging", "target": "auth", "desired_version": "1.6.0",
                 "observed_version": null, "bound_config": null,
                 "dimensions": {"schema": false, "dependency": false, "config": false,
                     "environment": false},
-                "details": []}),
-        ];
+                "details": []},
+        ]))
+        .unwrap();
         assert_eq!(
             list_table(&items, &DRIFT_COLUMNS),
             "ENV      TARGET       DESIRED  OBSERVED  CONFIG      SCHEMA  DEPENDENCY  CONFIG  \
@@ -81,7 +79,7 @@ mod tests {
              DRIFT\n\
              staging  auth         1.6.0    -         -           -       -           -       -"
         );
-        assert_eq!(flag(&json!({}), "schema"), "-");
+        assert_eq!(flag(false), "-");
     }
 
     #[test]

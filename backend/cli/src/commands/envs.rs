@@ -1,12 +1,12 @@
 //! `envs create | list`: the environments configs are bound to. `set-target` and
 //! `history` (deployments) live in `deployments`.
 
-use super::shared::{items, print_list, text_field, Column};
+use super::shared::{print_list, Column};
 use crate::args::{CreateEnvArgs, EnvsCommand, GlobalArgs};
 use crate::client::Client;
 use crate::error::{one_line, CliError};
-use crate::output::{self, cell, out, OutputFormat};
-use serde_json::json;
+use crate::output::{self, out, show, OutputFormat};
+use versiqii_api::v1::{EnvView, NewEnvRequest};
 
 pub fn run(global: &GlobalArgs, command: EnvsCommand) -> Result<(), CliError> {
     match command {
@@ -19,21 +19,21 @@ pub fn run(global: &GlobalArgs, command: EnvsCommand) -> Result<(), CliError> {
 
 fn create(global: &GlobalArgs, args: &CreateEnvArgs) -> Result<(), CliError> {
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.post("/v1/envs", &json!({ "name": args.name }))?;
-    let name = text_field(&value, "name", "environment creation")?;
+    let env = client.create_env(&NewEnvRequest {
+        name: args.name.clone(),
+    })?;
     match global.output {
-        OutputFormat::Json => output::print_json(&value),
-        OutputFormat::Table => out(&format!("created environment {}", one_line(&name))),
+        OutputFormat::Json => output::print_json_of(&env),
+        OutputFormat::Table => out(&format!("created environment {}", one_line(&env.name))),
     }
 }
 
 fn list(global: &GlobalArgs) -> Result<(), CliError> {
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.get("/v1/envs")?;
-    let items = items(&value, "environment list")?;
-    const COLUMNS: [Column; 2] = [
-        ("ENV", |e| cell(e.get("name"))),
-        ("CREATED", |e| cell(e.get("created_at"))),
+    let envs = client.envs()?;
+    const COLUMNS: [Column<EnvView>; 2] = [
+        ("ENV", |e| show(&e.name)),
+        ("CREATED", |e| show(&e.created_at)),
     ];
-    print_list(global.output, items, &COLUMNS, "no environments")
+    print_list(global.output, &envs.items, &COLUMNS, "no environments")
 }

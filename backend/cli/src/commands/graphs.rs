@@ -1,17 +1,18 @@
 //! `graphs link | list | unlink | impact`: version constraints between targets (the
 //! version graph) and what a move of one target would break.
 
-use super::shared::{
-    expect_object, items, parse_uuid, print_list, split_at_version, text_field, with_query, Column,
-};
-use super::targets::TargetRef;
+use super::shared::{parse_id, parse_name_at_version, parse_target_version, print_list, Column};
 use crate::args::{
     GlobalArgs, GraphsCommand, ImpactArgs, LinkArgs, ListConstraintsArgs, UnlinkArgs,
 };
 use crate::client::Client;
 use crate::error::{exit, one_line, CliError};
-use crate::output::{self, cell, out, OutputFormat};
-use serde_json::{json, Value};
+use crate::output::{self, out, show, OutputFormat};
+use serde_json::json;
+use versiqii_api::ids::ConstraintId;
+use versiqii_api::v1::{
+    ConstraintQuery, ConstraintView, ImpactQuery, ImpactView, NewConstraintRequest,
+};
 
 pub fn run(global: &GlobalArgs, command: GraphsCommand) -> Result<(), CliError> {
     match command {
@@ -25,11 +26,8 @@ pub fn run(global: &GlobalArgs, command: GraphsCommand) -> Result<(), CliError> 
 /// The body of `POST /v1/constraints`, checked locally so typos fail with exit 2. A
 /// constraint that would close a cycle comes back as 409 `constraint_cycle`, whose
 /// detail (the cycle) the error line shows.
-fn link_body(args: &LinkArgs) -> Result<Value, CliError> {
-    let from = match TargetRef::parse(&args.from)? {
-        TargetRef::Id(id) => id,
-        TargetRef::NameVersion(name, version) => format!("{name}@{version}"),
-    };
+fn link_body(args: &LinkArgs) -> Result<NewConstraintRequest, CliError> {
+    let from = parse_target_version(&args.from)?.to_string();
     let (kind, target) = match (&args.requires, &args.accepts) {
         (Some(target), None) => ("requires", target),
         (None, Some(target)) => ("accepts", target),
@@ -47,46 +45,56 @@ fn link_body(args: &LinkArgs) -> Result<Value, CliError> {
             "the range is empty; pass one such as '>=1.5, <2'",
         ));
     }
-    Ok(json!({ "from": from, "kind": kind, "target": target, "range": args.range }))
+    Ok(NewConstraintRequest {
+        from,
+        kind: kind.to_owned(),
+        target: target.clone(),
+        range: args.range.clone(),
+    })
 }
 
 fn link(global: &GlobalArgs, args: &LinkArgs) -> Result<(), CliError> {
     let body = link_body(args)?;
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.post("/v1/constraints", &body)?;
-    let id = text_field(&value, "id", "constraint creation")?;
+    let constraint = client.create_constraint(&body)?;
     match global.output {
-        OutputFormat::Json => output::print_json(&value),
+        OutputFormat::Json => output::print_json_of(&constraint),
         OutputFormat::Table => out(&format!(
             "linked {} {} {} {} ({})",
-            cell(value.get("from")),
-            cell(value.get("kind")),
-            cell(value.get("target")),
-            cell(value.get("range")),
-            one_line(&id),
+            show(&constraint.from),
+            show(&constraint.kind),
+            show(&constraint.target),
+            show(&constraint.range),
+            one_line(&constraint.id.to_string()),
         )),
     }
 }
 
 fn list(global: &GlobalArgs, args: &ListConstraintsArgs) -> Result<(), CliError> {
-    let path = with_query("/v1/constraints", &[("target", args.target.as_deref())]);
+    let query = ConstraintQuery {
+        target: args.target.clone(),
+    };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.get(&path)?;
-    let items = items(&value, "constraint list")?;
-    const COLUMNS: [Column; 5] = [
-        ("FROM", |c| cell(c.get("from"))),
-        ("KIND", |c| cell(c.get("kind"))),
-        ("TARGET", |c| cell(c.get("target"))),
-        ("RANGE", |c| cell(c.get("range"))),
-        ("ID", |c| cell(c.get("id"))),
+    let constraints = client.constraints(&query)?;
+    const COLUMNS: [Column<ConstraintView>; 5] = [
+        ("FROM", |c| show(&c.from)),
+        ("KIND", |c| show(&c.kind)),
+        ("TARGET", |c| show(&c.target)),
+        ("RANGE", |c| show(&c.range)),
+        ("ID", |c| show(&c.id)),
     ];
-    print_list(global.output, items, &COLUMNS, "no constraints")
+    print_list(
+        global.output,
+        &constraints.items,
+        &COLUMNS,
+        "no constraints",
+    )
 }
 
 fn unlink(global: &GlobalArgs, args: &UnlinkArgs) -> Result<(), CliError> {
-    let id = parse_uuid(&args.id, "constraint ID")?;
+    let id: ConstraintId = parse_id(&args.id, "constraint ID")?;
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    client.delete(&format!("/v1/constraints/{id}"))?;
+    client.delete_constraint(id)?;
     match global.output {
         OutputFormat::Json => output::print_json(&json!({ "id": id, "unlinked": true })),
         OutputFormat::Table => out(&format!("unlinked {id}")),
@@ -96,70 +104,55 @@ fn unlink(global: &GlobalArgs, args: &UnlinkArgs) -> Result<(), CliError> {
 /// A report, not a verdict: exit 0 whether or not the move is safe, unless the caller
 /// asked for --fail-on-break.
 fn impact(global: &GlobalArgs, args: &ImpactArgs) -> Result<(), CliError> {
-    let (name, version) = split_at_version(&args.target, "target")?;
-    let path = with_query(
-        "/v1/impact",
-        &[("target", Some(name)), ("version", Some(version))],
-    );
+    let (target, version) = parse_name_at_version(&args.target, "target")?.into_parts();
+    let query = ImpactQuery { target, version };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.get(&path)?;
-    expect_object(&value, "impact")?;
+    let report = client.impact(&query)?;
     match global.output {
-        OutputFormat::Json => output::print_json(&value)?,
-        OutputFormat::Table => out(&impact_lines(&value).join("\n"))?,
+        OutputFormat::Json => output::print_json_of(&report)?,
+        OutputFormat::Table => out(&impact_lines(&report).join("\n"))?,
     }
-    if args.fail_on_break && !is_safe(&value) {
+    if args.fail_on_break && !report.safe {
         return Err(CliError::Reported(exit::REJECTED));
     }
     Ok(())
 }
 
-/// Anything but an explicit `"safe": true` counts as unsafe.
-fn is_safe(report: &Value) -> bool {
-    report.get("safe").and_then(Value::as_bool) == Some(true)
-}
-
 /// One block per environment (`<env>: <n> problem(s)`, then its breaks and failing
 /// bindings, indented), then `safe` or `unsafe`.
-fn impact_lines(report: &Value) -> Vec<String> {
-    fn list(value: &Value, key: &str) -> Vec<Value> {
-        value
-            .get(key)
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default()
-    }
+fn impact_lines(report: &ImpactView) -> Vec<String> {
     let mut lines = Vec::new();
-    for env in list(report, "environments") {
-        let breaks = list(&env, "breaks");
-        let failing = list(&env, "bindings_failing");
+    for env in &report.environments {
         lines.push(format!(
             "{}: {} problem(s)",
-            cell(env.get("env")),
-            breaks.len() + failing.len()
+            show(&env.env),
+            env.breaks.len() + env.bindings_failing.len()
         ));
-        lines.extend(breaks.iter().map(|item| {
-            format!(
-                "  {}: {}",
-                cell(item.get("kind")),
-                cell(item.get("message"))
-            )
-        }));
-        lines.extend(failing.iter().map(|item| {
+        lines.extend(
+            env.breaks
+                .iter()
+                .map(|item| format!("  {}: {}", show(&item.kind), show(&item.message))),
+        );
+        lines.extend(env.bindings_failing.iter().map(|item| {
             format!(
                 "  binding {} fails with {} violation(s)",
-                cell(item.get("config")),
-                cell(item.get("violations"))
+                show(&item.config),
+                show(&item.violations)
             )
         }));
     }
-    lines.push(if is_safe(report) { "safe" } else { "unsafe" }.to_owned());
+    lines.push(if report.safe { "safe" } else { "unsafe" }.to_owned());
     lines
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
+
+    fn wire(body: NewConstraintRequest) -> Value {
+        serde_json::to_value(body).unwrap()
+    }
     use crate::args::Cli;
     use crate::args::Command;
     use clap::Parser;
@@ -186,7 +179,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            link_body(&args).unwrap(),
+            wire(link_body(&args).unwrap()),
             json!({"from": "payment-api@3.2.1", "kind": "requires", "target": "auth",
                 "range": ">=1.5, <2"})
         );
@@ -201,7 +194,7 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            link_body(&args).unwrap(),
+            wire(link_body(&args).unwrap()),
             json!({"from": "0b6f1c9e-4a53-4c8e-9d7a-2f1e8b3c5d40", "kind": "accepts",
                 "target": "payment-api", "range": "^3"})
         );
@@ -253,21 +246,25 @@ mod tests {
         };
         assert!(args.fail_on_break);
         assert_eq!(
-            split_at_version(&args.target, "target").unwrap(),
-            ("auth", "2.0.0")
+            parse_name_at_version(&args.target, "target")
+                .unwrap()
+                .into_parts(),
+            ("auth".into(), "2.0.0".into())
         );
         assert!(Cli::try_parse_from(["versiqii", "graphs", "unlink"]).is_err());
     }
 
     #[test]
     fn impact_reports_each_environment_then_a_verdict() {
-        let report = json!({"target": "auth", "version": "2.0.0", "safe": false,
+        let report: ImpactView = serde_json::from_value(json!({"target": "auth",
+            "version": "2.0.0", "safe": false,
             "environments": [
                 {"env": "prod-eu",
                  "breaks": [{"kind": "required-by-breaks",
                      "message": "payment-api@3.2.1 requires auth >=1.5, <2"}],
                  "bindings_failing": [{"config": "auth.yaml#4", "violations": 2}]},
-                {"env": "staging", "breaks": [], "bindings_failing": []}]});
+                {"env": "staging", "breaks": [], "bindings_failing": []}]}))
+        .unwrap();
         assert_eq!(
             impact_lines(&report),
             vec![
@@ -278,9 +275,9 @@ mod tests {
                 "unsafe",
             ]
         );
-        let safe = json!({"target": "auth", "version": "1.7.0", "environments": [],
-            "safe": true});
+        let safe: ImpactView = serde_json::from_value(json!({"target": "auth",
+            "version": "1.7.0", "environments": [], "safe": true}))
+        .unwrap();
         assert_eq!(impact_lines(&safe), vec!["safe"]);
-        assert!(!is_safe(&json!({})));
     }
 }

@@ -1,34 +1,31 @@
 //! `report`: what actually runs in an environment, as observed by a deploy tool or agent.
 
-use super::shared::{encode, expect_object};
 use crate::args::{GlobalArgs, ReportArgs};
 use crate::client::Client;
 use crate::error::CliError;
-use crate::output::{self, cell, out, OutputFormat};
-use serde_json::{json, Value};
+use crate::output::{self, out, show, OutputFormat};
+use versiqii_api::v1::{ObservationRequest, ObservationView};
 
 pub fn report(global: &GlobalArgs, args: &ReportArgs) -> Result<(), CliError> {
-    let body = json!({
-        "target": args.target,
-        "version": args.version,
-        "config_hash": args.config_hash,
-    });
-    let path = format!("/v1/envs/{}/observations", encode(&args.env));
+    let body = ObservationRequest {
+        target: args.target.clone(),
+        version: args.version.clone(),
+        config_hash: args.config_hash.clone(),
+    };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.post(&path, &body)?;
-    expect_object(&value, "observation")?;
+    let observation = client.record_observation(&args.env, &body)?;
     match global.output {
-        OutputFormat::Json => output::print_json(&value),
-        OutputFormat::Table => out(&reported_line(&value)),
+        OutputFormat::Json => output::print_json_of(&observation),
+        OutputFormat::Table => out(&reported_line(&observation)),
     }
 }
 
-fn reported_line(observation: &Value) -> String {
+fn reported_line(observation: &ObservationView) -> String {
     format!(
         "reported {}@{} in {}",
-        cell(observation.get("target")),
-        cell(observation.get("version")),
-        cell(observation.get("env")),
+        show(&observation.target),
+        show(&observation.version),
+        show(&observation.env),
     )
 }
 
@@ -37,11 +34,15 @@ mod tests {
     use super::*;
     use crate::args::{Cli, Command};
     use clap::Parser;
+    use serde_json::json;
 
     #[test]
     fn observations_are_summarised_in_one_line() {
-        let body = json!({"id": "o", "env": "prod-eu", "target": "payment-api",
-            "version": "3.2.1", "config_hash": null, "observed_at": "t"});
+        let body: ObservationView = serde_json::from_value(json!({
+            "id": "0b6f1c9e-4a53-4c8e-9d7a-2f1e8b3c5d40", "env": "prod-eu",
+            "target": "payment-api", "version": "3.2.1", "config_hash": null,
+            "observed_at": "2025-07-01T00:00:00Z"}))
+        .unwrap();
         assert_eq!(
             reported_line(&body),
             "reported payment-api@3.2.1 in prod-eu"

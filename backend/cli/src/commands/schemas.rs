@@ -1,46 +1,47 @@
 //! `schemas add | list | show`: JSON Schema versions grouped in families.
 
 use super::shared::{
-    compact, encode, expect_object, fields, items, list_table, print_list, read_source, short_hash,
-    split_at_version, text_field, Column, Source,
+    compact, fields, list_table, parse_name_at_version, print_list, read_source, short_hash,
+    Column, Source,
 };
 use crate::args::{AddSchemaArgs, GlobalArgs, SchemasCommand, ShowSchemaArgs};
 use crate::client::Client;
 use crate::error::{one_line, CliError};
-use crate::output::{self, cell, out, OutputFormat};
-use serde_json::{json, Value};
+use crate::output::{self, cell, out, show, OutputFormat};
+use serde_json::Value;
+use versiqii_api::v1::{
+    FamilySummaryView, FamilyVersion, FamilyView, NewSchemaRequest, SchemaVersionView,
+};
 
 pub fn run(global: &GlobalArgs, command: SchemasCommand) -> Result<(), CliError> {
     match command {
         SchemasCommand::Add(args) => add(global, &args),
         SchemasCommand::List => list(global),
-        SchemasCommand::Show(args) => show(global, &args),
+        SchemasCommand::Show(args) => show_schema(global, &args),
     }
 }
 
 fn add(global: &GlobalArgs, args: &AddSchemaArgs) -> Result<(), CliError> {
     let source = read_source(&args.file)?;
     let schema = parse_schema(&source)?;
-    let body = json!({
-        "version": args.version,
-        "schema": schema,
-        "compat": args.compat.map(|level| level.as_str()),
-        "dry_run": args.dry_run,
-    });
+    let body = NewSchemaRequest {
+        version: args.version.clone(),
+        schema,
+        compat: args.compat.map(|level| level.as_str().to_owned()),
+        dry_run: args.dry_run,
+    };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let path = format!("/v1/families/{}/schemas", encode(&args.family));
-    let value = client.post(&path, &body)?;
-    expect_object(&value, "schema version")?;
+    let added = client.add_schema(&args.family, &body)?;
     match global.output {
-        OutputFormat::Json => output::print_json(&value)?,
+        OutputFormat::Json => output::print_json_of(&added)?,
         OutputFormat::Table => {
-            for line in added_lines(&value, args.dry_run)? {
+            for line in added_lines(&added, args.dry_run) {
                 out(&line)?;
             }
         }
     }
     // A dry run that finds breaks is a refusal, so CI can gate on the exit code.
-    if args.dry_run && value["report"]["compatible"] == Value::Bool(false) {
+    if args.dry_run && added.report["compatible"] == Value::Bool(false) {
         return Err(CliError::Reported(crate::error::exit::REJECTED));
     }
     Ok(())
@@ -86,21 +87,16 @@ fn looks_like_json(text: &str) -> bool {
 }
 
 /// `added family@version (hash)`, then the compatibility report's breaks, if any.
-fn added_lines(value: &Value, dry_run: bool) -> Result<Vec<String>, CliError> {
-    let family = text_field(value, "family", "schema version")?;
-    let version = text_field(value, "version", "schema version")?;
-    let hash = short_hash(value.get("hash"));
-    let stored = value.get("stored").and_then(Value::as_bool).unwrap_or(true);
-    let subject = format!("{}@{}", one_line(&family), one_line(&version));
-    let mut lines = vec![if dry_run || !stored {
+fn added_lines(added: &SchemaVersionView, dry_run: bool) -> Vec<String> {
+    let hash = short_hash(&added.hash);
+    let subject = format!("{}@{}", one_line(&added.family), one_line(&added.version));
+    let mut lines = vec![if dry_run || !added.stored {
         format!("checked {subject} ({hash}): dry run, nothing stored")
     } else {
         format!("added {subject} ({hash})")
     }];
-    if let Some(report) = value.get("report") {
-        lines.extend(report_lines(report, false));
-    }
-    Ok(lines)
+    lines.extend(report_lines(&added.report, false));
+    lines
 }
 
 /// A compatibility report. `full` adds the level and what was checked, for `show`;
@@ -154,105 +150,87 @@ fn break_line(item: &Value) -> String {
 
 fn list(global: &GlobalArgs) -> Result<(), CliError> {
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let value = client.get("/v1/families")?;
-    let items = items(&value, "family list")?;
-    const COLUMNS: [Column; 5] = [
-        ("FAMILY", |f| cell(f.get("name"))),
-        ("LEVEL", |f| cell(f.get("compat_level"))),
-        ("LATEST", |f| cell(f.get("latest_version"))),
-        ("VERSIONS", |f| version_count(f.get("versions"))),
-        ("CREATED", |f| cell(f.get("created_at"))),
+    let families = client.families()?;
+    const COLUMNS: [Column<FamilySummaryView>; 5] = [
+        ("FAMILY", |f| show(&f.name)),
+        ("LEVEL", |f| show(&f.compat_level)),
+        ("LATEST", |f| show(&f.latest_version)),
+        ("VERSIONS", |f| show(&f.version_count)),
+        ("CREATED", |f| show(&f.created_at)),
     ];
-    print_list(global.output, items, &COLUMNS, "no schema families")
+    print_list(
+        global.output,
+        &families.items,
+        &COLUMNS,
+        "no schema families",
+    )
 }
 
-/// Families list their versions either as a count or as the version objects.
-fn version_count(versions: Option<&Value>) -> String {
-    match versions {
-        Some(Value::Array(items)) => items.len().to_string(),
-        other => cell(other),
-    }
-}
-
-fn show(global: &GlobalArgs, args: &ShowSchemaArgs) -> Result<(), CliError> {
-    let (family, version) = if args.schema.contains('@') {
-        let (family, version) = split_at_version(&args.schema, "schema")?;
-        (family, Some(version))
+fn show_schema(global: &GlobalArgs, args: &ShowSchemaArgs) -> Result<(), CliError> {
+    let version = if args.schema.contains('@') {
+        Some(parse_name_at_version(&args.schema, "schema")?)
     } else if args.schema.is_empty() {
         return Err(CliError::usage(
             "the family name is empty: expected FAMILY or FAMILY@VERSION",
         ));
     } else {
-        (args.schema.as_str(), None)
+        None
     };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let path = match version {
-        Some(version) => format!(
-            "/v1/families/{}/schemas/{}",
-            encode(family),
-            encode(version)
-        ),
-        None => format!("/v1/families/{}", encode(family)),
-    };
-    let value = client.get(&path)?;
-    expect_object(&value, "schema")?;
-    match global.output {
-        OutputFormat::Json => output::print_json(&value),
-        OutputFormat::Table => {
-            let lines = match version {
-                Some(_) => version_lines(&value),
-                None => family_lines(&value),
-            };
-            out(&lines.join("\n"))
+    match version {
+        Some(schema) => {
+            let version = client.schema_version(&schema)?;
+            match global.output {
+                OutputFormat::Json => output::print_json_of(&version),
+                OutputFormat::Table => out(&version_lines(&version).join("\n")),
+            }
+        }
+        None => {
+            let family = client.family(&args.schema)?;
+            match global.output {
+                OutputFormat::Json => output::print_json_of(&family),
+                OutputFormat::Table => out(&family_lines(&family).join("\n")),
+            }
         }
     }
 }
 
-fn family_lines(value: &Value) -> Vec<String> {
-    let mut lines = fields(
-        value,
-        &[
-            ("family", "name"),
-            ("level", "compat_level"),
-            ("latest", "latest_version"),
-            ("created", "created_at"),
-        ],
-    );
-    if let Some(versions) = value.get("versions").and_then(Value::as_array) {
-        const COLUMNS: [Column; 3] = [
-            ("VERSION", |v| cell(v.get("version"))),
-            ("HASH", |v| short_hash(v.get("hash"))),
-            ("CREATED", |v| cell(v.get("created_at"))),
-        ];
-        lines.push(String::new());
-        lines.push(list_table(versions, &COLUMNS));
-    }
+fn family_lines(family: &FamilyView) -> Vec<String> {
+    let mut lines = fields(&[
+        ("family", show(&family.name)),
+        ("level", show(&family.compat_level)),
+        ("latest", show(&family.latest_version)),
+        ("created", show(&family.created_at)),
+    ]);
+    const COLUMNS: [Column<FamilyVersion>; 3] = [
+        ("VERSION", |v| show(&v.version)),
+        ("HASH", |v| short_hash(&v.hash)),
+        ("CREATED", |v| show(&v.created_at)),
+    ];
+    lines.push(String::new());
+    lines.push(list_table(&family.versions, &COLUMNS));
     lines
 }
 
-fn version_lines(value: &Value) -> Vec<String> {
-    let mut lines = fields(
-        value,
-        &[
-            ("family", "family"),
-            ("version", "version"),
-            ("hash", "hash"),
-            ("level", "compat_level"),
-            ("created", "created_at"),
-        ],
-    );
-    if let Some(report) = value.get("report").filter(|r| r.is_object()) {
-        lines.extend(report_lines(report, true));
+fn version_lines(version: &SchemaVersionView) -> Vec<String> {
+    let mut lines = fields(&[
+        ("family", show(&version.family)),
+        ("version", show(&version.version)),
+        ("hash", show(&version.hash)),
+        ("level", show(&version.compat_level)),
+        ("created", show(&version.created_at)),
+    ]);
+    if version.report.is_object() {
+        lines.extend(report_lines(&version.report, true));
     }
-    if let Some(schema) = value.get("schema") {
-        lines.push(format!("schema   {}", compact(Some(schema))));
-    }
+    lines.push(format!("schema   {}", compact(Some(&version.schema))));
     lines
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn source(text: &str, file_name: Option<&str>) -> Source {
         Source {
@@ -295,16 +273,17 @@ mod tests {
 
     #[test]
     fn added_summary_lists_breaks() {
-        let body = json!({
-            "family": "OpenAPI-Payments", "version": "2025-08",
+        let body = view(json!({
+            "family": "OpenAPI-Payments", "version": "2025-08", "schema": {},
+            "created_at": "2025-07-01T00:00:00Z",
             "hash": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
             "compat_level": "NONE", "stored": true,
             "report": {"level": "NONE", "compatible": true, "checked_against": ["2025-07"],
                 "breaks": [{"pointer": "/properties/amount", "rule": "type_narrowed",
                             "message": "number became integer", "against": "2025-07"}]}
-        });
+        }));
         assert_eq!(
-            added_lines(&body, false).unwrap(),
+            added_lines(&body, false),
             vec![
                 "added OpenAPI-Payments@2025-08 (9f86d081884c)",
                 "1 breaking change(s) against 2025-07 at level NONE \
@@ -316,31 +295,57 @@ mod tests {
 
     #[test]
     fn dry_runs_say_nothing_was_stored() {
-        let body = json!({"family": "F", "version": "2", "hash": "abc", "stored": false,
+        let body = view(
+            json!({"family": "F", "version": "2", "hash": "abc", "stored": false,
+            "compat_level": "BACKWARD", "schema": {}, "created_at": null,
             "report": {"level": "BACKWARD", "compatible": false, "checked_against": ["1"],
-                "breaks": [{"pointer": "", "rule": "required_added", "message": "m"}]}});
+                "breaks": [{"pointer": "", "rule": "required_added", "message": "m"}]}}),
+        );
         assert_eq!(
-            added_lines(&body, true).unwrap(),
+            added_lines(&body, true),
             vec![
                 "checked F@2 (abc): dry run, nothing stored",
                 "1 breaking change(s) against 1 at level BACKWARD (incompatible):",
                 "  (root): required_added: m",
             ]
         );
-        assert_eq!(added_lines(&json!({}), false).unwrap_err().exit_code(), 3);
+        // A body without the fields the CLI relies on breaks the contract: a failure.
+        let error = crate::client::decode::<SchemaVersionView>(json!({}), "schema version");
+        assert_eq!(error.unwrap_err().exit_code(), 3);
     }
 
     #[test]
     fn version_details_include_the_report() {
-        let body = json!({"family": "F", "version": "2", "hash": "h", "compat_level": "BACKWARD",
+        let body = view(json!({"family": "F", "version": "2", "hash": "h",
+            "compat_level": "BACKWARD", "stored": true,
             "created_at": "2025-07-01T00:00:00Z", "schema": {"type": "object"},
             "report": {"level": "BACKWARD", "compatible": true, "checked_against": ["1"],
-                       "breaks": []}});
+                       "breaks": []}}));
         let lines = version_lines(&body);
         assert_eq!(lines[0], "family   F");
         assert!(lines.contains(&"compatibility BACKWARD against 1: compatible".to_owned()));
         assert_eq!(lines.last().unwrap(), r#"schema   {"type":"object"}"#);
-        assert_eq!(version_count(Some(&json!([{}, {}]))), "2");
-        assert_eq!(version_count(Some(&json!(3))), "3");
+        assert_eq!(lines[4], "created  2025-07-01T00:00:00Z");
+    }
+
+    fn view(value: Value) -> SchemaVersionView {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn families_list_their_version_count() {
+        let family: FamilyView = serde_json::from_value(json!({"name": "F",
+            "compat_level": "BACKWARD", "latest_version": "2",
+            "versions": [{"version": "1", "hash": "0123456789abcdef",
+                          "created_at": "2025-07-01T00:00:00Z"}],
+            "created_at": "2025-07-01T00:00:00Z"}))
+        .unwrap();
+        let lines = family_lines(&family);
+        assert_eq!(lines[0], "family   F");
+        assert_eq!(
+            lines.last().unwrap(),
+            "VERSION  HASH          CREATED\n\
+             1        0123456789ab  2025-07-01T00:00:00Z"
+        );
     }
 }

@@ -2,11 +2,13 @@
 //! command line, URL path segments and the list/detail shapes of registry responses.
 
 use crate::error::{one_line, CliError};
-use crate::output::{self, cell, note, out, render_table, OutputFormat};
+use crate::output::{self, note, out, render_table, OutputFormat};
+use serde::Serialize;
 use serde_json::Value;
 use std::io::Read;
 use std::path::Path;
-use uuid::Uuid;
+use std::str::FromStr;
+use versiqii_api::reference::{TargetRef, TargetVersionRef};
 
 /// A local document named on the command line: a file path, or `-` for stdin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,101 +68,52 @@ pub fn read_from(
     })
 }
 
-/// IDs are checked locally so a typo fails fast with exit 2 instead of becoming a 404.
-pub fn parse_uuid(raw: &str, what: &str) -> Result<String, CliError> {
-    Uuid::parse_str(raw.trim())
-        .map(|id| id.hyphenated().to_string())
+/// A typed id (`RevisionId`, `ConstraintId`, ...) typed on the command line, checked
+/// locally so a typo fails fast with exit 2 instead of becoming a 404; surrounding spaces
+/// are forgiven.
+pub fn parse_id<T: FromStr>(raw: &str, what: &str) -> Result<T, CliError> {
+    raw.trim()
+        .parse()
         .map_err(|_| CliError::usage(format!("invalid {what} {raw:?}: expected a UUID")))
 }
 
-/// Splits `name@version` on the last `@`, so the name part may itself contain one.
-pub fn split_at_version<'a>(raw: &'a str, what: &str) -> Result<(&'a str, &'a str), CliError> {
-    match raw.rsplit_once('@') {
-        Some((name, version)) if !name.is_empty() && !version.is_empty() => Ok((name, version)),
-        _ => Err(CliError::usage(format!(
-            "invalid {what} {raw:?}: expected NAME@VERSION"
-        ))),
-    }
+/// `NAME@VERSION`, split on the last `@`, so the name part may itself contain one.
+pub fn parse_name_at_version(raw: &str, what: &str) -> Result<TargetRef, CliError> {
+    raw.parse()
+        .map_err(|_| CliError::usage(format!("invalid {what} {raw:?}: expected NAME@VERSION")))
 }
 
-/// Percent-encodes one URL path segment or query value: user-typed names must not be
-/// able to change which route a request goes to.
-pub fn encode(raw: &str) -> String {
-    let mut encoded = String::with_capacity(raw.len());
-    for byte in raw.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
-}
-
-/// `path?key=value&...` with the given parameters percent-encoded; absent ones are left
-/// out, and so is the `?` when none is given.
-pub fn with_query(path: &str, params: &[(&str, Option<&str>)]) -> String {
-    let pairs: Vec<String> = params
-        .iter()
-        .filter_map(|(key, value)| value.map(|value| format!("{key}={}", encode(value))))
-        .collect();
-    if pairs.is_empty() {
-        path.to_owned()
-    } else {
-        format!("{path}?{}", pairs.join("&"))
-    }
+/// What `targets show`, `configs create --target` and `graphs link --from` accept:
+/// `NAME@VERSION` or the target version's ID.
+pub fn parse_target_version(raw: &str) -> Result<TargetVersionRef, CliError> {
+    raw.trim().parse().map_err(|_| {
+        CliError::usage(format!(
+            "invalid target {raw:?}: expected NAME@VERSION or a target version ID"
+        ))
+    })
 }
 
 /// The first 12 hex digits of a content hash, as shown in tables and summaries.
-pub fn short_hash(value: Option<&Value>) -> String {
-    match value.and_then(Value::as_str) {
-        Some(hash) if !hash.is_empty() => one_line(&hash.chars().take(12).collect::<String>()),
-        _ => "-".to_owned(),
-    }
-}
-
-/// A required string field of a success body; its absence breaks the contract.
-pub fn text_field(value: &Value, key: &str, what: &str) -> Result<String, CliError> {
-    value
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| {
-            CliError::failure(format!(
-                "unexpected {what} response from the server: no {key:?}"
-            ))
-        })
-}
-
-pub fn items<'a>(value: &'a Value, what: &str) -> Result<&'a Vec<Value>, CliError> {
-    value
-        .get("items")
-        .and_then(Value::as_array)
-        .ok_or_else(|| CliError::failure(format!("unexpected {what} response from the server")))
-}
-
-pub fn expect_object(value: &Value, what: &str) -> Result<(), CliError> {
-    if value.is_object() {
-        Ok(())
+pub fn short_hash(hash: &str) -> String {
+    if hash.is_empty() {
+        "-".to_owned()
     } else {
-        Err(CliError::failure(format!(
-            "unexpected {what} response from the server"
-        )))
+        one_line(&hash.chars().take(12).collect::<String>())
     }
 }
 
 /// A table column: its header and how a cell is drawn from one item.
-pub type Column = (&'static str, fn(&Value) -> String);
+pub type Column<T> = (&'static str, fn(&T) -> String);
 
 /// Prints a list response: its items array as JSON, or a table (a note when empty).
-pub fn print_list(
+pub fn print_list<T: Serialize>(
     format: OutputFormat,
-    items: &[Value],
-    columns: &[Column],
+    items: &[T],
+    columns: &[Column<T>],
     empty: &str,
 ) -> Result<(), CliError> {
     match format {
-        OutputFormat::Json => output::print_json(&Value::Array(items.to_vec())),
+        OutputFormat::Json => output::print_json_of(items),
         OutputFormat::Table if items.is_empty() => {
             note(empty);
             Ok(())
@@ -169,7 +122,7 @@ pub fn print_list(
     }
 }
 
-pub fn list_table(items: &[Value], columns: &[Column]) -> String {
+pub fn list_table<T>(items: &[T], columns: &[Column<T>]) -> String {
     let headers: Vec<&str> = columns.iter().map(|(header, _)| *header).collect();
     let rows: Vec<Vec<String>> = items
         .iter()
@@ -179,7 +132,7 @@ pub fn list_table(items: &[Value], columns: &[Column]) -> String {
 }
 
 /// `label  value` lines for a detail view, labels padded to a common width.
-pub fn fields(value: &Value, fields: &[(&str, &str)]) -> Vec<String> {
+pub fn fields(fields: &[(&str, String)]) -> Vec<String> {
     let width = fields
         .iter()
         .map(|(label, _)| label.chars().count())
@@ -187,7 +140,7 @@ pub fn fields(value: &Value, fields: &[(&str, &str)]) -> Vec<String> {
         .unwrap_or(0);
     fields
         .iter()
-        .map(|(label, key)| format!("{label:<width$}  {}", cell(value.get(key))))
+        .map(|(label, value)| format!("{label:<width$}  {value}"))
         .collect()
 }
 
@@ -218,7 +171,9 @@ pub fn compact(value: Option<&Value>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::{encode, with_query};
     use serde_json::json;
+    use versiqii_api::ids::RevisionId;
 
     #[test]
     fn sources_come_from_files_or_stdin() {
@@ -248,19 +203,25 @@ mod tests {
         assert_eq!(binary.exit_code(), 2);
     }
 
+    fn parts(r: TargetRef) -> (String, String) {
+        r.into_parts()
+    }
+
     #[test]
     fn name_at_version_splits_on_the_last_at() {
         assert_eq!(
-            split_at_version("payment-api@3.2.1", "target").unwrap(),
-            ("payment-api", "3.2.1")
+            parts(parse_name_at_version("payment-api@3.2.1", "target").unwrap()),
+            ("payment-api".into(), "3.2.1".into())
         );
         assert_eq!(
-            split_at_version("a@b@1.0", "target").unwrap(),
-            ("a@b", "1.0")
+            parts(parse_name_at_version("a@b@1.0", "target").unwrap()),
+            ("a@b".into(), "1.0".into())
         );
         for bad in ["payment-api", "@1.0", "payment-api@", "@", ""] {
             assert_eq!(
-                split_at_version(bad, "target").unwrap_err().exit_code(),
+                parse_name_at_version(bad, "target")
+                    .unwrap_err()
+                    .exit_code(),
                 2,
                 "{bad:?}"
             );
@@ -270,10 +231,17 @@ mod tests {
     #[test]
     fn uuids_are_normalised_or_rejected() {
         assert_eq!(
-            parse_uuid(" 0B6F1C9E-4A53-4C8E-9D7A-2F1E8B3C5D40 ", "config ID").unwrap(),
+            parse_id::<RevisionId>(" 0B6F1C9E-4A53-4C8E-9D7A-2F1E8B3C5D40 ", "config ID")
+                .unwrap()
+                .to_string(),
             "0b6f1c9e-4a53-4c8e-9d7a-2f1e8b3c5d40"
         );
-        assert_eq!(parse_uuid("42", "config ID").unwrap_err().exit_code(), 2);
+        assert_eq!(
+            parse_id::<RevisionId>("42", "config ID")
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
     }
 
     #[test]
@@ -303,8 +271,8 @@ mod tests {
     #[test]
     fn hashes_and_texts_render_safely() {
         let hash = json!("0123456789abcdef0123");
-        assert_eq!(short_hash(Some(&hash)), "0123456789ab");
-        assert_eq!(short_hash(None), "-");
+        assert_eq!(short_hash(hash.as_str().unwrap()), "0123456789ab");
+        assert_eq!(short_hash(""), "-");
         assert_eq!(multi_line("a\n\tb\u{1b}[31m\n"), "a\n\tb [31m");
         assert_eq!(compact(Some(&json!({"a": [1, "x"]}))), r#"{"a":[1,"x"]}"#);
     }

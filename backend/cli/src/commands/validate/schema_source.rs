@@ -3,13 +3,13 @@
 
 use super::schema_cache::{self, SchemaCache};
 use crate::args::{GlobalArgs, ValidateArgs};
-use crate::client::{parse, Client};
-use crate::commands::shared::{encode, split_at_version};
+use crate::client::Client;
+use crate::commands::shared::parse_name_at_version;
 use crate::error::CliError;
 use crate::output::note;
-use serde::Deserialize;
 use serde_json::Value;
 use std::path::Path;
+use versiqii_api::reference::TargetRef;
 use versiqii_core::document::{parse_document, Format};
 use versiqii_core::names::TargetName;
 
@@ -51,28 +51,17 @@ fn from_file(path: &Path) -> Result<Value, CliError> {
     parsed.map_err(|e| CliError::usage(format!("cannot parse schema {}: {e}", path.display())))
 }
 
-#[derive(Deserialize)]
-struct TargetSchema {
-    hash: String,
-    schema: Value,
-}
-
 fn from_target(global: &GlobalArgs, target: &str, refresh: bool) -> Result<Value, CliError> {
-    let (name, version) = split_target(target)?;
+    let target = split_target(target)?;
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
-    let key = schema_cache::key(client.base_url(), name, version);
+    let key = schema_cache::key(client.base_url(), target.name(), target.version());
     let cache = SchemaCache::from_env();
     if !refresh {
         if let Some(schema) = cache.as_ref().and_then(|c| c.lookup(&key)) {
             return Ok(schema);
         }
     }
-    let path = format!(
-        "/v1/targets/{}/versions/{}/schema",
-        encode(name),
-        encode(version)
-    );
-    let fetched: TargetSchema = parse(client.get(&path)?, "target schema")?;
+    let fetched = client.target_schema(&target)?;
     if !schema_cache::is_safe_hash(&fetched.hash) {
         return Err(CliError::failure(format!(
             "the server sent an unusable schema hash {:?}",
@@ -97,29 +86,27 @@ fn from_target(global: &GlobalArgs, target: &str, refresh: bool) -> Result<Value
 
 /// `name@version`, split on the last `@`; the name is checked here so that a typo fails
 /// before any request is made.
-fn split_target(raw: &str) -> Result<(&str, &str), CliError> {
-    let bad = || {
+fn split_target(raw: &str) -> Result<TargetRef, CliError> {
+    let target = parse_name_at_version(raw, "--target").map_err(|_| {
         CliError::usage(format!(
             "invalid --target {raw:?}: expected NAME@VERSION, e.g. payment-api@1.4.0"
         ))
-    };
-    let (name, version) = split_at_version(raw, "--target").map_err(|_| bad())?;
-    if version.chars().any(char::is_control) {
-        return Err(bad());
-    }
-    TargetName::parse(name).map_err(|e| CliError::usage(format!("invalid --target: {e}")))?;
-    Ok((name, version))
+    })?;
+    TargetName::parse(target.name())
+        .map_err(|e| CliError::usage(format!("invalid --target: {e}")))?;
+    Ok(target)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::encode;
 
     #[test]
     fn targets_split_on_the_last_at() {
         assert_eq!(
-            split_target("payment-api@1.4.0").unwrap(),
-            ("payment-api", "1.4.0")
+            split_target("payment-api@1.4.0").unwrap().into_parts(),
+            ("payment-api".into(), "1.4.0".into())
         );
         for bad in [
             "payment-api",
