@@ -26,6 +26,16 @@ fi
 step "OpenAPI client (unique operationIds; openapi-typescript + tsc --strict on web/src/api)"
 bash scripts/openapi-client-check.sh
 
+step "generated docs (docs/errors.md, docs/events.md, spec/events.json against the code)"
+for doc in "errors-doc docs/errors.md" "events-doc docs/events.md" "events-json spec/events.json"; do
+  set -- $doc
+  if ! "$target/debug/versiqii-server" "$1" | diff -u "$2" - >/tmp/vq-doc.diff; then
+    head -30 /tmp/vq-doc.diff >&2
+    echo "$2 is stale: run 'make docs' and commit it" >&2
+    exit 1
+  fi
+done
+
 step "services"
 work=$(mktemp -d /tmp/versiqii-test.XXXXXX)
 cleanup() { bash "$root/scripts/services.sh" stop "$work" || true; rm -rf "$work"; }

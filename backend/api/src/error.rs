@@ -25,8 +25,11 @@ macro_rules! error_codes {
         /// code is added here (and nowhere else), never renamed.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
         pub enum ErrorCode {
-            $( $(#[$meta])* #[serde(rename = $code)] $variant, )*
+            // Each variant's snake_case name is its code (a unit test holds them equal): the
+            // OpenAPI derive reads `rename_all`, not renames passed through a macro.
+            $( $(#[$meta])* $variant, )*
         }
 
         impl ErrorCode {

@@ -3,7 +3,8 @@
 //! version and a JSON Schema (docs/events.md and spec/events.json, generated from these types).
 //!
 //! Evolving a payload: adding an optional field keeps its version; anything else (a removed or
-//! renamed field, a changed meaning) bumps the version, and consumers branch on it.
+//! renamed field, a changed meaning) bumps the version, and consumers branch on it. So the
+//! schemas allow unknown fields, and consumers must ignore them.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -38,7 +39,6 @@ macro_rules! events {
 
         /// The kinds of event, for subscriptions and filters.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub enum EventType {
             $( #[serde(rename = $name)] $variant, )*
         }
@@ -75,7 +75,11 @@ macro_rules! events {
             vec![ $( CatalogueEntry {
                 event_type: $name,
                 version: $version,
-                description: <$payload as Described>::DESCRIPTION,
+                description: <$payload as Described>::DESCRIPTION
+                    .lines()
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 schema: schemars::SchemaGenerator::new(schemars::generate::SchemaSettings::draft2020_12())
                     .into_root_schema_for::<$payload>()
                     .to_value(),
@@ -140,7 +144,7 @@ pub struct CatalogueEntry {
     #[serde(rename = "type")]
     pub event_type: &'static str,
     pub version: u16,
-    pub description: &'static str,
+    pub description: String,
     /// JSON Schema (2020-12) of the payload under `data`.
     pub schema: serde_json::Value,
 }
@@ -155,7 +159,6 @@ macro_rules! payload {
         $(#[doc = $doc])*
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
-        #[serde(deny_unknown_fields)]
         pub struct $name { $($body)* }
 
         impl Described for $name {

@@ -35,6 +35,7 @@ pub struct AppState {
     schemas: web::Data<crate::schema_cache::SchemaCache>,
     directory: web::Data<crate::actors::Directory>,
     migrations: web::Data<crate::actors::MigrationPool>,
+    ops: web::Data<crate::ops::Ops>,
     http_metrics: web::Data<crate::metrics::HttpMetrics>,
     metrics_token: web::Data<crate::metrics::MetricsToken>,
     max_body_bytes: usize,
@@ -91,10 +92,19 @@ impl AppState {
             std::time::Duration::from_secs(settings.tenants.idle_secs),
             settings.tenants.actor_threads,
         ));
+        let ops = crate::ops::Ops {
+            store: store.clone(),
+            directory: directory.clone(),
+            schemas: schemas.clone(),
+            migrations: migrations.clone(),
+            gate: gate.clone(),
+            instance: uuid::Uuid::new_v4().simple().to_string().into(),
+        };
         actix_web::rt::spawn(crate::changes::listen(
             settings.database.url.clone(),
             directory.clone(),
             gate.clone(),
+            ops.instance.clone(),
         ));
         Ok(Self {
             gate,
@@ -111,6 +121,7 @@ impl AppState {
             schemas: web::Data::from(schemas.clone()),
             directory: web::Data::new(directory),
             migrations: web::Data::from(migrations),
+            ops: web::Data::new(ops),
             http_metrics: web::Data::new(Default::default()),
             metrics_token: web::Data::new(crate::metrics::MetricsToken(
                 settings.observability.metrics_token.clone(),
@@ -133,6 +144,7 @@ impl AppState {
             .app_data(self.schemas.clone())
             .app_data(self.directory.clone())
             .app_data(self.migrations.clone())
+            .app_data(self.ops.clone())
             .app_data(self.http_metrics.clone())
             .app_data(self.metrics_token.clone())
             .app_data(

@@ -22,10 +22,15 @@ async fn resync(directory: &Directory, gate: &Gatekeeper) {
 }
 
 /// Runs until the process ends, reconnecting after a failure.
-pub async fn listen(database_url: String, directory: Directory, gate: Arc<Gatekeeper>) {
+pub async fn listen(
+    database_url: String,
+    directory: Directory,
+    gate: Arc<Gatekeeper>,
+    instance: Arc<str>,
+) {
     let mut backoff = Duration::from_millis(200);
     loop {
-        match listen_once(&database_url, &directory, &gate).await {
+        match listen_once(&database_url, &directory, &gate, &instance).await {
             Ok(()) => backoff = Duration::from_millis(200),
             Err(e) => {
                 tracing::warn!(error = %e, "change listener lost its connection; reconnecting");
@@ -40,6 +45,7 @@ async fn listen_once(
     database_url: &str,
     directory: &Directory,
     gate: &Gatekeeper,
+    instance: &str,
 ) -> anyhow::Result<()> {
     let (client, mut connection) = tokio_postgres::connect(database_url, NoTls).await?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -71,12 +77,18 @@ async fn listen_once(
             .map(TenantId)
         {
             directory.reload_if_live(tenant).await;
-        } else if let Some((tenant, env)) = payload
+        } else if let Some((origin, tenant, env)) = payload
             .strip_prefix("drift:")
             .and_then(|rest| rest.split_once(':'))
-            .and_then(|(id, env)| Some((TenantId(id.parse().ok()?), env.to_owned())))
+            .and_then(|(origin, rest)| Some((origin, rest.split_once(':')?)))
+            .and_then(|(origin, (id, env))| {
+                Some((origin, TenantId(id.parse().ok()?), env.to_owned()))
+            })
         {
-            directory.refresh_drift_if_live(tenant, env).await;
+            // This instance's own writes were applied as they committed.
+            if origin != instance {
+                directory.refresh_drift_if_live(tenant, env).await;
+            }
         } else if let Some(id) = payload
             .strip_prefix("api-key-revoked:")
             .and_then(|id| id.parse::<uuid::Uuid>().ok())

@@ -4,8 +4,6 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use serde::Serialize;
-use utoipa::ToSchema;
 use versiqii_store::StoreError;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,14 +22,14 @@ pub enum ApiError {
     #[error("{0} not found")]
     NotFound(String),
     #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String },
+    BadRequest { code: ErrorCode, detail: String },
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: ErrorCode, detail: String },
     /// Well-formed but refused on its merits (a migration that does not load or fails).
     #[error("{detail}")]
-    Unprocessable { code: &'static str, detail: String },
+    Unprocessable { code: ErrorCode, detail: String },
     #[error("the document is not a valid JSON Schema")]
     SchemaInvalid(Vec<FieldError>),
     #[error("the schema breaks {level} compatibility with {breaks} change(s)")]
@@ -70,92 +68,44 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
-/// One problem with one field of the request, located by a JSON pointer.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct FieldError {
-    pub pointer: String,
-    pub message: String,
-}
+pub use versiqii_api::{ErrorCode, FieldError, Problem, ViolationView};
 
-impl FieldError {
-    pub fn new(pointer: &str, message: impl ToString) -> Self {
-        Self {
-            pointer: pointer.to_owned(),
-            message: message.to_string(),
-        }
+/// A core violation as the wire shows it.
+pub fn violation_view(v: versiqii_core::schema::Violation) -> ViolationView {
+    ViolationView {
+        pointer: v.pointer,
+        keyword: v.keyword,
+        message: v.message,
     }
-}
-
-/// One way a config fails its schema.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ViolationView {
-    /// Where in the config, as a JSON pointer.
-    pub pointer: String,
-    /// The schema keyword that failed, e.g. `required` or `maximum`.
-    pub keyword: String,
-    pub message: String,
-}
-
-impl From<versiqii_core::schema::Violation> for ViolationView {
-    fn from(v: versiqii_core::schema::Violation) -> Self {
-        Self {
-            pointer: v.pointer,
-            keyword: v.keyword,
-            message: v.message,
-        }
-    }
-}
-
-/// RFC 9457 problem details.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Problem {
-    #[serde(rename = "type")]
-    pub type_: String,
-    pub title: String,
-    pub status: u16,
-    /// Stable, machine-readable; safe to match on.
-    pub code: String,
-    pub detail: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
-    /// For `config_invalid`: every violation.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub violations: Vec<ViolationView>,
-    /// For `schema_incompatible`: the compatibility report with every break.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub report: Option<serde_json::Value>,
-    /// For `deployment_refused`: the plan, with every problem.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub plan: Option<serde_json::Value>,
 }
 
 impl ApiError {
-    pub fn code(&self) -> (&'static str, StatusCode) {
-        use StatusCode as S;
+    /// The error's stable code; its HTTP status, title and meaning are in the table
+    /// (`versiqii_api::ErrorCode`), so each error is mapped to HTTP in one place.
+    pub fn code(&self) -> ErrorCode {
+        use ErrorCode as C;
         match self {
-            Self::Unauthenticated(_) => ("unauthenticated", S::UNAUTHORIZED),
-            Self::InvalidApiKey(_) => ("invalid_api_key", S::UNAUTHORIZED),
-            Self::InvalidCredentials => ("invalid_credentials", S::UNAUTHORIZED),
-            Self::Forbidden { .. } => ("forbidden", S::FORBIDDEN),
-            Self::NotFound(_) => ("not_found", S::NOT_FOUND),
-            Self::BadRequest { code, .. } => (code, S::BAD_REQUEST),
-            Self::Invalid(_) => ("invalid_input", S::UNPROCESSABLE_ENTITY),
-            Self::Conflict { code, .. } => (code, S::CONFLICT),
-            Self::Unprocessable { code, .. } => (code, S::UNPROCESSABLE_ENTITY),
-            Self::SchemaInvalid(_) => ("schema_invalid", S::BAD_REQUEST),
-            Self::Incompatible { .. } => ("schema_incompatible", S::CONFLICT),
-            Self::ConfigInvalid { .. } => ("config_invalid", S::UNPROCESSABLE_ENTITY),
-            Self::InvalidDocument(_) => ("invalid_document", S::BAD_REQUEST),
-            Self::InvalidName(_) => ("invalid_name", S::BAD_REQUEST),
-            Self::ConfigTooLarge { .. } => ("config_too_large", S::PAYLOAD_TOO_LARGE),
-            Self::DeploymentRefused { .. } => ("deployment_refused", S::CONFLICT),
-            Self::PayloadTooLarge { .. } => ("payload_too_large", S::PAYLOAD_TOO_LARGE),
-            Self::UnsupportedMediaType => ("unsupported_media_type", S::UNSUPPORTED_MEDIA_TYPE),
-            Self::RateLimited { .. } => ("rate_limited", S::TOO_MANY_REQUESTS),
-            Self::Unavailable(_) => ("unavailable", S::SERVICE_UNAVAILABLE),
-            Self::Internal(_) => ("internal", S::INTERNAL_SERVER_ERROR),
+            Self::Unauthenticated(_) => C::Unauthenticated,
+            Self::InvalidApiKey(_) => C::InvalidApiKey,
+            Self::InvalidCredentials => C::InvalidCredentials,
+            Self::Forbidden { .. } => C::Forbidden,
+            Self::NotFound(_) => C::NotFound,
+            Self::BadRequest { code, .. }
+            | Self::Conflict { code, .. }
+            | Self::Unprocessable { code, .. } => *code,
+            Self::Invalid(_) => C::InvalidInput,
+            Self::SchemaInvalid(_) => C::SchemaInvalid,
+            Self::Incompatible { .. } => C::SchemaIncompatible,
+            Self::ConfigInvalid { .. } => C::ConfigInvalid,
+            Self::InvalidDocument(_) => C::InvalidDocument,
+            Self::InvalidName(_) => C::InvalidName,
+            Self::ConfigTooLarge { .. } => C::ConfigTooLarge,
+            Self::DeploymentRefused { .. } => C::DeploymentRefused,
+            Self::PayloadTooLarge { .. } => C::PayloadTooLarge,
+            Self::UnsupportedMediaType => C::UnsupportedMediaType,
+            Self::RateLimited { .. } => C::RateLimited,
+            Self::Unavailable(_) => C::Unavailable,
+            Self::Internal(_) => C::Internal,
         }
     }
 
@@ -168,7 +118,7 @@ impl ApiError {
     }
 
     fn problem(&self) -> Problem {
-        let (code, status) = self.code();
+        let code = self.code();
         let detail = match self {
             Self::Internal(_) => {
                 "an internal error occurred; quote the request id when reporting it".to_owned()
@@ -192,26 +142,19 @@ impl ApiError {
             _ => None,
         };
         Problem {
-            type_: format!(
-                "https://docs.versiqii.dev/problems/{}",
-                code.replace('_', "-")
-            ),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: status.as_u16(),
-            code: code.to_owned(),
-            detail,
             request_id: crate::request_id::current(),
             errors,
             violations,
             report,
             plan,
+            ..Problem::new(code, detail)
         }
     }
 }
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.code().1
+        StatusCode::from_u16(self.code().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -239,7 +182,7 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Conflict(detail) => ApiError::Conflict {
-                code: "conflict",
+                code: ErrorCode::Conflict,
                 detail: format!("already exists ({detail})"),
             },
             StoreError::Db(db) => ApiError::Internal(anyhow::Error::new(db)),
@@ -256,15 +199,15 @@ pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
         }
         J::ContentType => ApiError::UnsupportedMediaType,
         J::Deserialize(e) if e.is_data() => ApiError::BadRequest {
-            code: "invalid_body",
+            code: ErrorCode::InvalidBody,
             detail: format!("the body does not match the expected shape: {e}"),
         },
         J::Deserialize(e) => ApiError::BadRequest {
-            code: "malformed_json",
+            code: ErrorCode::MalformedJson,
             detail: format!("the body is not valid JSON: {e}"),
         },
         other => ApiError::BadRequest {
-            code: "malformed_json",
+            code: ErrorCode::MalformedJson,
             detail: format!("the body could not be read: {other}"),
         },
     }
@@ -272,14 +215,14 @@ pub fn json_error(err: actix_web::error::JsonPayloadError) -> ApiError {
 
 pub fn path_error(err: actix_web::error::PathError) -> ApiError {
     ApiError::BadRequest {
-        code: "invalid_path",
+        code: ErrorCode::InvalidPath,
         detail: err.to_string(),
     }
 }
 
 pub fn query_error(err: actix_web::error::QueryPayloadError) -> ApiError {
     ApiError::BadRequest {
-        code: "invalid_query",
+        code: ErrorCode::InvalidQuery,
         detail: err.to_string(),
     }
 }

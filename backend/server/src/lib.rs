@@ -9,6 +9,7 @@ pub mod error;
 mod metrics;
 pub mod migrating;
 pub mod openapi;
+pub mod ops;
 mod rate_limit;
 mod request_id;
 pub mod routes;

@@ -1,13 +1,17 @@
-//! `versiqii-server [serve | migrate | openapi]`
+//! `versiqii-server [serve | migrate | openapi | errors-doc | events-doc | events-json]`
 
 use anyhow::Context;
 use std::net::TcpListener;
 use versiqii_server::{openapi, AppState, Settings};
 
-const USAGE: &str = "usage: versiqii-server [serve | migrate | openapi]
-  serve     run the API (default)
-  migrate   apply migrations/ as the owner role (VERSIQII_OWNER_DATABASE_URL)
-  openapi   print the OpenAPI document (as checked in at spec/openapi.json)";
+const USAGE: &str =
+    "usage: versiqii-server [serve | migrate | openapi | errors-doc | events-doc | events-json]
+  serve        run the API (default)
+  migrate      apply migrations/ as the owner role (VERSIQII_OWNER_DATABASE_URL)
+  openapi      print the OpenAPI document (as checked in at spec/openapi.json)
+  errors-doc   print the error-code table (as checked in at docs/errors.md)
+  events-doc   print the event catalogue (as checked in at docs/events.md)
+  events-json  print the events' JSON Schemas (as checked in at spec/events.json)";
 
 fn main() {
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".into());
@@ -16,6 +20,18 @@ fn main() {
         "migrate" => migrate(),
         "openapi" => {
             println!("{}", openapi::document_json());
+            Ok(())
+        }
+        "errors-doc" => {
+            print!("{}", versiqii_api::error::errors_markdown());
+            Ok(())
+        }
+        "events-doc" => {
+            print!("{}", versiqii_api::events::events_markdown());
+            Ok(())
+        }
+        "events-json" => {
+            print!("{}", versiqii_api::events::events_json());
             Ok(())
         }
         "-h" | "--help" | "help" => {

@@ -3,7 +3,8 @@
 //! schema and stored as a new revision linked to its source.
 
 use crate::actors::{ChainStep, MigrationFailure, RunChain, StepView, Tenant};
-use crate::error::{ApiError, ViolationView};
+use crate::error::ApiError;
+use crate::ops::TenantWrite;
 use crate::schema_cache::SchemaCache;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -11,10 +12,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
+use versiqii_api::events::{BindingCreated, ConfigMigrated};
+use versiqii_api::AuditAction;
 use versiqii_core::canonical::{content_hash, unified_diff};
 use versiqii_migrate::{find_path, Direction};
 use versiqii_store::{
-    AuditRecord, BindingRow, NewRevision, RevisionRow, SchemaVersionRow, TargetVersionRow, TenantTx,
+    BindingRow, NewRevision, RevisionRow, SchemaVersionRow, TargetVersionRow, TenantTx,
 };
 
 /// A config moved (or to be moved) by migrations.
@@ -108,11 +111,11 @@ pub fn failure_to_api(err: MigrationFailure) -> ApiError {
     match err {
         MigrationFailure::Stopped => ApiError::Unavailable("the migration pool"),
         quarantined @ MigrationFailure::Quarantined { .. } => ApiError::Unprocessable {
-            code: "migration_quarantined",
+            code: crate::error::ErrorCode::MigrationQuarantined,
             detail: quarantined.to_string(),
         },
         other => ApiError::Unprocessable {
-            code: "migration_failed",
+            code: crate::error::ErrorCode::MigrationFailed,
             detail: other.to_string(),
         },
     }
@@ -137,7 +140,10 @@ pub fn validate_for(
         target: format!("{}@{}{what}", target.target, target.version),
         schema: format!("{}@{}", schema.family, schema.version),
         count: violations.len(),
-        violations: violations.into_iter().map(ViolationView::from).collect(),
+        violations: violations
+            .into_iter()
+            .map(crate::error::violation_view)
+            .collect(),
     })
 }
 
@@ -167,20 +173,20 @@ pub fn describe(
 }
 
 /// Stores a migrated config as a revision of the source's lineage for `target`, linked to its
-/// source and audited as `config.migrate`; known content for that target version is reused
-/// rather than copied (and not audited again).
+/// source, audited as `config.migrate` and announced as `config.migrated`; known content for
+/// that target version is reused rather than copied (and not announced again).
 pub async fn store_migrated(
-    tx: &TenantTx,
+    w: &mut TenantWrite,
     source: &RevisionRow,
     target: &TargetVersionRow,
     migrated: &Value,
     steps: &[ChainStep],
-    actor: &str,
 ) -> Result<RevisionRow, ApiError> {
     // Revisions of one lineage are numbered one at a time (as uploads are).
-    tx.lock_config(source.config_id).await?;
+    w.tx().lock_config(source.config_id).await?;
     let hash = content_hash(migrated);
-    if let Some(known) = tx
+    if let Some(known) = w
+        .tx()
         .revision_with_content(source.config_id, &hash, target.id)
         .await?
     {
@@ -192,7 +198,9 @@ pub async fn store_migrated(
     };
     let views: Vec<StepView> = steps.iter().map(StepView::from).collect();
     let migrated_by = serde_json::to_value(&views).map_err(anyhow::Error::from)?;
-    let stored = tx
+    let actor = w.actor().to_string();
+    let stored = w
+        .tx()
         .insert_revision(NewRevision {
             config_id: source.config_id,
             hash: &hash,
@@ -202,31 +210,47 @@ pub async fn store_migrated(
             canonical: migrated,
             parent_id: Some(source.id),
             migrated_by: Some(&migrated_by),
-            created_by: actor,
+            created_by: &actor,
         })
         .await?;
-    tx.record_audit(AuditRecord {
-        actor,
-        action: "config.migrate",
-        object: &format!("config:{}#{}", stored.name, stored.revision),
-        before_hash: Some(&source.hash),
-        after_hash: Some(&stored.hash),
-    })
-    .await?;
+    w.audit(
+        AuditAction::ConfigMigrate,
+        format!("config:{}#{}", stored.name, stored.revision),
+        Some(&source.hash),
+        Some(&stored.hash),
+    );
+    let schema_of = |step: Option<&ChainStep>, end: fn(&ChainStep) -> &String| {
+        step.map(|s| end(s).clone()).unwrap_or_default()
+    };
+    w.emit(ConfigMigrated {
+        revision_id: stored.id,
+        config: stored.name.clone(),
+        revision: stored.revision,
+        hash: stored.hash.clone(),
+        from_revision_id: source.id,
+        from_revision: source.revision,
+        from_schema: schema_of(steps.first(), |s| &s.from),
+        to_schema: schema_of(steps.last(), |s| &s.to),
+        steps: steps
+            .iter()
+            .map(|s| format!("{} {} -> {}", s.kind, s.from, s.to))
+            .collect(),
+    });
     Ok(stored)
 }
 
-/// The `binding.created` outbox event, one shape for every binding written (by a bind, a
-/// deployment that migrates, or a rollback).
-pub async fn enqueue_binding_created(tx: &TenantTx, row: &BindingRow) -> Result<(), ApiError> {
-    tx.enqueue(
-        "binding.created",
-        serde_json::json!({
-            "env": row.env, "target": row.target, "version": row.target_version,
-            "config": row.config_name, "revision": row.revision, "revision_id": row.config_id,
-            "hash": row.config_hash,
-        }),
-    )
-    .await?;
-    Ok(())
+/// The `binding.created` event, one shape for every binding written (by a bind, a deployment
+/// that migrates, or a rollback).
+pub fn binding_created(row: &BindingRow) -> BindingCreated {
+    BindingCreated {
+        binding_id: row.id,
+        env: row.env.clone(),
+        target: row.target.clone(),
+        version: row.target_version.clone(),
+        config: row.config_name.clone(),
+        revision: row.revision,
+        revision_id: row.config_id,
+        hash: row.config_hash.clone(),
+        schema_version: row.schema_version.clone(),
+    }
 }

@@ -21,6 +21,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_migrations",
         include_str!("../../../migrations/0004_migrations.sql"),
     ),
+    (
+        "0005_write_path",
+        include_str!("../../../migrations/0005_write_path.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

@@ -109,9 +109,9 @@ fn component_schemas_match_the_spec() {
             Some(_) => {}
         }
     }
-    // Every component but `Problem` (from error.rs: its `code` becomes the ErrorCode enum).
+    // Every component but `Problem` and `ErrorCode` (from error.rs).
     for name in components.keys() {
-        if name != "Problem" && !ours.iter().any(|(n, _)| n == name) {
+        if name != "Problem" && name != "ErrorCode" && !ours.iter().any(|(n, _)| n == name) {
             mismatches.push(format!("{name}: in the spec, not here"));
         }
     }

@@ -57,8 +57,8 @@ impl Default for CellState {
 }
 
 impl CellState {
-    /// The dimensions this cell drifts in. An unobserved cell has no config or environment
-    /// drift: not knowing is not disagreeing.
+    /// The dimensions this cell drifts in: the one place the four dimensions are classified.
+    /// An unobserved cell has no config or environment drift: not knowing is not disagreeing.
     pub fn drift(&self) -> DriftSet {
         let mut set = DriftSet::EMPTY;
         if self.bound_config.is_some() && !self.schema_valid {
@@ -71,7 +71,10 @@ impl CellState {
         {
             set = set.with(Dimension::Config);
         }
-        if matches!(self.observed_version, Some(seen) if Some(seen) != self.desired) {
+        // Only against a deployment: with nothing deployed, what runs disagrees with nothing
+        // (the target is not managed here yet), so an observation alone is not drift.
+        if matches!((self.observed_version, self.desired), (Some(seen), Some(desired)) if seen != desired)
+        {
             set = set.with(Dimension::Environment);
         }
         set

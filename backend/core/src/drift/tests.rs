@@ -119,15 +119,17 @@ fn config_drift_is_an_observed_hash_unlike_the_bound_one() {
 #[test]
 fn environment_drift_is_an_observed_version_unlike_the_desired_one() {
     let (matrix, reported) = drifts(&[
-        observed(1, None), // runs something nobody deployed
+        observed(1, None), // runs something nobody deployed: nothing to disagree with
+        deployed(2, true), // now it disagrees
         deployed(1, true),
-        deployed(2, true),
-        observed(2, None),
+        deployed(3, true),
+        observed(3, None),
     ]);
     let env_drift = Some(set(&[Dimension::Environment]));
     assert_eq!(
         reported,
         [
+            None,
             env_drift,
             Some(DriftSet::EMPTY),
             env_drift,

@@ -168,6 +168,8 @@ struct DriftCache {
     envs: HashMap<String, EnvironmentId>,
     targets: HashMap<String, TargetId>,
     rows: HashMap<(EnvironmentId, TargetId), DriftRow>,
+    /// The newest write applied per environment (see [`ApplyCells`]).
+    generations: HashMap<String, i64>,
 }
 
 impl DriftCache {
@@ -248,27 +250,17 @@ impl DriftCache {
         if matches!(lookup_env, Some(None)) || matches!(lookup_target, Some(None)) {
             return Vec::new();
         }
-        // The dimension is read off each row, whose flags the details explain (the matrix
-        // counts an observation where nothing is deployed as environment drift; a row does not).
+        // The matrix classified each cell (versiqii-core's rules, the same that made each
+        // row's flags), so it filters by dimension too.
         let filter = DriftFilter {
             env: lookup_env.flatten(),
             target: lookup_target.flatten(),
-            dimension: None,
+            dimension: q.dimension,
         };
         let mut rows: Vec<DriftRow> = self
             .matrix
             .cells(filter)
             .filter_map(|cell| self.rows.get(&(cell.env, cell.target)))
-            .filter(|row| {
-                let d = &row.dimensions;
-                match q.dimension {
-                    None => true,
-                    Some(Dimension::Schema) => d.schema,
-                    Some(Dimension::Dependency) => d.dependency,
-                    Some(Dimension::Config) => d.config,
-                    Some(Dimension::Environment) => d.environment,
-                }
-            })
             .cloned()
             .collect();
         rows.sort_by(|a, b| (&a.env, &a.target).cmp(&(&b.env, &b.target)));
@@ -321,6 +313,35 @@ impl Handler<Refresh> for DriftActor {
     }
 }
 
+/// A committed write's cells of one environment, computed in its transaction: applied as they
+/// are (no recomputation) unless the matrix already holds a later write's cells of that
+/// environment.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ApplyCells {
+    pub env: String,
+    /// Orders one environment's writes as they committed (they serialise on its drift lock).
+    pub generation: i64,
+    pub cells: Vec<Computed>,
+}
+
+impl Handler<ApplyCells> for DriftActor {
+    type Result = ();
+
+    fn handle(&mut self, msg: ApplyCells, _: &mut Self::Context) {
+        // Not loaded: the next query loads everything, this write included.
+        self.view.update(|cache| {
+            let newest = cache.generations.entry(msg.env).or_insert(i64::MIN);
+            if msg.generation > *newest {
+                *newest = msg.generation;
+                for cell in msg.cells {
+                    cache.apply(cell);
+                }
+            }
+        });
+    }
+}
+
 /// Makes the actor panic, as a bug would (for tests): its task ends and its address goes dead.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -350,19 +371,16 @@ struct Cell {
 }
 
 /// The drift of one environment's cells, read inside the caller's transaction (so it sees the
-/// caller's writes): writes compare them before and after, to emit drift events only for cells
-/// that changed (a deployment can change other targets' dependency drift).
-pub async fn drift_of_env(
+/// caller's writes): a write computes them before and after, emits drift events for the cells
+/// that changed (a deployment can change other targets' dependency drift), and hands the cells
+/// after to the actor.
+pub async fn compute_drift(
     tx: &TenantTx,
     graph: &Addr<GraphActor>,
     schemas: &SchemaCache,
     env: &str,
-) -> anyhow::Result<Vec<DriftRow>> {
-    Ok(compute(tx, graph, schemas, Some(env))
-        .await?
-        .into_iter()
-        .map(|c| c.row)
-        .collect())
+) -> anyhow::Result<Vec<Computed>> {
+    compute(tx, graph, schemas, Some(env)).await
 }
 
 async fn compute(
@@ -479,31 +497,64 @@ async fn compute(
         if only_env.is_some_and(|e| e != env) {
             continue;
         }
-        let mut dims = DriftDimensions::default();
+        // The inputs only: versiqii-core's CellState classifies the four dimensions, and the
+        // details below explain exactly the dimensions it reports.
+        let failure = failures.get(&(env.clone(), target.clone()));
+        let messages = unmet_by.remove(&(env.clone(), target.clone()));
+        let hash = |h: &str| ConfigHash::from_hex(h).ok();
+        let state = CellState {
+            desired: cell.desired.as_ref().map(|d| TargetVersionId(d.0)),
+            bound_config: cell.bound.as_ref().and_then(|b| hash(&b.1)),
+            schema_valid: failure.is_none(),
+            // A version that is not registered is still a version that runs; it can never be
+            // the desired one, which the nil id says.
+            observed_version: cell
+                .observed
+                .as_ref()
+                .map(|o| TargetVersionId(o.1.unwrap_or(Uuid::nil()))),
+            observed_config: cell
+                .observed
+                .as_ref()
+                .and_then(|o| o.2.as_deref().and_then(hash)),
+            unmet_constraints: messages
+                .as_ref()
+                .map_or(0, |m| u32::try_from(m.len()).unwrap_or(u32::MAX)),
+        };
+        let drift = state.drift();
+        let dims = DriftDimensions {
+            schema: drift.contains(Dimension::Schema),
+            dependency: drift.contains(Dimension::Dependency),
+            config: drift.contains(Dimension::Config),
+            environment: drift.contains(Dimension::Environment),
+        };
         let mut details = Vec::new();
-        if let (Some((desired_id, desired)), Some((config, _, _))) = (&cell.desired, &cell.bound) {
-            if let (Some((count, pointer, message)), Some(tv)) = (
-                failures.get(&(env.clone(), target.clone())),
-                versions.get(desired_id),
-            ) {
-                dims.schema = true;
+        if dims.schema {
+            if let (
+                Some((desired_id, desired)),
+                Some((config, _, _)),
+                Some((count, pointer, message)),
+            ) = (&cell.desired, &cell.bound, failure)
+            {
+                let schema = versions
+                    .get(desired_id)
+                    .map_or("?", |tv| tv.schema_version.as_str());
                 details.push(format!(
-                    "schema: {config} has {count} violation(s) against {target}@{desired} (schema {}), first at {pointer}: {message}",
-                    tv.schema_version
+                    "schema: {config} has {count} violation(s) against {target}@{desired} (schema {schema}), first at {pointer}: {message}"
                 ));
             }
         }
-        let mut unmet = 0;
-        if let Some(messages) = unmet_by.remove(&(env.clone(), target.clone())) {
-            dims.dependency = true;
-            unmet = u32::try_from(messages.len()).unwrap_or(u32::MAX);
-            details.extend(messages.into_iter().map(|m| format!("dependency: {m}")));
+        if dims.dependency {
+            details.extend(
+                messages
+                    .into_iter()
+                    .flatten()
+                    .map(|m| format!("dependency: {m}")),
+            );
         }
-        if let (Some((_, _, Some(observed_hash))), Some((config, bound_hash, _))) =
-            (&cell.observed, &cell.bound)
-        {
-            if observed_hash != bound_hash {
-                dims.config = true;
+        if dims.config {
+            if let (Some((_, _, Some(observed_hash))), Some((config, bound_hash, _))) =
+                (&cell.observed, &cell.bound)
+            {
                 details.push(format!(
                     "config: {env} runs config {} but {config} ({}) is bound",
                     short(observed_hash),
@@ -511,33 +562,13 @@ async fn compute(
                 ));
             }
         }
-        if let (Some((observed, _, _)), Some((_, desired))) = (&cell.observed, &cell.desired) {
-            if observed != desired {
-                dims.environment = true;
+        if dims.environment {
+            if let (Some((observed, _, _)), Some((_, desired))) = (&cell.observed, &cell.desired) {
                 details.push(format!(
                     "environment: {env} runs {target}@{observed} but {desired} is deployed"
                 ));
             }
         }
-        let hash = |h: &str| ConfigHash::from_hex(h).ok();
-        let state = CellState {
-            desired: cell.desired.as_ref().map(|d| TargetVersionId(d.0)),
-            bound_config: cell.bound.as_ref().and_then(|b| hash(&b.1)),
-            schema_valid: !dims.schema,
-            // A version that is not registered is still a version that runs; it can never be
-            // the desired one, which the nil id says.
-            // Like the row: with nothing deployed, what runs disagrees with nothing.
-            observed_version: cell
-                .observed
-                .as_ref()
-                .filter(|_| cell.desired.is_some())
-                .map(|o| TargetVersionId(o.1.unwrap_or(Uuid::nil()))),
-            observed_config: cell
-                .observed
-                .as_ref()
-                .and_then(|o| o.2.as_deref().and_then(hash)),
-            unmet_constraints: unmet,
-        };
         rows.push(Computed {
             row: DriftRow {
                 env,

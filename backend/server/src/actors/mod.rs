@@ -9,8 +9,8 @@ mod migration;
 
 pub use directory::{Directory, Tenant, TenantDirectory};
 pub use drift::{
-    drift_of_env, ComputeDrift, CrashDrift, DriftActor, DriftDimensions, DriftRow, DriftView,
-    Refresh,
+    compute_drift, ApplyCells, ComputeDrift, Computed, CrashDrift, DriftActor, DriftDimensions,
+    DriftRow, DriftView, Refresh,
 };
 pub use graph::{
     constraint_of, AddVersion, CheckDeployment, Crash, GraphActor, GraphLoadError, ImpactOf,

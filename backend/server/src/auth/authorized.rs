@@ -61,8 +61,20 @@ pub struct Authorized<P: Permission> {
 }
 
 impl<P: Permission> Authorized<P> {
+    /// A read-only look at the tenant's rows.
     pub async fn begin(&self) -> Result<TenantTx, ApiError> {
         Ok(self.store.begin_for(self.principal.tenant).await?)
+    }
+
+    /// A write in the caller's tenant, done by the caller: the only way a handler reaches an
+    /// operation.
+    pub async fn write(&self, ops: &crate::ops::Ops) -> Result<crate::ops::TenantWrite, ApiError> {
+        crate::ops::TenantWrite::open(
+            ops,
+            self.principal.tenant,
+            crate::ops::Actor::new(self.principal.actor()),
+        )
+        .await
     }
 }
 

@@ -1,13 +1,13 @@
-use crate::auth::authorized::Gatekeeper;
-use crate::auth::{perm, secrets, Authorized};
+use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::ops::{api_keys, Ops};
 use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use versiqii_core::Scope;
-use versiqii_store::{ApiKeyRow, AuditRecord, NewApiKey};
+use versiqii_store::ApiKeyRow;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -107,41 +107,19 @@ fn parse_new(body: &NewApiKeyRequest) -> Result<Vec<Scope>, ApiError> {
 #[post("/v1/api-keys")]
 pub async fn create(
     auth: Authorized<perm::ApiKeysWrite>,
+    ops: web::Data<Ops>,
     body: web::Json<NewApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let scopes = parse_new(&body)?;
-    let secret = secrets::new_api_key();
-    let id = Uuid::new_v4();
-    let actor = auth.principal.actor();
-    let tx = auth.begin().await?;
-    let row = tx
-        .create_api_key(NewApiKey {
-            id,
-            name: body.name.trim(),
-            prefix: &secret.display_prefix(),
-            key_hash: &secret.hash(),
-            scopes: &scopes,
-            created_by: &actor,
-            expires_at: body.expires_at,
-        })
-        .await?;
-    tx.record_audit(AuditRecord {
-        actor: &actor,
-        action: "api_key.create",
-        object: &format!("api_key:{id}"),
-        before_hash: None,
-        after_hash: Some(&hex::encode(secret.hash())),
-    })
-    .await?;
-    tx.enqueue(
-        "api_key.created",
-        serde_json::json!({ "id": id, "name": row.name, "by": actor }),
-    )
-    .await?;
-    tx.commit().await?;
+    let req = api_keys::CreateKey {
+        name: body.name.trim().to_owned(),
+        scopes,
+        expires_at: body.expires_at,
+    };
+    let created = api_keys::create(auth.write(&ops).await?, req).await?;
     Ok(HttpResponse::Created().json(CreatedApiKey {
-        key_info: row.into(),
-        key: secret.expose().to_owned(),
+        key_info: created.row.into(),
+        key: created.secret,
     }))
 }
 
@@ -170,31 +148,10 @@ pub async fn list(auth: Authorized<perm::ApiKeysRead>) -> Result<HttpResponse, A
 #[delete("/v1/api-keys/{id}")]
 pub async fn revoke(
     auth: Authorized<perm::ApiKeysWrite>,
-    gate: web::Data<std::sync::Arc<Gatekeeper>>,
+    ops: web::Data<Ops>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    let actor = auth.principal.actor();
-    let tx = auth.begin().await?;
-    if !tx.revoke_api_key(id).await? {
-        return Err(ApiError::NotFound(format!("API key {id}")));
-    }
-    tx.record_audit(AuditRecord {
-        actor: &actor,
-        action: "api_key.revoke",
-        object: &format!("api_key:{id}"),
-        before_hash: None,
-        after_hash: None,
-    })
-    .await?;
-    tx.enqueue(
-        "api_key.revoked",
-        serde_json::json!({ "id": id, "by": actor }),
-    )
-    .await?;
-    tx.notify_api_key_revoked(id).await?;
-    tx.commit().await?;
-    gate.keys.evict(id);
+    api_keys::revoke(auth.write(&ops).await?, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -157,7 +157,7 @@ pub async fn signup(
         .map_err(|e| {
             conflict(
                 e,
-                "tenant_slug_taken",
+                crate::error::ErrorCode::TenantSlugTaken,
                 "a tenant with this slug already exists",
             )
         })?;
@@ -173,7 +173,7 @@ pub async fn signup(
         .map_err(|e| {
             conflict(
                 e,
-                "email_taken",
+                crate::error::ErrorCode::EmailTaken,
                 "an account with this email already exists",
             )
         })?;
@@ -204,7 +204,7 @@ pub async fn signup(
     }))
 }
 
-fn conflict(err: StoreError, code: &'static str, detail: &str) -> ApiError {
+fn conflict(err: StoreError, code: crate::error::ErrorCode, detail: &str) -> ApiError {
     match err {
         StoreError::Conflict(_) => ApiError::Conflict {
             code,

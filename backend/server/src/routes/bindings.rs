@@ -1,22 +1,17 @@
 //! Bindings: a config revision bound to an environment for the target version it was written
 //! for, only ever after it validated against that version's schema.
 
-use crate::actors::Directory;
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
-use crate::migrating::{
-    chain_between, describe, enqueue_binding_created, failure_to_api, run_chain, store_migrated,
-    validate_for, MigratedConfig,
-};
-use crate::routes::drift::{drift_before, record_drift_change, refresh_drift};
+use crate::migrating::MigratedConfig;
+use crate::ops::{bindings, Ops};
 use crate::routes::envs::parse_env;
-use crate::schema_cache::SchemaCache;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use versiqii_store::{AuditRecord, BindingRow, NewBinding};
+use versiqii_store::BindingRow;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -99,103 +94,19 @@ pub struct BindingQuery {
 #[post("/v1/bindings")]
 pub async fn create(
     auth: Authorized<perm::RegistryWrite>,
-    directory: web::Data<Directory>,
-    schemas: web::Data<SchemaCache>,
+    ops: web::Data<Ops>,
     body: web::Json<NewBindingRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let env = parse_env(&body.env)?;
-    let actor = auth.principal.actor();
-    let tx = auth.begin().await?;
-    let revision = tx
-        .revision(body.config_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("config revision {}", body.config_id)))?;
-    let written_for = tx
-        .target_version(revision.target_version_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("target version"))?;
-    let target = match body.version.as_deref() {
-        None => written_for.clone(),
-        Some(version) => tx
-            .target_version_by_name(&written_for.target, version)
-            .await?
-            .ok_or_else(|| {
-                ApiError::not_found(format!("target version {}@{version}", written_for.target))
-            })?,
+    let body = body.into_inner();
+    let req = bindings::Bind {
+        revision_id: body.config_id,
+        env: parse_env(&body.env)?,
+        version: body.version,
+        no_migrate: body.no_migrate,
     };
-    let schema = tx
-        .schema_version_by_id(target.schema_version_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("schema version"))?;
-    let actors = directory.tenant(auth.principal.tenant).await?;
-    // Serialised with deployments and rollbacks of this target here, which may write a
-    // migrated binding of their own: the later writer sees the earlier one's.
-    let environment = tx.ensure_env(env.as_str()).await?;
-    tx.lock_deployment_slot(environment.id, target.target_id)
-        .await?;
-    let (revision, migrated) = if written_for.schema_version_id == target.schema_version_id {
-        validate_for(&schemas, &schema, &target, &revision.canonical, "")?;
-        (revision, None)
-    } else {
-        let from_schema = format!("{}@{}", written_for.family, written_for.schema_version);
-        let to_schema = format!("{}@{}", schema.family, schema.version);
-        if body.no_migrate {
-            return Err(ApiError::Conflict {
-                code: "migration_required",
-                detail: format!(
-                    "{}#{} was written for {from_schema}; {}@{} reads {to_schema}; bind without no_migrate to migrate it",
-                    revision.name, revision.revision, target.target, target.version
-                ),
-            });
-        }
-        let steps = chain_between(
-            &tx,
-            target.family_id,
-            written_for.schema_version_id,
-            target.schema_version_id,
-        )
-        .await?
-        .ok_or_else(|| ApiError::Conflict {
-            code: "no_migration_path",
-            detail: format!(
-                "no chain of migrations leads from {from_schema} to {to_schema}; add one with `versiqii migrations add`"
-            ),
-        })?;
-        let doc = run_chain(&actors, steps.clone(), revision.canonical.clone())
-            .await
-            .map_err(failure_to_api)?;
-        validate_for(&schemas, &schema, &target, &doc, " after migration")?;
-        let mut described = describe(&revision, &from_schema, &to_schema, &steps, &doc);
-        let stored = store_migrated(&tx, &revision, &target, &doc, &steps, &actor).await?;
-        described.revision = Some(stored.revision);
-        described.revision_id = Some(stored.id);
-        (stored, Some(described))
-    };
-    let drift_was = drift_before(&tx, &actors, &schemas, env.as_str()).await?;
-    let row = tx
-        .insert_binding(NewBinding {
-            environment_id: environment.id,
-            target_id: target.target_id,
-            target_version_id: target.id,
-            config_revision_id: revision.id,
-            schema_version_id: schema.id,
-            created_by: &actor,
-        })
-        .await?;
-    tx.record_audit(AuditRecord {
-        actor: &actor,
-        action: "binding.create",
-        object: &format!("binding:{env}/{}", target.target),
-        before_hash: None,
-        after_hash: Some(&revision.hash),
-    })
-    .await?;
-    record_drift_change(&tx, &actors, &schemas, env.as_str(), drift_was).await?;
-    enqueue_binding_created(&tx, &row).await?;
-    tx.commit().await?;
-    refresh_drift(&actors, env.as_str()).await;
-    let mut view = BindingView::from(row);
-    view.migrated = migrated;
+    let bound = bindings::bind(auth.write(&ops).await?, req).await?;
+    let mut view = BindingView::from(bound.binding);
+    view.migrated = bound.migrated;
     Ok(HttpResponse::Created().json(view))
 }
 

@@ -2,16 +2,15 @@
 
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
-use crate::routes::targets::resolve_target_version;
+use crate::ops::{configs, Ops, Written};
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use versiqii_core::canonical::{content_hash, diff_paths, unified_diff, ChangeOp};
+use versiqii_core::canonical::{diff_paths, unified_diff, ChangeOp};
 use versiqii_core::document::{parse_document, DocumentError, Format, MAX_CONFIG_BYTES};
-use versiqii_core::names::ConfigName;
-use versiqii_store::{AuditRecord, NewRevision, RevisionRow};
+use versiqii_store::RevisionRow;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -141,6 +140,7 @@ fn document_error(err: DocumentError) -> ApiError {
 #[post("/v1/configs")]
 pub async fn create(
     auth: Authorized<perm::RegistryWrite>,
+    ops: web::Data<Ops>,
     body: web::Json<NewConfigRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -161,44 +161,19 @@ pub async fn create(
             "a config is a JSON or YAML object (a mapping at the top level)".into(),
         ));
     }
-    let hash = content_hash(&data);
-    let actor = auth.principal.actor();
-
-    let tx = auth.begin().await?;
-    let target = resolve_target_version(&tx, &body.target).await?;
-    let name = ConfigName::parse(body.name.as_deref().unwrap_or(&target.target))
-        .map_err(|e| ApiError::InvalidName(e.to_string()))?;
-    let config_id = tx.config_for_update(name.as_str()).await?;
-    let latest = tx.latest_revision(config_id).await?;
-    if let Some(latest) = latest.as_ref() {
-        if latest.hash == hash && latest.target_version_id == target.id {
-            tx.commit().await?;
-            return Ok(HttpResponse::Ok().json(ConfigRevisionView::from_row(latest.clone(), false)));
+    let req = configs::CreateConfig {
+        target: body.target,
+        name: body.name,
+        content: body.content,
+        data,
+        format,
+    };
+    Ok(match configs::create(auth.write(&ops).await?, req).await? {
+        Written::Created(row) => {
+            HttpResponse::Created().json(ConfigRevisionView::from_row(row, false))
         }
-    }
-    let row = tx
-        .insert_revision(NewRevision {
-            config_id,
-            hash: &hash,
-            target_version_id: target.id,
-            format: format.as_str(),
-            original: &body.content,
-            canonical: &data,
-            parent_id: latest.as_ref().map(|l| l.id),
-            migrated_by: None,
-            created_by: &actor,
-        })
-        .await?;
-    tx.record_audit(AuditRecord {
-        actor: &actor,
-        action: "config.create",
-        object: &format!("config:{name}#{}", row.revision),
-        before_hash: latest.as_ref().map(|l| l.hash.as_str()),
-        after_hash: Some(&hash),
+        Written::Existing(row) => HttpResponse::Ok().json(ConfigRevisionView::from_row(row, false)),
     })
-    .await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Created().json(ConfigRevisionView::from_row(row, false)))
 }
 
 /// Every config lineage with its latest revision.

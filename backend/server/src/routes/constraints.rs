@@ -1,19 +1,15 @@
 //! Constraints between target versions: the edges of the tenant's VersionGraph.
 
-use crate::actors::{
-    constraint_of, Directory, Refresh, Reload, RemoveConstraint, TryAddConstraint,
-};
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
-use crate::routes::targets::{parse_target, resolve_target_version};
+use crate::ops::{constraints, Ops};
+use crate::routes::targets::parse_target;
 use actix_web::{delete, get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-use versiqii_core::graph::{GraphError, VersionRange};
-use versiqii_core::version::Scheme;
-use versiqii_store::{AuditRecord, ConstraintRow};
+use versiqii_store::ConstraintRow;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -78,7 +74,7 @@ pub struct ConstraintQuery {
 #[post("/v1/constraints")]
 pub async fn create(
     auth: Authorized<perm::RegistryWrite>,
-    directory: web::Data<Directory>,
+    ops: web::Data<Ops>,
     body: web::Json<NewConstraintRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -89,57 +85,17 @@ pub async fn create(
             "kind is `requires` or `accepts`",
         ));
     }
-    let actor = auth.principal.actor();
-    let tx = auth.begin().await?;
-    let from = resolve_target_version(&tx, &body.from).await?;
-    let scheme = match tx.target_scheme(other.as_str()).await? {
-        Some(s) => s.parse::<Scheme>().map_err(anyhow::Error::from)?,
-        None => Scheme::Semver,
+    let req = constraints::AddConstraint {
+        from: body.from,
+        kind: if body.kind == "accepts" {
+            "accepts"
+        } else {
+            "requires"
+        },
+        target: other,
+        range: body.range,
     };
-    let range =
-        VersionRange::parse(&body.range, scheme).map_err(|e| ApiError::invalid("/range", e))?;
-    let row = tx
-        .insert_constraint(
-            from.id,
-            &body.kind,
-            other.as_str(),
-            &range.to_string(),
-            &actor,
-        )
-        .await?;
-    let tenant = directory.tenant(auth.principal.tenant).await?;
-    let constraint = constraint_of(from.id, &body.kind, other.to_string(), range);
-    let added = tenant
-        .graph
-        .send(TryAddConstraint(constraint.clone()))
-        .await
-        .map_err(anyhow::Error::from)?
-        .map_err(|_| ApiError::Unavailable("the version graph is loading; retry"))?;
-    if let Err(GraphError::Cycle { path }) = added {
-        return Err(ApiError::Conflict {
-            code: "constraint_cycle",
-            detail: format!(
-                "this constraint would close a dependency cycle: {}",
-                path.join(" -> ")
-            ),
-        });
-    }
-    added.map_err(anyhow::Error::from)?;
-    tx.record_audit(AuditRecord {
-        actor: &actor,
-        action: "constraint.create",
-        object: &format!("constraint:{}", row.id),
-        before_hash: None,
-        after_hash: None,
-    })
-    .await?;
-    tx.notify_graph_changed().await?;
-    if let Err(e) = tx.commit().await {
-        let _ = tenant.graph.send(RemoveConstraint(constraint)).await;
-        return Err(e.into());
-    }
-    // A new constraint can move dependency drift in any environment.
-    let _ = tenant.drift.send(Refresh { env: None }).await;
+    let row = constraints::create(auth.write(&ops).await?, req).await?;
     Ok(HttpResponse::Created().json(ConstraintView::from(row)))
 }
 
@@ -169,28 +125,10 @@ pub async fn list(
 #[delete("/v1/constraints/{id}")]
 pub async fn remove(
     auth: Authorized<perm::RegistryWrite>,
-    directory: web::Data<Directory>,
+    ops: web::Data<Ops>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let actor = auth.principal.actor();
-    let tx = auth.begin().await?;
-    tx.delete_constraint(*id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("constraint {id}")))?;
-    tx.record_audit(AuditRecord {
-        actor: &actor,
-        action: "constraint.delete",
-        object: &format!("constraint:{id}"),
-        before_hash: None,
-        after_hash: None,
-    })
-    .await?;
-    tx.notify_graph_changed().await?;
-    tx.commit().await?;
-    // The graph rebuilds from Postgres rather than re-deriving the stored range's scheme here.
-    let tenant = directory.tenant(auth.principal.tenant).await?;
-    let _ = tenant.graph.send(Reload).await;
-    let _ = tenant.drift.send(Refresh { env: None }).await;
+    constraints::delete(auth.write(&ops).await?, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

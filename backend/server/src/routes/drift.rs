@@ -3,6 +3,7 @@
 use crate::actors::{ComputeDrift, Directory, DriftRow, ImpactOf};
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
+use crate::ops::{observations, Ops};
 use crate::routes::envs::parse_env;
 use crate::routes::targets::parse_target;
 use crate::schema_cache::SchemaCache;
@@ -15,7 +16,6 @@ use uuid::Uuid;
 use versiqii_core::drift::Dimension;
 use versiqii_core::graph::{Deployed, TargetVersionId};
 use versiqii_core::version::{Scheme, Version};
-use versiqii_store::NewObservation;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -49,8 +49,7 @@ pub struct ObservationView {
 #[post("/v1/envs/{env}/observations")]
 pub async fn observe(
     auth: Authorized<perm::RegistryWrite>,
-    directory: web::Data<Directory>,
-    schemas: web::Data<SchemaCache>,
+    ops: web::Data<Ops>,
     env: web::Path<String>,
     body: web::Json<ObservationRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -70,32 +69,13 @@ pub async fn observe(
             "a version has 1 to 100 characters",
         ));
     }
-    let actor = auth.principal.actor();
-    let tx = auth.begin().await?;
-    let t = tx
-        .target(target.as_str())
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("target {target}")))?;
-    let known = tx
-        .target_version_by_name(target.as_str(), &body.version)
-        .await?;
-    let environment = tx.ensure_env(env.as_str()).await?;
-    let hash = body.config_hash.as_ref().map(|h| h.to_ascii_lowercase());
-    let actors = directory.tenant(auth.principal.tenant).await?;
-    let before = drift_before(&tx, &actors, &schemas, env.as_str()).await?;
-    let row = tx
-        .insert_observation(NewObservation {
-            environment_id: environment.id,
-            target_id: t.id,
-            version: &body.version,
-            target_version_id: known.map(|k| k.id),
-            config_hash: hash.as_deref(),
-            reported_by: &actor,
-        })
-        .await?;
-    record_drift_change(&tx, &actors, &schemas, env.as_str(), before).await?;
-    tx.commit().await?;
-    refresh_drift(&actors, env.as_str()).await;
+    let req = observations::Observe {
+        env,
+        target,
+        version: body.version.clone(),
+        config_hash: body.config_hash.as_ref().map(|h| h.to_ascii_lowercase()),
+    };
+    let row = observations::observe(auth.write(&ops).await?, req).await?;
     Ok(HttpResponse::Created().json(ObservationView {
         id: row.id,
         env: row.env,
@@ -309,57 +289,4 @@ pub async fn impact(
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(observe).service(drifts).service(impact);
-}
-
-/// After a write has committed: brings the tenant's cached matrix up to date, so the next
-/// query sees the write (other instances hear of it through the notification).
-pub async fn refresh_drift(tenant: &crate::actors::Tenant, env: &str) {
-    let _ = tenant
-        .drift
-        .send(crate::actors::Refresh {
-            env: Some(env.to_owned()),
-        })
-        .await;
-}
-
-/// An environment's drift before a write, so [`record_drift_change`] can tell what changed.
-pub type DriftSnapshot = std::collections::BTreeMap<String, crate::actors::DriftDimensions>;
-
-pub async fn drift_before(
-    tx: &versiqii_store::TenantTx,
-    tenant: &crate::actors::Tenant,
-    schemas: &SchemaCache,
-    env: &str,
-) -> Result<DriftSnapshot, ApiError> {
-    Ok(crate::actors::drift_of_env(tx, &tenant.graph, schemas, env)
-        .await?
-        .into_iter()
-        .map(|row| (row.target, row.dimensions))
-        .collect())
-}
-
-/// After a write, in the same transaction: one `drift.changed` outbox event per cell of the
-/// environment whose drift differs from `before`, so events commit (or vanish) with the change.
-pub async fn record_drift_change(
-    tx: &versiqii_store::TenantTx,
-    tenant: &crate::actors::Tenant,
-    schemas: &SchemaCache,
-    env: &str,
-    before: DriftSnapshot,
-) -> Result<(), ApiError> {
-    tx.notify_drift_changed(env).await?;
-    for row in crate::actors::drift_of_env(tx, &tenant.graph, schemas, env).await? {
-        let was = before.get(&row.target).cloned().unwrap_or_default();
-        if row.dimensions != was {
-            tx.enqueue(
-                "drift.changed",
-                serde_json::json!({
-                    "env": env, "target": row.target,
-                    "before": was, "after": row.dimensions, "details": row.details,
-                }),
-            )
-            .await?;
-        }
-    }
-    Ok(())
 }

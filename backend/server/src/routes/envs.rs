@@ -2,12 +2,13 @@
 
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
+use crate::ops::{envs, Ops};
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use versiqii_core::names::EnvName;
-use versiqii_store::{AuditRecord, EnvRow};
+use versiqii_store::EnvRow;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -50,27 +51,11 @@ pub fn parse_env(text: &str) -> Result<EnvName, ApiError> {
 #[post("/v1/envs")]
 pub async fn create(
     auth: Authorized<perm::RegistryWrite>,
+    ops: web::Data<Ops>,
     body: web::Json<NewEnvRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let name = parse_env(&body.name)?;
-    let actor = auth.principal.actor();
-    let tx = auth.begin().await?;
-    let row = tx
-        .create_env(name.as_str())
-        .await?
-        .ok_or_else(|| ApiError::Conflict {
-            code: "env_exists",
-            detail: format!("environment {name} already exists"),
-        })?;
-    tx.record_audit(AuditRecord {
-        actor: &actor,
-        action: "env.create",
-        object: &format!("env:{name}"),
-        before_hash: None,
-        after_hash: None,
-    })
-    .await?;
-    tx.commit().await?;
+    let row = envs::create(auth.write(&ops).await?, name).await?;
     Ok(HttpResponse::Created().json(EnvView::from(row)))
 }
 

@@ -3,15 +3,15 @@
 
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::ops::{schemas, Ops, Written};
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use versiqii_core::canonical::content_hash;
-use versiqii_core::compat::{self, CompatLevel};
+use versiqii_core::compat::CompatLevel;
 use versiqii_core::names::{FamilyName, SchemaVersionLabel};
 use versiqii_core::schema::{CompiledSchema, SchemaError};
-use versiqii_store::{AuditRecord, NewSchemaVersion, SchemaVersionRow};
+use versiqii_store::SchemaVersionRow;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -121,6 +121,7 @@ fn schema_error(err: SchemaError) -> ApiError {
 #[post("/v1/families/{family}/schemas")]
 pub async fn add_schema(
     auth: Authorized<perm::RegistryWrite>,
+    ops: web::Data<Ops>,
     family: web::Path<String>,
     body: web::Json<NewSchemaRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -137,99 +138,19 @@ pub async fn add_schema(
         })
         .transpose()?;
     CompiledSchema::compile(&body.schema).map_err(schema_error)?;
-    let hash = content_hash(&body.schema);
-    let actor = auth.principal.actor();
-
-    let tx = auth.begin().await?;
-    let existing_family = tx.family_for_update(family.as_str()).await?;
-    if let Some(fam) = &existing_family {
-        if let Some(existing) = tx
-            .schema_version(fam.name.as_str(), version.as_str())
-            .await?
-        {
-            if existing.hash == hash {
-                return Ok(HttpResponse::Ok().json(SchemaVersionView::from(existing)));
-            }
-            return Err(ApiError::Conflict {
-                code: "schema_version_exists",
-                detail: format!(
-                    "{family}@{version} exists with other content; schema versions are immutable, add a new version"
-                ),
-            });
-        }
-    }
-    let level = requested_level
-        .or_else(|| {
-            existing_family
-                .as_ref()
-                .and_then(|f| f.compat_level.parse().ok())
-        })
-        .unwrap_or_default();
-    let history = match &existing_family {
-        Some(fam) => tx.schema_versions(fam.id).await?,
-        None => Vec::new(),
+    let req = schemas::AddSchema {
+        family,
+        version,
+        schema: body.schema,
+        compat: requested_level,
+        dry_run: body.dry_run,
     };
-    let earlier: Vec<(&str, &serde_json::Value)> = history
-        .iter()
-        .map(|h| (h.version.as_str(), &h.document))
-        .collect();
-    let report = compat::check(level, &earlier, &body.schema);
-    let report_json = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
-
-    if body.dry_run {
-        return Ok(HttpResponse::Ok().json(SchemaVersionView {
-            family: family.to_string(),
-            version: version.to_string(),
-            hash,
-            compat_level: level.as_str().to_owned(),
-            report: report_json,
-            schema: body.schema,
-            created_at: None,
-            stored: false,
-        }));
-    }
-    if !report.compatible {
-        return Err(ApiError::Incompatible {
-            level: level.as_str().to_owned(),
-            breaks: report.breaks.len(),
-            report: report_json,
-        });
-    }
-    let fam = match existing_family {
-        Some(fam) => {
-            if requested_level.is_some_and(|l| l.as_str() != fam.compat_level) {
-                tx.set_family_level(fam.id, level.as_str()).await?;
-            }
-            fam
-        }
-        None => tx.create_family(family.as_str(), level.as_str()).await?,
-    };
-    let row = tx
-        .insert_schema_version(NewSchemaVersion {
-            family_id: fam.id,
-            version: version.as_str(),
-            hash: &hash,
-            document: &body.schema,
-            compat_level: level.as_str(),
-            report: &report_json,
-            created_by: &actor,
-        })
-        .await?;
-    tx.record_audit(AuditRecord {
-        actor: &actor,
-        action: "schema.add",
-        object: &format!("schema:{family}@{version}"),
-        before_hash: history.last().map(|h| h.hash.as_str()),
-        after_hash: Some(&hash),
-    })
-    .await?;
-    tx.enqueue(
-        "schema.added",
-        serde_json::json!({ "family": family.as_str(), "version": version.as_str(), "hash": hash }),
+    Ok(
+        match schemas::add_schema(auth.write(&ops).await?, req).await? {
+            Written::Created(view) => HttpResponse::Created().json(view),
+            Written::Existing(view) => HttpResponse::Ok().json(view),
+        },
     )
-    .await?;
-    tx.commit().await?;
-    Ok(HttpResponse::Created().json(SchemaVersionView::from(row)))
 }
 
 /// Every family with its compatibility level and latest version.

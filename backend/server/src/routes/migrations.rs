@@ -2,27 +2,20 @@
 //! WASM module, each running both ways. Adding one loads it in the sandbox and dry-runs it on
 //! every config currently bound with its from-version.
 
-use crate::actors::{load_program, ChainStep, Directory, MigrationPool};
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem, ViolationView};
-use crate::migrating::run_chain;
+use crate::ops::{migrations, Ops, Written};
 use crate::routes::families::parse_family;
-use crate::schema_cache::SchemaCache;
 use actix_web::{get, post, web, HttpResponse};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use versiqii_migrate::Direction;
-use versiqii_store::{AuditRecord, MigrationRow, NewMigration};
+use versiqii_store::MigrationRow;
 
 /// Lens files are small; anything bigger is a mistake.
 const MAX_LENS_BYTES: usize = 64 << 10;
-/// Bound configs dry-run when a migration is added; more are counted, not run.
-const MAX_DRY_RUN: usize = 100;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -142,9 +135,7 @@ fn program_source(body: &NewMigrationRequest) -> Result<(&'static str, Vec<u8>),
 #[post("/v1/families/{family}/migrations")]
 pub async fn add(
     auth: Authorized<perm::RegistryWrite>,
-    directory: web::Data<Directory>,
-    pool: web::Data<MigrationPool>,
-    schemas: web::Data<SchemaCache>,
+    ops: web::Data<Ops>,
     family: web::Path<String>,
     body: web::Json<NewMigrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -157,145 +148,18 @@ pub async fn add(
         ));
     }
     let (kind, source) = program_source(&body)?;
-    let hash = hex::encode(Sha256::digest(&source));
-    let runtime = pool.runtime.clone();
-    let checked = Arc::new(source);
-    let to_load = checked.clone();
-    web::block(move || load_program(&runtime, kind, &to_load))
-        .await
-        .map_err(anyhow::Error::from)?
-        .map_err(|message| ApiError::Unprocessable {
-            code: "migration_invalid",
-            detail: format!("the {kind} does not load: {message}"),
-        })?;
-
-    let actor = auth.principal.actor();
-    let tx = auth.begin().await?;
-    let fam = tx
-        .family_for_update(family.as_str())
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("family {family}")))?;
-    let from = tx
-        .schema_version(family.as_str(), &body.from)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("schema version {family}@{}", body.from)))?;
-    let to = tx
-        .schema_version(family.as_str(), &body.to)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("schema version {family}@{}", body.to)))?;
-
-    let actors = directory.tenant(auth.principal.tenant).await?;
-    let step = ChainStep {
-        migration_id: Uuid::nil(),
-        kind: kind.to_owned(),
-        hash: hash.clone(),
-        source: checked.clone(),
-        direction: Direction::Up,
-        from: format!("{family}@{}", from.version),
-        to: format!("{family}@{}", to.version),
+    let req = migrations::AddMigration {
+        family,
+        from: body.from,
+        to: body.to,
+        kind,
+        source,
+        dry_run: body.dry_run,
     };
-    // An edge runs both ways: its reverse would never be used, so it is refused too.
-    if tx
-        .migrations_of_family(fam.id)
-        .await?
-        .iter()
-        .any(|m| m.from_schema_version_id == to.id && m.to_schema_version_id == from.id)
-    {
-        return Err(ApiError::Conflict {
-            code: "migration_exists",
-            detail: format!(
-                "{family} already has a migration from {} to {}; it also runs down",
-                to.version, from.version
-            ),
-        });
-    }
-    let to_schema = schemas
-        .get_or_compile(&to.hash, &to.document)
-        .map_err(|e| anyhow::anyhow!("stored schema does not compile: {e}"))?;
-    let mut results = Vec::new();
-    let bound = tx.current_bindings_on_schema(from.id).await?;
-    let not_dry_run = bound.len().saturating_sub(MAX_DRY_RUN);
-    for binding in bound.into_iter().take(MAX_DRY_RUN) {
-        let revision = tx
-            .revision(binding.config_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("bound revision vanished"))?;
-        let config = format!("{}#{}", binding.config_name, binding.revision);
-        let mut result = DryRunResult {
-            env: binding.env.clone(),
-            target: binding.target.clone(),
-            config,
-            ok: true,
-            error: None,
-            violations: Vec::new(),
-        };
-        match run_chain(&actors, vec![step.clone()], revision.canonical).await {
-            Err(e) => {
-                result.ok = false;
-                result.error = Some(e.to_string());
-            }
-            Ok(migrated) => {
-                result.violations = to_schema
-                    .validate(&migrated)
-                    .into_iter()
-                    .map(ViolationView::from)
-                    .collect();
-                result.ok = result.violations.is_empty();
-            }
-        }
-        results.push(result);
-    }
-    let failing = results.iter().filter(|r| !r.ok).count();
-
-    if body.dry_run {
-        tx.commit().await?;
-        return Ok(HttpResponse::Ok().json(MigrationView {
-            id: None,
-            family: family.to_string(),
-            from: from.version,
-            to: to.version,
-            kind: kind.to_owned(),
-            hash,
-            created_by: None,
-            created_at: None,
-            stored: false,
-            dry_run: results,
-            failing,
-            not_dry_run,
-        }));
-    }
-    let row = tx
-        .insert_migration(NewMigration {
-            family_id: fam.id,
-            from_schema_version_id: from.id,
-            to_schema_version_id: to.id,
-            kind,
-            source: &checked,
-            hash: &hash,
-            created_by: &actor,
-        })
-        .await?
-        .ok_or_else(|| ApiError::Conflict {
-            code: "migration_exists",
-            detail: format!(
-                "{family} already has a migration from {} to {}",
-                from.version, to.version
-            ),
-        })?;
-    tx.record_audit(AuditRecord {
-        actor: &actor,
-        action: "migration.add",
-        object: &format!("migration:{family}/{}->{}", from.version, to.version),
-        before_hash: None,
-        after_hash: Some(&hash),
+    Ok(match migrations::add(auth.write(&ops).await?, req).await? {
+        Written::Created(view) => HttpResponse::Created().json(view),
+        Written::Existing(view) => HttpResponse::Ok().json(view),
     })
-    .await?;
-    tx.commit().await?;
-    let mut view = MigrationView::from(row);
-    view.dry_run = results;
-    view.failing = failing;
-    view.not_dry_run = not_dry_run;
-    Ok(HttpResponse::Created().json(view))
 }
 
 /// A family's migrations, oldest first.

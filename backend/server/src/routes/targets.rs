@@ -1,19 +1,18 @@
 //! Targets (anything that ships with a version) and their versions, each reading one schema
 //! version of the target's family.
 
-use crate::actors::{AddVersion, Directory};
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
+use crate::ops::{targets, Ops};
 use crate::routes::families::parse_family;
 use actix_web::{get, post, web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use versiqii_core::graph::{TargetVersion, TargetVersionId};
 use versiqii_core::names::TargetName;
 use versiqii_core::version::{Scheme, Version};
-use versiqii_store::{AuditRecord, NewTargetVersion, TargetVersionRow, TenantTx};
+use versiqii_store::{TargetVersionRow, TenantTx};
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -114,7 +113,7 @@ pub async fn resolve_target_version(
 #[post("/v1/targets")]
 pub async fn create(
     auth: Authorized<perm::RegistryWrite>,
-    directory: web::Data<Directory>,
+    ops: web::Data<Ops>,
     body: web::Json<NewTargetVersionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
@@ -130,69 +129,13 @@ pub async fn create(
         .transpose()?;
     let version =
         Version::parse(&body.version, scheme).map_err(|e| ApiError::invalid("/version", e))?;
-    let actor = auth.principal.actor();
-
-    let tx = auth.begin().await?;
-    let fam = tx.family(family.as_str()).await?.ok_or_else(|| {
-        ApiError::not_found(format!("family {family} (add a schema to create it)"))
-    })?;
-    let schema = match &body.schema_version {
-        Some(label) => tx.schema_version(fam.name.as_str(), label).await?,
-        None => tx.schema_versions(fam.id).await?.pop(),
-    }
-    .ok_or_else(|| {
-        ApiError::not_found(format!(
-            "schema version {family}@{}",
-            body.schema_version.as_deref().unwrap_or("(latest)")
-        ))
-    })?;
-    let target_id = match tx.target(name.as_str()).await? {
-        Some(t) if t.family_id != fam.id => {
-            return Err(ApiError::Conflict {
-                code: "target_family_mismatch",
-                detail: format!("target {name} belongs to family {}, not {family}", t.family),
-            })
-        }
-        Some(t) => t.id,
-        None => tx.create_target(name.as_str(), fam.id).await?,
+    let req = targets::DeclareVersion {
+        name,
+        family,
+        version,
+        schema_version: body.schema_version,
     };
-    if tx
-        .target_version_by_name(name.as_str(), &version.to_string())
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::Conflict {
-            code: "target_version_exists",
-            detail: format!("{name}@{version} is already declared"),
-        });
-    }
-    let row = tx
-        .insert_target_version(NewTargetVersion {
-            target_id,
-            version: &version.to_string(),
-            scheme: version.scheme().as_str(),
-            schema_version_id: schema.id,
-        })
-        .await?;
-    tx.record_audit(AuditRecord {
-        actor: &actor,
-        action: "target_version.create",
-        object: &format!("target:{name}@{version}"),
-        before_hash: None,
-        after_hash: Some(&schema.hash),
-    })
-    .await?;
-    tx.notify_graph_changed().await?;
-    tx.commit().await?;
-    let tenant = directory.tenant(auth.principal.tenant).await?;
-    let _ = tenant
-        .graph
-        .send(AddVersion(TargetVersion {
-            id: TargetVersionId(row.id),
-            target: row.target.clone(),
-            version,
-        }))
-        .await;
+    let row = targets::create(auth.write(&ops).await?, req).await?;
     Ok(HttpResponse::Created().json(TargetVersionView::from(row)))
 }
 

@@ -333,9 +333,17 @@ fn drift_matrix_shows_all_four_dimensions_for_a_real_scenario() {
         ),
     ))
     .unwrap();
+    // Stored as typed events: `{type, version, data}`.
     let payloads: Vec<Value> = events
         .iter()
-        .map(|r| r.try_get("", "payload").unwrap())
+        .map(|r| r.try_get::<Value>("", "payload").unwrap())
+        .inspect(|p| {
+            assert_eq!(
+                (&p["type"], &p["version"]),
+                (&json!("drift.changed"), &json!(1))
+            )
+        })
+        .map(|p| p["data"].clone())
         .collect();
     let pay: Vec<&Value> = payloads
         .iter()

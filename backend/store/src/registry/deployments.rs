@@ -335,16 +335,43 @@ impl TenantTx {
     }
 
     /// Tells every instance, at commit, that an environment's drift may have changed.
-    pub async fn notify_drift_changed(&self, env: &str) -> Result<(), StoreError> {
+    /// Tells every instance that `env`'s drift changed; `origin` names the sending instance,
+    /// which has applied the change already.
+    pub async fn notify_drift_changed(&self, env: &str, origin: &str) -> Result<(), StoreError> {
         self.connection()
             .execute(Self::stmt(
                 "select pg_notify($1, $2)",
                 [
                     CHANGES_CHANNEL.into(),
-                    format!("drift:{}:{env}", self.tenant()).into(),
+                    format!("drift:{origin}:{}:{env}", self.tenant()).into(),
                 ],
             ))
             .await?;
         Ok(())
+    }
+
+    /// Serialises the writes that change one environment's drift, so each computes its drift
+    /// before and after on top of the last one's commit (released at commit or rollback).
+    pub async fn lock_env_drift(&self, env: &str) -> Result<(), StoreError> {
+        self.connection()
+            .execute(Self::stmt(
+                "select pg_advisory_xact_lock(hashtextextended($1, 0))",
+                [format!("drift:{}:{env}", self.tenant()).into()],
+            ))
+            .await?;
+        Ok(())
+    }
+
+    /// A number that orders an environment's drift changes as they commit (taken while the
+    /// environment's drift lock is held).
+    pub async fn next_drift_generation(&self) -> Result<i64, StoreError> {
+        let row = self
+            .connection()
+            .query_one(Self::stmt("select nextval('drift_generation') as g", []))
+            .await?
+            .ok_or(StoreError::Db(sea_orm::DbErr::RecordNotFound(
+                "drift_generation".into(),
+            )))?;
+        Ok(row.try_get("", "g")?)
     }
 }

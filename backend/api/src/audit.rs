@@ -1,0 +1,74 @@
+//! The audit log's actions: a closed set, stored and listed as their dotted names.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+macro_rules! audit_actions {
+    ($( $(#[$meta:meta])* $variant:ident = $name:literal, )*) => {
+        /// What an audit event records. Stored as text; never renamed, only added to.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum AuditAction {
+            $( $(#[$meta])* #[serde(rename = $name)] $variant, )*
+        }
+
+        impl AuditAction {
+            pub const ALL: &'static [AuditAction] = &[ $( AuditAction::$variant, )* ];
+
+            pub const fn as_str(self) -> &'static str {
+                match self { $( AuditAction::$variant => $name, )* }
+            }
+        }
+    };
+}
+
+audit_actions! {
+    TenantCreate = "tenant.create",
+    SessionLogin = "session.login",
+    ApiKeyCreate = "api_key.create",
+    ApiKeyRevoke = "api_key.revoke",
+    SchemaAdd = "schema.add",
+    TargetVersionCreate = "target_version.create",
+    ConfigCreate = "config.create",
+    ConfigMigrate = "config.migrate",
+    EnvCreate = "env.create",
+    BindingCreate = "binding.create",
+    ConstraintCreate = "constraint.create",
+    ConstraintDelete = "constraint.delete",
+    DeploymentSet = "deployment.set",
+    /// A deployment recorded despite its problems.
+    DeploymentForce = "deployment.force",
+    DeploymentRollback = "deployment.rollback",
+    MigrationAdd = "migration.add",
+}
+
+impl fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for AuditAction {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        AuditAction::ALL
+            .iter()
+            .copied()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| format!("unknown audit action `{s}`"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_round_trip() {
+        let mut seen = std::collections::HashSet::new();
+        for a in AuditAction::ALL {
+            assert!(seen.insert(a.as_str()));
+            assert_eq!(a.as_str().parse::<AuditAction>(), Ok(*a));
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Binding a config revision to an environment for a target version: validated against that
+//! version's schema, migrated first when the version reads another schema version.
+
+use super::TenantWrite;
+use crate::error::{ApiError, ErrorCode};
+use crate::migrating::{
+    binding_created, chain_between, describe, failure_to_api, run_chain, store_migrated,
+    validate_for, MigratedConfig,
+};
+use uuid::Uuid;
+use versiqii_api::AuditAction;
+use versiqii_core::names::EnvName;
+use versiqii_store::{BindingRow, NewBinding};
+
+pub struct Bind {
+    /// The config revision's id.
+    pub revision_id: Uuid,
+    pub env: EnvName,
+    /// Bind for this version of the config's target (default: the one it was written for).
+    pub version: Option<String>,
+    /// Refuse instead of migrating.
+    pub no_migrate: bool,
+}
+
+pub struct Bound {
+    pub binding: BindingRow,
+    /// Present when the bound revision was migrated from the one asked for.
+    pub migrated: Option<MigratedConfig>,
+}
+
+pub async fn bind(mut w: TenantWrite, req: Bind) -> Result<Bound, ApiError> {
+    let env = req.env.as_str();
+    let revision = w
+        .tx()
+        .revision(req.revision_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("config revision {}", req.revision_id)))?;
+    let written_for = w
+        .tx()
+        .target_version(revision.target_version_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("target version"))?;
+    let target = match req.version.as_deref() {
+        None => written_for.clone(),
+        Some(version) => w
+            .tx()
+            .target_version_by_name(&written_for.target, version)
+            .await?
+            .ok_or_else(|| {
+                ApiError::not_found(format!("target version {}@{version}", written_for.target))
+            })?,
+    };
+    let schema = w
+        .tx()
+        .schema_version_by_id(target.schema_version_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("schema version"))?;
+    let actors = w.actors().await?;
+    // Serialised with deployments and rollbacks of this target here, which may write a
+    // migrated binding of their own: the later writer sees the earlier one's.
+    let environment = w.tx().ensure_env(env).await?;
+    w.tx()
+        .lock_deployment_slot(environment.id, target.target_id)
+        .await?;
+    let (revision, migrated) = if written_for.schema_version_id == target.schema_version_id {
+        validate_for(w.schemas(), &schema, &target, &revision.canonical, "")?;
+        (revision, None)
+    } else {
+        let from_schema = format!("{}@{}", written_for.family, written_for.schema_version);
+        let to_schema = format!("{}@{}", schema.family, schema.version);
+        if req.no_migrate {
+            return Err(ApiError::Conflict {
+                code: ErrorCode::MigrationRequired,
+                detail: format!(
+                    "{}#{} was written for {from_schema}; {}@{} reads {to_schema}; bind without no_migrate to migrate it",
+                    revision.name, revision.revision, target.target, target.version
+                ),
+            });
+        }
+        let steps = chain_between(
+            w.tx(),
+            target.family_id,
+            written_for.schema_version_id,
+            target.schema_version_id,
+        )
+        .await?
+        .ok_or_else(|| ApiError::Conflict {
+            code: ErrorCode::NoMigrationPath,
+            detail: format!(
+                "no chain of migrations leads from {from_schema} to {to_schema}; add one with `versiqii migrations add`"
+            ),
+        })?;
+        let doc = run_chain(&actors, steps.clone(), revision.canonical.clone())
+            .await
+            .map_err(failure_to_api)?;
+        validate_for(w.schemas(), &schema, &target, &doc, " after migration")?;
+        let mut described = describe(&revision, &from_schema, &to_schema, &steps, &doc);
+        let stored = store_migrated(&mut w, &revision, &target, &doc, &steps).await?;
+        described.revision = Some(stored.revision);
+        described.revision_id = Some(stored.id);
+        (stored, Some(described))
+    };
+    w.touch_env(env).await?;
+    let actor = w.actor().to_string();
+    let row = w
+        .tx()
+        .insert_binding(NewBinding {
+            environment_id: environment.id,
+            target_id: target.target_id,
+            target_version_id: target.id,
+            config_revision_id: revision.id,
+            schema_version_id: schema.id,
+            created_by: &actor,
+        })
+        .await?;
+    w.audit(
+        AuditAction::BindingCreate,
+        format!("binding:{env}/{}", target.target),
+        None,
+        Some(&revision.hash),
+    );
+    w.emit(binding_created(&row));
+    w.commit().await?;
+    Ok(Bound {
+        binding: row,
+        migrated,
+    })
+}

@@ -1,0 +1,120 @@
+//! Setting the version a target runs in an environment: checked against the VersionGraph in both
+//! directions and against the environment's binding of that target before anything is written.
+
+use super::plan::{
+    apply_migration, bound_config_for, constraint_problems, summarise, BoundCheck, Plan,
+};
+use super::TenantWrite;
+use crate::error::ApiError;
+use versiqii_api::events::DeploymentChanged;
+use versiqii_api::AuditAction;
+use versiqii_core::names::{EnvName, TargetName};
+use versiqii_store::NewDeployment;
+
+pub struct SetVersion {
+    pub env: EnvName,
+    pub target: TargetName,
+    pub version: String,
+    /// Only plan.
+    pub dry_run: bool,
+    /// Record the change even if it breaks something.
+    pub force: bool,
+}
+
+pub async fn set_version(mut w: TenantWrite, req: SetVersion) -> Result<Plan, ApiError> {
+    let (env, target) = (req.env.as_str(), req.target.as_str());
+    let tv = w
+        .tx()
+        .target_version_by_name(target, &req.version)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("target version {target}@{}", req.version)))?;
+    let environment = w.tx().ensure_env(env).await?;
+    w.tx()
+        .lock_deployment_slot(environment.id, tv.target_id)
+        .await?;
+    let actors = w.actors().await?;
+
+    let (from_version, mut problems) = constraint_problems(w.tx(), &actors, env, &tv).await?;
+
+    // The config bound to this target here must be valid for the new version's schema: as it
+    // is, or migrated along the family's migrations when the schema version changes.
+    let mut pending = None;
+    let bindings = w.tx().current_bindings(Some(env)).await?;
+    if let Some(binding) = bindings.iter().find(|b| b.target == tv.target) {
+        match bound_config_for(w.tx(), &actors, w.schemas(), binding, &tv).await? {
+            BoundCheck::Valid => {}
+            BoundCheck::Invalid(problem) => problems.push(problem),
+            BoundCheck::Migrates(migration) => pending = Some(migration),
+        }
+    }
+    let safe = problems.is_empty();
+    let mut plan = Plan {
+        env: env.to_owned(),
+        target: target.to_owned(),
+        from_version,
+        to_version: tv.version.clone(),
+        safe,
+        applied: false,
+        forced: false,
+        problems,
+        migrations: pending.iter().map(|p| p.described.clone()).collect(),
+        summary: String::new(),
+    };
+    plan.summary = summarise(&plan);
+    if req.dry_run {
+        return Ok(plan);
+    }
+    if !safe && !req.force {
+        return Err(ApiError::DeploymentRefused {
+            summary: format!("refused: {}", plan.summary.replace('\n', "; ")),
+            plan: serde_json::to_value(&plan).map_err(anyhow::Error::from)?,
+        });
+    }
+    plan.applied = true;
+    plan.forced = !safe;
+    w.touch_env(env).await?;
+    let actor = w.actor().to_string();
+    // The deployment goes first: a binding it brings is then "made while it was current",
+    // which is what a later rollback looks for.
+    w.tx()
+        .insert_deployment(NewDeployment {
+            environment_id: environment.id,
+            target_id: tv.target_id,
+            target_version_id: tv.id,
+            forced: plan.forced,
+            plan: &serde_json::to_value(&plan).map_err(anyhow::Error::from)?,
+            created_by: &actor,
+        })
+        .await?;
+    let mut migrated_configs = Vec::new();
+    if let Some(migration) = pending {
+        let stored = apply_migration(&mut w, environment.id, &tv, migration).await?;
+        migrated_configs.push(format!("{}#{}", stored.name, stored.revision));
+        if let Some(m) = plan.migrations.first_mut() {
+            m.revision = Some(stored.revision);
+            m.revision_id = Some(stored.id);
+        }
+    }
+    w.audit(
+        if plan.forced {
+            AuditAction::DeploymentForce
+        } else {
+            AuditAction::DeploymentSet
+        },
+        format!("deployment:{env}/{target}@{}", tv.version),
+        None,
+        None,
+    );
+    w.emit(DeploymentChanged {
+        env: env.to_owned(),
+        target: target.to_owned(),
+        from_version: plan.from_version.clone(),
+        to_version: plan.to_version.clone(),
+        forced: plan.forced,
+        problems: plan.event_problems(),
+        migrated_configs,
+        summary: plan.summary.clone(),
+    });
+    w.commit().await?;
+    Ok(plan)
+}

@@ -1,0 +1,187 @@
+//! Adding the migration of one edge between a family's schema versions. It must load (a lens
+//! that parses; a module without imports and with the ABI's exports), and it is dry-run on
+//! every config bound with the from-version.
+
+use super::{TenantWrite, Written};
+use crate::actors::{load_program, ChainStep};
+use crate::error::{ApiError, ErrorCode};
+use crate::migrating::run_chain;
+use crate::routes::migrations::{DryRunResult, MigrationView};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use uuid::Uuid;
+use versiqii_api::events::MigrationAdded;
+use versiqii_api::AuditAction;
+use versiqii_core::names::FamilyName;
+use versiqii_migrate::Direction;
+use versiqii_store::NewMigration;
+
+/// Bound configs dry-run when a migration is added; more are counted, not run.
+const MAX_DRY_RUN: usize = 100;
+
+pub struct AddMigration {
+    pub family: FamilyName,
+    pub from: String,
+    pub to: String,
+    /// `lens` or `wasm`.
+    pub kind: &'static str,
+    /// The lens text or the module's bytes.
+    pub source: Vec<u8>,
+    pub dry_run: bool,
+}
+
+pub async fn add(
+    mut w: TenantWrite,
+    req: AddMigration,
+) -> Result<Written<MigrationView>, ApiError> {
+    let (family, kind) = (&req.family, req.kind);
+    let hash = hex::encode(Sha256::digest(&req.source));
+    let runtime = w.ops().migrations.runtime.clone();
+    let checked = Arc::new(req.source);
+    let to_load = checked.clone();
+    tokio::task::spawn_blocking(move || load_program(&runtime, kind, &to_load))
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|message| ApiError::Unprocessable {
+            code: ErrorCode::MigrationInvalid,
+            detail: format!("the {kind} does not load: {message}"),
+        })?;
+    let fam = w
+        .tx()
+        .family_for_update(family.as_str())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("family {family}")))?;
+    let from = w
+        .tx()
+        .schema_version(family.as_str(), &req.from)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("schema version {family}@{}", req.from)))?;
+    let to = w
+        .tx()
+        .schema_version(family.as_str(), &req.to)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("schema version {family}@{}", req.to)))?;
+
+    let actors = w.actors().await?;
+    let step = ChainStep {
+        migration_id: Uuid::nil(),
+        kind: kind.to_owned(),
+        hash: hash.clone(),
+        source: checked.clone(),
+        direction: Direction::Up,
+        from: format!("{family}@{}", from.version),
+        to: format!("{family}@{}", to.version),
+    };
+    // An edge runs both ways: its reverse would never be used, so it is refused too.
+    if w.tx()
+        .migrations_of_family(fam.id)
+        .await?
+        .iter()
+        .any(|m| m.from_schema_version_id == to.id && m.to_schema_version_id == from.id)
+    {
+        return Err(ApiError::Conflict {
+            code: crate::error::ErrorCode::MigrationExists,
+            detail: format!(
+                "{family} already has a migration from {} to {}; it also runs down",
+                to.version, from.version
+            ),
+        });
+    }
+    let to_schema = w
+        .schemas()
+        .get_or_compile(&to.hash, &to.document)
+        .map_err(|e| anyhow::anyhow!("stored schema does not compile: {e}"))?;
+    let mut results = Vec::new();
+    let bound = w.tx().current_bindings_on_schema(from.id).await?;
+    let not_dry_run = bound.len().saturating_sub(MAX_DRY_RUN);
+    for binding in bound.into_iter().take(MAX_DRY_RUN) {
+        let revision = w
+            .tx()
+            .revision(binding.config_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("bound revision vanished"))?;
+        let config = format!("{}#{}", binding.config_name, binding.revision);
+        let mut result = DryRunResult {
+            env: binding.env.clone(),
+            target: binding.target.clone(),
+            config,
+            ok: true,
+            error: None,
+            violations: Vec::new(),
+        };
+        match run_chain(&actors, vec![step.clone()], revision.canonical).await {
+            Err(e) => {
+                result.ok = false;
+                result.error = Some(e.to_string());
+            }
+            Ok(migrated) => {
+                result.violations = to_schema
+                    .validate(&migrated)
+                    .into_iter()
+                    .map(crate::error::violation_view)
+                    .collect();
+                result.ok = result.violations.is_empty();
+            }
+        }
+        results.push(result);
+    }
+    let failing = results.iter().filter(|r| !r.ok).count();
+
+    if req.dry_run {
+        return Ok(Written::Existing(MigrationView {
+            id: None,
+            family: family.to_string(),
+            from: from.version,
+            to: to.version,
+            kind: kind.to_owned(),
+            hash,
+            created_by: None,
+            created_at: None,
+            stored: false,
+            dry_run: results,
+            failing,
+            not_dry_run,
+        }));
+    }
+    let actor = w.actor().to_string();
+    let row = w
+        .tx()
+        .insert_migration(NewMigration {
+            family_id: fam.id,
+            from_schema_version_id: from.id,
+            to_schema_version_id: to.id,
+            kind,
+            source: &checked,
+            hash: &hash,
+            created_by: &actor,
+        })
+        .await?
+        .ok_or_else(|| ApiError::Conflict {
+            code: crate::error::ErrorCode::MigrationExists,
+            detail: format!(
+                "{family} already has a migration from {} to {}",
+                from.version, to.version
+            ),
+        })?;
+    w.audit(
+        AuditAction::MigrationAdd,
+        format!("migration:{family}/{}->{}", from.version, to.version),
+        None,
+        Some(&hash),
+    );
+    w.emit(MigrationAdded {
+        migration_id: row.id,
+        family: family.to_string(),
+        from: from.version.clone(),
+        to: to.version.clone(),
+        kind: kind.to_owned(),
+        hash: hash.clone(),
+        failing,
+    });
+    w.commit().await?;
+    let mut view = MigrationView::from(row);
+    view.dry_run = results;
+    view.failing = failing;
+    view.not_dry_run = not_dry_run;
+    Ok(Written::Created(view))
+}

@@ -1,0 +1,54 @@
+//! The use cases: every tenant write of the API is one operation here. Routes parse, call one
+//! operation, and render its result; an operation owns its write sequence through a
+//! [`TenantWrite`], whose `commit()` does the audit rows, typed events, drift delta, NOTIFY,
+//! COMMIT and cache updates in one place. Operations know nothing of HTTP, so another front (the
+//! operators' portal, an admission webhook) calls them as they are.
+
+pub mod api_keys;
+pub mod bindings;
+pub mod configs;
+pub mod constraints;
+pub mod deployments;
+pub mod envs;
+pub mod migrations;
+pub mod observations;
+pub mod plan;
+pub mod rollback;
+pub mod schemas;
+pub mod targets;
+mod write;
+
+pub use write::{Actor, GraphChange, TenantWrite};
+
+use crate::actors::{Directory, MigrationPool};
+use crate::auth::authorized::Gatekeeper;
+use crate::schema_cache::SchemaCache;
+use std::sync::Arc;
+use uuid::Uuid;
+use versiqii_store::Store;
+
+/// What operations share: the pool, the tenants' actors and the process-wide caches.
+#[derive(Clone)]
+pub struct Ops {
+    pub(crate) store: Store,
+    pub(crate) directory: Directory,
+    pub(crate) schemas: Arc<SchemaCache>,
+    pub(crate) migrations: Arc<MigrationPool>,
+    pub(crate) gate: Arc<Gatekeeper>,
+    /// This instance's name in the notifications it sends, so it skips its own (it has
+    /// applied the change already). Per app, not per process: tests run two in one process.
+    pub(crate) instance: Arc<str>,
+}
+
+impl Ops {
+    fn keys_evict(&self, id: Uuid) {
+        self.gate.keys.evict(id);
+    }
+}
+
+/// An operation's result: something new was stored, or the answer is what already exists (or,
+/// for a dry run, what would be stored).
+pub enum Written<T> {
+    Created(T),
+    Existing(T),
+}

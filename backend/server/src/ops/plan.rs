@@ -1,0 +1,242 @@
+//! What deployments and rollbacks share: the plan of a change (constraints both ways, the bound
+//! config against the new version's schema, migrated where a chain leads there) and its
+//! application.
+
+use super::TenantWrite;
+use crate::actors::{CheckDeployment, MigrationFailure, Tenant};
+use crate::error::ApiError;
+use crate::migrating::{binding_created, chain_between, describe, run_chain, store_migrated};
+use crate::schema_cache::SchemaCache;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use versiqii_api::events::DeploymentProblem;
+use versiqii_core::graph::{Deployed, TargetVersionId};
+use versiqii_store::{BindingRow, NewBinding, RevisionRow, TargetVersionRow, TenantTx};
+
+pub use crate::actors::ChainStep;
+pub use crate::migrating::MigratedConfig;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PlanProblem {
+    /// `requires-unmet`, `required-by-breaks`, `accepts-refuses`, `provider-refuses` or
+    /// `binding-invalid`.
+    pub kind: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Plan {
+    pub env: String,
+    pub target: String,
+    pub from_version: Option<String>,
+    pub to_version: String,
+    pub safe: bool,
+    pub applied: bool,
+    pub forced: bool,
+    pub problems: Vec<PlanProblem>,
+    /// Bound configs that move to the new version's schema, with each one's diff.
+    #[serde(default)]
+    pub migrations: Vec<MigratedConfig>,
+    /// The plan in words, one line per problem.
+    pub summary: String,
+}
+
+impl Plan {
+    /// What the plan broke (when forced), as events name it.
+    pub fn event_problems(&self) -> Vec<DeploymentProblem> {
+        self.problems
+            .iter()
+            .map(|p| DeploymentProblem {
+                kind: p.kind.clone(),
+                message: p.message.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The version of `tv`'s target deployed in the environment now, and every constraint that
+/// deploying `tv` there would break (in both directions).
+pub async fn constraint_problems(
+    tx: &TenantTx,
+    actors: &Tenant,
+    env: &str,
+    tv: &TargetVersionRow,
+) -> Result<(Option<String>, Vec<PlanProblem>), ApiError> {
+    let current = tx.current_deployments(Some(env)).await?;
+    let mut deployed = Deployed::new(env);
+    let mut from_version = None;
+    for d in &current {
+        if d.target_id == tv.target_id {
+            from_version = Some(d.version.clone());
+        }
+        deployed.insert(d.target.clone(), TargetVersionId(d.target_version_id));
+    }
+    let violations = actors
+        .graph
+        .send(CheckDeployment {
+            deployed,
+            candidate: TargetVersionId(tv.id),
+        })
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|_| ApiError::Unavailable("the version graph is loading; retry"))?
+        .map_err(anyhow::Error::from)?;
+    let problems = violations
+        .into_iter()
+        .map(|v| PlanProblem {
+            kind: v.kind.as_str().to_owned(),
+            message: v.message,
+        })
+        .collect();
+    Ok((from_version, problems))
+}
+
+/// What the environment's binding of a target needs when the target moves to `tv`.
+pub enum BoundCheck {
+    Valid,
+    Invalid(PlanProblem),
+    Migrates(Box<PendingMigration>),
+}
+
+pub struct PendingMigration {
+    pub source: RevisionRow,
+    pub doc: serde_json::Value,
+    pub steps: Vec<ChainStep>,
+    pub described: MigratedConfig,
+}
+
+/// Checks the bound config against `tv`'s schema, migrating it first when `tv` reads another
+/// schema version and a chain of migrations leads there.
+pub async fn bound_config_for(
+    tx: &TenantTx,
+    actors: &Tenant,
+    schemas: &SchemaCache,
+    binding: &BindingRow,
+    tv: &TargetVersionRow,
+) -> Result<BoundCheck, ApiError> {
+    let revision = tx
+        .revision(binding.config_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("bound revision vanished"))?;
+    let schema = tx
+        .schema_version_by_id(tv.schema_version_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("schema version vanished"))?;
+    let name = format!("{}#{}", binding.config_name, binding.revision);
+    let from_schema = format!("{}@{}", tv.family, binding.schema_version);
+    let to_schema = format!("{}@{}", schema.family, schema.version);
+    let mut migrated = None;
+    if binding.schema_version_id != tv.schema_version_id {
+        if let Some(steps) = chain_between(
+            tx,
+            tv.family_id,
+            binding.schema_version_id,
+            tv.schema_version_id,
+        )
+        .await?
+        {
+            match run_chain(actors, steps.clone(), revision.canonical.clone()).await {
+                Ok(doc) => migrated = Some((doc, steps)),
+                Err(MigrationFailure::Stopped) => {
+                    return Err(ApiError::Unavailable("the migration pool"))
+                }
+                Err(e) => {
+                    return Ok(BoundCheck::Invalid(PlanProblem {
+                        kind: "migration-failed".into(),
+                        message: format!(
+                            "{name} bound in {} cannot move to {to_schema}: {e}",
+                            binding.env
+                        ),
+                    }))
+                }
+            }
+        }
+    }
+    let doc = migrated
+        .as_ref()
+        .map_or(&revision.canonical, |(doc, _)| doc);
+    let compiled = schemas
+        .get_or_compile(&schema.hash, &schema.document)
+        .map_err(|e| anyhow::anyhow!("stored schema does not compile: {e}"))?;
+    let found = compiled.validate(doc);
+    if let Some(first) = found.first() {
+        return Ok(BoundCheck::Invalid(PlanProblem {
+            kind: "binding-invalid".into(),
+            message: format!(
+                "{name} bound in {}{} fails schema {to_schema} of {}@{} with {} violation(s), first at {}: {}",
+                binding.env,
+                if migrated.is_some() { " (after migration)" } else { "" },
+                tv.target,
+                tv.version,
+                found.len(),
+                if first.pointer.is_empty() { "/" } else { &first.pointer },
+                first.message
+            ),
+        }));
+    }
+    Ok(match migrated {
+        None => BoundCheck::Valid,
+        Some((doc, steps)) => BoundCheck::Migrates(Box::new(PendingMigration {
+            described: describe(&revision, &from_schema, &to_schema, &steps, &doc),
+            source: revision,
+            doc,
+            steps,
+        })),
+    })
+}
+
+/// Stores the migrated config and binds it for `tv`.
+pub async fn apply_migration(
+    w: &mut TenantWrite,
+    environment_id: Uuid,
+    tv: &TargetVersionRow,
+    migration: Box<PendingMigration>,
+) -> Result<RevisionRow, ApiError> {
+    let stored = store_migrated(w, &migration.source, tv, &migration.doc, &migration.steps).await?;
+    let actor = w.actor().to_string();
+    let row = w
+        .tx()
+        .insert_binding(NewBinding {
+            environment_id,
+            target_id: tv.target_id,
+            target_version_id: tv.id,
+            config_revision_id: stored.id,
+            schema_version_id: tv.schema_version_id,
+            created_by: &actor,
+        })
+        .await?;
+    w.emit(binding_created(&row));
+    Ok(stored)
+}
+
+pub fn summarise(plan: &Plan) -> String {
+    let head = format!(
+        "{} in {}: {} -> {}",
+        plan.target,
+        plan.env,
+        plan.from_version.as_deref().unwrap_or("(none)"),
+        plan.to_version
+    );
+    let mut lines = if plan.problems.is_empty() {
+        vec![format!("{head}: nothing breaks")]
+    } else {
+        vec![format!("{head}: {} problem(s)", plan.problems.len())]
+    };
+    lines.extend(
+        plan.problems
+            .iter()
+            .map(|p| format!("- {}: {}", p.kind, p.message)),
+    );
+    lines.extend(plan.migrations.iter().map(|m| {
+        format!(
+            "- migrates {}#{} from {} to {} in {} step(s)",
+            m.config,
+            m.from_revision,
+            m.from_schema,
+            m.to_schema,
+            m.steps.len()
+        )
+    }));
+    lines.join("\n")
+}

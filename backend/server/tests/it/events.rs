@@ -1,0 +1,263 @@
+//! The event catalogue as subscribers will see it: each write stores exactly one outbox row of
+//! its event type, in the write's transaction, whose payload validates against the type's
+//! published JSON Schema (spec/events.json) at the published version.
+
+use crate::harness::{block_on, TestApp};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{json, Value};
+use versiqii_core::schema::CompiledSchema;
+
+const SCHEMA_V1: &str = r#"{"type": "object", "required": ["timeout"],
+  "properties": {"timeout": {"type": "integer", "maximum": 100}}}"#;
+const SCHEMA_V2: &str = r#"{"type": "object", "required": ["timeout_ms"],
+  "properties": {"timeout_ms": {"type": "integer"}}}"#;
+const LENS: &str = "lens:\n  - rename: { source: timeout, destination: timeout_ms }\n";
+
+/// The published catalogue, as subscribers read it.
+fn catalogue() -> Vec<Value> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../spec/events.json");
+    let text = std::fs::read_to_string(path).expect("spec/events.json");
+    let doc: Value = serde_json::from_str(&text).expect("spec/events.json is JSON");
+    doc["events"].as_array().expect("events").clone()
+}
+
+fn outbox(app: &TestApp) -> Vec<(i64, String, Value)> {
+    let db = app.owner_db();
+    block_on(db.query_all(Statement::from_string(
+        DbBackend::Postgres,
+        "select id, topic, payload from outbox order by id".to_owned(),
+    )))
+    .unwrap()
+    .iter()
+    .map(|r| {
+        (
+            r.try_get("", "id").unwrap(),
+            r.try_get("", "topic").unwrap(),
+            r.try_get("", "payload").unwrap(),
+        )
+    })
+    .collect()
+}
+
+/// One tenant walked through every kind of write, in an order where each write can happen.
+struct Story {
+    app: TestApp,
+    owner: String,
+    key: String,
+    key_id: String,
+    /// The revision the story uploaded.
+    revision: Value,
+}
+
+/// The writes of the story, each named by the event type it must emit.
+const STEPS: &[&str] = &[
+    "api_key.created",
+    "schema.added",
+    "target_version.created",
+    "config.created",
+    "environment.created",
+    "binding.created",
+    "deployment.changed",
+    "observation.recorded",
+    "drift.changed",
+    "constraint.created",
+    "constraint.deleted",
+    "migration.added",
+    "config.migrated",
+    "deployment.rolled_back",
+    "api_key.revoked",
+];
+
+impl Story {
+    fn new(slug: &str) -> Self {
+        let app = TestApp::spawn();
+        let s = app.signup(slug);
+        Story {
+            app,
+            owner: s.access,
+            key: String::new(),
+            key_id: String::new(),
+            revision: Value::Null,
+        }
+    }
+
+    fn ok(&self, r: crate::harness::Reply, status: u16) -> Value {
+        assert_eq!(r.status, status, "{}", r.body);
+        r.body
+    }
+
+    fn run(&mut self, step: &str) {
+        let k = Some(self.key.as_str());
+        match step {
+            "api_key.created" => {
+                let (id, key) = self.app.api_key(&self.owner, &["write"]);
+                (self.key_id, self.key) = (id, key);
+            }
+            "schema.added" => {
+                let schema: Value = serde_json::from_str(SCHEMA_V1).unwrap();
+                let body = json!({"version": "v1", "schema": schema});
+                self.ok(self.app.post("/v1/families/Svc/schemas", k, &body), 201);
+            }
+            "target_version.created" => {
+                let body = json!({"name": "svc", "family": "Svc", "version": "1.0.0"});
+                self.ok(self.app.post("/v1/targets", k, &body), 201);
+            }
+            "config.created" => {
+                let body = json!({"target": "svc@1.0.0", "content": "{\"timeout\": 5}"});
+                self.revision = self.ok(self.app.post("/v1/configs", k, &body), 201)["id"].clone();
+            }
+            "environment.created" => {
+                self.ok(self.app.post("/v1/envs", k, &json!({"name": "prod"})), 201);
+            }
+            "binding.created" => {
+                let body = json!({"config_id": self.revision, "env": "prod"});
+                self.ok(self.app.post("/v1/bindings", k, &body), 201);
+            }
+            "deployment.changed" => {
+                let r = self.app.request(
+                    "PUT",
+                    "/v1/envs/prod/targets/svc/version",
+                    k,
+                    Some(r#"{"version": "1.0.0"}"#),
+                );
+                self.ok(r, 200);
+            }
+            "observation.recorded" => {
+                // What runs is what is deployed: no drift.
+                let body = json!({"target": "svc", "version": "1.0.0"});
+                self.ok(self.app.post("/v1/envs/prod/observations", k, &body), 201);
+            }
+            "drift.changed" => {
+                // A cluster reports another version: environment drift in one cell.
+                let body = json!({"target": "svc", "version": "0.9.0"});
+                self.ok(self.app.post("/v1/envs/prod/observations", k, &body), 201);
+            }
+            "constraint.created" => {
+                let body = json!({"from": "svc@1.0.0", "kind": "requires", "target": "db", "range": ">=1"});
+                self.ok(self.app.post("/v1/constraints", k, &body), 201);
+            }
+            "constraint.deleted" => {
+                let list = self.ok(self.app.get("/v1/constraints", k), 200);
+                let id = list["items"][0]["id"].as_str().unwrap().to_owned();
+                self.ok(self.app.delete(&format!("/v1/constraints/{id}"), k), 204);
+            }
+            "migration.added" => {
+                let schema: Value = serde_json::from_str(SCHEMA_V2).unwrap();
+                let body = json!({"version": "v2", "schema": schema, "compat": "NONE"});
+                self.ok(self.app.post("/v1/families/Svc/schemas", k, &body), 201);
+                let body = json!({"name": "svc", "family": "Svc", "version": "2.0.0", "schema_version": "v2"});
+                self.ok(self.app.post("/v1/targets", k, &body), 201);
+                let body = json!({"from": "v1", "to": "v2", "lens": LENS});
+                self.ok(self.app.post("/v1/families/Svc/migrations", k, &body), 201);
+            }
+            "config.migrated" => {
+                let body =
+                    json!({"config_id": self.revision, "env": "staging", "version": "2.0.0"});
+                let bound = self.ok(self.app.post("/v1/bindings", k, &body), 201);
+                assert!(bound["migrated"].is_object(), "{bound}");
+            }
+            "deployment.rolled_back" => {
+                let r = self.app.request(
+                    "PUT",
+                    "/v1/envs/prod/targets/svc/version",
+                    k,
+                    Some(r#"{"version": "2.0.0"}"#),
+                );
+                self.ok(r, 200);
+                let r = self
+                    .app
+                    .post("/v1/envs/prod/targets/svc/rollback", k, &json!({}));
+                self.ok(r, 200);
+            }
+            "api_key.revoked" => {
+                let path = format!("/v1/api-keys/{}", self.key_id);
+                self.ok(self.app.delete(&path, Some(&self.owner)), 204);
+            }
+            other => panic!("no step for {other}"),
+        }
+    }
+}
+
+/// Runs the story up to the write that causes `event_type`, and checks that write stored
+/// exactly one outbox row of that type, valid against its published schema.
+fn emits_exactly_one(event_type: &str) {
+    let entry = catalogue()
+        .into_iter()
+        .find(|e| e["type"] == event_type)
+        .unwrap_or_else(|| panic!("{event_type} is not in spec/events.json"));
+    let schema = CompiledSchema::compile(&entry["schema"]).expect("the published schema compiles");
+    let mut story = Story::new(&format!("ev-{}", event_type.replace(['.', '_'], "-")));
+    let at = STEPS.iter().position(|s| *s == event_type).unwrap();
+    for step in &STEPS[..at] {
+        story.run(step);
+    }
+    let seen = outbox(&story.app).last().map_or(0, |row| row.0);
+    story.run(event_type);
+    let new: Vec<Value> = outbox(&story.app)
+        .into_iter()
+        .filter(|(id, topic, _)| *id > seen && topic == event_type)
+        .map(|(_, _, payload)| payload)
+        .collect();
+    assert_eq!(new.len(), 1, "{event_type}: {new:?}");
+    let payload = &new[0];
+    assert_eq!(payload["type"], event_type);
+    assert_eq!(payload["version"], entry["version"], "{payload}");
+    let violations = schema.validate(&payload["data"]);
+    assert!(
+        violations.is_empty(),
+        "{event_type}: {violations:?} in {payload}"
+    );
+}
+
+macro_rules! event_tests {
+    ($($name:ident => $ty:literal,)*) => {
+        $( #[test] fn $name() { emits_exactly_one($ty); } )*
+
+        #[test]
+        fn every_catalogued_type_has_a_test() {
+            let tested = [$($ty),*];
+            for entry in catalogue() {
+                let ty = entry["type"].as_str().unwrap().to_owned();
+                assert!(tested.contains(&ty.as_str()), "no test for {ty}");
+                assert!(STEPS.contains(&ty.as_str()), "no step for {ty}");
+            }
+        }
+    };
+}
+
+event_tests! {
+    api_key_created_is_one_valid_event => "api_key.created",
+    schema_added_is_one_valid_event => "schema.added",
+    target_version_created_is_one_valid_event => "target_version.created",
+    config_created_is_one_valid_event => "config.created",
+    environment_created_is_one_valid_event => "environment.created",
+    binding_created_is_one_valid_event => "binding.created",
+    deployment_changed_is_one_valid_event => "deployment.changed",
+    observation_recorded_is_one_valid_event => "observation.recorded",
+    drift_changed_is_one_valid_event => "drift.changed",
+    constraint_created_is_one_valid_event => "constraint.created",
+    constraint_deleted_is_one_valid_event => "constraint.deleted",
+    migration_added_is_one_valid_event => "migration.added",
+    config_migrated_is_one_valid_event => "config.migrated",
+    deployment_rolled_back_is_one_valid_event => "deployment.rolled_back",
+    api_key_revoked_is_one_valid_event => "api_key.revoked",
+}
+
+/// A write that fails stores no event: the outbox commits or vanishes with the change.
+#[test]
+fn a_refused_write_stores_no_event() {
+    let mut story = Story::new("ev-refused");
+    for step in &STEPS[..6] {
+        story.run(step);
+    }
+    let before = outbox(&story.app).len();
+    // Invalid for v1's schema (timeout over its maximum): 422, nothing stored.
+    let body = json!({"target": "svc@1.0.0", "content": "{\"timeout\": 500}"});
+    let created = story.ok(story.app.post("/v1/configs", Some(&story.key), &body), 201);
+    let after_config = outbox(&story.app).len();
+    assert_eq!(after_config, before + 1);
+    let body = json!({"config_id": created["id"], "env": "prod"});
+    let r = story.app.post("/v1/bindings", Some(&story.key), &body);
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(outbox(&story.app).len(), after_config);
+}
