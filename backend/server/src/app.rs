@@ -130,6 +130,11 @@ impl AppState {
         })
     }
 
+    /// The operations, for fronts other than the API (the operators' portal; tests).
+    pub fn ops(&self) -> crate::ops::Ops {
+        self.ops.get_ref().clone()
+    }
+
     /// The tenants' actors (operators and tests inspect them through it).
     pub fn directory(&self) -> crate::actors::Directory {
         self.directory.get_ref().clone()

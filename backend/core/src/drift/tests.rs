@@ -141,7 +141,12 @@ fn environment_drift_is_an_observed_version_unlike_the_desired_one() {
 
 #[test]
 fn dimensions_combine_and_are_counted() {
-    let (matrix, _) = drifts(&[bound(7, false), observed(3, Some(8)), dependency(1)]);
+    let (matrix, _) = drifts(&[
+        deployed(2, false),
+        bound(7, false),
+        observed(3, Some(8)),
+        dependency(1),
+    ]);
     let cell = matrix.get(env(1), target(1)).unwrap();
     assert_eq!(
         cell.drift,
@@ -258,6 +263,12 @@ fn recompute_all_reports_what_changed_and_drops_missing_cells() {
     assert_eq!(matrix.counts().dependency, 2);
 
     // a dropped cell starts afresh: its old unmet count is gone
+    matrix.apply(&DriftEvent::Deployed {
+        env: env(2),
+        target: target(1),
+        version: version(2),
+        schema_valid: true,
+    });
     let changes = matrix.apply(&DriftEvent::Observed {
         env: env(2),
         target: target(1),

@@ -160,8 +160,8 @@ pub struct Refresh {
     pub env: Option<String>,
 }
 
-/// Cells are addressed by name in the API and by id in the matrix; names are interned to ids
-/// here (the matrix never needs the rows' own ids).
+/// Cells are addressed by name in the API and by the rows' own ids in the matrix; the names
+/// map to those ids here.
 #[derive(Default)]
 struct DriftCache {
     matrix: DriftMatrix,
@@ -178,7 +178,7 @@ impl DriftCache {
         let inputs: Vec<CellInput> = cells
             .into_iter()
             .map(|cell| {
-                let (env, target) = cache.ids(&cell.row.env, &cell.row.target);
+                let (env, target) = cache.ids(&cell);
                 cache.rows.insert((env, target), cell.row);
                 CellInput {
                     env,
@@ -191,21 +191,16 @@ impl DriftCache {
         cache
     }
 
-    fn ids(&mut self, env: &str, target: &str) -> (EnvironmentId, TargetId) {
-        let env = *self
-            .envs
-            .entry(env.to_owned())
-            .or_insert_with(|| EnvironmentId(Uuid::new_v4()));
-        let target = *self
-            .targets
-            .entry(target.to_owned())
-            .or_insert_with(|| TargetId(Uuid::new_v4()));
-        (env, target)
+    /// The cell's ids, remembered under its names for queries by name.
+    fn ids(&mut self, cell: &Computed) -> (EnvironmentId, TargetId) {
+        self.envs.insert(cell.row.env.clone(), cell.env_id);
+        self.targets.insert(cell.row.target.clone(), cell.target_id);
+        (cell.env_id, cell.target_id)
     }
 
     /// Feeds a recomputed cell to the matrix as the events that produce its state.
     fn apply(&mut self, cell: Computed) {
-        let (env, target) = self.ids(&cell.row.env, &cell.row.target);
+        let (env, target) = self.ids(&cell);
         let s = cell.state;
         let mut events = Vec::with_capacity(4);
         if let Some(version) = s.desired {
@@ -357,12 +352,17 @@ impl Handler<CrashDrift> for DriftActor {
 
 /// One cell as computed from Postgres: its row for the API and its inputs for the matrix.
 pub struct Computed {
+    /// The cell's address in the matrix: the environment's and target's own ids.
+    pub env_id: EnvironmentId,
+    pub target_id: TargetId,
     pub row: DriftRow,
     pub state: CellState,
 }
 
 #[derive(Default)]
 struct Cell {
+    /// The environment's and the target's ids (every row naming the cell carries them).
+    ids: (Uuid, Uuid),
     desired: Option<(Uuid, String)>,
     /// `name#revision`, the revision's hash and its canonical data.
     bound: Option<(String, String, serde_json::Value)>,
@@ -397,6 +397,7 @@ async fn compute(
     let mut per_env: HashMap<String, Deployed> = HashMap::new();
     for d in &deployments {
         let cell = cells.entry((d.env.clone(), d.target.clone())).or_default();
+        cell.ids = (d.environment_id, d.target_id);
         cell.desired = Some((d.target_version_id, d.version.clone()));
         per_env
             .entry(d.env.clone())
@@ -415,6 +416,7 @@ async fn compute(
             continue;
         };
         let cell = cells.entry((b.env.clone(), b.target.clone())).or_default();
+        cell.ids = (b.environment_id, b.target_id);
         cell.bound = Some((
             format!("{}#{}", b.config_name, b.revision),
             revision.hash,
@@ -423,6 +425,7 @@ async fn compute(
     }
     for o in &observations {
         let cell = cells.entry((o.env.clone(), o.target.clone())).or_default();
+        cell.ids = (o.environment_id, o.target_id);
         cell.observed = Some((
             o.version.clone(),
             o.target_version_id,
@@ -570,6 +573,8 @@ async fn compute(
             }
         }
         rows.push(Computed {
+            env_id: EnvironmentId(cell.ids.0),
+            target_id: TargetId(cell.ids.1),
             row: DriftRow {
                 env,
                 target,

@@ -41,6 +41,18 @@ pub struct Ops {
 }
 
 impl Ops {
+    /// A write in `tenant` done by an operator of the service, for the operators' portal (a
+    /// front of its own, with its own principal and authorization, which it checks before
+    /// calling this). Operations run the same as from the API; audit rows and events name
+    /// the operator.
+    pub async fn write_as_operator(
+        &self,
+        tenant: versiqii_core::TenantId,
+        operator: Uuid,
+    ) -> Result<TenantWrite, crate::error::ApiError> {
+        TenantWrite::open(self, tenant, Actor::new(format!("operator:{operator}"))).await
+    }
+
     fn keys_evict(&self, id: Uuid) {
         self.gate.keys.evict(id);
     }

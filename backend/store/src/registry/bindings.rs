@@ -7,6 +7,8 @@ use uuid::Uuid;
 pub struct BindingRow {
     pub id: Uuid,
     pub env: String,
+    pub environment_id: Uuid,
+    pub target_id: Uuid,
     pub config_id: Uuid,
     pub config_name: String,
     pub revision: i32,
@@ -37,7 +39,7 @@ pub struct EnvRow {
     pub created_at: DateTime<Utc>,
 }
 
-pub(crate) const BINDING_SELECT: &str = "select b.id, e.name as env, r.id as config_id,
+pub(crate) const BINDING_SELECT: &str = "select b.id, e.name as env, b.environment_id, b.target_id, r.id as config_id,
         c.name as config_name, r.revision, r.hash as config_hash, t.name as target, tv.version as target_version,
         b.target_version_id, b.schema_version_id, s.version as schema_version, b.created_by, b.created_at
     from bindings b
