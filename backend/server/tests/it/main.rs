@@ -5,6 +5,7 @@ mod auth;
 mod bad_input;
 mod cli;
 mod drift;
+mod drift_props;
 mod events;
 mod harness;
 mod migrations;
