@@ -4,6 +4,7 @@
 //! COMMIT and cache updates in one place. Operations know nothing of HTTP, so another front (the
 //! operators' portal, an admission webhook) calls them as they are.
 
+pub mod accounts;
 pub mod api_keys;
 pub mod bindings;
 pub mod configs;

@@ -4,6 +4,7 @@ use crate::app::SessionPolicy;
 use crate::auth::authorized::Gatekeeper;
 use crate::auth::{passwords, secrets};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::ops::{accounts, Ops};
 use crate::rate_limit::RateLimiter;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
@@ -11,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use versiqii_core::{Email, Password, Role, TenantId, TenantSlug};
-use versiqii_store::{AuditRecord, NewUser, Rotation, StoreError, TenantTx};
+use versiqii_core::{Email, Password, TenantId, TenantSlug};
+use versiqii_store::Rotation;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -80,25 +81,15 @@ fn client_key(req: &HttpRequest) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-async fn issue_session(
-    gate: &Gatekeeper,
-    policy: &SessionPolicy,
-    tx: &TenantTx,
-    user: Uuid,
-    role: Role,
-) -> Result<TokenPair, ApiError> {
-    let refresh_token = secrets::new_refresh_token();
-    let expires = Utc::now() + policy.refresh_ttl;
-    tx.create_refresh_token(user, &secrets::hash_token(&refresh_token), expires)
-        .await?;
-    Ok(TokenPair {
-        access_token: gate.jwt.issue(user, tx.tenant().0, role)?,
-        refresh_token,
+fn token_pair(session: accounts::Session) -> TokenPair {
+    TokenPair {
+        access_token: session.access_token,
+        refresh_token: session.refresh_token,
         token_type: "Bearer",
-        expires_in: gate.jwt.ttl_secs,
-        tenant_id: tx.tenant().0,
-        user_id: user,
-    })
+        expires_in: session.expires_in,
+        tenant_id: session.tenant,
+        user_id: session.user,
+    }
 }
 
 /// Creates a tenant and its owner, and signs the owner in.
@@ -111,7 +102,7 @@ async fn issue_session(
 #[post("/v1/auth/signup")]
 pub async fn signup(
     req: HttpRequest,
-    gate: web::Data<Arc<Gatekeeper>>,
+    ops: web::Data<Ops>,
     policy: web::Data<SessionPolicy>,
     limiter: web::Data<RateLimiter>,
     body: web::Json<SignupRequest>,
@@ -148,46 +139,19 @@ pub async fn signup(
         .await?;
 
     let password_hash = passwords::hash(password.expose().to_owned()).await?;
-    let tenant_id = TenantId::new_random();
     let user_id = Uuid::new_v4();
-    let tx = gate.store.begin_for(tenant_id).await?;
-    let tenant = tx
-        .create_tenant(slug.as_str(), tenant_name.trim())
-        .await
-        .map_err(|e| {
-            conflict(
-                e,
-                crate::error::ErrorCode::TenantSlugTaken,
-                "a tenant with this slug already exists",
-            )
-        })?;
-    let user = tx
-        .create_user(NewUser {
-            id: user_id,
-            email: email.as_str(),
-            display_name: body.display_name.as_deref(),
-            password_hash: &password_hash,
-            role: Role::Owner,
-        })
-        .await
-        .map_err(|e| {
-            conflict(
-                e,
-                crate::error::ErrorCode::EmailTaken,
-                "an account with this email already exists",
-            )
-        })?;
-    let actor = format!("user:{user_id}");
-    tx.record_audit(AuditRecord {
-        actor: &actor,
-        action: "tenant.create",
-        object: &format!("tenant:{}", tenant.id),
-        before_hash: None,
-        after_hash: None,
-    })
-    .await?;
-    let tokens = issue_session(&gate, &policy, &tx, user_id, Role::Owner).await?;
-    tx.commit().await?;
+    let w = ops
+        .write_for_signup(TenantId::new_random(), user_id)
+        .await?;
+    let req = accounts::Signup {
+        slug,
+        name: tenant_name.trim().to_owned(),
+        email,
+        display_name: body.display_name,
+        password_hash,
+        refresh_ttl: policy.refresh_ttl,
+    };
+    let (tenant, user, session) = accounts::signup(w, user_id, req).await?;
     Ok(HttpResponse::Created().json(SignupResponse {
         tenant: TenantView {
             id: tenant.id,
@@ -200,18 +164,8 @@ pub async fn signup(
             display_name: user.display_name,
             role: user.role,
         },
-        tokens,
+        tokens: token_pair(session),
     }))
-}
-
-fn conflict(err: StoreError, code: crate::error::ErrorCode, detail: &str) -> ApiError {
-    match err {
-        StoreError::Conflict(_) => ApiError::Conflict {
-            code,
-            detail: detail.to_owned(),
-        },
-        other => other.into(),
-    }
 }
 
 /// Exchanges an email and password for a token pair.
@@ -223,6 +177,7 @@ fn conflict(err: StoreError, code: crate::error::ErrorCode, detail: &str) -> Api
 pub async fn login(
     req: HttpRequest,
     gate: web::Data<Arc<Gatekeeper>>,
+    ops: web::Data<Ops>,
     policy: web::Data<SessionPolicy>,
     limiter: web::Data<RateLimiter>,
     body: web::Json<LoginRequest>,
@@ -242,21 +197,13 @@ pub async fn login(
         return Err(ApiError::InvalidCredentials);
     }
     let found = found.ok_or(ApiError::InvalidCredentials)?;
-    let tx = gate.store.begin_for(TenantId(found.tenant_id)).await?;
-    let role = tx
-        .membership_role(found.user_id)
+    let w = ops
+        .write_for_login(TenantId(found.tenant_id), found.user_id)
+        .await?;
+    let session = accounts::login(w, found.user_id, policy.refresh_ttl)
         .await?
         .ok_or(ApiError::InvalidCredentials)?;
-    tx.record_audit(AuditRecord {
-        actor: &format!("user:{}", found.user_id),
-        action: "session.login",
-        object: &format!("user:{}", found.user_id),
-        before_hash: None,
-        after_hash: None,
-    })
-    .await?;
-    let tokens = issue_session(&gate, &policy, &tx, found.user_id, role).await?;
-    tx.commit().await?;
+    let tokens = token_pair(session);
     Ok(HttpResponse::Ok().json(tokens))
 }
 

@@ -1,0 +1,149 @@
+//! Accounts: a sign-up creates a tenant with its owner; a login opens a session. Both are
+//! audited writes of the tenant they belong to, through the same unit of work as every other.
+
+use super::{Actor, Ops, TenantWrite};
+use crate::auth::secrets;
+use crate::error::{ApiError, ErrorCode};
+use chrono::Utc;
+use uuid::Uuid;
+use versiqii_api::AuditAction;
+use versiqii_core::{Email, Role, TenantId, TenantSlug};
+use versiqii_store::{NewUser, StoreError, TenantRow, UserRow};
+
+/// A session as issued: the refresh token is shown once and stored only hashed.
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_in: u64,
+    pub tenant: Uuid,
+    pub user: Uuid,
+}
+
+pub struct Signup {
+    pub slug: TenantSlug,
+    /// Trimmed, 1 to 200 characters.
+    pub name: String,
+    pub email: Email,
+    pub display_name: Option<String>,
+    /// The password's hash (hashing is slow and runs before the write opens).
+    pub password_hash: String,
+    pub refresh_ttl: chrono::Duration,
+}
+
+impl Ops {
+    /// The write of a sign-up: a tenant that does not exist yet, done by its first user.
+    /// The accounts routes call this; the request itself is the authorization.
+    pub(crate) async fn write_for_signup(
+        &self,
+        tenant: TenantId,
+        user: Uuid,
+    ) -> Result<TenantWrite, ApiError> {
+        TenantWrite::open(self, tenant, Actor::new(format!("user:{user}"))).await
+    }
+
+    /// The write of a login, once the password checked out.
+    pub(crate) async fn write_for_login(
+        &self,
+        tenant: TenantId,
+        user: Uuid,
+    ) -> Result<TenantWrite, ApiError> {
+        TenantWrite::open(self, tenant, Actor::new(format!("user:{user}"))).await
+    }
+}
+
+async fn issue_session(
+    w: &TenantWrite,
+    refresh_ttl: chrono::Duration,
+    user: Uuid,
+    role: Role,
+) -> Result<Session, ApiError> {
+    let refresh_token = secrets::new_refresh_token();
+    let expires = Utc::now() + refresh_ttl;
+    w.tx()
+        .create_refresh_token(user, &secrets::hash_token(&refresh_token), expires)
+        .await?;
+    let jwt = &w.ops().gate.jwt;
+    Ok(Session {
+        access_token: jwt.issue(user, w.tx().tenant().0, role)?,
+        refresh_token,
+        expires_in: jwt.ttl_secs,
+        tenant: w.tx().tenant().0,
+        user,
+    })
+}
+
+fn taken(err: StoreError, code: ErrorCode, detail: &str) -> ApiError {
+    match err {
+        StoreError::Conflict(_) => ApiError::Conflict {
+            code,
+            detail: detail.to_owned(),
+        },
+        other => other.into(),
+    }
+}
+
+/// Creates the tenant and its owner, and signs the owner in.
+pub async fn signup(
+    mut w: TenantWrite,
+    user_id: Uuid,
+    req: Signup,
+) -> Result<(TenantRow, UserRow, Session), ApiError> {
+    let tenant = w
+        .tx()
+        .create_tenant(req.slug.as_str(), &req.name)
+        .await
+        .map_err(|e| {
+            taken(
+                e,
+                ErrorCode::TenantSlugTaken,
+                "a tenant with this slug already exists",
+            )
+        })?;
+    let user = w
+        .tx()
+        .create_user(NewUser {
+            id: user_id,
+            email: req.email.as_str(),
+            display_name: req.display_name.as_deref(),
+            password_hash: &req.password_hash,
+            role: Role::Owner,
+        })
+        .await
+        .map_err(|e| {
+            taken(
+                e,
+                ErrorCode::EmailTaken,
+                "an account with this email already exists",
+            )
+        })?;
+    w.audit(
+        AuditAction::TenantCreate,
+        format!("tenant:{}", tenant.id),
+        None,
+        None,
+    );
+    let session = issue_session(&w, req.refresh_ttl, user_id, Role::Owner).await?;
+    w.commit().await?;
+    Ok((tenant, user, session))
+}
+
+/// Opens a session for a user whose password checked out; `None` when the user has no
+/// membership in the tenant (any more).
+pub async fn login(
+    mut w: TenantWrite,
+    user: Uuid,
+    refresh_ttl: chrono::Duration,
+) -> Result<Option<Session>, ApiError> {
+    let Some(role) = w.tx().membership_role(user).await? else {
+        return Ok(None);
+    };
+    w.audit(
+        AuditAction::SessionLogin,
+        format!("user:{user}"),
+        None,
+        None,
+    );
+    let session = issue_session(&w, refresh_ttl, user, role).await?;
+    w.commit().await?;
+    Ok(Some(session))
+}
