@@ -72,6 +72,11 @@ pub async fn set_version(mut w: TenantWrite, req: SetVersion) -> Result<Plan, Ap
     }
     plan.applied = true;
     plan.forced = !safe;
+    // Locks in one order everywhere (deployment slot, config lineage, environment's drift),
+    // so writes that share them wait for each other instead of deadlocking.
+    if let Some(migration) = &pending {
+        w.tx().lock_config(migration.source.config_id).await?;
+    }
     w.touch_env(env).await?;
     let actor = w.actor().to_string();
     // The deployment goes first: a binding it brings is then "made while it was current",

@@ -193,6 +193,10 @@ pub async fn rollback(
     }
     view.plan.applied = true;
     view.plan.forced = !safe;
+    // Locks in one order everywhere (deployment slot, config lineage, environment's drift).
+    if let Some(BoundCheck::Migrates(migration)) = &check {
+        w.tx().lock_config(migration.source.config_id).await?;
+    }
     w.touch_env(env.as_str()).await?;
     let actor = w.actor().to_string();
     w.tx()

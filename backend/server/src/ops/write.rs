@@ -123,7 +123,8 @@ impl TenantWrite {
     }
 
     /// Declares that this write changes `env`'s drift. Call it before writing the rows that do:
-    /// it waits for the environment's other writers and records the drift as it was.
+    /// it waits for the environment's other writers and records the drift as it was. Take it
+    /// after the write's other locks (deployment slot, config lineage), as every write does.
     pub async fn touch_env(&mut self, env: &str) -> Result<(), ApiError> {
         if self.drift_before.contains_key(env) {
             return Ok(());
