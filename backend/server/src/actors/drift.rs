@@ -50,6 +50,28 @@ impl DriftView {
         self.0.read().ok()?.as_ref().map(|cache| cache.query(query))
     }
 
+    /// One environment's drift per target and the generation it is at, when the matrix is
+    /// loaded: a write whose environment is still at that generation has its drift before.
+    pub fn env_state(&self, env: &str) -> Option<(i64, BTreeMap<String, DriftDimensions>)> {
+        let slot = self.0.read().ok()?;
+        let cache = slot.as_ref()?;
+        let generation = cache.generations.get(env).copied().unwrap_or(0);
+        let Some(&id) = cache.envs.get(env) else {
+            return Some((generation, BTreeMap::new()));
+        };
+        let filter = DriftFilter {
+            env: Some(id),
+            ..DriftFilter::default()
+        };
+        let rows = cache
+            .matrix
+            .cells(filter)
+            .filter_map(|cell| cache.rows.get(&(cell.env, cell.target)))
+            .map(|row| (row.target.clone(), row.dimensions.clone()))
+            .collect();
+        Some((generation, rows))
+    }
+
     fn is_loaded(&self) -> bool {
         self.0.read().map(|c| c.is_some()).unwrap_or(false)
     }
@@ -93,11 +115,14 @@ impl DriftActor {
 }
 
 impl DriftActor {
-    /// The tenant's cells (or one environment's), read in a transaction of their own.
+    /// The tenant's cells (or one environment's), read in a transaction of their own, with the
+    /// environments' drift generations as they were before the cells were read (so a cached
+    /// generation never claims a write the cells miss).
     fn read_cells(
         &self,
         env: Option<String>,
-    ) -> impl std::future::Future<Output = anyhow::Result<Vec<Computed>>> + 'static {
+    ) -> impl std::future::Future<Output = anyhow::Result<(Vec<(String, i64)>, Vec<Computed>)>> + 'static
+    {
         let (store, tenant, graph, schemas) = (
             self.store.clone(),
             self.tenant,
@@ -106,9 +131,10 @@ impl DriftActor {
         );
         async move {
             let tx = store.begin_for(tenant).await?;
+            let generations = tx.drift_generations(env.as_deref()).await?;
             let cells = compute(&tx, &graph, &schemas, env.as_deref()).await?;
             tx.commit().await?;
-            Ok(cells)
+            Ok((generations, cells))
         }
     }
 }
@@ -173,8 +199,11 @@ struct DriftCache {
 }
 
 impl DriftCache {
-    fn load(cells: Vec<Computed>) -> Self {
-        let mut cache = DriftCache::default();
+    fn load(generations: Vec<(String, i64)>, cells: Vec<Computed>) -> Self {
+        let mut cache = DriftCache {
+            generations: generations.into_iter().collect(),
+            ..DriftCache::default()
+        };
         let inputs: Vec<CellInput> = cells
             .into_iter()
             .map(|cell| {
@@ -273,7 +302,8 @@ impl Handler<ComputeDrift> for DriftActor {
         // Atomic: refreshes queue behind the load instead of racing it.
         AtomicResponse::new(Box::pin(self.read_cells(None).into_actor(self).map(
             move |loaded, actor, _| {
-                let cache = DriftCache::load(loaded?);
+                let (generations, cells) = loaded?;
+                let cache = DriftCache::load(generations, cells);
                 let rows = cache.query(&query);
                 actor.view.set(Some(cache));
                 Ok(rows)
@@ -293,10 +323,11 @@ impl Handler<Refresh> for DriftActor {
         AtomicResponse::new(Box::pin(self.read_cells(Some(env)).into_actor(self).map(
             |cells, actor, _| match cells {
                 // Computed before taking the lock: readers wait only for the events.
-                Ok(cells) => actor.view.update(|cache| {
+                Ok((generations, cells)) => actor.view.update(|cache| {
                     for cell in cells {
                         cache.apply(cell);
                     }
+                    cache.generations.extend(generations);
                 }),
                 Err(e) => {
                     // Unknown state: reload from scratch on the next query.

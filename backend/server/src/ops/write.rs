@@ -131,11 +131,22 @@ impl TenantWrite {
         }
         self.tx.lock_env_drift(env).await?;
         let actors = self.actors().await?;
-        let before = crate::actors::compute_drift(&self.tx, &actors.graph, self.schemas(), env)
+        // This instance's matrix is the drift before when it holds the environment's latest
+        // write (the common case: one instance serves the tenant); otherwise compute it.
+        let latest = self
+            .tx
+            .drift_generations(Some(env))
             .await?
-            .into_iter()
-            .map(|c| (c.row.target, c.row.dimensions))
-            .collect();
+            .first()
+            .map_or(0, |(_, g)| *g);
+        let before = match actors.drift_view.env_state(env) {
+            Some((held, rows)) if held == latest => rows,
+            _ => crate::actors::compute_drift(&self.tx, &actors.graph, self.schemas(), env)
+                .await?
+                .into_iter()
+                .map(|c| (c.row.target, c.row.dimensions))
+                .collect(),
+        };
         self.drift_before.insert(env.to_owned(), before);
         Ok(())
     }
@@ -198,7 +209,7 @@ impl TenantWrite {
                     }));
                 }
             }
-            let generation = self.tx.next_drift_generation().await?;
+            let generation = self.tx.next_drift_generation(&env).await?;
             self.tx
                 .notify_drift_changed(&env, &self.ops.instance)
                 .await?;

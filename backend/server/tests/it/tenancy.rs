@@ -110,6 +110,7 @@ const TENANT_TABLES: &[&str] = &[
     "config_revisions",
     "environments",
     "bindings",
+    "drift_envs",
 ];
 
 /// Tables the app may update or delete in; the rest are append-only.
@@ -123,6 +124,7 @@ const MUTABLE_TABLES: &[&str] = &[
     "targets",
     "configs",
     "environments",
+    "drift_envs",
 ];
 
 const APPEND_ONLY_TABLES: &[&str] = &[

@@ -362,16 +362,38 @@ impl TenantTx {
         Ok(())
     }
 
-    /// A number that orders an environment's drift changes as they commit (taken while the
-    /// environment's drift lock is held).
-    pub async fn next_drift_generation(&self) -> Result<i64, StoreError> {
+    /// Takes the next drift generation for `env` (while its drift lock is held) and records it
+    /// as the environment's latest.
+    pub async fn next_drift_generation(&self, env: &str) -> Result<i64, StoreError> {
         let row = self
             .connection()
-            .query_one(Self::stmt("select nextval('drift_generation') as g", []))
+            .query_one(Self::stmt(
+                "insert into drift_envs (tenant_id, env, generation)
+                 values ($1, $2, nextval('drift_generation'))
+                 on conflict (tenant_id, env) do update set generation = excluded.generation
+                 returning generation",
+                [self.tenant().0.into(), env.into()],
+            ))
             .await?
-            .ok_or(StoreError::Db(sea_orm::DbErr::RecordNotFound(
-                "drift_generation".into(),
-            )))?;
-        Ok(row.try_get("", "g")?)
+            .ok_or(StoreError::Db(sea_orm::DbErr::RecordNotInserted))?;
+        Ok(row.try_get("", "generation")?)
+    }
+
+    /// The latest drift generation of each environment (of one, or all); an environment no
+    /// write has touched yet has none.
+    pub async fn drift_generations(
+        &self,
+        env: Option<&str>,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = self
+            .connection()
+            .query_all(Self::stmt(
+                "select env, generation from drift_envs where ($1::text is null or env = $1)",
+                [env.map(str::to_owned).into()],
+            ))
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("", "env")?, r.try_get("", "generation")?)))
+            .collect()
     }
 }
