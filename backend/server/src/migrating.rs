@@ -2,42 +2,22 @@
 //! migrations, run by the tenant's MigrationActor, the result validated against the destination
 //! schema and stored as a new revision linked to its source.
 
-use crate::actors::{ChainStep, MigrationFailure, RunChain, StepView, Tenant};
+use crate::actors::{ChainStep, MigrationFailure, RunChain, Tenant};
 use crate::error::ApiError;
 use crate::ops::TenantWrite;
 use crate::schema_cache::SchemaCache;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
-use utoipa::ToSchema;
 use uuid::Uuid;
 use versiqii_api::events::{BindingCreated, ConfigMigrated};
+use versiqii_api::v1::{MigratedConfig, StepView};
 use versiqii_api::AuditAction;
 use versiqii_core::canonical::{content_hash, unified_diff};
 use versiqii_migrate::{find_path, Direction};
 use versiqii_store::{
     BindingRow, NewRevision, RevisionRow, SchemaVersionRow, TargetVersionRow, TenantTx,
 };
-
-/// A config moved (or to be moved) by migrations.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
-pub struct MigratedConfig {
-    pub config: String,
-    /// The revision it was migrated from.
-    pub from_revision: i32,
-    pub from_revision_id: Uuid,
-    /// The stored result (absent in dry runs and plans).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub revision: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub revision_id: Option<Uuid>,
-    pub from_schema: String,
-    pub to_schema: String,
-    pub steps: Vec<StepView>,
-    /// Unified diff of the config before and after, as sorted, pretty-printed JSON.
-    pub diff: String,
-}
 
 /// The chain of migrations from one schema version of a family to another; `None` when no
 /// chain of stored migrations connects them.
@@ -157,7 +137,7 @@ pub fn describe(
     MigratedConfig {
         config: source.name.clone(),
         from_revision: source.revision,
-        from_revision_id: source.id,
+        from_revision_id: source.id.into(),
         revision: None,
         revision_id: None,
         from_schema: from_schema.to_owned(),

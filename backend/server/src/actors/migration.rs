@@ -4,13 +4,12 @@
 //! that many of the pool's, so other tenants' bindings still find a free thread.
 
 use actix::{Actor, Context, Handler, Message, ResponseFuture};
-use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
-use utoipa::ToSchema;
 use uuid::Uuid;
+use versiqii_api::v1::{self as wire, StepView};
 use versiqii_migrate::{Direction, Lens, MigrateError, Program, WasmError, WasmRuntime};
 
 /// Shared by every tenant's MigrationActor.
@@ -44,25 +43,21 @@ pub struct ChainStep {
     pub to: String,
 }
 
-/// What a migrated revision records about how it was made.
-#[derive(Clone, Debug, Serialize, serde::Deserialize, ToSchema)]
-pub struct StepView {
-    pub migration_id: Uuid,
-    /// `lens` or `wasm`.
-    pub kind: String,
-    /// `up` or `down`.
-    #[schema(value_type = String)]
-    pub direction: Direction,
-    pub from: String,
-    pub to: String,
+/// A direction as the wire names it.
+fn wire_direction(d: Direction) -> wire::Direction {
+    match d {
+        Direction::Up => wire::Direction::Up,
+        Direction::Down => wire::Direction::Down,
+    }
 }
 
+/// What a migrated revision records about the step (and the API shows).
 impl From<&ChainStep> for StepView {
     fn from(s: &ChainStep) -> Self {
         Self {
-            migration_id: s.migration_id,
+            migration_id: s.migration_id.into(),
             kind: s.kind.clone(),
-            direction: s.direction,
+            direction: wire_direction(s.direction),
             from: s.from.clone(),
             to: s.to.clone(),
         }
@@ -217,13 +212,6 @@ impl Handler<RunChain> for MigrationActor {
     }
 }
 
-fn direction_word(d: Direction) -> &'static str {
-    match d {
-        Direction::Up => "up",
-        Direction::Down => "down",
-    }
-}
-
 /// Loads a stored program; the same check the API runs before storing one.
 pub fn load_program(
     runtime: &Arc<WasmRuntime>,
@@ -307,7 +295,7 @@ fn run_chain(
         doc = result.map_err(|e| MigrationFailure::Run {
             from: step.from.clone(),
             to: step.to.clone(),
-            direction: direction_word(step.direction),
+            direction: wire_direction(step.direction).as_str(),
             message: e.to_string(),
         })?;
     }

@@ -17,5 +17,5 @@ pub use graph::{
     Reload, RemoveConstraint, TryAddConstraint, UnmetIn,
 };
 pub use migration::{
-    load_program, ChainStep, MigrationActor, MigrationFailure, MigrationPool, RunChain, StepView,
+    load_program, ChainStep, MigrationActor, MigrationFailure, MigrationPool, RunChain,
 };

@@ -5,9 +5,10 @@ use super::TenantWrite;
 use crate::error::{ApiError, ErrorCode};
 use crate::migrating::{
     binding_created, chain_between, describe, failure_to_api, run_chain, store_migrated,
-    validate_for, MigratedConfig,
+    validate_for,
 };
 use uuid::Uuid;
+use versiqii_api::v1::MigratedConfig;
 use versiqii_api::AuditAction;
 use versiqii_core::names::EnvName;
 use versiqii_store::{BindingRow, NewBinding};
@@ -97,7 +98,7 @@ pub async fn bind(mut w: TenantWrite, req: Bind) -> Result<Bound, ApiError> {
         let mut described = describe(&revision, &from_schema, &to_schema, &steps, &doc);
         let stored = store_migrated(&mut w, &revision, &target, &doc, &steps).await?;
         described.revision = Some(stored.revision);
-        described.revision_id = Some(stored.id);
+        described.revision_id = Some(stored.id.into());
         (stored, Some(described))
     };
     w.touch_env(env).await?;

@@ -2,11 +2,12 @@
 //! directions and against the environment's binding of that target before anything is written.
 
 use super::plan::{
-    apply_migration, bound_config_for, constraint_problems, summarise, BoundCheck, Plan,
+    apply_migration, bound_config_for, constraint_problems, event_problems, summarise, BoundCheck,
 };
 use super::TenantWrite;
 use crate::error::ApiError;
 use versiqii_api::events::DeploymentChanged;
+use versiqii_api::v1::Plan;
 use versiqii_api::AuditAction;
 use versiqii_core::names::{EnvName, TargetName};
 use versiqii_store::NewDeployment;
@@ -97,7 +98,7 @@ pub async fn set_version(mut w: TenantWrite, req: SetVersion) -> Result<Plan, Ap
         migrated_configs.push(format!("{}#{}", stored.name, stored.revision));
         if let Some(m) = plan.migrations.first_mut() {
             m.revision = Some(stored.revision);
-            m.revision_id = Some(stored.id);
+            m.revision_id = Some(stored.id.into());
         }
     }
     w.audit(
@@ -116,7 +117,7 @@ pub async fn set_version(mut w: TenantWrite, req: SetVersion) -> Result<Plan, Ap
         from_version: plan.from_version.clone(),
         to_version: plan.to_version.clone(),
         forced: plan.forced,
-        problems: plan.event_problems(),
+        problems: event_problems(&plan),
         migrated_configs,
         summary: plan.summary.clone(),
     });

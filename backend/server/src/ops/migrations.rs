@@ -6,15 +6,15 @@ use super::{TenantWrite, Written};
 use crate::actors::{load_program, ChainStep};
 use crate::error::{ApiError, ErrorCode};
 use crate::migrating::run_chain;
-use crate::routes::migrations::{DryRunResult, MigrationView};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use uuid::Uuid;
 use versiqii_api::events::MigrationAdded;
+use versiqii_api::v1::{DryRunResult, MigrationView};
 use versiqii_api::AuditAction;
 use versiqii_core::names::FamilyName;
 use versiqii_migrate::Direction;
-use versiqii_store::NewMigration;
+use versiqii_store::{MigrationRow, NewMigration};
 
 /// Bound configs dry-run when a migration is added; more are counted, not run.
 const MAX_DRY_RUN: usize = 100;
@@ -28,6 +28,24 @@ pub struct AddMigration {
     /// The lens text or the module's bytes.
     pub source: Vec<u8>,
     pub dry_run: bool,
+}
+
+/// A stored migration as the API shows it (without a dry run).
+pub fn migration_view(m: MigrationRow) -> MigrationView {
+    MigrationView {
+        id: Some(m.id.into()),
+        family: m.family,
+        from: m.from_version,
+        to: m.to_version,
+        kind: m.kind,
+        hash: m.hash,
+        created_by: Some(m.created_by),
+        created_at: Some(m.created_at),
+        stored: true,
+        dry_run: Vec::new(),
+        failing: 0,
+        not_dry_run: 0,
+    }
 }
 
 pub async fn add(
@@ -179,7 +197,7 @@ pub async fn add(
         failing,
     });
     w.commit().await?;
-    let mut view = MigrationView::from(row);
+    let mut view = migration_view(row);
     view.dry_run = results;
     view.failing = failing;
     view.not_dry_run = not_dry_run;

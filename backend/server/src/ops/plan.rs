@@ -7,52 +7,23 @@ use crate::actors::{CheckDeployment, MigrationFailure, Tenant};
 use crate::error::ApiError;
 use crate::migrating::{binding_created, chain_between, describe, run_chain, store_migrated};
 use crate::schema_cache::SchemaCache;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 use versiqii_api::events::DeploymentProblem;
+use versiqii_api::v1::{MigratedConfig, Plan, PlanProblem};
 use versiqii_core::graph::{Deployed, TargetVersionId};
 use versiqii_store::{BindingRow, NewBinding, RevisionRow, TargetVersionRow, TenantTx};
 
 pub use crate::actors::ChainStep;
-pub use crate::migrating::MigratedConfig;
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct PlanProblem {
-    /// `requires-unmet`, `required-by-breaks`, `accepts-refuses`, `provider-refuses` or
-    /// `binding-invalid`.
-    pub kind: String,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct Plan {
-    pub env: String,
-    pub target: String,
-    pub from_version: Option<String>,
-    pub to_version: String,
-    pub safe: bool,
-    pub applied: bool,
-    pub forced: bool,
-    pub problems: Vec<PlanProblem>,
-    /// Bound configs that move to the new version's schema, with each one's diff.
-    #[serde(default)]
-    pub migrations: Vec<MigratedConfig>,
-    /// The plan in words, one line per problem.
-    pub summary: String,
-}
-
-impl Plan {
-    /// What the plan broke (when forced), as events name it.
-    pub fn event_problems(&self) -> Vec<DeploymentProblem> {
-        self.problems
-            .iter()
-            .map(|p| DeploymentProblem {
-                kind: p.kind.clone(),
-                message: p.message.clone(),
-            })
-            .collect()
-    }
+/// What the plan broke (when forced), as events name it.
+pub fn event_problems(plan: &Plan) -> Vec<DeploymentProblem> {
+    plan.problems
+        .iter()
+        .map(|p| DeploymentProblem {
+            kind: p.kind.clone(),
+            message: p.message.clone(),
+        })
+        .collect()
 }
 
 /// The version of `tv`'s target deployed in the environment now, and every constraint that

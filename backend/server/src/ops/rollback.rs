@@ -3,55 +3,16 @@
 //! schema moved on), constraints checked, in one transaction, audited.
 
 use super::plan::{
-    apply_migration, bound_config_for, constraint_problems, summarise, BoundCheck, Plan,
+    apply_migration, bound_config_for, constraint_problems, event_problems, summarise, BoundCheck,
 };
 use super::TenantWrite;
 use crate::error::ApiError;
 use crate::migrating::binding_created;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
 use versiqii_api::events::DeploymentRolledBack;
+use versiqii_api::v1::{Plan, RestoredConfig, RollbackPlan, RollbackRequest};
 use versiqii_api::AuditAction;
 use versiqii_core::names::{EnvName, TargetName};
 use versiqii_store::{BindingRow, NewBinding, NewDeployment};
-
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct RollbackRequest {
-    /// Go back to this version (its newest deployment here); default: the deployment before
-    /// the current one.
-    pub to_version: Option<String>,
-    /// Go back to this deployment (an id from the environment's history).
-    pub to_deployment: Option<Uuid>,
-    /// Only show the plan.
-    #[serde(default)]
-    pub dry_run: bool,
-    /// Roll back even if a constraint or the restored config breaks.
-    #[serde(default)]
-    pub force: bool,
-}
-
-/// The config a rollback binds again.
-#[derive(Serialize, ToSchema)]
-pub struct RestoredConfig {
-    pub config: String,
-    pub revision: i32,
-    pub revision_id: Uuid,
-    /// Whether it was migrated to fit the restored version's schema.
-    pub migrated: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct RollbackPlan {
-    /// The deployment whose state is restored (absent when rolling back to a version that was
-    /// never deployed here).
-    pub to_deployment: Option<Uuid>,
-    #[serde(flatten)]
-    pub plan: Plan,
-    /// The config bound again (after the rollback, or planned).
-    pub config: Option<RestoredConfig>,
-}
 
 pub async fn rollback(
     mut w: TenantWrite,
@@ -91,14 +52,18 @@ pub async fn rollback(
         return Err(nothing(format!("{target} was never deployed in {env}")));
     };
     // The deployment to restore, by its index in the history (newest first).
-    let chosen =
-        match (&req.to_deployment, &req.to_version) {
-            (Some(id), _) => Some(history.iter().position(|d| d.id == *id).ok_or_else(|| {
-                ApiError::not_found(format!("deployment {id} of {target} in {env}"))
-            })?),
-            (None, Some(version)) => history.iter().position(|d| &d.version == version),
-            (None, None) => Some(1).filter(|&i| i < history.len()),
-        };
+    let chosen = match (&req.to_deployment, &req.to_version) {
+        (Some(id), _) => Some(
+            history
+                .iter()
+                .position(|d| d.id == id.into_uuid())
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("deployment {id} of {target} in {env}"))
+                })?,
+        ),
+        (None, Some(version)) => history.iter().position(|d| &d.version == version),
+        (None, None) => Some(1).filter(|&i| i < history.len()),
+    };
     if chosen == Some(0) {
         return Err(nothing(format!(
             "deployment {} is the current one of {target} in {env}",
@@ -173,11 +138,11 @@ pub async fn rollback(
     };
     plan.summary = format!("rollback of {}", summarise(&plan));
     let mut view = RollbackPlan {
-        to_deployment: chosen.map(|i| history[i].id),
+        to_deployment: chosen.map(|i| history[i].id.into()),
         config: restore.as_ref().map(|b| RestoredConfig {
             config: b.config_name.clone(),
             revision: b.revision,
-            revision_id: b.config_id,
+            revision_id: b.config_id.into(),
             migrated: matches!(check, Some(BoundCheck::Migrates(_))),
         }),
         plan,
@@ -217,11 +182,11 @@ pub async fn rollback(
             let stored = apply_migration(&mut w, environment.id, &tv, migration).await?;
             if let Some(config) = view.config.as_mut() {
                 config.revision = stored.revision;
-                config.revision_id = stored.id;
+                config.revision_id = stored.id.into();
             }
             if let Some(m) = view.plan.migrations.first_mut() {
                 m.revision = Some(stored.revision);
-                m.revision_id = Some(stored.id);
+                m.revision_id = Some(stored.id.into());
             }
         }
         (Some(BoundCheck::Valid), Some(binding)) => {
@@ -246,7 +211,11 @@ pub async fn rollback(
         _ => {}
     }
     let restored_hash = match &view.config {
-        Some(c) => w.tx().revision(c.revision_id).await?.map(|r| r.hash),
+        Some(c) => w
+            .tx()
+            .revision(c.revision_id.into_uuid())
+            .await?
+            .map(|r| r.hash),
         None => None,
     };
     w.audit(
@@ -260,9 +229,9 @@ pub async fn rollback(
         target: target.to_string(),
         from_version: view.plan.from_version.clone(),
         to_version: view.plan.to_version.clone(),
-        to_deployment: view.to_deployment,
+        to_deployment: view.to_deployment.map(Into::into),
         forced: view.plan.forced,
-        problems: view.plan.event_problems(),
+        problems: event_problems(&view.plan),
         config: view
             .config
             .as_ref()

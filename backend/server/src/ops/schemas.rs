@@ -3,13 +3,13 @@
 
 use super::{TenantWrite, Written};
 use crate::error::{ApiError, ErrorCode};
-use crate::routes::families::SchemaVersionView;
 use versiqii_api::events::SchemaAdded;
+use versiqii_api::v1::SchemaVersionView;
 use versiqii_api::AuditAction;
 use versiqii_core::canonical::content_hash;
 use versiqii_core::compat::{self, CompatLevel};
 use versiqii_core::names::{FamilyName, SchemaVersionLabel};
-use versiqii_store::NewSchemaVersion;
+use versiqii_store::{NewSchemaVersion, SchemaVersionRow};
 
 pub struct AddSchema {
     pub family: FamilyName,
@@ -19,6 +19,20 @@ pub struct AddSchema {
     /// Becomes the family's level from then on.
     pub compat: Option<CompatLevel>,
     pub dry_run: bool,
+}
+
+/// A stored schema version as the API shows it.
+pub fn schema_version_view(row: SchemaVersionRow) -> SchemaVersionView {
+    SchemaVersionView {
+        family: row.family,
+        version: row.version,
+        hash: row.hash,
+        compat_level: row.compat_level,
+        report: row.report,
+        schema: row.document,
+        created_at: Some(row.created_at),
+        stored: true,
+    }
 }
 
 pub async fn add_schema(
@@ -35,7 +49,7 @@ pub async fn add_schema(
             .await?
         {
             if existing.hash == hash {
-                return Ok(Written::Existing(existing.into()));
+                return Ok(Written::Existing(schema_version_view(existing)));
             }
             return Err(ApiError::Conflict {
                 code: ErrorCode::SchemaVersionExists,
@@ -124,5 +138,5 @@ pub async fn add_schema(
         previous_version: history.last().map(|h| h.version.clone()),
     });
     w.commit().await?;
-    Ok(Written::Created(row.into()))
+    Ok(Written::Created(schema_version_view(row)))
 }

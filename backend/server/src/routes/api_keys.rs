@@ -1,65 +1,34 @@
+//! API keys for pipelines.
+
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::ops::{api_keys, Ops};
 use actix_web::{delete, get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use chrono::Utc;
 use uuid::Uuid;
+use versiqii_api::v1::{ApiKeyList, ApiKeyView, CreatedApiKey, NewApiKeyRequest};
 use versiqii_core::Scope;
 use versiqii_store::ApiKeyRow;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewApiKeyRequest {
-    /// What the key is for, e.g. `github-actions`.
-    pub name: String,
-    /// `read`, `write` and/or `admin`; the widest one decides what the key may do.
-    #[schema(value_type = Vec<String>)]
-    pub scopes: Vec<String>,
-    /// When the key stops working; never when absent.
-    pub expires_at: Option<DateTime<Utc>>,
-}
+/// This module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(create, list, revoke),
+    tags((name = "api-keys", description = "Keys for pipelines"))
+)]
+pub struct Doc;
 
-#[derive(Serialize, ToSchema)]
-pub struct ApiKeyView {
-    pub id: Uuid,
-    pub name: String,
-    /// The key's first characters, to tell keys apart; not secret.
-    pub prefix: String,
-    pub scopes: Vec<String>,
-    pub created_by: String,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub last_used_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct CreatedApiKey {
-    #[serde(flatten)]
-    pub key_info: ApiKeyView,
-    /// The secret, shown only in this response. Send it as `Authorization: Bearer <key>`.
-    pub key: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ApiKeyList {
-    pub items: Vec<ApiKeyView>,
-}
-
-impl From<ApiKeyRow> for ApiKeyView {
-    fn from(row: ApiKeyRow) -> Self {
-        let scopes = row.scopes().iter().map(|s| s.as_str().to_owned()).collect();
-        Self {
-            id: row.id,
-            name: row.name,
-            prefix: row.prefix,
-            scopes,
-            created_by: row.created_by,
-            expires_at: row.expires_at,
-            last_used_at: row.last_used_at,
-            created_at: row.created_at,
-        }
+fn api_key_view(row: ApiKeyRow) -> ApiKeyView {
+    let scopes = row.scopes().iter().map(|s| s.as_str().to_owned()).collect();
+    ApiKeyView {
+        id: row.id.into(),
+        name: row.name,
+        prefix: row.prefix,
+        scopes,
+        created_by: row.created_by,
+        expires_at: row.expires_at,
+        last_used_at: row.last_used_at,
+        created_at: row.created_at,
     }
 }
 
@@ -118,7 +87,7 @@ pub async fn create(
     };
     let created = api_keys::create(auth.write(&ops).await?, req).await?;
     Ok(HttpResponse::Created().json(CreatedApiKey {
-        key_info: created.row.into(),
+        key_info: api_key_view(created.row),
         key: created.secret,
     }))
 }
@@ -134,7 +103,7 @@ pub async fn list(auth: Authorized<perm::ApiKeysRead>) -> Result<HttpResponse, A
     let rows = tx.list_api_keys().await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(ApiKeyList {
-        items: rows.into_iter().map(Into::into).collect(),
+        items: rows.into_iter().map(api_key_view).collect(),
     }))
 }
 

@@ -1,39 +1,17 @@
+//! The tenant's append-only, hash-chained audit log.
+
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
 use actix_web::{get, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
+use versiqii_api::v1::{AuditEventView, AuditPage, AuditQuery};
 
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct AuditQuery {
-    /// At most this many events (1 to 500, default 100).
-    pub limit: Option<u64>,
-    /// Only events with a sequence number below this one (for paging back).
-    pub before: Option<i64>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AuditEventView {
-    pub seq: i64,
-    pub id: Uuid,
-    pub actor: String,
-    pub action: String,
-    pub object: String,
-    pub before_hash: Option<String>,
-    pub after_hash: Option<String>,
-    /// The previous event's hash; the chain breaks if any event is altered or removed.
-    pub prev_hash: String,
-    pub hash: String,
-    pub at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditEventView>,
-}
+/// This module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(list),
+    tags((name = "audit", description = "The append-only, hash-chained audit log"))
+)]
+pub struct Doc;
 
 /// The tenant's audit log, newest first.
 #[utoipa::path(operation_id = "listAuditEvents", tag = "audit", params(AuditQuery), security(("bearer" = ["audit:read"])), responses(
@@ -56,7 +34,7 @@ pub async fn list(
         .into_iter()
         .map(|e| AuditEventView {
             seq: e.seq,
-            id: e.id,
+            id: e.id.into(),
             actor: e.actor,
             action: e.action,
             object: e.object,

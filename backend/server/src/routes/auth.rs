@@ -8,72 +8,22 @@ use crate::ops::{accounts, Ops};
 use crate::rate_limit::RateLimiter;
 use actix_web::{post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use utoipa::ToSchema;
 use uuid::Uuid;
+use versiqii_api::ids;
+use versiqii_api::v1::{
+    LoginRequest, RefreshRequest, SignupRequest, SignupResponse, TenantView, TokenPair, UserView,
+};
 use versiqii_core::{Email, Password, TenantId, TenantSlug};
 use versiqii_store::Rotation;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SignupRequest {
-    /// The tenant's URL-safe name: 2 to 63 lowercase letters, digits or hyphens.
-    pub tenant_slug: String,
-    /// Display name of the organisation; the slug when absent.
-    pub tenant_name: Option<String>,
-    pub email: String,
-    /// At least 12 characters.
-    pub password: String,
-    pub display_name: Option<String>,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct LoginRequest {
-    pub email: String,
-    pub password: String,
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RefreshRequest {
-    pub refresh_token: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TokenPair {
-    /// A JWT for `Authorization: Bearer`, valid for `expires_in` seconds.
-    pub access_token: String,
-    /// Opaque; trade it at `/v1/auth/refresh` for a new pair. Each one works once.
-    pub refresh_token: String,
-    pub token_type: &'static str,
-    pub expires_in: u64,
-    pub tenant_id: Uuid,
-    pub user_id: Uuid,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TenantView {
-    pub id: Uuid,
-    pub slug: String,
-    pub name: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct UserView {
-    pub id: Uuid,
-    pub email: String,
-    pub display_name: Option<String>,
-    pub role: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SignupResponse {
-    pub tenant: TenantView,
-    pub user: UserView,
-    pub tokens: TokenPair,
-}
+/// This module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(signup, login, refresh, logout),
+    tags((name = "auth", description = "Sign-up, sessions and identity"))
+)]
+pub struct Doc;
 
 fn client_key(req: &HttpRequest) -> String {
     req.peer_addr()
@@ -85,10 +35,10 @@ fn token_pair(session: accounts::Session) -> TokenPair {
     TokenPair {
         access_token: session.access_token,
         refresh_token: session.refresh_token,
-        token_type: "Bearer",
+        token_type: "Bearer".into(),
         expires_in: session.expires_in,
-        tenant_id: session.tenant,
-        user_id: session.user,
+        tenant_id: session.tenant.into(),
+        user_id: session.user.into(),
     }
 }
 
@@ -154,12 +104,12 @@ pub async fn signup(
     let (tenant, user, session) = accounts::signup(w, user_id, req).await?;
     Ok(HttpResponse::Created().json(SignupResponse {
         tenant: TenantView {
-            id: tenant.id,
+            id: ids::TenantId::from(tenant.id),
             slug: tenant.slug,
             name: tenant.name,
         },
         user: UserView {
-            id: user.id,
+            id: ids::UserId::from(user.id),
             email: user.email,
             display_name: user.display_name,
             role: user.role,
@@ -244,14 +194,13 @@ pub async fn refresh(
     let role = tx.membership_role(user_id).await?.ok_or_else(refused)?;
     let access = gate.jwt.issue(user_id, tenant.0, role)?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(TokenPair {
+    Ok(HttpResponse::Ok().json(token_pair(accounts::Session {
         access_token: access,
         refresh_token: next,
-        token_type: "Bearer",
         expires_in: gate.jwt.ttl_secs,
-        tenant_id: tenant.0,
-        user_id,
-    }))
+        tenant: tenant.0,
+        user: user_id,
+    })))
 }
 
 /// Ends a session by revoking its refresh token. Always 204, so it reveals nothing.

@@ -3,79 +3,34 @@
 
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
-use crate::migrating::MigratedConfig;
 use crate::ops::{bindings, Ops};
 use crate::routes::envs::parse_env;
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
+use versiqii_api::v1::{BindingList, BindingQuery, BindingView, NewBindingRequest};
 use versiqii_store::BindingRow;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewBindingRequest {
-    /// The config revision's id.
-    pub config_id: Uuid,
-    /// The environment; created on first use.
-    pub env: String,
-    /// Bind for this version of the config's target (default: the version the revision was
-    /// written for). When it reads another schema version, the config is migrated along the
-    /// family's migrations, validated, stored as a new revision linked to its source, and bound.
-    pub version: Option<String>,
-    /// Refuse (409 `migration_required`) instead of migrating.
-    #[serde(default)]
-    pub no_migrate: bool,
-}
+/// This module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(create, list),
+    tags((name = "bindings", description = "Validated configs bound to environments"))
+)]
+pub struct Doc;
 
-#[derive(Serialize, ToSchema)]
-pub struct BindingView {
-    pub id: Uuid,
-    pub env: String,
-    pub config_id: Uuid,
-    pub config_name: String,
-    pub revision: i32,
-    /// `name@version`.
-    pub target: String,
-    pub target_version_id: Uuid,
-    /// The schema version the config was validated against.
-    pub schema_version: String,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-    /// Present when the bound revision was migrated from the one asked for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub migrated: Option<MigratedConfig>,
-}
-
-impl From<BindingRow> for BindingView {
-    fn from(r: BindingRow) -> Self {
-        Self {
-            id: r.id,
-            env: r.env,
-            config_id: r.config_id,
-            config_name: r.config_name,
-            revision: r.revision,
-            target: format!("{}@{}", r.target, r.target_version),
-            target_version_id: r.target_version_id,
-            schema_version: r.schema_version,
-            created_by: r.created_by,
-            created_at: r.created_at,
-            migrated: None,
-        }
+fn binding_view(r: BindingRow) -> BindingView {
+    BindingView {
+        id: r.id.into(),
+        env: r.env,
+        config_id: r.config_id.into(),
+        config_name: r.config_name,
+        revision: r.revision,
+        target: format!("{}@{}", r.target, r.target_version),
+        target_version_id: r.target_version_id.into(),
+        schema_version: r.schema_version,
+        created_by: r.created_by,
+        created_at: r.created_at,
+        migrated: None,
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct BindingList {
-    pub items: Vec<BindingView>,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct BindingQuery {
-    /// Only this environment.
-    pub env: Option<String>,
 }
 
 /// Validates a config revision against the schema its target version reads and binds it to the
@@ -99,13 +54,13 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let req = bindings::Bind {
-        revision_id: body.config_id,
+        revision_id: body.config_id.into_uuid(),
         env: parse_env(&body.env)?,
         version: body.version,
         no_migrate: body.no_migrate,
     };
     let bound = bindings::bind(auth.write(&ops).await?, req).await?;
-    let mut view = BindingView::from(bound.binding);
+    let mut view = binding_view(bound.binding);
     view.migrated = bound.migrated;
     Ok(HttpResponse::Created().json(view))
 }
@@ -126,7 +81,7 @@ pub async fn list(
         .await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(BindingList {
-        items: rows.into_iter().map(Into::into).collect(),
+        items: rows.into_iter().map(binding_view).collect(),
     }))
 }
 

@@ -4,119 +4,53 @@ use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
 use crate::ops::{configs, Ops, Written};
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use versiqii_api::v1::{
+    ConfigDiff, ConfigList, ConfigRevisionView, ConfigSummaryView, DiffQuery, NewConfigRequest,
+    PathChangeView, RevisionList, StepView,
+};
 use versiqii_core::canonical::{diff_paths, unified_diff, ChangeOp};
 use versiqii_core::document::{parse_document, DocumentError, Format, MAX_CONFIG_BYTES};
 use versiqii_store::RevisionRow;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewConfigRequest {
-    /// The target version the config is written for: its id or `name@version`.
-    pub target: String,
-    /// The lineage's name, e.g. `payment_service.yaml`; the target's name when absent.
-    pub name: Option<String>,
-    /// The config as JSON or YAML text, kept as written.
-    pub content: String,
-    /// `json` or `yaml`; detected when absent.
-    pub format: Option<String>,
-}
+/// This module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(create, list, diff, show, history),
+    tags((name = "configs", description = "Immutable, content-addressed config revisions"))
+)]
+pub struct Doc;
 
-#[derive(Serialize, ToSchema)]
-pub struct ConfigRevisionView {
-    pub id: Uuid,
-    pub name: String,
-    /// 1, 2, ... within the lineage.
-    pub revision: i32,
-    /// SHA-256 of the canonical JSON: the same data in any key order or format hashes the same.
-    pub hash: String,
-    /// `name@version` of the target version it was written for.
-    pub target: String,
-    pub target_version_id: Uuid,
-    pub format: String,
-    /// The canonical data.
-    #[schema(value_type = Object)]
-    pub data: serde_json::Value,
-    /// The text as submitted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub original: Option<String>,
-    pub parent_id: Option<Uuid>,
-    /// For a revision written by migrating its parent: each step, in order.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<crate::actors::StepView>>)]
-    pub migrated_by: Option<serde_json::Value>,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl ConfigRevisionView {
-    pub fn from_row(row: RevisionRow, with_original: bool) -> Self {
-        Self {
-            id: row.id,
-            name: row.name,
-            revision: row.revision,
-            hash: row.hash,
-            target: format!("{}@{}", row.target, row.target_version),
-            target_version_id: row.target_version_id,
-            format: row.format,
-            data: row.canonical,
-            original: with_original.then_some(row.original),
-            parent_id: row.parent_id,
-            migrated_by: row.migrated_by,
-            created_by: row.created_by,
-            created_at: row.created_at,
-        }
+/// A stored revision as the API shows it; the text as submitted only when `with_original`.
+fn revision_view(row: RevisionRow, with_original: bool) -> ConfigRevisionView {
+    // Written by this server from `StepView`s; one that no longer reads is shown as absent
+    // rather than failing the request.
+    let migrated_by = row.migrated_by.and_then(|stored| {
+        serde_json::from_value::<Vec<StepView>>(stored)
+            .inspect_err(|e| {
+                tracing::warn!(
+                    revision = %row.id,
+                    error = %e,
+                    "a stored migrated_by does not read as migration steps; shown as absent"
+                )
+            })
+            .ok()
+    });
+    ConfigRevisionView {
+        id: row.id.into(),
+        name: row.name,
+        revision: row.revision,
+        hash: row.hash,
+        target: format!("{}@{}", row.target, row.target_version),
+        target_version_id: row.target_version_id.into(),
+        format: row.format,
+        data: row.canonical,
+        original: with_original.then_some(row.original),
+        parent_id: row.parent_id.map(Into::into),
+        migrated_by,
+        created_by: row.created_by,
+        created_at: row.created_at,
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ConfigSummaryView {
-    pub name: String,
-    pub latest_revision: i32,
-    pub latest_id: Uuid,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ConfigList {
-    pub items: Vec<ConfigSummaryView>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct RevisionList {
-    pub items: Vec<ConfigRevisionView>,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct DiffQuery {
-    /// The earlier revision's id.
-    pub from: Uuid,
-    /// The later revision's id.
-    pub to: Uuid,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PathChangeView {
-    pub pointer: String,
-    /// `added`, `removed` or `changed`.
-    pub op: String,
-    #[schema(value_type = Object)]
-    pub before: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
-    pub after: Option<serde_json::Value>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ConfigDiff {
-    pub from: Uuid,
-    pub to: Uuid,
-    pub changes: Vec<PathChangeView>,
-    /// A unified diff of the two revisions as sorted, pretty-printed JSON.
-    pub unified: String,
 }
 
 fn document_error(err: DocumentError) -> ApiError {
@@ -169,10 +103,8 @@ pub async fn create(
         format,
     };
     Ok(match configs::create(auth.write(&ops).await?, req).await? {
-        Written::Created(row) => {
-            HttpResponse::Created().json(ConfigRevisionView::from_row(row, false))
-        }
-        Written::Existing(row) => HttpResponse::Ok().json(ConfigRevisionView::from_row(row, false)),
+        Written::Created(row) => HttpResponse::Created().json(revision_view(row, false)),
+        Written::Existing(row) => HttpResponse::Ok().json(revision_view(row, false)),
     })
 }
 
@@ -190,7 +122,7 @@ pub async fn list(auth: Authorized<perm::RegistryRead>) -> Result<HttpResponse, 
         .map(|r| ConfigSummaryView {
             name: r.name,
             latest_revision: r.latest_revision,
-            latest_id: r.latest_id,
+            latest_id: r.latest_id.into(),
             updated_at: r.updated_at,
         })
         .collect();
@@ -209,11 +141,11 @@ pub async fn diff(
 ) -> Result<HttpResponse, ApiError> {
     let tx = auth.begin().await?;
     let from = tx
-        .revision(query.from)
+        .revision(query.from.into_uuid())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("config revision {}", query.from)))?;
     let to = tx
-        .revision(query.to)
+        .revision(query.to.into_uuid())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("config revision {}", query.to)))?;
     tx.commit().await?;
@@ -238,8 +170,8 @@ pub async fn diff(
         &format!("{}#{}", to.name, to.revision),
     );
     Ok(HttpResponse::Ok().json(ConfigDiff {
-        from: from.id,
-        to: to.id,
+        from: from.id.into(),
+        to: to.id.into(),
         changes,
         unified,
     }))
@@ -261,7 +193,7 @@ pub async fn show(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("config revision {id}")))?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(ConfigRevisionView::from_row(row, true)))
+    Ok(HttpResponse::Ok().json(revision_view(row, true)))
 }
 
 /// The lineage a revision belongs to, newest first.
@@ -282,10 +214,7 @@ pub async fn history(
     let rows = tx.history(row.config_id).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(RevisionList {
-        items: rows
-            .into_iter()
-            .map(|r| ConfigRevisionView::from_row(r, false))
-            .collect(),
+        items: rows.into_iter().map(|r| revision_view(r, false)).collect(),
     }))
 }
 
@@ -296,4 +225,51 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(diff)
         .service(show)
         .service(history);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use versiqii_api::v1::Direction;
+
+    fn row(migrated_by: Option<serde_json::Value>) -> RevisionRow {
+        RevisionRow {
+            id: Uuid::new_v4(),
+            config_id: Uuid::new_v4(),
+            name: "payments".into(),
+            revision: 2,
+            hash: "ab".into(),
+            target_version_id: Uuid::new_v4(),
+            target: "api".into(),
+            target_version: "1.0.0".into(),
+            format: "json".into(),
+            original: "{}".into(),
+            canonical: json!({}),
+            parent_id: Some(Uuid::new_v4()),
+            migrated_by,
+            created_by: "user:x".into(),
+            created_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn stored_steps_are_read_and_unreadable_ones_shown_as_absent() {
+        let id = Uuid::new_v4();
+        let steps = json!([{"migration_id": id, "kind": "lens", "direction": "down",
+            "from": "F@2", "to": "F@1"}]);
+        let view = revision_view(row(Some(steps.clone())), false);
+        let read = view.migrated_by.expect("steps");
+        assert_eq!(read.len(), 1);
+        assert_eq!(read[0].migration_id.into_uuid(), id);
+        assert_eq!(read[0].direction, Direction::Down);
+        assert_eq!(serde_json::to_value(&read).unwrap(), steps);
+
+        assert!(revision_view(row(None), false).migrated_by.is_none());
+        let unreadable = revision_view(row(Some(json!({"not": "steps"}))), true);
+        assert!(unreadable.migrated_by.is_none());
+        assert_eq!(unreadable.original.as_deref(), Some("{}"));
+        let wire = serde_json::to_value(&unreadable).unwrap();
+        assert!(wire.get("migrated_by").is_none(), "{wire}");
+    }
 }

@@ -5,60 +5,28 @@ use crate::error::{ApiError, Problem};
 use crate::ops::{constraints, Ops};
 use crate::routes::targets::parse_target;
 use actix_web::{delete, get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+use versiqii_api::v1::{ConstraintList, ConstraintQuery, ConstraintView, NewConstraintRequest};
 use versiqii_store::ConstraintRow;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewConstraintRequest {
-    /// The constrained target version: `name@version` or its id.
-    pub from: String,
-    /// `requires` (needs `target` in `range`) or `accepts` (accepts consumer `target` in `range`).
-    pub kind: String,
-    pub target: String,
-    /// Cargo/npm semver syntax (`>=1.5, <2`, `^1.2`, `1.x || 2.x`); exact or intervals for dates.
-    pub range: String,
-}
+/// This module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(create, list, remove),
+    tags((name = "graph", description = "Constraints between target versions (the VersionGraph)"))
+)]
+pub struct Doc;
 
-#[derive(Serialize, ToSchema)]
-pub struct ConstraintView {
-    pub id: Uuid,
-    /// `name@version`.
-    pub from: String,
-    pub from_id: Uuid,
-    pub kind: String,
-    pub target: String,
-    pub range: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<ConstraintRow> for ConstraintView {
-    fn from(r: ConstraintRow) -> Self {
-        Self {
-            id: r.id,
-            from: format!("{}@{}", r.from_target, r.from_version),
-            from_id: r.target_version_id,
-            kind: r.kind,
-            target: r.other_target,
-            range: r.range,
-            created_at: r.created_at,
-        }
+fn constraint_view(r: ConstraintRow) -> ConstraintView {
+    ConstraintView {
+        id: r.id.into(),
+        from: format!("{}@{}", r.from_target, r.from_version),
+        from_id: r.target_version_id.into(),
+        kind: r.kind,
+        target: r.other_target,
+        range: r.range,
+        created_at: r.created_at,
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ConstraintList {
-    pub items: Vec<ConstraintView>,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ConstraintQuery {
-    /// Only constraints from or about this target.
-    pub target: Option<String>,
 }
 
 /// Adds a constraint edge. One that would close a dependency cycle is refused, naming it.
@@ -96,7 +64,7 @@ pub async fn create(
         range: body.range,
     };
     let row = constraints::create(auth.write(&ops).await?, req).await?;
-    Ok(HttpResponse::Created().json(ConstraintView::from(row)))
+    Ok(HttpResponse::Created().json(constraint_view(row)))
 }
 
 /// Constraints, optionally only those from or about one target.
@@ -112,7 +80,7 @@ pub async fn list(
     let rows = tx.constraints(query.target.as_deref()).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(ConstraintList {
-        items: rows.into_iter().map(Into::into).collect(),
+        items: rows.into_iter().map(constraint_view).collect(),
     }))
 }
 

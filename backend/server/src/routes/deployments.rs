@@ -8,60 +8,27 @@ use crate::ops::{deployments, Ops};
 use crate::routes::envs::parse_env;
 use crate::routes::targets::parse_target;
 use actix_web::{get, put, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
+use versiqii_api::v1::{DeploymentList, DeploymentView, HistoryQuery, Plan, SetVersionRequest};
 use versiqii_store::DeploymentRow;
 
-pub use crate::ops::plan::{Plan, PlanProblem};
+/// This module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(set_version, history),
+    tags((name = "deployments", description = "What each environment is meant to run"))
+)]
+pub struct Doc;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SetVersionRequest {
-    pub version: String,
-    /// Only show the plan.
-    #[serde(default)]
-    pub dry_run: bool,
-    /// Record the change even if it breaks something; the drift matrix then shows it.
-    #[serde(default)]
-    pub force: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DeploymentView {
-    pub id: Uuid,
-    pub env: String,
-    pub target: String,
-    pub version: String,
-    pub forced: bool,
-    pub created_by: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<DeploymentRow> for DeploymentView {
-    fn from(r: DeploymentRow) -> Self {
-        Self {
-            id: r.id,
-            env: r.env,
-            target: r.target,
-            version: r.version,
-            forced: r.forced,
-            created_by: r.created_by,
-            created_at: r.created_at,
-        }
+fn deployment_view(r: DeploymentRow) -> DeploymentView {
+    DeploymentView {
+        id: r.id.into(),
+        env: r.env,
+        target: r.target,
+        version: r.version,
+        forced: r.forced,
+        created_by: r.created_by,
+        created_at: r.created_at,
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DeploymentList {
-    pub items: Vec<DeploymentView>,
-}
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct HistoryQuery {
-    pub target: Option<String>,
 }
 
 /// Sets the version a target runs in an environment, after checking what would break.
@@ -112,7 +79,7 @@ pub async fn history(
         .await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(DeploymentList {
-        items: rows.into_iter().map(Into::into).collect(),
+        items: rows.into_iter().map(deployment_view).collect(),
     }))
 }
 

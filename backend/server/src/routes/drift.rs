@@ -1,6 +1,6 @@
 //! Observations (what actually runs), the drift matrix, and impact analysis.
 
-use crate::actors::{ComputeDrift, Directory, DriftRow, ImpactOf};
+use crate::actors::{self, ComputeDrift, Directory, ImpactOf};
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
 use crate::ops::{observations, Ops};
@@ -8,33 +8,40 @@ use crate::routes::envs::parse_env;
 use crate::routes::targets::parse_target;
 use crate::schema_cache::SchemaCache;
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
+use versiqii_api::v1::{
+    DriftDimensions, DriftList, DriftQuery, DriftRow, EnvImpact, FailingBinding, ImpactBreak,
+    ImpactQuery, ImpactView, ObservationRequest, ObservationView,
+};
 use versiqii_core::drift::Dimension;
 use versiqii_core::graph::{Deployed, TargetVersionId};
 use versiqii_core::version::{Scheme, Version};
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ObservationRequest {
-    pub target: String,
-    /// The version the cluster runs.
-    pub version: String,
-    /// SHA-256 (hex) of the canonical config it runs, if known.
-    pub config_hash: Option<String>,
-}
+/// This module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(observe, drifts, impact),
+    tags((name = "drift", description = "Observations, the drift matrix and impact analysis"))
+)]
+pub struct Doc;
 
-#[derive(Serialize, ToSchema)]
-pub struct ObservationView {
-    pub id: Uuid,
-    pub env: String,
-    pub target: String,
-    pub version: String,
-    pub config_hash: Option<String>,
-    pub observed_at: DateTime<Utc>,
+// The drift actor's rows on the wire (until the actor keeps the wire types itself).
+fn drift_row(row: actors::DriftRow) -> DriftRow {
+    let d = row.dimensions;
+    DriftRow {
+        env: row.env,
+        target: row.target,
+        desired_version: row.desired_version,
+        observed_version: row.observed_version,
+        bound_config: row.bound_config,
+        dimensions: DriftDimensions {
+            schema: d.schema,
+            dependency: d.dependency,
+            config: d.config,
+            environment: d.environment,
+        },
+        details: row.details,
+    }
 }
 
 /// Records what an environment actually runs (from an admission webhook or `versiqii report`).
@@ -77,27 +84,13 @@ pub async fn observe(
     };
     let row = observations::observe(auth.write(&ops).await?, req).await?;
     Ok(HttpResponse::Created().json(ObservationView {
-        id: row.id,
+        id: row.id.into(),
         env: row.env,
         target: row.target,
         version: row.version,
         config_hash: row.config_hash,
         observed_at: row.observed_at,
     }))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct DriftQuery {
-    pub env: Option<String>,
-    pub target: Option<String>,
-    /// `schema`, `dependency`, `config` or `environment`: only rows drifting in it.
-    pub dimension: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct DriftList {
-    pub items: Vec<DriftRow>,
 }
 
 /// The drift matrix: a row per environment and target, a flag per dimension.
@@ -141,42 +134,9 @@ pub async fn drifts(
             .await
             .map_err(anyhow::Error::from)??,
     };
-    Ok(HttpResponse::Ok().json(DriftList { items }))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct ImpactQuery {
-    pub target: String,
-    pub version: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ImpactBreak {
-    pub kind: String,
-    pub message: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FailingBinding {
-    /// `name#revision`.
-    pub config: String,
-    pub violations: usize,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct EnvImpact {
-    pub env: String,
-    pub breaks: Vec<ImpactBreak>,
-    pub bindings_failing: Vec<FailingBinding>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct ImpactView {
-    pub target: String,
-    pub version: String,
-    pub environments: Vec<EnvImpact>,
-    pub safe: bool,
+    Ok(HttpResponse::Ok().json(DriftList {
+        items: items.into_iter().map(drift_row).collect(),
+    }))
 }
 
 /// If a target moved to a version everywhere it runs: which constraints break and which bound

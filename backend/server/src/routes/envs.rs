@@ -4,35 +4,22 @@ use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
 use crate::ops::{envs, Ops};
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use versiqii_api::v1::{EnvList, EnvView, NewEnvRequest};
 use versiqii_core::names::EnvName;
 use versiqii_store::EnvRow;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewEnvRequest {
-    pub name: String,
-}
+/// This module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(create, list),
+    tags((name = "environments", description = "Where targets are deployed"))
+)]
+pub struct Doc;
 
-#[derive(Serialize, ToSchema)]
-pub struct EnvView {
-    pub name: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct EnvList {
-    pub items: Vec<EnvView>,
-}
-
-impl From<EnvRow> for EnvView {
-    fn from(row: EnvRow) -> Self {
-        Self {
-            name: row.name,
-            created_at: row.created_at,
-        }
+fn env_view(row: EnvRow) -> EnvView {
+    EnvView {
+        name: row.name,
+        created_at: row.created_at,
     }
 }
 
@@ -56,7 +43,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let name = parse_env(&body.name)?;
     let row = envs::create(auth.write(&ops).await?, name).await?;
-    Ok(HttpResponse::Created().json(EnvView::from(row)))
+    Ok(HttpResponse::Created().json(env_view(row)))
 }
 
 /// Every environment.
@@ -69,7 +56,7 @@ pub async fn list(auth: Authorized<perm::RegistryRead>) -> Result<HttpResponse, 
     let rows = tx.list_envs().await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(EnvList {
-        items: rows.into_iter().map(Into::into).collect(),
+        items: rows.into_iter().map(env_view).collect(),
     }))
 }
 

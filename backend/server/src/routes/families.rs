@@ -3,93 +3,23 @@
 
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::ops::schemas::schema_version_view;
 use crate::ops::{schemas, Ops, Written};
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use versiqii_api::v1::{
+    FamilyList, FamilySummaryView, FamilyVersion, FamilyView, NewSchemaRequest, SchemaVersionView,
+};
 use versiqii_core::compat::CompatLevel;
 use versiqii_core::names::{FamilyName, SchemaVersionLabel};
 use versiqii_core::schema::{CompiledSchema, SchemaError};
-use versiqii_store::SchemaVersionRow;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewSchemaRequest {
-    /// The version's label within the family, e.g. `2025-07`.
-    pub version: String,
-    /// A JSON Schema (draft 2020-12 unless `$schema` names another draft).
-    #[schema(value_type = Object)]
-    pub schema: serde_json::Value,
-    /// `BACKWARD` (default), `BACKWARD_TRANSITIVE`, `FORWARD`, `FORWARD_TRANSITIVE`, `FULL`,
-    /// `FULL_TRANSITIVE` or `NONE`. Given here, it becomes the family's level from then on.
-    pub compat: Option<String>,
-    /// Check only: report what adding would do, store nothing.
-    #[serde(default)]
-    pub dry_run: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SchemaVersionView {
-    pub family: String,
-    pub version: String,
-    /// SHA-256 of the schema's canonical JSON.
-    pub hash: String,
-    pub compat_level: String,
-    /// The compatibility report against the earlier versions it was checked with.
-    #[schema(value_type = Object)]
-    pub report: serde_json::Value,
-    #[schema(value_type = Object)]
-    pub schema: serde_json::Value,
-    pub created_at: Option<DateTime<Utc>>,
-    /// False for a dry run.
-    pub stored: bool,
-}
-
-impl From<SchemaVersionRow> for SchemaVersionView {
-    fn from(row: SchemaVersionRow) -> Self {
-        Self {
-            family: row.family,
-            version: row.version,
-            hash: row.hash,
-            compat_level: row.compat_level,
-            report: row.report,
-            schema: row.document,
-            created_at: Some(row.created_at),
-            stored: true,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FamilyVersion {
-    pub version: String,
-    pub hash: String,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FamilyView {
-    pub name: String,
-    pub compat_level: String,
-    pub latest_version: Option<String>,
-    pub versions: Vec<FamilyVersion>,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FamilySummaryView {
-    pub name: String,
-    pub compat_level: String,
-    pub latest_version: Option<String>,
-    pub version_count: i64,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct FamilyList {
-    pub items: Vec<FamilySummaryView>,
-}
+/// This module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(add_schema, list, show, show_schema),
+    tags((name = "schemas", description = "Target families and their schema versions, with compatibility checks"))
+)]
+pub struct Doc;
 
 pub fn parse_family(text: &str) -> Result<FamilyName, ApiError> {
     FamilyName::parse(text).map_err(|e| ApiError::InvalidName(e.to_string()))
@@ -228,7 +158,7 @@ pub async fn show_schema(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("schema {family}@{version}")))?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(SchemaVersionView::from(row)))
+    Ok(HttpResponse::Ok().json(schema_version_view(row)))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -1,21 +1,23 @@
+//! Liveness and readiness.
+
 use crate::app::Probes;
 use actix_web::{get, web, HttpResponse};
-use serde::Serialize;
-use utoipa::ToSchema;
+use versiqii_api::v1::Health;
 
-#[derive(Serialize, ToSchema)]
-pub struct Health {
-    pub status: &'static str,
-    pub postgres: Option<bool>,
-    pub redis: Option<bool>,
-}
+/// This module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(healthz, readyz),
+    tags((name = "operations", description = "Liveness and readiness"))
+)]
+pub struct Doc;
 
 /// Alive: the process answers. Says nothing about dependencies.
 #[utoipa::path(operation_id = "getHealth", tag = "operations", responses((status = 200, body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health {
-        status: "ok",
+        status: "ok".into(),
         postgres: None,
         redis: None,
     })
@@ -27,16 +29,13 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(probes: web::Data<Probes>) -> HttpResponse {
     let (pg, redis) = futures_util::future::join(probes.store.ping(), probes.limiter.ping()).await;
+    let ready = pg.is_ok() && redis;
     let health = Health {
-        status: if pg.is_ok() && redis {
-            "ok"
-        } else {
-            "unavailable"
-        },
+        status: if ready { "ok" } else { "unavailable" }.into(),
         postgres: Some(pg.is_ok()),
         redis: Some(redis),
     };
-    if health.status == "ok" {
+    if ready {
         HttpResponse::Ok().json(health)
     } else {
         HttpResponse::ServiceUnavailable().json(health)

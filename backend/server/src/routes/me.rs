@@ -1,20 +1,15 @@
+//! Who a token belongs to.
+
 use crate::auth::{perm, Authorized, PrincipalKind};
 use crate::error::{ApiError, Problem};
 use actix_web::{get, web, HttpResponse};
-use serde::Serialize;
-use utoipa::ToSchema;
-use uuid::Uuid;
+use versiqii_api::ids::TenantId;
+use versiqii_api::v1::Me;
 
-#[derive(Serialize, ToSchema)]
-pub struct Me {
-    pub tenant_id: Uuid,
-    pub tenant_slug: String,
-    /// The user's or the API key's id.
-    pub subject: Uuid,
-    /// `user` or `api_key`.
-    pub kind: &'static str,
-    pub role: String,
-}
+/// This module's part of the OpenAPI document (its tag is `auth`'s).
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(me))]
+pub struct Doc;
 
 /// Who the bearer token belongs to, in which tenant, with which role.
 #[utoipa::path(operation_id = "getMe", tag = "auth", security(("bearer" = ["session:read"])), responses(
@@ -30,13 +25,14 @@ pub async fn me(auth: Authorized<perm::SessionRead>) -> Result<HttpResponse, Api
     tx.commit().await?;
     let p = &auth.principal;
     Ok(HttpResponse::Ok().json(Me {
-        tenant_id: p.tenant.0,
+        tenant_id: TenantId::from(p.tenant.0),
         tenant_slug: tenant.slug,
         subject: p.id,
         kind: match p.kind {
-            PrincipalKind::User => "user",
-            PrincipalKind::ApiKey => "api_key",
-        },
+            PrincipalKind::User => Me::USER,
+            PrincipalKind::ApiKey => Me::API_KEY,
+        }
+        .to_owned(),
         role: p.role.to_string(),
     }))
 }

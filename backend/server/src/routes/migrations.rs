@@ -3,98 +3,24 @@
 //! every config currently bound with its from-version.
 
 use crate::auth::{perm, Authorized};
-use crate::error::{ApiError, Problem, ViolationView};
+use crate::error::{ApiError, Problem};
+use crate::ops::migrations::migration_view;
 use crate::ops::{migrations, Ops, Written};
 use crate::routes::families::parse_family;
 use actix_web::{get, post, web, HttpResponse};
 use base64::Engine;
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
-use versiqii_store::MigrationRow;
+use versiqii_api::v1::{MigrationList, MigrationView, NewMigrationRequest};
 
 /// Lens files are small; anything bigger is a mistake.
 const MAX_LENS_BYTES: usize = 64 << 10;
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewMigrationRequest {
-    /// The schema version configs migrate from (running `up`).
-    pub from: String,
-    /// The schema version configs migrate to.
-    pub to: String,
-    /// A lens file (YAML or JSON text; see docs/lenses.md). Exactly one of `lens` and `wasm`.
-    pub lens: Option<String>,
-    /// A WASM module (binary, or WAT text), base64-encoded (see docs/wasm-abi.md).
-    pub wasm: Option<String>,
-    /// Load and dry-run only; store nothing.
-    #[serde(default)]
-    pub dry_run: bool,
-}
-
-/// How a bound config fares under the new migration.
-#[derive(Serialize, ToSchema)]
-pub struct DryRunResult {
-    pub env: String,
-    pub target: String,
-    /// `name#revision`.
-    pub config: String,
-    pub ok: bool,
-    /// Why the migration itself failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// Where the migrated config fails the to-version's schema.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub violations: Vec<ViolationView>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MigrationView {
-    pub id: Option<Uuid>,
-    pub family: String,
-    pub from: String,
-    pub to: String,
-    /// `lens` or `wasm`.
-    pub kind: String,
-    /// SHA-256 of the lens text or module bytes.
-    pub hash: String,
-    pub created_by: Option<String>,
-    pub created_at: Option<DateTime<Utc>>,
-    /// False for a dry run.
-    pub stored: bool,
-    /// The configs bound with the from-version, migrated and validated (only when adding).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub dry_run: Vec<DryRunResult>,
-    /// How many of them would fail.
-    pub failing: usize,
-    /// Configs bound with the from-version that were not dry-run (beyond the first 100).
-    pub not_dry_run: usize,
-}
-
-impl From<MigrationRow> for MigrationView {
-    fn from(m: MigrationRow) -> Self {
-        Self {
-            id: Some(m.id),
-            family: m.family,
-            from: m.from_version,
-            to: m.to_version,
-            kind: m.kind,
-            hash: m.hash,
-            created_by: Some(m.created_by),
-            created_at: Some(m.created_at),
-            stored: true,
-            dry_run: Vec::new(),
-            failing: 0,
-            not_dry_run: 0,
-        }
-    }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MigrationList {
-    pub items: Vec<MigrationView>,
-}
+/// This module's part of the OpenAPI document (with rollback's tag).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(add, list),
+    tags((name = "migrations", description = "Lenses and WASM modules that move configs between schema versions, and rollback"))
+)]
+pub struct Doc;
 
 fn program_source(body: &NewMigrationRequest) -> Result<(&'static str, Vec<u8>), ApiError> {
     match (&body.lens, &body.wasm) {
@@ -182,7 +108,7 @@ pub async fn list(
     let rows = tx.migrations_of_family(fam.id).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(MigrationList {
-        items: rows.into_iter().map(Into::into).collect(),
+        items: rows.into_iter().map(migration_view).collect(),
     }))
 }
 

@@ -1,4 +1,5 @@
-//! One module per resource, each with `configure()` and `#[utoipa::path]` on every handler.
+//! One module per resource, each with `configure()`, `#[utoipa::path]` on every handler and its
+//! part of the OpenAPI document, `Doc`.
 
 pub mod api_keys;
 pub mod audit;
@@ -17,6 +18,7 @@ pub mod rollback;
 pub mod targets;
 
 use actix_web::web;
+use utoipa::OpenApi;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
@@ -34,4 +36,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     drift::configure(cfg);
     migrations::configure(cfg);
     rollback::configure(cfg);
+}
+
+/// Every module's part of the OpenAPI document, in the order its tags are listed (a module whose
+/// handlers share another's tag declares none).
+pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
+    vec![
+        auth::Doc::openapi(),
+        me::Doc::openapi(),
+        api_keys::Doc::openapi(),
+        audit::Doc::openapi(),
+        families::Doc::openapi(),
+        targets::Doc::openapi(),
+        configs::Doc::openapi(),
+        envs::Doc::openapi(),
+        bindings::Doc::openapi(),
+        constraints::Doc::openapi(),
+        deployments::Doc::openapi(),
+        migrations::Doc::openapi(),
+        rollback::Doc::openapi(),
+        drift::Doc::openapi(),
+        health::Doc::openapi(),
+    ]
 }

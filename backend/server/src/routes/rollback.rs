@@ -8,8 +8,12 @@ use crate::ops::Ops;
 use crate::routes::envs::parse_env;
 use crate::routes::targets::parse_target;
 use actix_web::{post, web, HttpResponse};
+use versiqii_api::v1::{RollbackPlan, RollbackRequest};
 
-pub use crate::ops::rollback::{RestoredConfig, RollbackPlan, RollbackRequest};
+/// This module's part of the OpenAPI document (its tag is `migrations`').
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(rollback))]
+pub struct Doc;
 
 /// Rolls a target back to an earlier deployment's version and config.
 #[utoipa::path(operation_id = "rollbackTarget", tag = "migrations", request_body = RollbackRequest,

@@ -6,77 +6,33 @@ use crate::error::{ApiError, Problem};
 use crate::ops::{targets, Ops};
 use crate::routes::families::parse_family;
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
+use versiqii_api::v1::{
+    NewTargetVersionRequest, TargetList, TargetSchema, TargetSummaryView, TargetVersionView,
+};
 use versiqii_core::names::TargetName;
 use versiqii_core::version::{Scheme, Version};
 use versiqii_store::{TargetVersionRow, TenantTx};
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTargetVersionRequest {
-    /// The target, e.g. `payment-api`; created with its first version.
-    pub name: String,
-    /// The family whose schemas this target's configs follow.
-    pub family: String,
-    /// e.g. `3.2.1`, `9fceb02` or `2025-07-03`.
-    pub version: String,
-    /// `semver`, `git` or `date`; detected when absent.
-    pub scheme: Option<String>,
-    /// The schema version this target version reads; the family's latest when absent.
-    pub schema_version: Option<String>,
-}
+/// This module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(create, list, show, show_by_id, target_schema),
+    tags((name = "targets", description = "Targets and target versions"))
+)]
+pub struct Doc;
 
-#[derive(Serialize, ToSchema)]
-pub struct TargetVersionView {
-    pub id: Uuid,
-    pub target: String,
-    pub version: String,
-    pub scheme: String,
-    pub family: String,
-    pub schema_version: String,
-    pub schema_hash: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<TargetVersionRow> for TargetVersionView {
-    fn from(r: TargetVersionRow) -> Self {
-        Self {
-            id: r.id,
-            target: r.target,
-            version: r.version,
-            scheme: r.scheme,
-            family: r.family,
-            schema_version: r.schema_version,
-            schema_hash: r.schema_hash,
-            created_at: r.created_at,
-        }
+fn target_version_view(r: TargetVersionRow) -> TargetVersionView {
+    TargetVersionView {
+        id: r.id.into(),
+        target: r.target,
+        version: r.version,
+        scheme: r.scheme,
+        family: r.family,
+        schema_version: r.schema_version,
+        schema_hash: r.schema_hash,
+        created_at: r.created_at,
     }
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TargetSummaryView {
-    pub name: String,
-    pub family: String,
-    pub versions: Vec<String>,
-    pub created_at: DateTime<Utc>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TargetList {
-    pub items: Vec<TargetSummaryView>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct TargetSchema {
-    pub family: String,
-    /// The schema version's label.
-    pub version: String,
-    pub hash: String,
-    #[schema(value_type = Object)]
-    pub schema: serde_json::Value,
 }
 
 pub fn parse_target(text: &str) -> Result<TargetName, ApiError> {
@@ -136,7 +92,7 @@ pub async fn create(
         schema_version: body.schema_version,
     };
     let row = targets::create(auth.write(&ops).await?, req).await?;
-    Ok(HttpResponse::Created().json(TargetVersionView::from(row)))
+    Ok(HttpResponse::Created().json(target_version_view(row)))
 }
 
 /// Every target with its family and versions.
@@ -178,7 +134,7 @@ pub async fn show(
     let tx = auth.begin().await?;
     let row = resolve_target_version(&tx, &format!("{name}@{version}")).await?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(TargetVersionView::from(row)))
+    Ok(HttpResponse::Ok().json(target_version_view(row)))
 }
 
 /// One target version, by id.
@@ -198,7 +154,7 @@ pub async fn show_by_id(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("target version {id}")))?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(TargetVersionView::from(row)))
+    Ok(HttpResponse::Ok().json(target_version_view(row)))
 }
 
 /// The schema a target version reads: what `versiqii validate --target` fetches and caches by

@@ -1,9 +1,13 @@
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use serde_json::{json, Value};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Duration;
 use uuid::Uuid;
+use versiqii_api::v1::{CreatedApiKey, NewApiKeyRequest, SignupRequest, SignupResponse};
+use versiqii_api::Problem;
 use versiqii_server::{AppState, Settings};
 
 fn env(name: &str) -> String {
@@ -49,6 +53,37 @@ pub struct Reply {
 impl Reply {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).map(String::as_str)
+    }
+
+    /// The body read through the wire contract: a success (2xx) as `T`, anything else as the
+    /// problem document it must be. A body that does not read as its type fails the test.
+    // The problem as it is, for tests to match on; its size costs a test nothing.
+    #[allow(clippy::result_large_err)]
+    pub fn typed<T: DeserializeOwned>(self) -> Result<T, Problem> {
+        if (200..300).contains(&self.status) {
+            // 204 has no body: read it as `null`, which `()` is.
+            let body = if self.status == 204 {
+                Value::Null
+            } else {
+                self.body
+            };
+            Ok(serde_json::from_value(body.clone()).unwrap_or_else(|e| {
+                panic!(
+                    "{} answer does not read as {}: {e}; body: {body}",
+                    self.status,
+                    std::any::type_name::<T>()
+                )
+            }))
+        } else {
+            Err(
+                serde_json::from_value(self.body.clone()).unwrap_or_else(|e| {
+                    panic!(
+                        "{} answer is not a problem document: {e}; body: {}",
+                        self.status, self.body
+                    )
+                }),
+            )
+        }
     }
 }
 
@@ -242,35 +277,50 @@ impl TestApp {
         self.request("DELETE", path, token, None)
     }
 
+    /// A typed call through the wire contract (`versiqii_api::v1`): `body` sent as JSON (not
+    /// sent with GET or DELETE: pass `&()`), a success read as `Resp`, an error as its
+    /// `Problem`.
+    #[allow(clippy::result_large_err)]
+    pub fn call<Resp: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: &impl Serialize,
+    ) -> Result<Resp, Problem> {
+        let body = serde_json::to_string(body).expect("a request body serializes");
+        self.request(method, path, token, Some(&body)).typed()
+    }
+
     /// Signs a tenant up as its owner.
     pub fn signup(&self, slug: &str) -> Session {
-        let r = self.post(
-            "/v1/auth/signup",
-            None,
-            &json!({"tenant_slug": slug, "email": format!("owner@{slug}.test"), "password": "correct horse battery"}),
-        );
-        assert_eq!(r.status, 201, "{}", r.body);
+        let req = SignupRequest {
+            tenant_slug: slug.to_owned(),
+            tenant_name: None,
+            email: format!("owner@{slug}.test"),
+            password: "correct horse battery".to_owned(),
+            display_name: None,
+        };
+        let created: SignupResponse = self
+            .call("POST", "/v1/auth/signup", None, &req)
+            .unwrap_or_else(|p| panic!("signing up {slug}: {p:?}"));
         Session {
-            tenant_id: r.body["tenant"]["id"].as_str().unwrap().to_owned(),
-            access: r.body["tokens"]["access_token"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
+            tenant_id: created.tenant.id.to_string(),
+            access: created.tokens.access_token,
         }
     }
 
     /// Creates an API key with the given scopes and returns (id, secret).
     pub fn api_key(&self, token: &str, scopes: &[&str]) -> (String, String) {
-        let r = self.post(
-            "/v1/api-keys",
-            Some(token),
-            &json!({"name": format!("key-{}", scopes.join("-")), "scopes": scopes}),
-        );
-        assert_eq!(r.status, 201, "{}", r.body);
-        (
-            r.body["id"].as_str().unwrap().to_owned(),
-            r.body["key"].as_str().unwrap().to_owned(),
-        )
+        let req = NewApiKeyRequest {
+            name: format!("key-{}", scopes.join("-")),
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            expires_at: None,
+        };
+        let created: CreatedApiKey = self
+            .call("POST", "/v1/api-keys", Some(token), &req)
+            .unwrap_or_else(|p| panic!("creating an API key: {p:?}"));
+        (created.key_info.id.to_string(), created.key)
     }
 }
 
