@@ -15,10 +15,8 @@
 use super::graph::{GraphActor, UnmetIn};
 use crate::schema_cache::SchemaCache;
 use actix::{Actor, ActorFutureExt, Addr, AtomicResponse, Context, Handler, Message, WrapFuture};
-use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
-use utoipa::ToSchema;
 use uuid::Uuid;
 use versiqii_core::drift::{
     CellInput, CellState, ConfigHash, Dimension, DriftEvent, DriftFilter, DriftMatrix,
@@ -67,7 +65,7 @@ impl DriftView {
             .matrix
             .cells(filter)
             .filter_map(|cell| cache.rows.get(&(cell.env, cell.target)))
-            .map(|row| (row.target.clone(), row.dimensions.clone()))
+            .map(|row| (row.target.clone(), row.dimensions))
             .collect();
         Some((generation, rows))
     }
@@ -121,8 +119,7 @@ impl DriftActor {
     fn read_cells(
         &self,
         env: Option<String>,
-    ) -> impl std::future::Future<Output = anyhow::Result<(Vec<(String, i64)>, Vec<Computed>)>> + 'static
-    {
+    ) -> impl std::future::Future<Output = anyhow::Result<Loaded>> + 'static {
         let (store, tenant, graph, schemas) = (
             self.store.clone(),
             self.tenant,
@@ -139,34 +136,14 @@ impl DriftActor {
     }
 }
 
+/// Environments' drift generations (each as read before the cells) and the cells.
+type Loaded = (Vec<(String, i64)>, Vec<Computed>);
+
 impl Actor for DriftActor {
     type Context = Context<Self>;
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
-pub struct DriftDimensions {
-    /// The bound config is not valid for the deployed version's schema.
-    pub schema: bool,
-    /// A constraint of the deployed version is unmet in this environment.
-    pub dependency: bool,
-    /// The observed config hash is not the bound revision's.
-    pub config: bool,
-    /// The observed version is not the deployed (desired) one.
-    pub environment: bool,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct DriftRow {
-    pub env: String,
-    pub target: String,
-    pub desired_version: Option<String>,
-    pub observed_version: Option<String>,
-    /// `name#revision` of the bound config.
-    pub bound_config: Option<String>,
-    pub dimensions: DriftDimensions,
-    /// One sentence per drifting dimension.
-    pub details: Vec<String>,
-}
+pub use versiqii_api::v1::drift::{DriftDimensions, DriftRow};
 
 /// The drift rows matching a filter (all of them by default), sorted by environment and target.
 #[derive(Message, Default)]

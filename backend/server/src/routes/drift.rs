@@ -1,6 +1,6 @@
 //! Observations (what actually runs), the drift matrix, and impact analysis.
 
-use crate::actors::{self, ComputeDrift, Directory, ImpactOf};
+use crate::actors::{ComputeDrift, Directory, ImpactOf};
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
 use crate::ops::{observations, Ops};
@@ -10,8 +10,8 @@ use crate::schema_cache::SchemaCache;
 use actix_web::{get, post, web, HttpResponse};
 use std::collections::HashMap;
 use versiqii_api::v1::{
-    DriftDimensions, DriftList, DriftQuery, DriftRow, EnvImpact, FailingBinding, ImpactBreak,
-    ImpactQuery, ImpactView, ObservationRequest, ObservationView,
+    DriftList, DriftQuery, EnvImpact, FailingBinding, ImpactBreak, ImpactQuery, ImpactView,
+    ObservationRequest, ObservationView,
 };
 use versiqii_core::drift::Dimension;
 use versiqii_core::graph::{Deployed, TargetVersionId};
@@ -26,24 +26,6 @@ use versiqii_core::version::{Scheme, Version};
 pub struct Doc;
 
 // The drift actor's rows on the wire (until the actor keeps the wire types itself).
-fn drift_row(row: actors::DriftRow) -> DriftRow {
-    let d = row.dimensions;
-    DriftRow {
-        env: row.env,
-        target: row.target,
-        desired_version: row.desired_version,
-        observed_version: row.observed_version,
-        bound_config: row.bound_config,
-        dimensions: DriftDimensions {
-            schema: d.schema,
-            dependency: d.dependency,
-            config: d.config,
-            environment: d.environment,
-        },
-        details: row.details,
-    }
-}
-
 /// Records what an environment actually runs (from an admission webhook or `versiqii report`).
 #[utoipa::path(operation_id = "recordObservation", tag = "drift", request_body = ObservationRequest, params(("env" = String, Path)),
     security(("bearer" = ["registry:write"])), responses(
@@ -134,9 +116,7 @@ pub async fn drifts(
             .await
             .map_err(anyhow::Error::from)??,
     };
-    Ok(HttpResponse::Ok().json(DriftList {
-        items: items.into_iter().map(drift_row).collect(),
-    }))
+    Ok(HttpResponse::Ok().json(DriftList { items }))
 }
 
 /// If a target moved to a version everywhere it runs: which constraints break and which bound

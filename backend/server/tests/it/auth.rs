@@ -470,3 +470,21 @@ fn a_tenant_over_its_plan_budget_waits_then_is_refused_and_other_tenants_are_not
     std::thread::sleep(again.saturating_sub(flood_started.elapsed()));
     assert_eq!(get_on_own_connection(&app.url, &flood.access).0, 200);
 }
+
+#[test]
+fn signup_and_key_creation_answer_201_created() {
+    let app = TestApp::spawn();
+    let r = app.post(
+        "/v1/auth/signup",
+        None,
+        &json!({"tenant_slug": "created-co", "email": "owner@created-co.test", "password": "correct horse battery"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let token = r.body["tokens"]["access_token"].as_str().unwrap();
+    let k = app.post(
+        "/v1/api-keys",
+        Some(token),
+        &json!({"name": "ci", "scopes": ["read"]}),
+    );
+    assert_eq!(k.status, 201, "{}", k.body);
+}

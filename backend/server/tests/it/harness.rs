@@ -40,6 +40,8 @@ pub struct TestApp {
     handle: actix_web::dev::ServerHandle,
     agent: ureq::Agent,
     directory: versiqii_server::actors::Directory,
+    /// The operations, as a front other than the API (the operators' portal) reaches them.
+    pub ops: versiqii_server::ops::Ops,
 }
 
 pub struct Reply {
@@ -133,13 +135,14 @@ impl TestApp {
             actix_web::rt::System::new().block_on(async move {
                 let state = AppState::init(&settings).await.expect("app state");
                 let directory = state.directory();
+                let ops = state.ops();
                 let listener = TcpListener::bind("127.0.0.1:0").unwrap();
                 let (server, addr) = versiqii_server::serve(state, listener, 1).unwrap();
-                tx.send((addr, server.handle(), directory)).unwrap();
+                tx.send((addr, server.handle(), directory, ops)).unwrap();
                 server.await
             })
         });
-        let (addr, handle, directory) = rx
+        let (addr, handle, directory, ops) = rx
             .recv_timeout(Duration::from_secs(30))
             .expect("server start");
         let agent = ureq::Agent::config_builder()
@@ -152,6 +155,7 @@ impl TestApp {
             handle,
             agent,
             directory,
+            ops,
         }
     }
 

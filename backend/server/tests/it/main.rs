@@ -9,6 +9,7 @@ mod drift_props;
 mod events;
 mod harness;
 mod migrations;
+mod ops;
 mod registry;
 mod routes;
 mod tenancy;
