@@ -2,7 +2,8 @@
 //! directions and against the environment's binding of that target before anything is written.
 
 use super::plan::{
-    apply_migration, bound_config_for, constraint_problems, event_problems, summarise, BoundCheck,
+    apply_migration, apply_or_refuse, bound_config_for, constraint_problems, draft, event_problems,
+    mark_applied, BoundCheck,
 };
 use super::TenantWrite;
 use crate::error::ApiError;
@@ -48,31 +49,13 @@ pub async fn set_version(mut w: TenantWrite, req: SetVersion) -> Result<Plan, Ap
             BoundCheck::Migrates(migration) => pending = Some(migration),
         }
     }
-    let safe = problems.is_empty();
-    let mut plan = Plan {
-        env: env.to_owned(),
-        target: target.to_owned(),
-        from_version,
-        to_version: tv.version.clone(),
-        safe,
-        applied: false,
-        forced: false,
-        problems,
-        migrations: pending.iter().map(|p| p.described.clone()).collect(),
-        summary: String::new(),
-    };
-    plan.summary = summarise(&plan);
+    let migrations = pending.iter().map(|p| p.described.clone()).collect();
+    let mut plan = draft(env, target, from_version, &tv.version, problems, migrations);
     if req.dry_run {
         return Ok(plan);
     }
-    if !safe && !req.force {
-        return Err(ApiError::DeploymentRefused {
-            summary: format!("refused: {}", plan.summary.replace('\n', "; ")),
-            plan: serde_json::to_value(&plan).map_err(anyhow::Error::from)?,
-        });
-    }
-    plan.applied = true;
-    plan.forced = !safe;
+    apply_or_refuse(&plan, req.force, &plan)?;
+    mark_applied(&mut plan);
     // Locks in one order everywhere (deployment slot, config lineage, environment's drift),
     // so writes that share them wait for each other instead of deadlocking.
     if let Some(migration) = &pending {

@@ -181,6 +181,53 @@ pub async fn apply_migration(
     Ok(stored)
 }
 
+/// The plan of moving a target in an environment, before anything is applied: safe when
+/// nothing breaks, with its summary in words.
+pub fn draft(
+    env: &str,
+    target: &str,
+    from_version: Option<String>,
+    to_version: &str,
+    problems: Vec<PlanProblem>,
+    migrations: Vec<MigratedConfig>,
+) -> Plan {
+    let mut plan = Plan {
+        env: env.to_owned(),
+        target: target.to_owned(),
+        from_version,
+        to_version: to_version.to_owned(),
+        safe: problems.is_empty(),
+        applied: false,
+        forced: false,
+        problems,
+        migrations,
+        summary: String::new(),
+    };
+    plan.summary = summarise(&plan);
+    plan
+}
+
+/// Refuses an unsafe plan unless it is forced; the refusal carries `shown` (the plan, or the
+/// view it is part of). Otherwise the plan is applied, and forced when unsafe.
+pub fn apply_or_refuse(
+    plan: &Plan,
+    force: bool,
+    shown: &impl serde::Serialize,
+) -> Result<(), ApiError> {
+    if plan.safe || force {
+        return Ok(());
+    }
+    Err(ApiError::DeploymentRefused {
+        summary: format!("refused: {}", plan.summary.replace('\n', "; ")),
+        plan: serde_json::to_value(shown).map_err(anyhow::Error::from)?,
+    })
+}
+
+pub fn mark_applied(plan: &mut Plan) {
+    plan.applied = true;
+    plan.forced = !plan.safe;
+}
+
 pub fn summarise(plan: &Plan) -> String {
     let head = format!(
         "{} in {}: {} -> {}",

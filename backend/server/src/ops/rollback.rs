@@ -3,13 +3,14 @@
 //! schema moved on), constraints checked, in one transaction, audited.
 
 use super::plan::{
-    apply_migration, bound_config_for, constraint_problems, event_problems, summarise, BoundCheck,
+    apply_migration, apply_or_refuse, bound_config_for, constraint_problems, draft, event_problems,
+    mark_applied, BoundCheck,
 };
 use super::TenantWrite;
 use crate::error::ApiError;
 use crate::migrating::binding_created;
 use versiqii_api::events::DeploymentRolledBack;
-use versiqii_api::v1::{Plan, RestoredConfig, RollbackPlan, RollbackRequest};
+use versiqii_api::v1::{RestoredConfig, RollbackPlan, RollbackRequest};
 use versiqii_api::AuditAction;
 use versiqii_core::names::{EnvName, TargetName};
 use versiqii_store::{BindingRow, NewBinding, NewDeployment};
@@ -120,23 +121,19 @@ pub async fn rollback(
         }
     }
 
-    let safe = problems.is_empty();
-    let mut plan = Plan {
-        env: env.to_string(),
-        target: target.to_string(),
-        from_version,
-        to_version: tv.version.clone(),
-        safe,
-        applied: false,
-        forced: false,
-        problems,
-        migrations: match &check {
-            Some(BoundCheck::Migrates(m)) => vec![m.described.clone()],
-            _ => Vec::new(),
-        },
-        summary: String::new(),
+    let migrations = match &check {
+        Some(BoundCheck::Migrates(m)) => vec![m.described.clone()],
+        _ => Vec::new(),
     };
-    plan.summary = format!("rollback of {}", summarise(&plan));
+    let mut plan = draft(
+        env.as_str(),
+        target.as_str(),
+        from_version,
+        &tv.version,
+        problems,
+        migrations,
+    );
+    plan.summary = format!("rollback of {}", plan.summary);
     let mut view = RollbackPlan {
         to_deployment: chosen.map(|i| history[i].id.into()),
         config: restore.as_ref().map(|b| RestoredConfig {
@@ -150,14 +147,8 @@ pub async fn rollback(
     if req.dry_run {
         return Ok(view);
     }
-    if !safe && !req.force {
-        return Err(ApiError::DeploymentRefused {
-            summary: format!("refused: {}", view.plan.summary.replace('\n', "; ")),
-            plan: serde_json::to_value(&view).map_err(anyhow::Error::from)?,
-        });
-    }
-    view.plan.applied = true;
-    view.plan.forced = !safe;
+    apply_or_refuse(&view.plan, req.force, &view)?;
+    mark_applied(&mut view.plan);
     // Locks in one order everywhere (deployment slot, config lineage, environment's drift).
     if let Some(BoundCheck::Migrates(migration)) = &check {
         w.tx().lock_config(migration.source.config_id).await?;
