@@ -3,8 +3,8 @@
 
 use super::{TenantWrite, Written};
 use crate::error::ApiError;
-use crate::routes::targets::resolve_target_version;
 use versiqii_api::events::ConfigCreated;
+use versiqii_api::reference::TargetVersionRef;
 use versiqii_api::AuditAction;
 use versiqii_core::canonical::content_hash;
 use versiqii_core::document::Format;
@@ -12,8 +12,7 @@ use versiqii_core::names::ConfigName;
 use versiqii_store::{NewRevision, RevisionRow};
 
 pub struct CreateConfig {
-    /// `name@version` or a target version's id.
-    pub target: String,
+    pub target: TargetVersionRef,
     /// The lineage's name (default: the target's).
     pub name: Option<String>,
     /// The text as uploaded, and what it parsed to (a JSON object).
@@ -27,7 +26,7 @@ pub async fn create(
     req: CreateConfig,
 ) -> Result<Written<RevisionRow>, ApiError> {
     let hash = content_hash(&req.data);
-    let target = resolve_target_version(w.tx(), &req.target).await?;
+    let target = super::targets::resolve(w.tx(), &req.target).await?;
     let name = ConfigName::parse(req.name.as_deref().unwrap_or(&target.target))
         .map_err(|e| ApiError::InvalidName(e.to_string()))?;
     let config_id = w.tx().config_for_update(name.as_str()).await?;

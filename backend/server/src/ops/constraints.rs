@@ -4,9 +4,9 @@
 use super::{GraphChange, TenantWrite};
 use crate::actors::{constraint_of, RemoveConstraint, TryAddConstraint};
 use crate::error::{ApiError, ErrorCode};
-use crate::routes::targets::resolve_target_version;
 use uuid::Uuid;
 use versiqii_api::events::{ConstraintCreated, ConstraintDeleted};
+use versiqii_api::reference::TargetVersionRef;
 use versiqii_api::AuditAction;
 use versiqii_core::graph::{GraphError, VersionRange};
 use versiqii_core::names::TargetName;
@@ -15,7 +15,7 @@ use versiqii_store::ConstraintRow;
 
 pub struct AddConstraint {
     /// `name@version` or a target version's id.
-    pub from: String,
+    pub from: TargetVersionRef,
     /// `requires` or `accepts`.
     pub kind: &'static str,
     pub target: TargetName,
@@ -24,7 +24,7 @@ pub struct AddConstraint {
 }
 
 pub async fn create(mut w: TenantWrite, req: AddConstraint) -> Result<ConstraintRow, ApiError> {
-    let from = resolve_target_version(w.tx(), &req.from).await?;
+    let from = super::targets::resolve(w.tx(), &req.from).await?;
     let scheme = match w.tx().target_scheme(req.target.as_str()).await? {
         Some(s) => s.parse::<Scheme>().map_err(anyhow::Error::from)?,
         None => Scheme::Semver,

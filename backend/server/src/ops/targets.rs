@@ -4,11 +4,24 @@
 use super::{GraphChange, TenantWrite};
 use crate::error::{ApiError, ErrorCode};
 use versiqii_api::events::TargetVersionCreated;
+use versiqii_api::reference::TargetVersionRef;
 use versiqii_api::AuditAction;
 use versiqii_core::graph::{TargetVersion, TargetVersionId};
 use versiqii_core::names::{FamilyName, TargetName};
 use versiqii_core::version::Version;
-use versiqii_store::{NewTargetVersion, TargetVersionRow};
+use versiqii_store::{NewTargetVersion, TargetVersionRow, TenantTx};
+
+/// A target version by its id or name.
+pub async fn resolve(
+    tx: &TenantTx,
+    reference: &TargetVersionRef,
+) -> Result<TargetVersionRow, ApiError> {
+    let found = match reference {
+        TargetVersionRef::Id(id) => tx.target_version(id.into_uuid()).await?,
+        TargetVersionRef::Name(r) => tx.target_version_by_name(r.name(), r.version()).await?,
+    };
+    found.ok_or_else(|| ApiError::not_found(format!("target version {reference}")))
+}
 
 pub struct DeclareVersion {
     pub name: TargetName,

@@ -96,7 +96,7 @@ pub async fn create(
         ));
     }
     let req = configs::CreateConfig {
-        target: body.target,
+        target: crate::routes::targets::parse_target_version_ref(&body.target)?,
         name: body.name,
         content: body.content,
         data,

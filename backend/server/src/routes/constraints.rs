@@ -54,7 +54,7 @@ pub async fn create(
         ));
     }
     let req = constraints::AddConstraint {
-        from: body.from,
+        from: crate::routes::targets::parse_target_version_ref(&body.from)?,
         kind: if body.kind == "accepts" {
             "accepts"
         } else {

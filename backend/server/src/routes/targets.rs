@@ -7,12 +7,13 @@ use crate::ops::{targets, Ops};
 use crate::routes::families::parse_family;
 use actix_web::{get, post, web, HttpResponse};
 use uuid::Uuid;
+use versiqii_api::reference::TargetVersionRef;
 use versiqii_api::v1::{
     NewTargetVersionRequest, TargetList, TargetSchema, TargetSummaryView, TargetVersionView,
 };
 use versiqii_core::names::TargetName;
 use versiqii_core::version::{Scheme, Version};
-use versiqii_store::{TargetVersionRow, TenantTx};
+use versiqii_store::TargetVersionRow;
 
 /// This module's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
@@ -39,21 +40,13 @@ pub fn parse_target(text: &str) -> Result<TargetName, ApiError> {
     TargetName::parse(text).map_err(|e| ApiError::InvalidName(e.to_string()))
 }
 
-/// Finds a target version by its id or by `name@version` (the last `@` separates them).
-pub async fn resolve_target_version(
-    tx: &TenantTx,
-    reference: &str,
-) -> Result<TargetVersionRow, ApiError> {
-    let found = if let Ok(id) = Uuid::parse_str(reference) {
-        tx.target_version(id).await?
-    } else if let Some((name, version)) = reference.rsplit_once('@') {
-        tx.target_version_by_name(name, version).await?
-    } else {
-        return Err(ApiError::InvalidName(format!(
-            "`{reference}` is neither a target version id nor NAME@VERSION"
-        )));
-    };
-    found.ok_or_else(|| ApiError::not_found(format!("target version {reference}")))
+/// A target version's id or `NAME@VERSION` (the last `@` separates them), parsed at the edge.
+pub fn parse_target_version_ref(text: &str) -> Result<TargetVersionRef, ApiError> {
+    text.parse().map_err(|e| {
+        ApiError::InvalidName(format!(
+            "`{text}` is neither a target version id nor NAME@VERSION: {e}"
+        ))
+    })
 }
 
 /// Declares a target version. Prints (in the CLI) only its id, for scripts to capture.
@@ -132,7 +125,10 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let (name, version) = path.into_inner();
     let tx = auth.begin().await?;
-    let row = resolve_target_version(&tx, &format!("{name}@{version}")).await?;
+    let row = tx
+        .target_version_by_name(&name, &version)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("target version {name}@{version}")))?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(target_version_view(row)))
 }
@@ -171,7 +167,10 @@ pub async fn target_schema(
 ) -> Result<HttpResponse, ApiError> {
     let (name, version) = path.into_inner();
     let tx = auth.begin().await?;
-    let tv = resolve_target_version(&tx, &format!("{name}@{version}")).await?;
+    let tv = tx
+        .target_version_by_name(&name, &version)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("target version {name}@{version}")))?;
     let schema = tx
         .schema_version_by_id(tv.schema_version_id)
         .await?
