@@ -663,3 +663,50 @@ fn metrics_show_http_traffic_and_the_drift_gauge_to_the_metrics_token_only() {
         "no token configured: no metrics"
     );
 }
+
+/// Settled in versiqii-core: what runs where nothing is deployed disagrees with nothing (the
+/// target is not managed in that environment yet), so it is not environment drift, in the rows
+/// and in the dimension filter alike; once a deployment says otherwise, it is.
+#[test]
+fn an_observation_where_nothing_is_deployed_is_not_drift_until_a_deployment_disagrees() {
+    let app = TestApp::spawn();
+    let s = app.signup("observed-only");
+    let (_, key) = app.api_key(&s.access, &["write"]);
+    let k = Some(key.as_str());
+    let schema = json!({"type": "object"});
+    let ok = |r: crate::harness::Reply| assert!(r.status < 300, "{}", r.body);
+    ok(app.post(
+        "/v1/families/Svc/schemas",
+        k,
+        &json!({"version": "v1", "schema": schema}),
+    ));
+    for version in ["1.0.0", "2.0.0"] {
+        ok(app.post(
+            "/v1/targets",
+            k,
+            &json!({"name": "svc", "family": "Svc", "version": version}),
+        ));
+    }
+    // Loaded first, so what follows reaches the matrix write by write.
+    assert_eq!(app.get("/v1/drifts", k).status, 200);
+    ok(app.post(
+        "/v1/envs/prod/observations",
+        k,
+        &json!({"target": "svc", "version": "1.0.0"}),
+    ));
+
+    let rows = app.get("/v1/drifts?env=prod", k).body;
+    assert_eq!(rows["items"][0]["observed_version"], "1.0.0", "{rows}");
+    assert_eq!(
+        rows["items"][0]["dimensions"]["environment"], false,
+        "{rows}"
+    );
+    let drifting = app.get("/v1/drifts?dimension=environment", k).body;
+    assert_eq!(drifting["items"], json!([]), "{drifting}");
+
+    let body = json!({"version": "2.0.0"}).to_string();
+    ok(app.request("PUT", "/v1/envs/prod/targets/svc/version", k, Some(&body)));
+    let drifting = app.get("/v1/drifts?dimension=environment", k).body;
+    assert_eq!(drifting["items"][0]["target"], "svc", "{drifting}");
+    assert_eq!(drifting["items"][0]["dimensions"]["environment"], true);
+}
