@@ -20,6 +20,12 @@ pub struct SessionPolicy {
     pub signups_per_hour: u32,
 }
 
+/// The server will not serve as a role that can step around row-level security (`serve`
+/// exits 2 with this message).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UnsafeDatabaseRole(pub String);
+
 /// What `/readyz` checks.
 pub struct Probes {
     pub store: Store,
@@ -47,6 +53,13 @@ impl AppState {
         let store = Store::connect(&settings.database.url, settings.database.max_connections)
             .await
             .context("connecting to Postgres")?;
+        if let Some(role) = store
+            .unsafe_role()
+            .await
+            .context("checking the database role")?
+        {
+            return Err(UnsafeDatabaseRole(role.to_string()).into());
+        }
         let redis = redis::Client::open(settings.redis.url.as_str())
             .context("parsing the Redis URL")?
             .get_connection_manager()

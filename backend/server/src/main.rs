@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use std::net::TcpListener;
-use versiqii_server::{openapi, AppState, Settings};
+use versiqii_server::{app, openapi, AppState, Settings};
 
 const USAGE: &str =
     "usage: versiqii-server [serve | migrate | openapi | errors-doc | events-doc | events-json]
@@ -45,7 +45,13 @@ fn main() {
     };
     if let Err(err) = result {
         eprintln!("error: {err:#}");
-        std::process::exit(1);
+        // A refusal to serve as an unsafe database role is a configuration error, like usage.
+        let code = if err.downcast_ref::<app::UnsafeDatabaseRole>().is_some() {
+            2
+        } else {
+            1
+        };
+        std::process::exit(code);
     }
 }
 

@@ -9,6 +9,7 @@ mod migrations;
 mod outbox;
 mod refresh_tokens;
 pub mod registry;
+mod role_check;
 mod tenant_tx;
 
 pub use accounts::{LoginRow, NewUser, TenantRow, UserRow};
@@ -18,4 +19,5 @@ pub use error::StoreError;
 pub use migrations::{apply_migrations, MIGRATIONS};
 pub use refresh_tokens::Rotation;
 pub use registry::*;
+pub use role_check::UnsafeRole;
 pub use tenant_tx::{Store, TenantTx};

@@ -8,6 +8,7 @@ mod drift;
 mod drift_props;
 mod events;
 mod harness;
+mod hygiene;
 mod migrations;
 mod ops;
 mod registry;
