@@ -36,6 +36,7 @@ fn serve_as(database_url: &str) -> (Option<i32>, String) {
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("the server started serving as {database_url}");
 }
 
