@@ -50,7 +50,14 @@ pub struct AppState {
 impl AppState {
     pub async fn init(settings: &Settings) -> anyhow::Result<Self> {
         settings.validate_for_serving()?;
-        let store = Store::connect(&settings.database.url, settings.database.max_connections)
+        let db = &settings.database;
+        let limits = versiqii_store::SessionLimits {
+            statement_timeout: std::time::Duration::from_millis(db.statement_timeout_ms),
+            idle_in_transaction: std::time::Duration::from_millis(
+                db.idle_in_transaction_timeout_ms,
+            ),
+        };
+        let store = Store::connect_with(&db.url, db.max_connections, limits)
             .await
             .context("connecting to Postgres")?;
         if let Some(role) = store

@@ -53,6 +53,8 @@ pub struct Database {
     #[serde(deserialize_with = "unset_if_empty")]
     pub owner_url: Option<String>,
     pub max_connections: u32,
+    pub statement_timeout_ms: u64,
+    pub idle_in_transaction_timeout_ms: u64,
 }
 
 /// `[redis]`
@@ -161,6 +163,8 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("DATABASE_URL",              "database.url",                   SECRET),
     ("OWNER_DATABASE_URL",        "database.owner_url",             SECRET),
     ("DATABASE_MAX_CONNECTIONS",  "database.max_connections",       U32),
+    ("DATABASE_STATEMENT_TIMEOUT_MS", "database.statement_timeout_ms", U64),
+    ("DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", "database.idle_in_transaction_timeout_ms", U64),
     ("REDIS_URL",                 "redis.url",                      SECRET),
     ("REDIS_PREFIX",              "redis.prefix",                   TEXT),
     ("JWT_SECRET",                "auth.jwt_secret",                SECRET),

@@ -20,4 +20,4 @@ pub use migrations::{apply_migrations, MIGRATIONS};
 pub use refresh_tokens::Rotation;
 pub use registry::*;
 pub use role_check::UnsafeRole;
-pub use tenant_tx::{Store, TenantTx};
+pub use tenant_tx::{SessionLimits, Store, TenantTx};

@@ -18,9 +18,45 @@ pub struct TenantTx {
     tenant: TenantId,
 }
 
+/// Limits every connection of the pool sets for its session, so no statement or idle
+/// transaction holds locks and a connection for long.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimits {
+    pub statement_timeout: Duration,
+    pub idle_in_transaction: Duration,
+}
+
+impl Default for SessionLimits {
+    fn default() -> Self {
+        Self {
+            statement_timeout: Duration::from_secs(10),
+            idle_in_transaction: Duration::from_secs(30),
+        }
+    }
+}
+
 impl Store {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Self::connect_with(url, max_connections, SessionLimits::default()).await
+    }
+
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        limits: SessionLimits,
+    ) -> Result<Self, StoreError> {
         let mut opts = ConnectOptions::new(url.to_owned());
+        let settings = [
+            (
+                "statement_timeout",
+                limits.statement_timeout.as_millis().to_string(),
+            ),
+            (
+                "idle_in_transaction_session_timeout",
+                limits.idle_in_transaction.as_millis().to_string(),
+            ),
+        ];
+        opts.map_sqlx_postgres_opts(move |pg| pg.options(settings.clone()));
         opts.max_connections(max_connections)
             .min_connections(1)
             .connect_timeout(Duration::from_secs(5))

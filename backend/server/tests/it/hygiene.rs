@@ -78,3 +78,47 @@ fn the_server_refuses_to_serve_as_the_owner_a_superuser_or_a_member_of_either() 
         "{stderr}"
     );
 }
+
+#[test]
+fn the_app_roles_sessions_cancel_long_statements_and_end_idle_transactions() {
+    use versiqii_store::{SessionLimits, Store};
+    let app = TestApp::spawn();
+    let s = app.signup("timeouts-co");
+    let tenant = versiqii_core::TenantId(s.tenant_id.parse().unwrap());
+    block_on(async {
+        let limits = SessionLimits {
+            statement_timeout: Duration::from_millis(200),
+            idle_in_transaction: Duration::from_millis(300),
+        };
+        let store = Store::connect_with(&app.app_db_url(), 1, limits)
+            .await
+            .unwrap();
+        let tx = store.begin_for(tenant).await.unwrap();
+        let shown = tx
+            .connection()
+            .query_one(sea_orm::Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "select current_setting('statement_timeout') as s",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<String>("", "s")
+            .unwrap();
+        assert_eq!(shown, "200ms");
+        let slow = tx
+            .connection()
+            .execute_unprepared("select pg_sleep(1)")
+            .await;
+        assert!(
+            slow.unwrap_err().to_string().contains("statement timeout"),
+            "a long statement is cancelled"
+        );
+        drop(tx);
+
+        let tx = store.begin_for(tenant).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        let after_idle = tx.connection().execute_unprepared("select 1").await;
+        assert!(after_idle.is_err(), "an idle transaction is ended");
+    });
+}
