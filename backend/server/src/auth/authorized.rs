@@ -69,12 +69,15 @@ impl<P: Permission> Authorized<P> {
     /// A write in the caller's tenant, done by the caller: the only way a handler reaches an
     /// operation.
     pub async fn write(&self, ops: &crate::ops::Ops) -> Result<crate::ops::TenantWrite, ApiError> {
-        crate::ops::TenantWrite::open(
-            ops,
+        self.ticket().open(ops).await
+    }
+
+    /// The caller's write, to be opened by an operation after slow work done outside it.
+    pub fn ticket(&self) -> crate::ops::WriteTicket {
+        crate::ops::WriteTicket::new(
             self.principal.tenant,
             crate::ops::Actor::new(self.principal.actor()),
         )
-        .await
     }
 }
 

@@ -2,7 +2,7 @@
 //! that parses; a module without imports and with the ABI's exports), and it is dry-run on
 //! every config bound with the from-version.
 
-use super::{TenantWrite, Written};
+use super::{Ops, WriteTicket, Written};
 use crate::actors::{load_program, ChainStep};
 use crate::error::{ApiError, ErrorCode};
 use crate::migrating::run_chain;
@@ -14,7 +14,7 @@ use versiqii_api::v1::{DryRunResult, MigrationView};
 use versiqii_api::AuditAction;
 use versiqii_core::names::FamilyName;
 use versiqii_migrate::Direction;
-use versiqii_store::{MigrationRow, NewMigration};
+use versiqii_store::{FamilyRow, MigrationRow, NewMigration, SchemaVersionRow, TenantTx};
 
 /// Bound configs dry-run when a migration is added; more are counted, not run.
 const MAX_DRY_RUN: usize = 100;
@@ -48,13 +48,16 @@ pub fn migration_view(m: MigrationRow) -> MigrationView {
     }
 }
 
+/// Loads the program and dry-runs it on the bound configs holding no transaction and no lock
+/// (programs may run for up to their deadline each), then stores it in a write of its own.
 pub async fn add(
-    mut w: TenantWrite,
+    ops: &Ops,
+    ticket: WriteTicket,
     req: AddMigration,
 ) -> Result<Written<MigrationView>, ApiError> {
     let (family, kind) = (&req.family, req.kind);
     let hash = hex::encode(Sha256::digest(&req.source));
-    let runtime = w.ops().migrations.runtime.clone();
+    let runtime = ops.migrations.runtime.clone();
     let checked = Arc::new(req.source);
     let to_load = checked.clone();
     tokio::task::spawn_blocking(move || load_program(&runtime, kind, &to_load))
@@ -64,23 +67,21 @@ pub async fn add(
             code: ErrorCode::MigrationInvalid,
             detail: format!("the {kind} does not load: {message}"),
         })?;
-    let fam = w
-        .tx()
-        .family_for_update(family.as_str())
+    let read = ticket.read(ops).await?;
+    let fam = read
+        .family(family.as_str())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("family {family}")))?;
-    let from = w
-        .tx()
+    let from = read
         .schema_version(family.as_str(), &req.from)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("schema version {family}@{}", req.from)))?;
-    let to = w
-        .tx()
+    let to = read
         .schema_version(family.as_str(), &req.to)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("schema version {family}@{}", req.to)))?;
 
-    let actors = w.actors().await?;
+    let actors = ops.directory.tenant(ticket.tenant()).await?;
     let step = ChainStep {
         migration_id: Uuid::nil(),
         kind: kind.to_owned(),
@@ -90,33 +91,29 @@ pub async fn add(
         from: format!("{family}@{}", from.version),
         to: format!("{family}@{}", to.version),
     };
-    // An edge runs both ways: its reverse would never be used, so it is refused too.
-    if w.tx()
-        .migrations_of_family(fam.id)
-        .await?
-        .iter()
-        .any(|m| m.from_schema_version_id == to.id && m.to_schema_version_id == from.id)
-    {
-        return Err(ApiError::Conflict {
-            code: crate::error::ErrorCode::MigrationExists,
-            detail: format!(
-                "{family} already has a migration from {} to {}; it also runs down",
-                to.version, from.version
-            ),
-        });
-    }
-    let to_schema = w
-        .schemas()
+    refuse_reverse_edge(&read, &fam, &from, &to).await?;
+    let to_schema = ops
+        .schemas
         .get_or_compile(&to.hash, &to.document)
         .map_err(|e| anyhow::anyhow!("stored schema does not compile: {e}"))?;
-    let mut results = Vec::new();
-    let bound = w.tx().current_bindings_on_schema(from.id).await?;
+    let bound = read.current_bindings_on_schema(from.id).await?;
     let not_dry_run = bound.len().saturating_sub(MAX_DRY_RUN);
-    for binding in bound.into_iter().take(MAX_DRY_RUN) {
-        let revision = w
-            .tx()
-            .revision(binding.config_id)
-            .await?
+    let bound: Vec<_> = bound.into_iter().take(MAX_DRY_RUN).collect();
+    let ids: Vec<Uuid> = bound.iter().map(|b| b.config_id).collect();
+    let revisions: std::collections::HashMap<Uuid, serde_json::Value> = read
+        .revisions(&ids)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.canonical))
+        .collect();
+    read.commit().await?;
+
+    // No transaction from here until the write: programs run for up to their deadline each.
+    let mut results = Vec::new();
+    for binding in bound {
+        let canonical = revisions
+            .get(&binding.config_id)
+            .cloned()
             .ok_or_else(|| anyhow::anyhow!("bound revision vanished"))?;
         let config = format!("{}#{}", binding.config_name, binding.revision);
         let mut result = DryRunResult {
@@ -127,7 +124,7 @@ pub async fn add(
             error: None,
             violations: Vec::new(),
         };
-        match run_chain(&actors, vec![step.clone()], revision.canonical).await {
+        match run_chain(&actors, vec![step.clone()], canonical).await {
             Err(e) => {
                 result.ok = false;
                 result.error = Some(e.to_string());
@@ -161,6 +158,14 @@ pub async fn add(
             not_dry_run,
         }));
     }
+    let mut w = ticket.open(ops).await?;
+    // The family's migrations change one at a time; the edge is checked again under its lock.
+    let fam = w
+        .tx()
+        .family_for_update(family.as_str())
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("family {family}")))?;
+    refuse_reverse_edge(w.tx(), &fam, &from, &to).await?;
     let actor = w.actor().to_string();
     let row = w
         .tx()
@@ -202,4 +207,28 @@ pub async fn add(
     view.failing = failing;
     view.not_dry_run = not_dry_run;
     Ok(Written::Created(view))
+}
+
+/// An edge runs both ways: its reverse would never be used, so it is refused too.
+async fn refuse_reverse_edge(
+    tx: &TenantTx,
+    fam: &FamilyRow,
+    from: &SchemaVersionRow,
+    to: &SchemaVersionRow,
+) -> Result<(), ApiError> {
+    let reversed = tx
+        .migrations_of_family(fam.id)
+        .await?
+        .iter()
+        .any(|m| m.from_schema_version_id == to.id && m.to_schema_version_id == from.id);
+    if reversed {
+        return Err(ApiError::Conflict {
+            code: ErrorCode::MigrationExists,
+            detail: format!(
+                "{} already has a migration from {} to {}; it also runs down",
+                fam.name, to.version, from.version
+            ),
+        });
+    }
+    Ok(())
 }

@@ -19,7 +19,7 @@ pub mod schemas;
 pub mod targets;
 mod write;
 
-pub use write::{Actor, GraphChange, TenantWrite};
+pub use write::{Actor, GraphChange, TenantWrite, WriteTicket};
 
 use crate::actors::{Directory, MigrationPool};
 use crate::auth::authorized::Gatekeeper;

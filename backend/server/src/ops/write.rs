@@ -64,6 +64,33 @@ pub enum GraphChange {
     AlreadyApplied,
 }
 
+/// A write not begun yet: who will do it in which tenant. An operation that must run slow
+/// work first (migration programs) reads in short transactions of its own, does the work
+/// holding no transaction, and only then opens the write.
+pub struct WriteTicket {
+    pub(super) tenant: TenantId,
+    pub(super) actor: Actor,
+}
+
+impl WriteTicket {
+    pub(crate) fn new(tenant: TenantId, actor: Actor) -> Self {
+        Self { tenant, actor }
+    }
+
+    pub fn tenant(&self) -> TenantId {
+        self.tenant
+    }
+
+    /// A short read-only look at the tenant's rows (commit or drop it before slow work).
+    pub async fn read(&self, ops: &Ops) -> Result<TenantTx, ApiError> {
+        Ok(ops.store.begin_for(self.tenant).await?)
+    }
+
+    pub async fn open(self, ops: &Ops) -> Result<TenantWrite, ApiError> {
+        TenantWrite::open(ops, self.tenant, self.actor).await
+    }
+}
+
 /// One tenant write in progress. Dropped without `commit()`, its transaction rolls back and
 /// nothing it declared happens.
 pub struct TenantWrite {

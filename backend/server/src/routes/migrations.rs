@@ -82,7 +82,7 @@ pub async fn add(
         source,
         dry_run: body.dry_run,
     };
-    Ok(match migrations::add(auth.write(&ops).await?, req).await? {
+    Ok(match migrations::add(&ops, auth.ticket(), req).await? {
         Written::Created(view) => HttpResponse::Created().json(view),
         Written::Existing(view) => HttpResponse::Ok().json(view),
     })

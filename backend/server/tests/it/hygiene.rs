@@ -122,3 +122,65 @@ fn the_app_roles_sessions_cancel_long_statements_and_end_idle_transactions() {
         assert!(after_idle.is_err(), "an idle transaction is ended");
     });
 }
+
+/// A module that runs until the sandbox's deadline stops it.
+const SPIN: &str = r#"(module (memory (export "memory") 1)
+  (func (export "alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "migrate") (param i32 i32 i32) (result i64) (loop $l (br $l)) (i64.const 0)))"#;
+
+#[test]
+fn a_migrations_dry_run_holds_no_lock_while_its_programs_run() {
+    use base64::Engine;
+    use serde_json::json;
+    let app = TestApp::spawn_with(|s| {
+        s.migrations.deadline_ms = 400;
+        s.migrations.fuel = 1 << 40;
+    });
+    let s = app.signup("dry-run-co");
+    let (_, key) = app.api_key(&s.access, &["write"]);
+    let k = Some(key.as_str());
+    let ok = |r: crate::harness::Reply| {
+        assert!(r.status < 300, "{}", r.body);
+        r.body
+    };
+    for v in ["v1", "v2"] {
+        let body = json!({"version": v, "schema": {"type": "object"}, "compat": "NONE"});
+        ok(app.post("/v1/families/Svc/schemas", k, &body));
+    }
+    ok(app.post(
+        "/v1/targets",
+        k,
+        &json!({"name": "svc", "family": "Svc", "version": "1.0.0", "schema_version": "v1"}),
+    ));
+    for env in ["a", "b", "c"] {
+        let body = json!({"target": "svc@1.0.0", "content": format!("{{\"env\": \"{env}\"}}")});
+        let rev = ok(app.post("/v1/configs", k, &body));
+        ok(app.post(
+            "/v1/bindings",
+            k,
+            &json!({"config_id": rev["id"], "env": env}),
+        ));
+    }
+    let wasm = base64::engine::general_purpose::STANDARD.encode(SPIN);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let adding = scope.spawn(|| {
+            let body = json!({"from": "v1", "to": "v2", "wasm": wasm});
+            let r = app.post("/v1/families/Svc/migrations", k, &body);
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            r
+        });
+        // While its programs run (three times up to the deadline), the family is free: a
+        // schema version, which takes the family's row lock, goes in at once.
+        std::thread::sleep(Duration::from_millis(200));
+        let body = json!({"version": "v3", "schema": {"type": "object"}, "compat": "NONE"});
+        ok(app.post("/v1/families/Svc/schemas", k, &body));
+        assert!(
+            !done.load(std::sync::atomic::Ordering::SeqCst),
+            "the schema waited for the dry run"
+        );
+        let added = adding.join().unwrap();
+        assert_eq!(added.status, 201, "{}", added.body);
+        assert_eq!(added.body["failing"], 3, "{}", added.body);
+    });
+}
