@@ -24,6 +24,8 @@ macro_rules! audit_actions {
 audit_actions! {
     TenantCreate = "tenant.create",
     SessionLogin = "session.login",
+    /// A wrong password for an existing account (unknown emails have no tenant to audit in).
+    SessionLoginFailed = "session.login_failed",
     ApiKeyCreate = "api_key.create",
     ApiKeyRevoke = "api_key.revoke",
     SchemaAdd = "schema.add",

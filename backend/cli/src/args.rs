@@ -767,6 +767,14 @@ Examples:
   versiqii audit list
   versiqii audit list --limit 500 --output json")]
     List(AuditListArgs),
+    /// Recompute the tenant's hash chain; exit 1 naming the first broken event
+    #[command(after_help = "\
+Exit codes: 0 when every event's hash and link hold, 1 when one does not (the first is named).
+
+Examples:
+  versiqii audit verify
+  versiqii audit verify --output json")]
+    Verify,
 }
 
 #[derive(Debug, Args)]

@@ -1,8 +1,9 @@
-//! The audit log: append-only (the app role may not update or delete it) and hash-chained per
-//! tenant, so a removed or altered event breaks every hash after it.
+//! The audit log: append-only (no role may update or delete it: a trigger refuses) and
+//! hash-chained per tenant, so a removed or altered event breaks every hash after it, and
+//! [`TenantTx::verify_audit`] names the first broken link.
 
 use crate::{StoreError, TenantTx};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -28,13 +29,44 @@ pub struct AuditEvent {
     pub prev_hash: String,
     pub hash: String,
     pub at: DateTime<Utc>,
+    /// 1: the hash covers seq, actor, action, object, before and after; 2: also the event's
+    /// id, tenant and time.
+    pub hash_version: i16,
+}
+
+/// The first link of a tenant's chain that does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    pub seq: i64,
+    pub reason: String,
+}
+
+/// The outcome of recomputing a tenant's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditVerdict {
+    pub events: u64,
+    pub first_broken: Option<BrokenLink>,
 }
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+const COLUMNS: &str =
+    "seq, id, actor, action, object, before_hash, after_hash, prev_hash, hash, at, hash_version";
+/// Events verified per read, so a long chain is checked in bounded memory.
+const VERIFY_PAGE: i64 = 1000;
 
-pub(crate) fn chain_hash(prev: &str, seq: i64, rec: &AuditRecord<'_>) -> String {
+fn hash_parts(parts: &[&str]) -> String {
     let mut h = Sha256::new();
-    for part in [
+    for part in parts {
+        // Length-prefixed so field boundaries cannot be shifted between fields.
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Version 1, kept to verify the events written before version 2.
+pub(crate) fn chain_hash_v1(prev: &str, seq: i64, rec: &AuditRecord<'_>) -> String {
+    hash_parts(&[
         prev,
         &seq.to_string(),
         rec.actor,
@@ -42,12 +74,59 @@ pub(crate) fn chain_hash(prev: &str, seq: i64, rec: &AuditRecord<'_>) -> String 
         rec.object,
         rec.before_hash.unwrap_or(""),
         rec.after_hash.unwrap_or(""),
-    ] {
-        // Length-prefixed so field boundaries cannot be shifted between fields.
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part.as_bytes());
+    ])
+}
+
+/// Version 2: everything an event says, its id, tenant and time included.
+pub(crate) fn chain_hash_v2(
+    prev: &str,
+    seq: i64,
+    id: Uuid,
+    tenant: Uuid,
+    at: DateTime<Utc>,
+    rec: &AuditRecord<'_>,
+) -> String {
+    hash_parts(&[
+        "v2",
+        prev,
+        &seq.to_string(),
+        &id.to_string(),
+        &tenant.to_string(),
+        &at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        rec.actor,
+        rec.action,
+        rec.object,
+        rec.before_hash.unwrap_or(""),
+        rec.after_hash.unwrap_or(""),
+    ])
+}
+
+impl AuditEvent {
+    fn record(&self) -> AuditRecord<'_> {
+        AuditRecord {
+            actor: &self.actor,
+            action: &self.action,
+            object: &self.object,
+            before_hash: self.before_hash.as_deref(),
+            after_hash: self.after_hash.as_deref(),
+        }
     }
-    hex::encode(h.finalize())
+
+    /// The hash this event should have after `prev`, by its own version's rule.
+    fn expected_hash(&self, tenant: Uuid, prev: &str) -> Option<String> {
+        match self.hash_version {
+            1 => Some(chain_hash_v1(prev, self.seq, &self.record())),
+            2 => Some(chain_hash_v2(
+                prev,
+                self.seq,
+                self.id,
+                tenant,
+                self.at,
+                &self.record(),
+            )),
+            _ => None,
+        }
+    }
 }
 
 impl TenantTx {
@@ -72,16 +151,22 @@ impl TenantTx {
             None => (0, GENESIS.to_owned()),
         };
         let seq = prev_seq + 1;
-        let hash = chain_hash(&prev_hash, seq, &rec);
+        let id = Uuid::new_v4();
+        // Postgres keeps microseconds: the time hashed is the time stored.
+        let at = Utc::now().trunc_subsecs(6);
+        let hash = chain_hash_v2(&prev_hash, seq, id, tenant, at, &rec);
         let event = AuditEvent::find_by_statement(Self::stmt(
-            "insert into audit_events
-               (tenant_id, seq, id, actor, action, object, before_hash, after_hash, prev_hash, hash)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-             returning seq, id, actor, action, object, before_hash, after_hash, prev_hash, hash, at",
+            &format!(
+                "insert into audit_events
+                   (tenant_id, seq, id, actor, action, object, before_hash, after_hash, prev_hash,
+                    hash, at, hash_version)
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 2)
+                 returning {COLUMNS}"
+            ),
             [
                 tenant.into(),
                 seq.into(),
-                Uuid::new_v4().into(),
+                id.into(),
                 rec.actor.into(),
                 rec.action.into(),
                 rec.object.into(),
@@ -89,6 +174,7 @@ impl TenantTx {
                 rec.after_hash.map(str::to_owned).into(),
                 prev_hash.into(),
                 hash.into(),
+                at.into(),
             ],
         ))
         .one(self.connection())
@@ -103,13 +189,73 @@ impl TenantTx {
         before: Option<i64>,
     ) -> Result<Vec<AuditEvent>, StoreError> {
         Ok(AuditEvent::find_by_statement(Self::stmt(
-            "select seq, id, actor, action, object, before_hash, after_hash, prev_hash, hash, at
-             from audit_events where ($1::bigint is null or seq < $1)
-             order by seq desc limit $2",
+            &format!(
+                "select {COLUMNS} from audit_events where ($1::bigint is null or seq < $1)
+                 order by seq desc limit $2"
+            ),
             [before.into(), (limit as i64).into()],
         ))
         .all(self.connection())
         .await?)
+    }
+
+    /// Recomputes the tenant's whole chain, oldest first, and names the first event whose
+    /// sequence, link to its predecessor or own hash does not hold.
+    pub async fn verify_audit(&self) -> Result<AuditVerdict, StoreError> {
+        let TenantId(tenant) = self.tenant();
+        let (mut prev_seq, mut prev_hash) = (0i64, GENESIS.to_owned());
+        let mut events = 0u64;
+        loop {
+            let page = AuditEvent::find_by_statement(Self::stmt(
+                &format!("select {COLUMNS} from audit_events where seq > $1 order by seq limit $2"),
+                [prev_seq.into(), VERIFY_PAGE.into()],
+            ))
+            .all(self.connection())
+            .await?;
+            let Some(last) = page.last().map(|e| e.seq) else {
+                return Ok(AuditVerdict {
+                    events,
+                    first_broken: None,
+                });
+            };
+            for event in page {
+                events += 1;
+                let broken = |reason: String| {
+                    Ok(AuditVerdict {
+                        events,
+                        first_broken: Some(BrokenLink {
+                            seq: event.seq,
+                            reason,
+                        }),
+                    })
+                };
+                if event.seq != prev_seq + 1 {
+                    return broken(format!(
+                        "event #{} follows #{prev_seq}: events between them are missing",
+                        event.seq
+                    ));
+                }
+                if event.prev_hash != prev_hash {
+                    return broken(format!(
+                        "event #{} does not link to the hash of event #{prev_seq}",
+                        event.seq
+                    ));
+                }
+                match event.expected_hash(tenant, &prev_hash) {
+                    None => return broken(format!("unknown hash version {}", event.hash_version)),
+                    Some(expected) if expected != event.hash => {
+                        return broken(format!(
+                            "event #{} was altered: its content does not match its hash",
+                            event.seq
+                        ))
+                    }
+                    Some(_) => {}
+                }
+                prev_seq = event.seq;
+                prev_hash = event.hash.clone();
+            }
+            debug_assert_eq!(prev_seq, last);
+        }
     }
 }
 
@@ -117,23 +263,45 @@ impl TenantTx {
 mod tests {
     use super::*;
 
-    #[test]
-    fn chain_hash_binds_every_field_and_the_predecessor() {
-        let rec = AuditRecord {
+    fn rec() -> AuditRecord<'static> {
+        AuditRecord {
             actor: "user:1",
             action: "api_key.create",
             object: "api_key:9",
             before_hash: None,
             after_hash: Some("ab"),
-        };
-        let base = chain_hash(GENESIS, 1, &rec);
-        assert_ne!(base, chain_hash(GENESIS, 2, &rec));
-        assert_ne!(base, chain_hash(&"1".repeat(64), 1, &rec));
+        }
+    }
+
+    #[test]
+    fn chain_hash_binds_every_field_and_the_predecessor() {
+        let rec = rec();
+        let base = chain_hash_v1(GENESIS, 1, &rec);
+        assert_ne!(base, chain_hash_v1(GENESIS, 2, &rec));
+        assert_ne!(base, chain_hash_v1(&"1".repeat(64), 1, &rec));
         let shifted = AuditRecord {
             actor: "user:1api_key.create",
             action: "",
             ..rec
         };
-        assert_ne!(base, chain_hash(GENESIS, 1, &shifted));
+        assert_ne!(base, chain_hash_v1(GENESIS, 1, &shifted));
+    }
+
+    #[test]
+    fn version_two_also_binds_the_id_tenant_and_time() {
+        let (id, tenant) = (Uuid::new_v4(), Uuid::new_v4());
+        let at = Utc::now().trunc_subsecs(6);
+        let base = chain_hash_v2(GENESIS, 1, id, tenant, at, &rec());
+        assert_ne!(
+            base,
+            chain_hash_v2(GENESIS, 1, Uuid::new_v4(), tenant, at, &rec())
+        );
+        assert_ne!(
+            base,
+            chain_hash_v2(GENESIS, 1, id, Uuid::new_v4(), at, &rec())
+        );
+        let later = at + chrono::Duration::microseconds(1);
+        assert_ne!(base, chain_hash_v2(GENESIS, 1, id, tenant, later, &rec()));
+        assert_ne!(base, chain_hash_v1(GENESIS, 1, &rec()));
     }
 }

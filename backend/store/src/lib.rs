@@ -14,7 +14,7 @@ mod tenant_tx;
 
 pub use accounts::{LoginRow, NewUser, TenantRow, UserRow};
 pub use api_keys::{ApiKeyAuth, ApiKeyRow, NewApiKey};
-pub use audit::{AuditEvent, AuditRecord};
+pub use audit::{AuditEvent, AuditRecord, AuditVerdict, BrokenLink};
 pub use error::StoreError;
 pub use migrations::{apply_migrations, MIGRATIONS};
 pub use refresh_tokens::Rotation;

@@ -25,6 +25,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_write_path",
         include_str!("../../../migrations/0005_write_path.sql"),
     ),
+    (
+        "0006_audit_chain",
+        include_str!("../../../migrations/0006_audit_chain.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

@@ -36,3 +36,26 @@ pub struct AuditEventView {
 pub struct AuditPage {
     pub items: Vec<AuditEventView>,
 }
+
+/// The first event of the chain that does not hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditBreak {
+    /// The event's sequence number.
+    pub seq: i64,
+    /// What does not hold: a missing event, a broken link, or altered content.
+    pub reason: String,
+}
+
+/// `GET /v1/audit/verify`: the tenant's chain recomputed from its first event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuditVerification {
+    /// Every event's hash and link hold.
+    pub ok: bool,
+    /// Events checked (up to and including the first broken one).
+    pub events: u64,
+    /// Absent when `ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_broken: Option<AuditBreak>,
+}

@@ -46,6 +46,8 @@ fn component_schemas_match_the_spec() {
         ApiKeyList,
         AuditEventView,
         AuditPage,
+        AuditBreak,
+        AuditVerification,
         NewSchemaRequest,
         SchemaVersionView,
         FamilyVersion,

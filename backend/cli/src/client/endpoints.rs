@@ -59,6 +59,15 @@ impl Client {
         self.send(Method::Get, &path, NO_BODY, "audit log")
     }
 
+    pub fn verify_audit(&mut self) -> Result<AuditVerification, CliError> {
+        self.send(
+            Method::Get,
+            "/v1/audit/verify",
+            NO_BODY,
+            "audit verification",
+        )
+    }
+
     // Families and schemas.
 
     pub fn add_schema(

@@ -127,6 +127,17 @@ pub async fn signup(
     Ok((tenant, user, session))
 }
 
+/// Records a wrong password for an existing account, in its tenant's audit log.
+pub async fn login_failed(mut w: TenantWrite, user: Uuid) -> Result<(), ApiError> {
+    w.audit(
+        AuditAction::SessionLoginFailed,
+        format!("user:{user}"),
+        None,
+        None,
+    );
+    w.commit().await
+}
+
 /// Opens a session for a user whose password checked out; `None` when the user has no
 /// membership in the tenant (any more).
 pub async fn login(

@@ -3,12 +3,12 @@
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
 use actix_web::{get, web, HttpResponse};
-use versiqii_api::v1::{AuditEventView, AuditPage, AuditQuery};
+use versiqii_api::v1::{AuditBreak, AuditEventView, AuditPage, AuditQuery, AuditVerification};
 
 /// This module's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(list),
+    paths(list, verify),
     tags((name = "audit", description = "The append-only, hash-chained audit log"))
 )]
 pub struct Doc;
@@ -48,6 +48,27 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(AuditPage { items }))
 }
 
+/// Recomputes the tenant's whole chain from its first event and names the first event whose
+/// hash or link to its predecessor does not hold (an altered, removed or inserted event).
+#[utoipa::path(operation_id = "verifyAuditChain", tag = "audit", security(("bearer" = ["audit:read"])), responses(
+    (status = 200, body = AuditVerification, description = "The verdict: `ok`, or the first broken event"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/audit/verify")]
+pub async fn verify(auth: Authorized<perm::AuditRead>) -> Result<HttpResponse, ApiError> {
+    let tx = auth.begin().await?;
+    let verdict = tx.verify_audit().await?;
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(AuditVerification {
+        ok: verdict.first_broken.is_none(),
+        events: verdict.events,
+        first_broken: verdict.first_broken.map(|b| AuditBreak {
+            seq: b.seq,
+            reason: b.reason,
+        }),
+    }))
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(list);
+    cfg.service(verify).service(list);
 }

@@ -144,6 +144,20 @@ pub async fn login(
     let found = gate.store.find_login(email.as_str()).await?;
     let stored = found.as_ref().map(|f| f.password_hash.clone());
     if !passwords::verify(body.password, stored).await? {
+        if let Some(f) = &found {
+            // Audited off the response's path: a write only for existing accounts would
+            // otherwise tell, by the answer's time, which emails have one.
+            let (ops, tenant, user) = (ops.get_ref().clone(), TenantId(f.tenant_id), f.user_id);
+            actix_web::rt::spawn(async move {
+                let audited = match ops.write_for_login(tenant, user).await {
+                    Ok(w) => accounts::login_failed(w, user).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = audited {
+                    tracing::warn!(error = %e, "could not audit a failed login");
+                }
+            });
+        }
         return Err(ApiError::InvalidCredentials);
     }
     let found = found.ok_or(ApiError::InvalidCredentials)?;
