@@ -212,6 +212,7 @@ pub fn serve(
             .wrap(from_fn(crate::auth::authorized::authenticate_request))
             .wrap(from_fn(crate::metrics::middleware))
             .wrap(from_fn(request_id::middleware))
+            .wrap(from_fn(crate::security_headers::middleware))
             .configure(move |cfg| state.configure(cfg))
             .default_service(web::to(not_found))
     })

@@ -14,6 +14,7 @@ mod rate_limit;
 mod request_id;
 pub mod routes;
 pub mod schema_cache;
+mod security_headers;
 
 pub use app::{serve, AppState};
 pub use config::Settings;

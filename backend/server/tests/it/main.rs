@@ -9,6 +9,7 @@ mod drift;
 mod drift_props;
 mod events;
 mod harness;
+mod headers;
 mod hygiene;
 mod migrations;
 mod ops;
