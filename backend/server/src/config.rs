@@ -43,6 +43,7 @@ pub struct Http {
     pub port: u16,
     pub workers: usize,
     pub max_body_bytes: usize,
+    pub trusted_proxies: Vec<String>,
 }
 
 /// `[database]`
@@ -134,6 +135,8 @@ pub enum Read {
     Secret,
     /// A number of the key's type, so that a bad one is refused naming the variable.
     Number(fn(&str) -> Option<Value>),
+    /// Comma-separated text items (blank items dropped).
+    List,
 }
 
 const TEXT: Read = Read::Text;
@@ -160,6 +163,7 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("HTTP_PORT",                 "http.port",                      U16),
     ("WORKERS",                   "http.workers",                   USIZE),
     ("MAX_BODY_BYTES",            "http.max_body_bytes",            USIZE),
+    ("TRUSTED_PROXIES",           "http.trusted_proxies",           Read::List),
     ("DATABASE_URL",              "database.url",                   SECRET),
     ("OWNER_DATABASE_URL",        "database.owner_url",             SECRET),
     ("DATABASE_MAX_CONNECTIONS",  "database.max_connections",       U32),
@@ -257,6 +261,7 @@ impl Settings {
 
     /// Checks what `serve` needs; `migrate` and `openapi` need less.
     pub fn validate_for_serving(&self) -> anyhow::Result<()> {
+        crate::client_addr::TrustedProxies::parse(&self.http.trusted_proxies)?;
         if self.auth.jwt_secret.len() < 32 {
             bail!(
                 "auth.jwt_secret (VERSIQII_JWT_SECRET or VERSIQII_JWT_SECRET_FILE) must hold at \
@@ -372,6 +377,13 @@ fn var(
     };
     match read {
         Read::Text | Read::Secret => Ok(Some(Value::String(text))),
+        Read::List => Ok(Some(Value::Array(
+            text.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| Value::String(s.to_owned()))
+                .collect(),
+        ))),
         Read::Number(parse) => parse(&text)
             .map(Some)
             .with_context(|| format!("{var}={text} is not a valid number")),

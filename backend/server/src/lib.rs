@@ -4,6 +4,7 @@ pub mod actors;
 pub mod app;
 pub mod auth;
 mod changes;
+mod client_addr;
 pub mod config;
 pub mod error;
 mod metrics;

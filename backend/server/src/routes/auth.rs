@@ -25,12 +25,6 @@ use versiqii_store::Rotation;
 )]
 pub struct Doc;
 
-fn client_key(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
-}
-
 fn token_pair(session: accounts::Session) -> TokenPair {
     TokenPair {
         access_token: session.access_token,
@@ -82,7 +76,7 @@ pub async fn signup(
     };
     limiter
         .hit(
-            &format!("signup:{}", client_key(&req)),
+            &format!("signup:{}", policy.proxies.key(&req)),
             policy.signups_per_hour,
             3600,
         )
@@ -136,7 +130,11 @@ pub async fn login(
     let email = Email::parse(&body.email).map_err(|_| ApiError::InvalidCredentials)?;
     let per_minute = policy.login_attempts_per_minute;
     limiter
-        .hit(&format!("login-ip:{}", client_key(&req)), per_minute, 60)
+        .hit(
+            &format!("login-ip:{}", policy.proxies.key(&req)),
+            per_minute,
+            60,
+        )
         .await?;
     limiter
         .hit(&format!("login-email:{}", email.as_str()), per_minute, 60)

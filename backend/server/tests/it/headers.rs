@@ -34,3 +34,59 @@ fn responses_carry_security_headers_and_api_responses_are_not_stored() {
     let health = app.get("/healthz", None);
     assert_eq!(health.header("x-content-type-options"), Some("nosniff"));
 }
+
+/// Logins from behind a trusted proxy count per forwarded client; anyone else's
+/// X-Forwarded-For is ignored, so a client cannot dodge its limit by naming itself another.
+#[test]
+fn login_limits_count_the_forwarded_client_only_behind_a_trusted_proxy() {
+    fn attempts(app: &TestApp, forwarded_for: &str, email: &str, n: usize) -> Vec<u16> {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        (0..n)
+            .map(|_| {
+                agent
+                    .post(&format!("{}/v1/auth/login", app.url))
+                    .header("X-Forwarded-For", forwarded_for)
+                    .header("Content-Type", "application/json")
+                    .send(json!({"email": email, "password": "wrong horse battery"}).to_string())
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+            .collect()
+    }
+    let limited = |trusted: bool| {
+        TestApp::spawn_with(move |s| {
+            s.auth.login_attempts_per_minute = 3;
+            if trusted {
+                s.http.trusted_proxies = vec!["127.0.0.0/8".into()];
+            }
+        })
+    };
+
+    let behind_proxy = limited(true);
+    let a = attempts(&behind_proxy, "198.51.100.1", "a@x.test", 4);
+    assert_eq!(
+        a,
+        [401, 401, 401, 429],
+        "the forwarded client has its own budget"
+    );
+    let b = attempts(&behind_proxy, "198.51.100.2", "b@x.test", 1);
+    assert_eq!(
+        b,
+        [401],
+        "another forwarded client is not limited by the first"
+    );
+
+    let direct = limited(false);
+    let a = attempts(&direct, "198.51.100.1", "a@x.test", 3);
+    assert_eq!(a, [401, 401, 401]);
+    let b = attempts(&direct, "198.51.100.2", "b@x.test", 1);
+    assert_eq!(
+        b,
+        [429],
+        "an untrusted X-Forwarded-For does not make a new client"
+    );
+}
