@@ -47,7 +47,7 @@ pub struct Http {
 }
 
 /// `[database]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Database {
     pub url: String,
@@ -59,7 +59,7 @@ pub struct Database {
 }
 
 /// `[redis]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Redis {
     pub url: String,
@@ -67,7 +67,7 @@ pub struct Redis {
 }
 
 /// `[auth]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Auth {
     pub jwt_secret: String,
@@ -99,13 +99,76 @@ pub struct Migrations {
 }
 
 /// `[observability]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Observability {
     #[serde(deserialize_with = "unset_if_empty")]
     pub sentry_dsn: Option<String>,
     #[serde(deserialize_with = "unset_if_short")]
     pub metrics_token: Option<String>,
+}
+
+/// Secrets print as `<redacted>` (URLs keep their scheme and host, lose their credentials), so
+/// settings can be logged or shown in a panic without leaking them.
+fn redacted_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+            let host = host.split(['/', '?']).next().unwrap_or("");
+            format!("{scheme}://<redacted>@{host}/…")
+        }
+        None => "<redacted>".to_owned(),
+    }
+}
+
+const REDACTED: &str = "<redacted>";
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database")
+            .field("url", &redacted_url(&self.url))
+            .field("owner_url", &self.owner_url.as_deref().map(redacted_url))
+            .field("max_connections", &self.max_connections)
+            .field("statement_timeout_ms", &self.statement_timeout_ms)
+            .field(
+                "idle_in_transaction_timeout_ms",
+                &self.idle_in_transaction_timeout_ms,
+            )
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Redis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redis")
+            .field("url", &redacted_url(&self.url))
+            .field("prefix", &self.prefix)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("jwt_secret", &REDACTED)
+            .field("access_token_ttl_secs", &self.access_token_ttl_secs)
+            .field("refresh_token_ttl_days", &self.refresh_token_ttl_days)
+            .field("login_attempts_per_minute", &self.login_attempts_per_minute)
+            .field("signups_per_hour", &self.signups_per_hour)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Observability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Observability")
+            .field("sentry_dsn", &self.sentry_dsn.as_ref().map(|_| REDACTED))
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| REDACTED),
+            )
+            .finish()
+    }
 }
 
 /// `[plans.<name>]`: one plan's limits. A new limit is a new field here and a key in each
@@ -470,6 +533,41 @@ mod tests {
         let mut names: Vec<_> = ENV.iter().map(|(name, _, _)| name).collect();
         names.dedup();
         assert_eq!(names.len(), ENV.len());
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let s = Settings::from_layers(
+            None,
+            env(&[
+                (
+                    "VERSIQII_JWT_SECRET",
+                    "jwt-secret-jwt-secret-jwt-secret-jwt",
+                ),
+                (
+                    "VERSIQII_DATABASE_URL",
+                    "postgres://app:db-password@db.internal:5432/vq",
+                ),
+                (
+                    "VERSIQII_REDIS_URL",
+                    "redis://:redis-password@cache.internal:6379",
+                ),
+                ("VERSIQII_SENTRY_DSN", "https://sentry-key@sentry.example/1"),
+                ("VERSIQII_METRICS_TOKEN", "metrics-token-metrics-token"),
+            ]),
+        )
+        .unwrap();
+        let shown = format!("{s:?}");
+        for secret in [
+            "jwt-secret",
+            "db-password",
+            "redis-password",
+            "sentry-key",
+            "metrics-token",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("db.internal"), "{shown}");
     }
 
     #[test]
