@@ -25,6 +25,16 @@ use versiqii_store::Rotation;
 )]
 pub struct Doc;
 
+/// No wait for an account's first failures in a minute; then 100 ms doubling per failure, at
+/// most 5 s.
+fn login_backoff(failures: u64, free: u32) -> std::time::Duration {
+    let Some(over) = failures.checked_sub(u64::from(free)) else {
+        return std::time::Duration::ZERO;
+    };
+    let ms = 100u64.saturating_mul(1u64 << over.min(16));
+    std::time::Duration::from_millis(ms.min(5_000))
+}
+
 fn token_pair(session: accounts::Session) -> TokenPair {
     TokenPair {
         access_token: session.access_token,
@@ -136,12 +146,15 @@ pub async fn login(
             60,
         )
         .await?;
-    limiter
-        .hit(&format!("login-email:{}", email.as_str()), per_minute, 60)
-        .await?;
+    // An account's failed logins slow further attempts on it instead of refusing them, so an
+    // attacker failing on purpose cannot lock its owner out (the owner waits seconds at most).
+    let failures_key = format!("login-failed:{}", email.as_str());
+    let failures = limiter.count(&failures_key, 60).await?;
+    tokio::time::sleep(login_backoff(failures, per_minute)).await;
     let found = gate.store.find_login(email.as_str()).await?;
     let stored = found.as_ref().map(|f| f.password_hash.clone());
     if !passwords::verify(body.password, stored).await? {
+        limiter.bump(&failures_key, 60).await?;
         if let Some(f) = &found {
             // Audited off the response's path: a write only for existing accounts would
             // otherwise tell, by the answer's time, which emails have one.

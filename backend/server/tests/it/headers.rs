@@ -90,3 +90,35 @@ fn login_limits_count_the_forwarded_client_only_behind_a_trusted_proxy() {
         "an untrusted X-Forwarded-For does not make a new client"
     );
 }
+
+/// Failing on purpose against someone's account slows attempts on it, but does not lock its
+/// owner out (a per-account limit would: this test fails with one).
+#[test]
+fn an_attacker_cannot_lock_an_account_owner_out() {
+    let app = TestApp::spawn_with(|s| {
+        s.auth.login_attempts_per_minute = 3;
+        s.http.trusted_proxies = vec!["127.0.0.0/8".into()];
+    });
+    app.signup("victim-co");
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let login = |from: &str, password: &str| {
+        agent
+            .post(&format!("{}/v1/auth/login", app.url))
+            .header("X-Forwarded-For", from)
+            .header("Content-Type", "application/json")
+            .send(json!({"email": "owner@victim-co.test", "password": password}).to_string())
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    for attacker in 1..=6 {
+        assert_eq!(
+            login(&format!("203.0.113.{attacker}"), "guess guess guess"),
+            401
+        );
+    }
+    assert_eq!(login("198.51.100.50", "correct horse battery"), 200);
+}
