@@ -168,6 +168,20 @@ pub async fn prometheus(
         }
     }
     out.push_str(
+        "# HELP versiqii_api_key_lookups_total API key look-ups: found in the database, \
+         unknown to it, or refused from memory as recently unknown.\n",
+    );
+    out.push_str("# TYPE versiqii_api_key_lookups_total counter\n");
+    for (outcome, n) in ["found", "unknown", "remembered_unknown"]
+        .iter()
+        .zip(gate.keys.lookups())
+    {
+        let _ = writeln!(
+            out,
+            "versiqii_api_key_lookups_total{{outcome=\"{outcome}\"}} {n}"
+        );
+    }
+    out.push_str(
         "# HELP versiqii_drift 1 when a target drifts in a dimension in an environment.\n",
     );
     out.push_str("# TYPE versiqii_drift gauge\n");

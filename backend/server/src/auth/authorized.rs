@@ -239,7 +239,12 @@ async fn authenticate(gate: &Gatekeeper, token: String) -> Result<Principal, Api
 async fn verify_key(gate: &Gatekeeper, hash: &[u8; 32]) -> Result<Principal, ApiError> {
     let epoch = gate.keys.epoch();
     let found = gate.store.find_api_key(hash).await?;
-    let row = found.ok_or_else(|| ApiError::InvalidApiKey("unknown API key".into()))?;
+    let Some(row) = found else {
+        gate.keys.count(super::key_cache::Lookup::Unknown);
+        gate.keys.remember_unknown(*hash);
+        return Err(ApiError::InvalidApiKey("unknown API key".into()));
+    };
+    gate.keys.count(super::key_cache::Lookup::Found);
     if !bool::from(row.key_hash.as_slice().ct_eq(hash.as_slice())) {
         return Err(ApiError::InvalidApiKey("unknown API key".into()));
     }
@@ -271,6 +276,10 @@ async fn authenticate_key(gate: &Gatekeeper, token: &str) -> Result<Principal, A
     // Shape and checksum first: a mistyped key never costs a query.
     let key = ApiKeySecret::parse(token).map_err(|e| ApiError::InvalidApiKey(e.to_string()))?;
     let hash = key.hash();
+    if gate.keys.known_unknown(&hash) {
+        gate.keys.count(super::key_cache::Lookup::RememberedUnknown);
+        return Err(ApiError::InvalidApiKey("unknown API key".into()));
+    }
     let principal = match gate.keys.get(&hash) {
         Some(principal) => principal,
         None => verify_key(gate, &hash).await?,

@@ -16,6 +16,10 @@ const TTL: Duration = Duration::from_secs(10);
 /// `last_used_at` is written at most this often per key.
 const TOUCH_EVERY: Duration = Duration::from_secs(60);
 const MAX_ENTRIES: usize = 10_000;
+/// How long a key found nowhere is refused without looking again. No key can come into
+/// existence under a hash someone already tried (the server makes every secret), so this only
+/// bounds memory, not correctness.
+const UNKNOWN_TTL: Duration = Duration::from_secs(60);
 
 struct Entry {
     principal: Principal,
@@ -31,9 +35,53 @@ pub struct KeyCache {
     /// Bumped by every eviction: a look-up that started before one must not cache what it
     /// read (it may predate the revocation).
     evictions: AtomicU64,
+    /// Hashes of well-formed keys the database did not know: a client repeating a wrong or
+    /// deleted key costs no query.
+    unknown: Mutex<HashMap<[u8; 32], Instant>>,
+    /// Key look-ups by outcome: found in the database, unknown to it, refused from memory.
+    lookups: [AtomicU64; 3],
+}
+
+/// What became of an API key look-up (for metrics).
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup {
+    Found = 0,
+    Unknown = 1,
+    RememberedUnknown = 2,
 }
 
 impl KeyCache {
+    /// Whether this hash was unknown to the database a moment ago.
+    pub fn known_unknown(&self, hash: &[u8; 32]) -> bool {
+        let Ok(unknown) = self.unknown.lock() else {
+            return false;
+        };
+        unknown
+            .get(hash)
+            .is_some_and(|seen| seen.elapsed() < UNKNOWN_TTL)
+    }
+
+    pub fn remember_unknown(&self, hash: [u8; 32]) {
+        if let Ok(mut unknown) = self.unknown.lock() {
+            if unknown.len() >= MAX_ENTRIES {
+                unknown.retain(|_, seen| seen.elapsed() < UNKNOWN_TTL);
+                if unknown.len() >= MAX_ENTRIES {
+                    unknown.clear();
+                }
+            }
+            unknown.insert(hash, Instant::now());
+        }
+    }
+
+    pub fn count(&self, outcome: Lookup) {
+        self.lookups[outcome as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// (found, unknown, refused from memory) so far.
+    pub fn lookups(&self) -> [u64; 3] {
+        [0, 1, 2].map(|i| self.lookups[i].load(Ordering::Relaxed))
+    }
+
     pub fn get(&self, hash: &[u8; 32]) -> Option<Principal> {
         let keys = self.keys.lock().ok()?;
         let entry = keys.get(hash)?;

@@ -488,3 +488,27 @@ fn signup_and_key_creation_answer_201_created() {
     );
     assert_eq!(k.status, 201, "{}", k.body);
 }
+
+/// A well-formed key the database does not know is looked up once; repeats are refused from
+/// memory, so a client hammering a wrong or revoked-and-purged key costs no queries.
+#[test]
+fn an_unknown_api_key_is_looked_up_once() {
+    let token = "metrics-token-for-key-lookups";
+    let app = TestApp::spawn_with(|s| s.observability.metrics_token = Some(token.to_owned()));
+    // Well-formed (prefix, 32 base62 characters, checksum) but never issued.
+    let key = versiqii_core::ApiKeySecret::from_body("0123456789abcdefghijABCDEFGHIJkl").unwrap();
+    for _ in 0..5 {
+        let r = app.get("/v1/bindings", Some(key.expose()));
+        assert_problem(&r, 401, "invalid_api_key");
+    }
+    let metrics = app.get("/metrics", Some(token)).body;
+    let text = metrics.as_str().unwrap();
+    assert!(
+        text.contains("versiqii_api_key_lookups_total{outcome=\"unknown\"} 1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("versiqii_api_key_lookups_total{outcome=\"remembered_unknown\"} 4\n"),
+        "{text}"
+    );
+}
