@@ -8,7 +8,7 @@ pub mod program;
 pub mod wasm;
 
 pub use lens::{Lens, LensError};
-pub use path::{find_path, Step};
+pub use path::{find_path, Step, MAX_HOPS};
 pub use program::{MigrateError, Program};
 pub use wasm::{WasmError, WasmLimits, WasmMigration, WasmRuntime};
 

@@ -7,6 +7,11 @@ use std::hash::Hash;
 
 use crate::Direction;
 
+/// The most hops a chain may take. Each hop runs a program on the whole config (a WASM one for
+/// up to its deadline), so a chain is bounded like a single run is; a family whose versions are
+/// further apart than this needs a migration that skips some.
+pub const MAX_HOPS: usize = 32;
+
 /// One hop: run `edges[edge]` in `direction`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Step {

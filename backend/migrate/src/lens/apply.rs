@@ -1,8 +1,10 @@
 //! Running operations on a document, in place: values move between maps, nothing is cloned
-//! except the small values a lens itself carries (defaults and `convert` replacements).
+//! except the small values a lens itself carries (defaults and `convert` replacements), and
+//! what those add is metered (see [`super::MAX_GROWTH`]).
 
 use serde_json::map::Entry;
 use serde_json::{Map, Value};
+use versiqii_core::document::json_size_within;
 
 use super::ops::{Mapping, Op};
 
@@ -15,6 +17,8 @@ pub(crate) struct Failure {
     pub op: &'static str,
     pub path: Vec<Segment>,
     pub message: String,
+    /// The run went over its growth budget (rather than meeting a document it cannot edit).
+    pub too_large: bool,
 }
 
 #[derive(Debug)]
@@ -29,6 +33,7 @@ impl Failure {
             op,
             path: vec![Segment::Key(key.to_owned())],
             message,
+            too_large: false,
         }
     }
 
@@ -65,18 +70,68 @@ pub(crate) fn kind(value: &Value) -> &'static str {
     }
 }
 
+/// What one run may still add to the document, in bytes of compact JSON.
+pub(crate) struct Growth {
+    left: usize,
+    max: usize,
+}
+
+impl Growth {
+    pub(crate) fn new(max: usize) -> Growth {
+        Growth { left: max, max }
+    }
+
+    /// Spends `bytes`, or fails the operation `op` at `key` once over the budget.
+    fn spend(&mut self, bytes: usize, op: &'static str, key: &str) -> Result<(), Failure> {
+        match self.left.checked_sub(bytes) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => Err(self.over(op, key)),
+        }
+    }
+
+    /// The bytes `value` takes as compact JSON, or a failure when that alone is over what is
+    /// left (sized without building anything).
+    fn size(&self, value: &Value, op: &'static str, key: &str) -> Result<usize, Failure> {
+        json_size_within(value, self.left).ok_or_else(|| self.over(op, key))
+    }
+
+    fn over(&self, op: &'static str, key: &str) -> Failure {
+        Failure {
+            too_large: true,
+            ..Failure::at(
+                op,
+                key,
+                format!(
+                    "the lens adds more than {} KiB to the document in one run (its defaults and conversions, each time one is applied); no config may be that large",
+                    self.max / 1024
+                ),
+            )
+        }
+    }
+}
+
 /// Runs `ops` on `object` in order; on failure, the index of the failing operation in `ops`.
-pub(crate) fn run(ops: &[Op], object: &mut Object) -> Result<(), (usize, Failure)> {
+pub(crate) fn run(
+    ops: &[Op],
+    object: &mut Object,
+    growth: &mut Growth,
+) -> Result<(), (usize, Failure)> {
     for (index, op) in ops.iter().enumerate() {
-        step(op, object).map_err(|failure| (index, failure))?;
+        step(op, object, growth).map_err(|failure| (index, failure))?;
     }
     Ok(())
 }
 
-fn step(op: &Op, object: &mut Object) -> Result<(), Failure> {
+fn step(op: &Op, object: &mut Object, growth: &mut Growth) -> Result<(), Failure> {
     match op {
         Op::Add { name, default } => {
             if let Entry::Vacant(slot) = object.entry(name.as_str()) {
+                // The key with its quotes, colon and comma, and the value.
+                let added = growth.size(default, "add", name)? + name.len() + 4;
+                growth.spend(added, "add", name)?;
                 slot.insert(default.clone());
             }
             Ok(())
@@ -101,9 +156,9 @@ fn step(op: &Op, object: &mut Object) -> Result<(), Failure> {
             Ok(())
         }
         Op::Head { name } => head(object, name),
-        Op::In { name, lens } => lens_in(object, name, lens),
-        Op::Map { name, lens } => lens_map(object, name, lens),
-        Op::Convert { name, forward, .. } => convert(object, name, forward),
+        Op::In { name, lens } => lens_in(object, name, lens, growth),
+        Op::Map { name, lens } => lens_map(object, name, lens, growth),
+        Op::Convert { name, forward, .. } => convert(object, name, forward, growth),
     }
 }
 
@@ -221,12 +276,16 @@ fn head(object: &mut Object, name: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn lens_in(object: &mut Object, name: &str, lens: &[Op]) -> Result<(), Failure> {
+fn lens_in(
+    object: &mut Object,
+    name: &str,
+    lens: &[Op],
+    growth: &mut Growth,
+) -> Result<(), Failure> {
     match object.get_mut(name) {
         None | Some(Value::Null) => Ok(()),
-        Some(Value::Object(inner)) => {
-            run(lens, inner).map_err(|(_, failure)| failure.within(Segment::Key(name.to_owned())))
-        }
+        Some(Value::Object(inner)) => run(lens, inner, growth)
+            .map_err(|(_, failure)| failure.within(Segment::Key(name.to_owned()))),
         Some(other) => Err(Failure::at(
             "in",
             name,
@@ -235,7 +294,12 @@ fn lens_in(object: &mut Object, name: &str, lens: &[Op]) -> Result<(), Failure> 
     }
 }
 
-fn lens_map(object: &mut Object, name: &str, lens: &[Op]) -> Result<(), Failure> {
+fn lens_map(
+    object: &mut Object,
+    name: &str,
+    lens: &[Op],
+    growth: &mut Growth,
+) -> Result<(), Failure> {
     let items = match object.get_mut(name) {
         None | Some(Value::Null) => return Ok(()),
         Some(Value::Array(items)) => items,
@@ -250,7 +314,7 @@ fn lens_map(object: &mut Object, name: &str, lens: &[Op]) -> Result<(), Failure>
     for (index, item) in items.iter_mut().enumerate() {
         let result = match item {
             Value::Null => Ok(()),
-            Value::Object(inner) => run(lens, inner).map_err(|(_, failure)| failure),
+            Value::Object(inner) => run(lens, inner, growth).map_err(|(_, failure)| failure),
             other => Err(Failure {
                 op: "map",
                 path: Vec::new(),
@@ -258,6 +322,7 @@ fn lens_map(object: &mut Object, name: &str, lens: &[Op]) -> Result<(), Failure>
                     "element {index} of `{name}` is {}, not an object",
                     kind(other)
                 ),
+                too_large: false,
             }),
         };
         result.map_err(|failure| {
@@ -269,7 +334,12 @@ fn lens_map(object: &mut Object, name: &str, lens: &[Op]) -> Result<(), Failure>
     Ok(())
 }
 
-fn convert(object: &mut Object, name: &str, mapping: &Mapping) -> Result<(), Failure> {
+fn convert(
+    object: &mut Object,
+    name: &str,
+    mapping: &Mapping,
+    growth: &mut Growth,
+) -> Result<(), Failure> {
     let Some(slot) = object.get_mut(name) else {
         return Ok(());
     };
@@ -277,12 +347,21 @@ fn convert(object: &mut Object, name: &str, mapping: &Mapping) -> Result<(), Fai
         Some(Value::String(replacement)) if slot.is_string() => {
             // Reuse the string's buffer.
             if let Value::String(text) = slot {
+                growth.spend(
+                    replacement.len().saturating_sub(text.len()),
+                    "convert",
+                    name,
+                )?;
                 text.clear();
                 text.push_str(replacement);
             }
             Ok(())
         }
         Some(replacement) => {
+            // What is replaced is a scalar (only those are looked up): cheap to size.
+            let added = growth.size(replacement, "convert", name)?;
+            let replaced = json_size_within(slot, usize::MAX).unwrap_or(0);
+            growth.spend(added.saturating_sub(replaced), "convert", name)?;
             *slot = replacement.clone();
             Ok(())
         }

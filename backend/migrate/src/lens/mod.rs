@@ -22,7 +22,14 @@ use serde_json::Value;
 use crate::Direction;
 
 pub use ops::{Mapping, Op};
-pub use parse::{MAX_DEPTH, MAX_OPS};
+pub use parse::{LENS_CAPS, MAX_DEPTH, MAX_LENS_BYTES, MAX_OPS};
+
+/// How much one run of a lens may add to a document, in bytes of compact JSON: the defaults it
+/// adds and what `convert` replacements add over the values they replace, each time one is
+/// applied. A `map` applies its lens to every element, so a small lens could otherwise copy
+/// its defaults into a document far larger than any config; a run past this is stopped where
+/// it crosses it, before the copies pile up. A config's cap, since no output may be larger.
+pub const MAX_GROWTH: usize = versiqii_core::document::MAX_CONFIG_BYTES;
 
 /// The JSON Schema that lens files are checked against (also served to users).
 pub const LENS_SCHEMA: &str = include_str!("../../lens.schema.json");
@@ -40,6 +47,15 @@ pub enum LensError {
     /// RFC 6901 pointer of the offending place in the document the step was given.
     #[error("lens step {step} ({op}) at {pointer}: {message}")]
     Apply {
+        step: usize,
+        op: &'static str,
+        pointer: String,
+        message: String,
+    },
+    /// Applying the lens would add more than [`MAX_GROWTH`] to the document; `step`, `op` and
+    /// `pointer` say where the run crossed it, as for [`LensError::Apply`].
+    #[error("lens step {step} ({op}) at {pointer}: {message}")]
+    TooLarge {
         step: usize,
         op: &'static str,
         pointer: String,
@@ -96,8 +112,23 @@ impl Lens {
             let message = format!("the document is {}, not an object", apply::kind(&doc));
             return Err(error(0, first.name(), String::new(), message));
         };
-        apply::run(ops, object).map_err(|(index, failure)| {
-            error(index, failure.op, failure.pointer(), failure.message)
+        let mut growth = apply::Growth::new(MAX_GROWTH);
+        apply::run(ops, object, &mut growth).map_err(|(index, failure)| {
+            let (pointer, too_large) = (failure.pointer(), failure.too_large);
+            match error(index, failure.op, pointer, failure.message) {
+                LensError::Apply {
+                    step,
+                    op,
+                    pointer,
+                    message,
+                } if too_large => LensError::TooLarge {
+                    step,
+                    op,
+                    pointer,
+                    message,
+                },
+                other => other,
+            }
         })?;
         Ok(doc)
     }

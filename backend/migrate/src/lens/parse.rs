@@ -1,12 +1,14 @@
 //! Reading lens files (YAML, or JSON, which YAML reads too) into validated operations. The
-//! shape is checked while deserializing, so errors carry the YAML path, line and column; the
-//! size limits are checked on the result.
+//! text's size and what it expands to (YAML aliases) are checked first, before anything is
+//! built; the shape is checked while deserializing, so errors carry the YAML path, line and
+//! column; the limits on operations are checked on the result.
 
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::Value;
+use versiqii_core::document::{check_yaml_within, Caps};
 
 use super::ops::{Mapping, Op};
 use super::table::Table;
@@ -16,6 +18,15 @@ use super::LensError;
 pub const MAX_OPS: usize = 1000;
 /// At most this many `in` / `map` levels inside one another.
 pub const MAX_DEPTH: usize = 32;
+/// A lens file's text, at most.
+pub const MAX_LENS_BYTES: usize = 64 << 10;
+/// What a lens file may expand to (YAML aliases count each time they are used): four times its
+/// text as compact JSON, and the YAML parser's own nesting limit, which [`MAX_DEPTH`] levels of
+/// `in` / `map` (three YAML levels each) stay under.
+pub const LENS_CAPS: Caps = Caps {
+    max_depth: 128,
+    max_json_bytes: 4 * MAX_LENS_BYTES,
+};
 
 /// A parsed lens file: its operations and optional description.
 pub(crate) struct Parsed {
@@ -24,6 +35,17 @@ pub(crate) struct Parsed {
 }
 
 pub(crate) fn parse(text: &str) -> Result<Parsed, LensError> {
+    if text.len() > MAX_LENS_BYTES {
+        return Err(invalid(format!(
+            "the lens is {} bytes; at most {MAX_LENS_BYTES} are allowed",
+            text.len()
+        )));
+    }
+    // Deserializing the operations builds whatever aliases expand to: measured first.
+    check_yaml_within(text, &LENS_CAPS).map_err(|e| {
+        let over = e.to_string();
+        invalid(format!("the lens {}", over.trim_start_matches("document ")))
+    })?;
     let file: LensFile = serde_yaml_ng::from_str(text).map_err(|e| invalid(e.to_string()))?;
     let ops: Vec<Op> = file.lens.into_iter().map(|op| op.0).collect();
     let total = count(&ops);

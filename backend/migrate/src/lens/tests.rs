@@ -633,3 +633,92 @@ fn two_hops_up_then_down_return_the_original() {
     expected["legacy_mode"] = json!(false);
     assert_eq!(down(&one_to_two, back2), expected);
 }
+
+// ---- caps: what a lens file expands to, and what a run adds ----
+
+/// A lens whose defaults are a YAML alias bomb within the parser's limit on alias jumps: a
+/// thousand strings, then two levels of a hundred aliases each (10^7 strings from 7 KB).
+fn alias_bomb() -> String {
+    let strings = vec!["lol"; 1000].join(", ");
+    let refs = |level: usize| vec![format!("*l{level}"); 100].join(", ");
+    format!(
+        "lens:\n  - add: {{ name: a, default: &l0 [{strings}] }}\n  - add: {{ name: b, default: &l1 [{}] }}\n  - add: {{ name: c, default: [{}] }}\n",
+        refs(0),
+        refs(1)
+    )
+}
+
+#[test]
+fn a_lens_file_that_expands_past_its_cap_is_refused_before_it_is_built() {
+    let bomb = alias_bomb();
+    assert!(bomb.len() < 8 * 1024);
+    let started = std::time::Instant::now();
+    let m = invalid(&bomb);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(m.contains("the lens expands to more than 256 KiB"), "{m}");
+    assert!(m.contains("alias"), "{m}");
+    // Operations can be aliased as well; their expansion is measured the same way.
+    let op = format!(
+        "{{ add: {{ name: a, default: [{}] }} }}",
+        vec!["lol"; 2000].join(", ")
+    );
+    let many = format!("lens:\n  - &op {op}\n{}", "  - *op\n".repeat(200));
+    let m = invalid(&many);
+    assert!(m.contains("expands to more than"), "{m}");
+    // A few aliases within the cap are fine.
+    let ok = lens(
+        "lens:\n  - add: { name: a, default: &d { x: 1 } }\n  - add: { name: b, default: *d }\n",
+    );
+    assert_eq!(up(&ok, json!({})), json!({"a": {"x": 1}, "b": {"x": 1}}));
+    // The text itself is capped too.
+    let long = format!(
+        "description: {}\nlens: []\n",
+        "x".repeat(super::MAX_LENS_BYTES)
+    );
+    assert!(invalid(&long).contains("at most 65536"));
+}
+
+#[test]
+fn a_run_that_adds_more_than_a_config_may_hold_stops_where_it_crosses_the_cap() {
+    // 10 KB per element, copied into 100 elements: 1 MB from a 10 KB lens.
+    let pad = lens(&format!(
+        "lens:\n  - map:\n      name: items\n      lens:\n        - add: {{ name: pad, default: '{}' }}\n",
+        "x".repeat(10_000)
+    ));
+    let doc = json!({"items": vec![json!({"n": 1}); 100]});
+    match pad.apply(doc.clone(), Up) {
+        Err(LensError::TooLarge {
+            step,
+            op,
+            pointer,
+            message,
+        }) => {
+            assert_eq!((step, op), (0, "add"));
+            // The 27th copy is the one over 256 KiB.
+            assert_eq!(pointer, "/items/26/pad");
+            assert!(message.contains("more than 256 KiB"), "{message}");
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+    // Down, the same lens removes what is there: nothing added, nothing refused.
+    assert!(pad.apply(doc, Down).is_ok());
+    // Small defaults on many elements are fine.
+    let flag =
+        lens("lens:\n  - map: { name: items, lens: [ { add: { name: on, default: true } } ] }\n");
+    let out = up(&flag, json!({"items": vec![json!({}); 10_000]}));
+    assert_eq!(out["items"][9_999], json!({"on": true}));
+    // `convert` counts what its replacements add over what they replace.
+    let grow = lens(&format!(
+        "lens:\n  - map: {{ name: items, lens: [ {{ convert: {{ name: v, mapping: [ {{ a: '{}' }}, {{ b: a }} ] }} }} ] }}\n",
+        "y".repeat(10_000)
+    ));
+    let doc = json!({"items": vec![json!({"v": "a"}); 100]});
+    assert!(matches!(
+        grow.apply(doc, Up),
+        Err(LensError::TooLarge { op: "convert", .. })
+    ));
+}

@@ -118,7 +118,7 @@ impl Loaded {
         let result = migrate
             .call(&mut *store, (ptr, len, direction))
             .map_err(|e| classify(&e, store))?;
-        decode(store, memory, result as u64)
+        decode(store, memory, result as u64, shared.limits.output_bytes)
     }
 }
 
@@ -127,6 +127,7 @@ fn decode(
     store: &Store<HostState>,
     memory: Memory,
     result: u64,
+    limit: usize,
 ) -> Result<serde_json::Value, WasmError> {
     let failed = result & ERROR_FLAG != 0;
     let start = ((result >> 32) & 0x7fff_ffff) as usize;
@@ -153,6 +154,12 @@ fn decode(
         } else {
             message
         }));
+    }
+    if bytes.len() > limit {
+        return Err(WasmError::OutputTooLarge {
+            size: bytes.len(),
+            limit,
+        });
     }
     let text = std::str::from_utf8(bytes).map_err(|e| {
         WasmError::Output(format!(

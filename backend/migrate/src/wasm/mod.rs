@@ -44,6 +44,9 @@ pub struct WasmLimits {
     pub memory_bytes: usize,
     /// Maximum input document size in bytes (serialised JSON).
     pub input_bytes: usize,
+    /// Maximum output size in bytes (the JSON text the module returns), checked before it is
+    /// parsed.
+    pub output_bytes: usize,
     /// Maximum module size in bytes.
     pub module_bytes: usize,
     /// Compiled modules kept in the cache.
@@ -57,6 +60,7 @@ impl Default for WasmLimits {
             deadline: Duration::from_millis(500),
             memory_bytes: 16 << 20,
             input_bytes: 256 << 10,
+            output_bytes: 1 << 20,
             module_bytes: 4 << 20,
             cache_entries: 256,
         }
@@ -71,6 +75,8 @@ pub enum WasmError {
     Imports(String),
     #[error("input is {size} bytes; the limit is {limit}")]
     InputTooLarge { size: usize, limit: usize },
+    #[error("the output is {size} bytes; the limit is {limit}")]
+    OutputTooLarge { size: usize, limit: usize },
     #[error("migration trapped: {0}")]
     Trap(String),
     #[error("migration ran out of fuel")]

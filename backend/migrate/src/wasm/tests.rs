@@ -807,3 +807,22 @@ proptest! {
         prop_assert_eq!(echo.run(&doc, Direction::Up).expect("run"), doc);
     }
 }
+
+#[test]
+fn oversized_output_is_refused_before_it_is_parsed() {
+    let rt = runtime_with(WasmLimits {
+        output_bytes: 1024,
+        ..WasmLimits::default()
+    });
+    let echo = rt.load(ECHO.as_bytes()).expect("load");
+    let doc = json!({ "blob": "x".repeat(2000) });
+    let size = serde_json::to_vec(&doc).expect("json").len();
+    match echo.run(&doc, Direction::Up) {
+        Err(WasmError::OutputTooLarge { size: s, limit }) => {
+            assert_eq!((s, limit), (size, 1024));
+        }
+        other => panic!("expected OutputTooLarge, got {other:?}"),
+    }
+    let fits = json!({ "blob": "x".repeat(900) });
+    assert_eq!(echo.run(&fits, Direction::Up).expect("run"), fits);
+}
