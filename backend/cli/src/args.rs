@@ -75,6 +75,10 @@ pub struct GlobalArgs {
     /// Output format
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
+
+    /// Allow plain http:// to a host other than this machine (credentials travel unencrypted)
+    #[arg(long, global = true, env = "VERSIQII_INSECURE")]
+    pub insecure: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -52,6 +52,10 @@ impl Client {
         let store = CredentialStore::from_env()?;
         let stored = store.load().ok().flatten();
         let base_url = resolve_url(url, stored.as_ref())?;
+        check_transport(
+            &base_url,
+            INSECURE.load(std::sync::atomic::Ordering::Relaxed),
+        )?;
         let auth = Auth::Missing {
             hint: String::new(),
         };
@@ -68,6 +72,10 @@ impl Client {
             _ => store.load()?,
         };
         let base_url = resolve_url(url, stored.as_ref())?;
+        check_transport(
+            &base_url,
+            INSECURE.load(std::sync::atomic::Ordering::Relaxed),
+        )?;
         let auth = match (token, stored) {
             (Some(token), _) => Auth::Explicit(check_token(token)?),
             (None, Some(creds)) if normalize(&creds.url) == base_url => Auth::Stored(creds),
@@ -371,6 +379,38 @@ fn resolve_url(explicit: Option<&str>, stored: Option<&Credentials>) -> Result<S
     }
 }
 
+static INSECURE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `--insecure`: allow plain `http://` to hosts other than this machine.
+pub fn allow_insecure(allow: bool) {
+    INSECURE.store(allow, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Credentials and configs travel in the clear over plain HTTP: only to this machine, unless
+/// the user says `--insecure`.
+fn check_transport(url: &str, insecure: bool) -> Result<(), CliError> {
+    let lower = url.to_ascii_lowercase();
+    let Some(rest) = lower.strip_prefix("http://") else {
+        return Ok(());
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.split(':').next().unwrap_or(""),
+    };
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback || insecure {
+        return Ok(());
+    }
+    Err(CliError::usage(format!(
+        "refusing plain http:// to {host}: use https://, or --insecure to send credentials unencrypted"
+    )))
+}
+
 fn normalize(url: &str) -> String {
     url.trim().trim_end_matches('/').to_owned()
 }
@@ -405,6 +445,31 @@ fn transport_error(base_url: &str, error: ureq::Error) -> CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_goes_only_to_this_machine_unless_insecure() {
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost",
+            "http://[::1]:9000/x",
+            "http://127.9.9.9",
+            "https://versiqii.example",
+            "HTTPS://api.example:443",
+        ] {
+            assert!(check_transport(ok, false).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://versiqii.example",
+            "http://10.0.0.5:8080",
+            "http://[2001:db8::1]",
+            "http://localhost.evil.example",
+            "http://127.0.0.1@evil.example",
+        ] {
+            let err = check_transport(refused, false).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{refused}");
+            assert!(check_transport(refused, true).is_ok(), "{refused}");
+        }
+    }
 
     #[test]
     fn url_resolution_prefers_flag_then_session_then_default() {

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // Clap reports its own usage errors and exits with status 2, matching our contract.
     let cli = args::Cli::parse();
+    client::allow_insecure(cli.global.insecure);
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

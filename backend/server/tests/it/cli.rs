@@ -401,3 +401,35 @@ fn the_cli_waits_out_a_rate_limit_and_says_so() {
     );
     assert!(started.elapsed() >= std::time::Duration::from_millis(900));
 }
+
+#[test]
+fn the_cli_refuses_plain_http_to_another_host_unless_insecure() {
+    let app = TestApp::spawn();
+    let cli = Cli::new(&app);
+    let env = [("VERSIQII_TOKEN", "vq_live_not-sent-anywhere")];
+    let out = cli.run(
+        &["bindings", "list", "--url", "http://versiqii.invalid"],
+        &env,
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("refusing plain http:// to versiqii.invalid"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    // Told to, it tries (and fails for want of the host: a transport failure, exit 3).
+    let out = cli.run(
+        &[
+            "bindings",
+            "list",
+            "--url",
+            "http://versiqii.invalid",
+            "--insecure",
+        ],
+        &env,
+        None,
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+}
