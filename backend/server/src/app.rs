@@ -88,6 +88,10 @@ impl AppState {
                 std::time::Duration::from_millis(settings.tenants.max_wait_ms),
             ),
             keys: Default::default(),
+            failed_auth: crate::auth::failed_auth::FailedAuth::new(
+                settings.auth.failed_auth_per_minute,
+            ),
+            proxies: crate::client_addr::TrustedProxies::parse(&settings.http.trusted_proxies)?,
         };
         let gate = Arc::new(gate);
         let refresh_ttl = i64::try_from(settings.auth.refresh_token_ttl_days)

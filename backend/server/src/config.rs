@@ -75,6 +75,7 @@ pub struct Auth {
     pub refresh_token_ttl_days: u64,
     pub login_attempts_per_minute: u32,
     pub signups_per_hour: u32,
+    pub failed_auth_per_minute: u32,
 }
 
 /// `[tenants]`
@@ -155,6 +156,7 @@ impl std::fmt::Debug for Auth {
             .field("refresh_token_ttl_days", &self.refresh_token_ttl_days)
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)
             .field("signups_per_hour", &self.signups_per_hour)
+            .field("failed_auth_per_minute", &self.failed_auth_per_minute)
             .finish()
     }
 }
@@ -239,6 +241,7 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("REFRESH_TOKEN_TTL_DAYS",    "auth.refresh_token_ttl_days",    U64),
     ("LOGIN_ATTEMPTS_PER_MINUTE", "auth.login_attempts_per_minute", U32),
     ("SIGNUPS_PER_HOUR",          "auth.signups_per_hour",          U32),
+    ("FAILED_AUTH_PER_MINUTE",    "auth.failed_auth_per_minute",    U32),
     ("TENANT_IDLE_SECS",          "tenants.idle_secs",              U64),
     ("ACTOR_THREADS",             "tenants.actor_threads",          USIZE),
     ("TENANT_MAX_INFLIGHT",       "tenants.max_inflight",           USIZE),

@@ -50,6 +50,8 @@ pub struct Gatekeeper {
     pub(crate) fair_share: super::fair_share::FairShare,
     pub(crate) budgets: super::budget::Budgets,
     pub(crate) keys: super::key_cache::KeyCache,
+    pub(crate) failed_auth: super::failed_auth::FailedAuth,
+    pub(crate) proxies: crate::client_addr::TrustedProxies,
 }
 
 /// Proof that the caller is authenticated and allowed `P` in their tenant; the only way for a
@@ -133,10 +135,21 @@ pub async fn authenticate_request(
     if req.headers().contains_key(header::AUTHORIZATION) {
         let gate = req.app_data::<web::Data<Arc<Gatekeeper>>>().cloned();
         let outcome = match &gate {
-            Some(gate) => match bearer(req.request()) {
-                Ok(token) => authenticate(gate, token).await,
-                Err(e) => Err(e),
-            },
+            Some(gate) => {
+                let client = gate.proxies.key(req.request());
+                if let Some(retry_after) = gate.failed_auth.refused(&client) {
+                    let response = ApiError::RateLimited { retry_after }.error_response();
+                    return Ok(req.into_response(response).map_into_right_body());
+                }
+                let outcome = match bearer(req.request()) {
+                    Ok(token) => authenticate(gate, token).await,
+                    Err(e) => Err(e),
+                };
+                if outcome.is_err() {
+                    gate.failed_auth.failed(&client);
+                }
+                outcome
+            }
             None => Err(ApiError::Internal(anyhow::anyhow!(
                 "gatekeeper not configured"
             ))),

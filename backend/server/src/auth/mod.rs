@@ -3,6 +3,7 @@
 
 pub mod authorized;
 pub mod budget;
+pub mod failed_auth;
 pub mod fair_share;
 pub mod jwt;
 pub mod key_cache;

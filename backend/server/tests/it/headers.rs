@@ -122,3 +122,35 @@ fn an_attacker_cannot_lock_an_account_owner_out() {
     }
     assert_eq!(login("198.51.100.50", "correct horse battery"), 200);
 }
+
+/// Guessing tokens costs the guesser: past its budget of failures, a client's credentials are
+/// refused unchecked until the minute is over, while other clients go on.
+#[test]
+fn a_client_failing_to_authenticate_is_refused_past_its_budget() {
+    let app = TestApp::spawn_with(|s| {
+        s.auth.failed_auth_per_minute = 5;
+        s.http.trusted_proxies = vec!["127.0.0.0/8".into()];
+    });
+    let s = app.signup("guessed-co");
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let call = |from: &str, token: &str| {
+        agent
+            .get(&format!("{}/v1/bindings", app.url))
+            .header("X-Forwarded-For", from)
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let guesses: Vec<u16> = (0..7)
+        .map(|i| call("203.0.113.7", &format!("guess-{i}")))
+        .collect();
+    assert_eq!(guesses, [401, 401, 401, 401, 401, 429, 429]);
+    // Even a right token from that client waits out the minute; another client is served.
+    assert_eq!(call("203.0.113.7", &s.access), 429);
+    assert_eq!(call("198.51.100.8", &s.access), 200);
+}
