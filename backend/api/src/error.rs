@@ -94,7 +94,9 @@ error_codes! {
     PayloadTooLarge = ("payload_too_large", 413, Usage, "Payload too large",
         "The request body is over the server's limit."),
     ConfigTooLarge = ("config_too_large", 413, Usage, "Config too large",
-        "A config's content is over the per-config limit."),
+        "A config's content is over the per-config limit of 256 KiB, or its data is once parsed: as compact JSON, a YAML alias counting each time it is used (the detail says which and where)."),
+    DocumentTooDeep = ("document_too_deep", 422, Rejected, "Document too deep",
+        "A config or schema nests arrays and objects more than 64 levels deep; the detail says where. Nothing was stored."),
     UnsupportedMediaType = ("unsupported_media_type", 415, Usage, "Unsupported media type",
         "Send the body as `application/json`."),
     // Schemas and configs.
@@ -132,6 +134,10 @@ error_codes! {
         "The lens does not parse or the WASM module does not load under the sandbox's rules."),
     MigrationFailed = ("migration_failed", 422, Rejected, "Migration failed",
         "A migration step failed on the config (an error, or a fuel, time or memory limit)."),
+    MigrationOutputTooLarge = ("migration_output_too_large", 422, Rejected, "Migration output too large",
+        "A migration step made a config larger than one may be (256 KiB as compact JSON, 64 levels deep; a lens may add at most 256 KiB in one run); the detail names the step. Nothing was stored."),
+    MigrationChainTooLong = ("migration_chain_too_long", 422, Rejected, "Migration chain too long",
+        "The shortest chain of migrations between the two schema versions has more than 32 steps: add a migration that skips some."),
     MigrationQuarantined = ("migration_quarantined", 422, Rejected, "Migration quarantined",
         "The module hit its limits repeatedly and is paused for a while; retry later or fix it."),
     // Accounts.

@@ -4,7 +4,7 @@
 mod caps;
 mod yaml_value;
 
-pub use caps::{check_value, json_size_within, Cap, Caps, OverCap, MAX_DEPTH};
+pub use caps::{check_depth, check_value, json_size_within, Cap, Caps, OverCap, MAX_DEPTH};
 
 use caps::{kib, Meter};
 use serde::{Deserialize, Serialize};

@@ -49,8 +49,9 @@ pub enum ApiError {
     InvalidDocument(String),
     #[error("{0}")]
     InvalidName(String),
-    #[error("the config is larger than {limit} bytes")]
-    ConfigTooLarge { limit: usize },
+    /// The config's text, or its data once parsed, is over the cap; the detail says which.
+    #[error("{0}")]
+    ConfigTooLarge(String),
     #[error("{summary}")]
     DeploymentRefused {
         summary: String,
@@ -99,7 +100,7 @@ impl ApiError {
             Self::ConfigInvalid { .. } => C::ConfigInvalid,
             Self::InvalidDocument(_) => C::InvalidDocument,
             Self::InvalidName(_) => C::InvalidName,
-            Self::ConfigTooLarge { .. } => C::ConfigTooLarge,
+            Self::ConfigTooLarge(_) => C::ConfigTooLarge,
             Self::DeploymentRefused { .. } => C::DeploymentRefused,
             Self::PayloadTooLarge { .. } => C::PayloadTooLarge,
             Self::UnsupportedMediaType => C::UnsupportedMediaType,

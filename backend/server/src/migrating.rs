@@ -13,8 +13,9 @@ use uuid::Uuid;
 use versiqii_api::events::{BindingCreated, ConfigMigrated};
 use versiqii_api::v1::{MigratedConfig, StepView};
 use versiqii_api::AuditAction;
-use versiqii_core::canonical::{content_hash, unified_diff};
-use versiqii_migrate::{find_path, Direction};
+use versiqii_core::canonical::{canonical_json, content_hash, unified_diff};
+use versiqii_core::document::{check_value, Caps, MAX_CONFIG_BYTES};
+use versiqii_migrate::{find_path, Direction, Step, MAX_HOPS};
 use versiqii_store::{
     BindingRow, NewRevision, RevisionRow, SchemaVersionRow, TargetVersionRow, TenantTx,
 };
@@ -35,6 +36,24 @@ pub async fn chain_between(
     let Some(path) = find_path(&edges, from, to) else {
         return Ok(None);
     };
+    // Refused before the programs are even read.
+    if path.len() > MAX_HOPS {
+        let version = |step: &Step, start: bool| {
+            let m = &rows[step.edge];
+            let version = match (step.direction, start) {
+                (Direction::Up, true) | (Direction::Down, false) => &m.from_version,
+                _ => &m.to_version,
+            };
+            format!("{}@{version}", m.family)
+        };
+        let (first, last) = (&path[0], &path[path.len() - 1]);
+        return Err(failure_to_api(MigrationFailure::TooManyHops {
+            from: version(first, true),
+            to: version(last, false),
+            hops: path.len(),
+            max: MAX_HOPS,
+        }));
+    }
     let ids: Vec<Uuid> = path.iter().map(|s| rows[s.edge].id).collect();
     let mut sources: HashMap<Uuid, Arc<Vec<u8>>> = tx
         .migration_sources(&ids)
@@ -93,6 +112,14 @@ pub fn failure_to_api(err: MigrationFailure) -> ApiError {
         quarantined @ MigrationFailure::Quarantined { .. } => ApiError::Unprocessable {
             code: crate::error::ErrorCode::MigrationQuarantined,
             detail: quarantined.to_string(),
+        },
+        too_large @ MigrationFailure::TooLarge { .. } => ApiError::Unprocessable {
+            code: crate::error::ErrorCode::MigrationOutputTooLarge,
+            detail: too_large.to_string(),
+        },
+        too_long @ MigrationFailure::TooManyHops { .. } => ApiError::Unprocessable {
+            code: crate::error::ErrorCode::MigrationChainTooLong,
+            detail: too_long.to_string(),
         },
         other => ApiError::Unprocessable {
             code: crate::error::ErrorCode::MigrationFailed,
@@ -162,6 +189,15 @@ pub async fn store_migrated(
     migrated: &Value,
     steps: &[ChainStep],
 ) -> Result<RevisionRow, ApiError> {
+    // The chain checked every step's output; checked again here, where it would be stored,
+    // whoever produced it: no revision holds more than an upload may.
+    check_value(migrated, &Caps::CONFIG).map_err(|over| ApiError::Unprocessable {
+        code: crate::error::ErrorCode::MigrationOutputTooLarge,
+        detail: format!(
+            "{}#{} migrated {over}; a config may not be",
+            source.name, source.revision
+        ),
+    })?;
     // Revisions of one lineage are numbered one at a time (as uploads are).
     w.tx().lock_config(source.config_id).await?;
     let hash = content_hash(migrated);
@@ -172,10 +208,7 @@ pub async fn store_migrated(
     {
         return Ok(known);
     }
-    let original = match source.format.as_str() {
-        "yaml" => serde_yaml_ng::to_string(migrated).map_err(anyhow::Error::from)?,
-        _ => serde_json::to_string_pretty(migrated).map_err(anyhow::Error::from)? + "\n",
-    };
+    let original = original_text(&source.format, migrated)?;
     let views: Vec<StepView> = steps.iter().map(StepView::from).collect();
     let migrated_by = serde_json::to_value(&views).map_err(anyhow::Error::from)?;
     let actor = w.actor().to_string();
@@ -219,6 +252,20 @@ pub async fn store_migrated(
     Ok(stored)
 }
 
+/// A migrated config's text in its source's format, as an upload's would be: at most
+/// [`MAX_CONFIG_BYTES`]. Indentation can take a config whose data is under the cap over it;
+/// its canonical JSON (also YAML) is then the text, which the data's check keeps within it.
+fn original_text(format: &str, migrated: &Value) -> Result<String, ApiError> {
+    let pretty = match format {
+        "yaml" => serde_yaml_ng::to_string(migrated).map_err(anyhow::Error::from)?,
+        _ => serde_json::to_string_pretty(migrated).map_err(anyhow::Error::from)? + "\n",
+    };
+    if pretty.len() <= MAX_CONFIG_BYTES {
+        return Ok(pretty);
+    }
+    Ok(canonical_json(migrated) + "\n")
+}
+
 /// The `binding.created` event, one shape for every binding written (by a bind, a deployment
 /// that migrates, or a rollback).
 pub fn binding_created(row: &BindingRow) -> BindingCreated {
@@ -232,5 +279,37 @@ pub fn binding_created(row: &BindingRow) -> BindingCreated {
         revision_id: row.config_id,
         hash: row.config_hash.clone(),
         schema_version: row.schema_version.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use versiqii_core::document::{parse_document, Format};
+
+    #[test]
+    fn a_migrated_text_is_never_larger_than_an_upload_may_be() {
+        // Thirty levels of indentation in front of each of 20,000 short items: the data is
+        // 120 KB as JSON, its YAML and pretty JSON renderings well over 256 KiB.
+        let mut value = json!(vec!["ab"; 20_000]);
+        for level in 0..30 {
+            value = json!({ format!("k{level}"): value });
+        }
+        let data = canonical_json(&value).len();
+        assert!(data < MAX_CONFIG_BYTES, "{data}");
+        for format in ["yaml", "json"] {
+            let text = original_text(format, &value).unwrap();
+            assert!(text.len() <= MAX_CONFIG_BYTES, "{format}: {}", text.len());
+            let parsed = Format::from_path_ext(format);
+            let (back, _) = parse_document(text.as_bytes(), parsed).unwrap();
+            assert_eq!(back, value, "{format}");
+        }
+        // Small ones keep their pretty rendering.
+        let small = json!({"a": {"b": [1, 2]}});
+        assert_eq!(
+            original_text("yaml", &small).unwrap(),
+            "a:\n  b:\n  - 1\n  - 2\n"
+        );
     }
 }

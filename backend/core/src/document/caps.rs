@@ -88,23 +88,29 @@ pub(crate) fn kib(bytes: usize) -> String {
 /// the depth first, without descending past the cap, then the size as compact JSON, stopping
 /// as soon as it is over.
 pub fn check_value(value: &Value, caps: &Caps) -> Result<(), OverCap> {
-    if let Some(path) = too_deep(value, 1, caps.max_depth) {
-        let pointer = path.iter().rev().fold(String::new(), |mut out, segment| {
-            out.push('/');
-            out.push_str(&segment.replace('~', "~0").replace('/', "~1"));
-            out
-        });
-        return Err(OverCap::Depth {
-            max: caps.max_depth,
-            pointer,
-        });
-    }
+    check_depth(value, caps.max_depth)?;
     if json_size_within(value, caps.max_json_bytes).is_none() {
         return Err(OverCap::Size {
             max: caps.max_json_bytes,
         });
     }
     Ok(())
+}
+
+/// Checks that arrays and objects nest at most `max` levels deep in `value` (a JSON body whose
+/// size its transport already capped), without descending further than that.
+pub fn check_depth(value: &Value, max: usize) -> Result<(), OverCap> {
+    match too_deep(value, 1, max) {
+        None => Ok(()),
+        Some(path) => Err(OverCap::Depth {
+            max,
+            pointer: path.iter().rev().fold(String::new(), |mut out, segment| {
+                out.push('/');
+                out.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+                out
+            }),
+        }),
+    }
 }
 
 /// The path (innermost first) of the first container nested deeper than `max`; the walk never

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 use versiqii_api::v1::{self as wire, StepView};
-use versiqii_migrate::{Direction, Lens, MigrateError, Program, WasmError, WasmRuntime};
+use versiqii_migrate::{Direction, Lens, MigrateError, Program, WasmError, WasmRuntime, MAX_HOPS};
 
 /// Shared by every tenant's MigrationActor.
 pub struct MigrationPool {
@@ -80,6 +80,24 @@ pub enum MigrationFailure {
         to: String,
         direction: &'static str,
         message: String,
+    },
+    /// The step ran but made (or was making) a config larger than one may be; nothing after
+    /// it runs.
+    #[error("migration {from} -> {to} ({direction}) refused: {message}")]
+    TooLarge {
+        from: String,
+        to: String,
+        direction: &'static str,
+        message: String,
+    },
+    #[error(
+        "the chain from {from} to {to} has {hops} steps; at most {max} are run (add a migration that skips some)"
+    )]
+    TooManyHops {
+        from: String,
+        to: String,
+        hops: usize,
+        max: usize,
     },
     #[error(
         "migration {from} -> {to} is quarantined for {seconds} s: its last {strikes} runs hit the sandbox's limits"
@@ -171,6 +189,10 @@ impl Handler<RunChain> for MigrationActor {
         let lenses = self.lenses.clone();
         let quarantine = self.quarantine.clone();
         Box::pin(async move {
+            // A chain is bounded like a single run is; refused before anything runs.
+            if msg.steps.len() > MAX_HOPS {
+                return Err(too_many_hops(&msg.steps));
+            }
             // Refused before taking a slot: a quarantined module costs nothing.
             if let Ok(q) = quarantine.lock() {
                 for step in &msg.steps {
@@ -292,14 +314,40 @@ fn run_chain(
                 q.record(&step.hash, hit_limit);
             }
         }
-        doc = result.map_err(|e| MigrationFailure::Run {
-            from: step.from.clone(),
-            to: step.to.clone(),
-            direction: wire_direction(step.direction).as_str(),
-            message: e.to_string(),
+        // `Program::apply` checked the output against a config's caps: what the next step
+        // gets, and what may be stored, is never larger than a config may be.
+        doc = result.map_err(|e| {
+            let (from, to) = (step.from.clone(), step.to.clone());
+            let direction = wire_direction(step.direction).as_str();
+            let message = e.to_string();
+            if e.is_too_large() {
+                MigrationFailure::TooLarge {
+                    from,
+                    to,
+                    direction,
+                    message,
+                }
+            } else {
+                MigrationFailure::Run {
+                    from,
+                    to,
+                    direction,
+                    message,
+                }
+            }
         })?;
     }
     Ok(doc)
+}
+
+/// The refusal of a chain longer than [`MAX_HOPS`].
+pub fn too_many_hops(steps: &[ChainStep]) -> MigrationFailure {
+    MigrationFailure::TooManyHops {
+        from: steps.first().map(|s| s.from.clone()).unwrap_or_default(),
+        to: steps.last().map(|s| s.to.clone()).unwrap_or_default(),
+        hops: steps.len(),
+        max: MAX_HOPS,
+    }
 }
 
 fn load_failure(step: &ChainStep, message: String) -> MigrationFailure {

@@ -1,7 +1,7 @@
 //! Configs: named lineages of immutable, content-addressed revisions.
 
 use crate::auth::{perm, Authorized};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, ErrorCode, Problem};
 use crate::ops::{configs, Ops, Written};
 use actix_web::{get, post, web, HttpResponse};
 use uuid::Uuid;
@@ -53,9 +53,25 @@ fn revision_view(row: RevisionRow, with_original: bool) -> ConfigRevisionView {
     }
 }
 
+fn too_large() -> ApiError {
+    ApiError::ConfigTooLarge(format!(
+        "the config is larger than {MAX_CONFIG_BYTES} bytes"
+    ))
+}
+
 fn document_error(err: DocumentError) -> ApiError {
+    let about_config = |err: &DocumentError| {
+        let text = err.to_string();
+        format!("the config {}", text.trim_start_matches("document "))
+    };
     match err {
-        DocumentError::TooLarge { max } => ApiError::ConfigTooLarge { limit: max },
+        DocumentError::TooLarge { .. } => too_large(),
+        // A small text can stand for far more data (YAML aliases): refused as the data it is.
+        DocumentError::ExpandsTooLarge { .. } => ApiError::ConfigTooLarge(about_config(&err)),
+        DocumentError::TooDeep { .. } => ApiError::Unprocessable {
+            code: ErrorCode::DocumentTooDeep,
+            detail: about_config(&err),
+        },
         other => ApiError::InvalidDocument(format!("the config is not valid: {other}")),
     }
 }
@@ -70,7 +86,8 @@ fn document_error(err: DocumentError) -> ApiError {
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json", description = "Unknown target version"),
-    (status = 413, body = Problem, content_type = "application/problem+json", description = "`config_too_large`")))]
+    (status = 413, body = Problem, content_type = "application/problem+json", description = "`config_too_large`: the text, or the data it expands to (YAML aliases), is over 256 KiB"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`document_too_deep`: nested more than 64 levels")))]
 #[post("/v1/configs")]
 pub async fn create(
     auth: Authorized<perm::RegistryWrite>,
@@ -79,9 +96,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     if body.content.len() > MAX_CONFIG_BYTES {
-        return Err(ApiError::ConfigTooLarge {
-            limit: MAX_CONFIG_BYTES,
-        });
+        return Err(too_large());
     }
     let format = match body.format.as_deref() {
         None => None,

@@ -2,7 +2,7 @@
 //! check that decides whether a new version may join its family.
 
 use crate::auth::{perm, Authorized};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, ErrorCode, FieldError, Problem};
 use crate::ops::schemas::schema_version_view;
 use crate::ops::{schemas, Ops, Written};
 use actix_web::{get, post, web, HttpResponse};
@@ -10,6 +10,7 @@ use versiqii_api::v1::{
     FamilyList, FamilySummaryView, FamilyVersion, FamilyView, NewSchemaRequest, SchemaVersionView,
 };
 use versiqii_core::compat::CompatLevel;
+use versiqii_core::document::{check_depth, MAX_DEPTH};
 use versiqii_core::names::{FamilyName, SchemaVersionLabel};
 use versiqii_core::schema::{CompiledSchema, SchemaError};
 
@@ -47,7 +48,8 @@ fn schema_error(err: SchemaError) -> ApiError {
     (status = 400, body = Problem, content_type = "application/problem+json", description = "`schema_invalid` or `invalid_name`"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "`schema_incompatible` (with `report`) or `schema_version_exists`")))]
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`schema_incompatible` (with `report`) or `schema_version_exists`"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`document_too_deep`: nested more than 64 levels")))]
 #[post("/v1/families/{family}/schemas")]
 pub async fn add_schema(
     auth: Authorized<perm::RegistryWrite>,
@@ -67,6 +69,11 @@ pub async fn add_schema(
                 .map_err(|e| ApiError::invalid("/compat", e))
         })
         .transpose()?;
+    // Before compiling, which recurses through it: arrived as JSON, its size is the body's.
+    check_depth(&body.schema, MAX_DEPTH).map_err(|over| ApiError::Unprocessable {
+        code: ErrorCode::DocumentTooDeep,
+        detail: format!("the schema {over}"),
+    })?;
     CompiledSchema::compile(&body.schema).map_err(schema_error)?;
     let req = schemas::AddSchema {
         family,

@@ -10,9 +10,8 @@ use crate::routes::families::parse_family;
 use actix_web::{get, post, web, HttpResponse};
 use base64::Engine;
 use versiqii_api::v1::{MigrationList, MigrationView, NewMigrationRequest};
-
-/// Lens files are small; anything bigger is a mistake.
-const MAX_LENS_BYTES: usize = 64 << 10;
+// Lens files are small; anything bigger is a mistake.
+use versiqii_migrate::lens::MAX_LENS_BYTES;
 
 /// This module's part of the OpenAPI document (with rollback's tag).
 #[derive(utoipa::OpenApi)]
