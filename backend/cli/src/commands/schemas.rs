@@ -12,6 +12,7 @@ use serde_json::Value;
 use versiqii_api::v1::{
     FamilySummaryView, FamilyVersion, FamilyView, NewSchemaRequest, SchemaVersionView,
 };
+use versiqii_core::document::{parse_within, Caps, DocumentError, Format};
 
 pub fn run(global: &GlobalArgs, command: SchemasCommand) -> Result<(), CliError> {
     match command {
@@ -48,16 +49,38 @@ fn add(global: &GlobalArgs, args: &AddSchemaArgs) -> Result<(), CliError> {
 }
 
 /// The schema file as JSON data. JSON is tried first; YAML (a superset of most JSON)
-/// is the fallback, and when both fail the error of the likelier format is reported.
+/// is the fallback, and when both fail the error of the likelier format is reported. Either is
+/// read by core's parser, within a schema's caps (YAML aliases expanded; 64 levels deep).
 fn parse_schema(source: &Source) -> Result<Value, CliError> {
-    let text = source.text.strip_prefix('\u{feff}').unwrap_or(&source.text);
-    let value = match serde_json::from_str::<Value>(text) {
-        Ok(value) => value,
+    let bytes = source.text.as_bytes();
+    let over = |e: DocumentError| {
+        CliError::usage(format!(
+            "{} is not a usable schema: {}",
+            source.label,
+            one_line(&e.to_string())
+        ))
+    };
+    let value = match parse_within(bytes, Some(Format::Json), &Caps::SCHEMA) {
+        Ok((value, _)) => value,
+        Err(e @ (DocumentError::ExpandsTooLarge { .. } | DocumentError::TooDeep { .. })) => {
+            return Err(over(e))
+        }
         Err(json_error) => {
             let yaml_allowed = source.extension().as_deref() != Some("json");
-            match serde_yaml_ng::from_str::<Value>(text) {
-                Ok(value) if yaml_allowed => value,
-                Err(yaml_error) if yaml_allowed && !looks_like_json(text) => {
+            let json_error = match json_error {
+                DocumentError::Json {
+                    line,
+                    column,
+                    message,
+                } => format!("{message} at line {line} column {column}"),
+                other => other.to_string(),
+            };
+            match parse_within(bytes, Some(Format::Yaml), &Caps::SCHEMA) {
+                Ok((value, _)) if yaml_allowed => value,
+                Err(
+                    e @ (DocumentError::ExpandsTooLarge { .. } | DocumentError::TooDeep { .. }),
+                ) if yaml_allowed => return Err(over(e)),
+                Err(yaml_error) if yaml_allowed && !looks_like_json(&source.text) => {
                     return Err(CliError::usage(format!(
                         "{} is not valid JSON or YAML: {}",
                         source.label,
@@ -269,6 +292,37 @@ mod tests {
         assert_eq!(parse_schema(&not_object).unwrap_err().exit_code(), 2);
         let broken_yaml = source("a: [1\n", None);
         assert_eq!(parse_schema(&broken_yaml).unwrap_err().exit_code(), 2);
+    }
+
+    #[test]
+    fn schemas_are_read_within_their_caps() {
+        // A YAML alias bomb: 10^7 strings from 7 KB, refused without being built.
+        let mut bomb = format!("a0: &a0 [{}]\n", vec!["lol"; 1000].join(", "));
+        for level in 1..3 {
+            let refs = vec![format!("*a{}", level - 1); 100].join(", ");
+            bomb.push_str(&format!("a{level}: &a{level} [{refs}]\n"));
+        }
+        let started = std::time::Instant::now();
+        let error = parse_schema(&source(&bomb, Some("bomb.yaml"))).unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert_eq!(error.exit_code(), 2);
+        assert!(
+            error.to_string().contains("expands to more than 4096 KiB"),
+            "{error}"
+        );
+        // Nesting past 64 levels, in either format.
+        let deep = format!("{{\"a\": {}1{}}}", "[".repeat(64), "]".repeat(64));
+        for name in ["deep.json", "deep.yaml"] {
+            let error = parse_schema(&source(&deep, Some(name))).unwrap_err();
+            assert!(
+                error.to_string().contains("more than 64 levels deep"),
+                "{error}"
+            );
+        }
+        // Anchors are fine within the caps.
+        let anchored = "$defs:\n  id: &id {type: string}\nproperties:\n  a: *id\n  b: *id\n";
+        let schema = parse_schema(&source(anchored, None)).unwrap();
+        assert_eq!(schema["properties"]["b"], json!({"type": "string"}));
     }
 
     #[test]

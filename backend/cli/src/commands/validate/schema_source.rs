@@ -10,7 +10,7 @@ use crate::output::note;
 use serde_json::Value;
 use std::path::Path;
 use versiqii_api::reference::TargetRef;
-use versiqii_core::document::{parse_document, Format};
+use versiqii_core::document::{parse_within, Caps, Format};
 use versiqii_core::names::TargetName;
 
 /// How the schema is named in error messages.
@@ -40,14 +40,11 @@ fn from_file(path: &Path) -> Result<Value, CliError> {
         .and_then(|ext| ext.to_str())
         .and_then(Format::from_path_ext)
         == Some(Format::Yaml);
-    // Schemas may outgrow the config size cap, so JSON ones skip `parse_document`.
-    let parsed = if yaml {
-        parse_document(&bytes, Some(Format::Yaml))
-            .map(|(value, _)| value)
-            .map_err(|e| e.to_string())
-    } else {
-        serde_json::from_slice(&bytes).map_err(|e| format!("invalid JSON: {e}"))
-    };
+    // Schemas may outgrow a config's caps: they have their own.
+    let format = if yaml { Format::Yaml } else { Format::Json };
+    let parsed = parse_within(&bytes, Some(format), &Caps::SCHEMA)
+        .map(|(value, _)| value)
+        .map_err(|e| e.to_string());
     parsed.map_err(|e| CliError::usage(format!("cannot parse schema {}: {e}", path.display())))
 }
 
