@@ -170,7 +170,28 @@ fn looks_like_json(bytes: &[u8]) -> bool {
     )
 }
 
+/// How much larger than its text a JSON document can be as compact JSON: whitespace goes,
+/// strings and keys never grow (no escape is longer than what it re-encodes to), integers
+/// keep their text, and a float grows at most 4.5 times (`9e15` is `9000000000000000.0`).
+const MAX_JSON_GROWTH: usize = 5;
+
+/// JSON has no aliases: what it builds is bounded by its text (and serde_json's recursion
+/// limit), so the common case parses unmetered and is checked after, which is cheaper; the
+/// size only needs measuring when the text could expand past the cap. A document over a cap,
+/// or one that does not parse, is parsed again metered, which says why and where.
 fn parse_json(bytes: &[u8], caps: &Caps) -> Result<Value, DocumentError> {
+    if let Ok(value) = serde_json::from_slice::<Value>(bytes) {
+        let small = bytes.len().saturating_mul(MAX_JSON_GROWTH) <= caps.max_json_bytes;
+        if check_depth(&value, caps.max_depth).is_ok()
+            && (small || json_size_within(&value, caps.max_json_bytes).is_some())
+        {
+            return Ok(value);
+        }
+    }
+    parse_json_metered(bytes, caps)
+}
+
+fn parse_json_metered(bytes: &[u8], caps: &Caps) -> Result<Value, DocumentError> {
     let meter = Meter::new(*caps);
     yaml_value::from_json(bytes, &meter).map_err(|e| {
         if let Some(over) = over_cap(&meter, Some((e.line(), e.column()))) {
@@ -229,6 +250,7 @@ fn without_position(message: String, line: usize, column: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::canonical::canonical_json;
     use proptest::prelude::*;
     use serde_json::json;
 
@@ -519,8 +541,11 @@ labels:
             max_json_bytes: 200,
             ..Caps::CONFIG
         };
-        // Over the cap before the duplicate replaces it: refused, as the text is.
-        assert!(parse_within(text.as_bytes(), Some(Format::Json), &caps).is_err());
+        // JSON is measured once built: the data is small.
+        let (v, _) = parse_within(text.as_bytes(), Some(Format::Json), &caps).unwrap();
+        assert_eq!(v, json!({"a": 1}));
+        // YAML is metered as it is built: over the cap before the duplicate replaces it.
+        assert!(parse_within(text.as_bytes(), Some(Format::Yaml), &caps).is_err());
         let (v, _) = parse_within(b"{\"a\": [1, 2], \"b\": 2, \"a\": 3}", None, &caps).unwrap();
         assert_eq!(v, json!({"a": 3, "b": 2}));
         // The replaced value is given back: only a transient overcharge, by the entry replaced.
@@ -533,6 +558,36 @@ labels:
         let replaced = r#""a":[1,2],"#.len();
         assert!(parse_within(twice.as_bytes(), Some(Format::Yaml), &at(exact + replaced)).is_ok());
         assert!(parse_within(twice.as_bytes(), Some(Format::Yaml), &at(exact - 1)).is_err());
+    }
+
+    #[test]
+    fn json_grows_at_most_max_json_growth_times_its_text() {
+        let mut worst = (0.0, String::new());
+        for sign in ["", "-"] {
+            for digit in 1..=9 {
+                for exponent in -30..=30 {
+                    for e in ["e", "E"] {
+                        let token = format!("{sign}{digit}{e}{exponent}");
+                        let value: Value =
+                            serde_json::from_str(&format!("[{token},{token}]")).unwrap();
+                        let grown =
+                            canonical_json(&value).len() as f64 / (2 * token.len() + 3) as f64;
+                        if grown > worst.0 {
+                            worst = (grown, token);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(worst.0 <= 4.5, "{worst:?}");
+        // So a JSON text a fifth of the cap is never measured, and a larger one is, exactly.
+        let floats = format!("[{}]", vec!["9e15"; 30_000].join(","));
+        assert!(floats.len() < MAX_CONFIG_BYTES);
+        let err = parse_document(floats.as_bytes(), Some(Format::Json)).unwrap_err();
+        assert!(
+            matches!(err, DocumentError::ExpandsTooLarge { .. }),
+            "{err:?}"
+        );
     }
 
     fn json_value() -> impl Strategy<Value = Value> {

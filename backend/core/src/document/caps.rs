@@ -164,12 +164,20 @@ impl std::io::Write for Counter {
 }
 
 /// The bytes `text` takes as a JSON string, quotes included (serde_json's escapes).
+#[inline]
 pub(crate) fn json_str_len(text: &str) -> usize {
-    let escaped = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\';
-    // Most strings escape nothing; counting is cheap, and exact sizes only needed then.
-    if !text.as_bytes().iter().any(escaped) {
+    // Most strings escape nothing: one branch-free pass to find out.
+    let escapes = text.bytes().fold(false, |any, b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if !escapes {
         return text.len() + 2;
     }
+    json_str_len_escaped(text)
+}
+
+#[cold]
+fn json_str_len_escaped(text: &str) -> usize {
     let extra: usize = text
         .bytes()
         .map(|b| match b {
@@ -232,17 +240,23 @@ impl Meter {
     }
 
     /// Charges `bytes`; an error once the total is over the cap.
+    #[inline]
     pub(crate) fn charge<E: de::Error>(&self, bytes: usize) -> Result<(), E> {
         let used = self.used.get().saturating_add(bytes);
         self.used.set(used);
         if used > self.caps.max_json_bytes {
-            self.over.set(Some(Cap::Size));
-            return Err(E::custom(format!(
-                "the data is larger than {} as compact JSON (a YAML alias counts each time it is used)",
-                kib(self.caps.max_json_bytes)
-            )));
+            return Err(self.over_size());
         }
         Ok(())
+    }
+
+    #[cold]
+    fn over_size<E: de::Error>(&self) -> E {
+        self.over.set(Some(Cap::Size));
+        E::custom(format!(
+            "the data is larger than {} as compact JSON (a YAML alias counts each time it is used)",
+            kib(self.caps.max_json_bytes)
+        ))
     }
 
     /// Gives back what a value replaced by a duplicate key had been charged.
@@ -251,16 +265,22 @@ impl Meter {
     }
 
     /// Enters an array or object at `depth` (the top level's is 1): an error past the cap.
+    #[inline]
     pub(crate) fn enter<E: de::Error>(&self, depth: usize) -> Result<(), E> {
         if depth > self.caps.max_depth {
-            self.over.set(Some(Cap::Depth));
-            return Err(E::custom(format!(
-                "arrays and objects nest more than {} levels deep",
-                self.caps.max_depth
-            )));
+            return Err(self.over_depth());
         }
         // The brackets or braces.
         self.charge(2)
+    }
+
+    #[cold]
+    fn over_depth<E: de::Error>(&self) -> E {
+        self.over.set(Some(Cap::Depth));
+        E::custom(format!(
+            "arrays and objects nest more than {} levels deep",
+            self.caps.max_depth
+        ))
     }
 }
 
