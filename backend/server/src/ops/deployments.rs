@@ -3,7 +3,7 @@
 
 use super::plan::{
     apply_migration, apply_or_refuse, bound_config_for, constraint_problems, draft, event_problems,
-    mark_applied, BoundCheck,
+    mark_applied, record_deployment, BoundCheck,
 };
 use super::TenantWrite;
 use crate::error::ApiError;
@@ -11,7 +11,6 @@ use versiqii_api::events::DeploymentChanged;
 use versiqii_api::v1::Plan;
 use versiqii_api::AuditAction;
 use versiqii_core::names::{EnvName, TargetName};
-use versiqii_store::NewDeployment;
 
 pub struct SetVersion {
     pub env: EnvName,
@@ -56,25 +55,17 @@ pub async fn set_version(mut w: TenantWrite, req: SetVersion) -> Result<Plan, Ap
     }
     apply_or_refuse(&plan, req.force, &plan)?;
     mark_applied(&mut plan);
-    // Locks in one order everywhere (deployment slot, config lineage, environment's drift),
-    // so writes that share them wait for each other instead of deadlocking.
-    if let Some(migration) = &pending {
-        w.tx().lock_config(migration.source.config_id).await?;
-    }
-    w.touch_env(env).await?;
-    let actor = w.actor().to_string();
-    // The deployment goes first: a binding it brings is then "made while it was current",
-    // which is what a later rollback looks for.
-    w.tx()
-        .insert_deployment(NewDeployment {
-            environment_id: environment.id,
-            target_id: tv.target_id,
-            target_version_id: tv.id,
-            forced: plan.forced,
-            plan: &serde_json::to_value(&plan).map_err(anyhow::Error::from)?,
-            created_by: &actor,
-        })
-        .await?;
+    let forced = plan.forced;
+    record_deployment(
+        &mut w,
+        env,
+        environment.id,
+        &tv,
+        pending.as_deref(),
+        forced,
+        &plan,
+    )
+    .await?;
     let mut migrated_configs = Vec::new();
     if let Some(migration) = pending {
         let stored = apply_migration(&mut w, environment.id, &tv, migration).await?;

@@ -11,7 +11,9 @@ use uuid::Uuid;
 use versiqii_api::events::DeploymentProblem;
 use versiqii_api::v1::{MigratedConfig, Plan, PlanProblem};
 use versiqii_core::graph::{Deployed, TargetVersionId};
-use versiqii_store::{BindingRow, NewBinding, RevisionRow, TargetVersionRow, TenantTx};
+use versiqii_store::{
+    BindingRow, NewBinding, NewDeployment, RevisionRow, TargetVersionRow, TenantTx,
+};
 
 pub use crate::actors::ChainStep;
 
@@ -221,6 +223,39 @@ pub fn apply_or_refuse(
         summary: format!("refused: {}", plan.summary.replace('\n', "; ")),
         plan: serde_json::to_value(shown).map_err(anyhow::Error::from)?,
     })
+}
+
+/// Records an applied (or forced) move of `tv`'s target in an environment. The write's locks
+/// come in the one order every write takes them (deployment slot, held already; the config
+/// lineage when a bound config migrates; the environment's drift), then the deployment row,
+/// which records `recorded` (the plan, or the view it is part of). The deployment goes before
+/// any binding the move brings: that binding is then "made while it was current", which is
+/// what a later rollback looks for.
+pub async fn record_deployment(
+    w: &mut TenantWrite,
+    env: &str,
+    environment_id: Uuid,
+    tv: &TargetVersionRow,
+    migrating: Option<&PendingMigration>,
+    forced: bool,
+    recorded: &impl serde::Serialize,
+) -> Result<(), ApiError> {
+    if let Some(migration) = migrating {
+        w.tx().lock_config(migration.source.config_id).await?;
+    }
+    w.touch_env(env).await?;
+    let actor = w.actor().to_string();
+    w.tx()
+        .insert_deployment(NewDeployment {
+            environment_id,
+            target_id: tv.target_id,
+            target_version_id: tv.id,
+            forced,
+            plan: &serde_json::to_value(recorded).map_err(anyhow::Error::from)?,
+            created_by: &actor,
+        })
+        .await?;
+    Ok(())
 }
 
 pub fn mark_applied(plan: &mut Plan) {

@@ -4,7 +4,7 @@
 
 use super::plan::{
     apply_migration, apply_or_refuse, bound_config_for, constraint_problems, draft, event_problems,
-    mark_applied, BoundCheck,
+    mark_applied, record_deployment, BoundCheck,
 };
 use super::TenantWrite;
 use crate::error::ApiError;
@@ -13,7 +13,7 @@ use versiqii_api::events::DeploymentRolledBack;
 use versiqii_api::v1::{RestoredConfig, RollbackPlan, RollbackRequest};
 use versiqii_api::AuditAction;
 use versiqii_core::names::{EnvName, TargetName};
-use versiqii_store::{BindingRow, NewBinding, NewDeployment};
+use versiqii_store::{BindingRow, NewBinding};
 
 pub async fn rollback(
     mut w: TenantWrite,
@@ -149,22 +149,22 @@ pub async fn rollback(
     }
     apply_or_refuse(&view.plan, req.force, &view)?;
     mark_applied(&mut view.plan);
-    // Locks in one order everywhere (deployment slot, config lineage, environment's drift).
-    if let Some(BoundCheck::Migrates(migration)) = &check {
-        w.tx().lock_config(migration.source.config_id).await?;
-    }
-    w.touch_env(env.as_str()).await?;
+    let migrating = match &check {
+        Some(BoundCheck::Migrates(migration)) => Some(&**migration),
+        _ => None,
+    };
+    let (env_name, forced) = (env.as_str(), view.plan.forced);
+    record_deployment(
+        &mut w,
+        env_name,
+        environment.id,
+        &tv,
+        migrating,
+        forced,
+        &view,
+    )
+    .await?;
     let actor = w.actor().to_string();
-    w.tx()
-        .insert_deployment(NewDeployment {
-            environment_id: environment.id,
-            target_id: tv.target_id,
-            target_version_id: tv.id,
-            forced: view.plan.forced,
-            plan: &serde_json::to_value(&view).map_err(anyhow::Error::from)?,
-            created_by: &actor,
-        })
-        .await?;
     // A forced rollback whose config fails the restored version's schema leaves the binding
     // as it is (as a forced deployment does): a binding always records the schema its config
     // passed.
