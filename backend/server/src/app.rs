@@ -18,8 +18,6 @@ pub struct SessionPolicy {
     pub refresh_ttl: chrono::Duration,
     pub login_attempts_per_minute: u32,
     pub signups_per_hour: u32,
-    /// Whose `X-Forwarded-For` names the client that limits count.
-    pub proxies: crate::client_addr::TrustedProxies,
 }
 
 /// The server will not serve as a role that can step around row-level security (`serve`
@@ -139,7 +137,6 @@ impl AppState {
                 refresh_ttl,
                 login_attempts_per_minute: settings.auth.login_attempts_per_minute,
                 signups_per_hour: settings.auth.signups_per_hour,
-                proxies: crate::client_addr::TrustedProxies::parse(&settings.http.trusted_proxies)?,
             }),
             probes: web::Data::new(Probes {
                 store: store.clone(),

@@ -31,18 +31,10 @@ pub struct Signup {
 }
 
 impl Ops {
-    /// The write of a sign-up: a tenant that does not exist yet, done by its first user.
-    /// The accounts routes call this; the request itself is the authorization.
-    pub(crate) async fn write_for_signup(
-        &self,
-        tenant: TenantId,
-        user: Uuid,
-    ) -> Result<TenantWrite, ApiError> {
-        TenantWrite::open(self, tenant, Actor::new(format!("user:{user}"))).await
-    }
-
-    /// The write of a login, once the password checked out.
-    pub(crate) async fn write_for_login(
+    /// A write in `user`'s tenant done by that user, for the accounts routes: a sign-up (the
+    /// tenant does not exist yet) or a login once the password checked out (or did not, to
+    /// audit the failure). The request itself is the authorization.
+    pub(crate) async fn write_for_account(
         &self,
         tenant: TenantId,
         user: Uuid,

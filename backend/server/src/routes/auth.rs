@@ -56,6 +56,7 @@ fn token_pair(session: accounts::Session) -> TokenPair {
 #[post("/v1/auth/signup")]
 pub async fn signup(
     req: HttpRequest,
+    gate: web::Data<Arc<Gatekeeper>>,
     ops: web::Data<Ops>,
     policy: web::Data<SessionPolicy>,
     limiter: web::Data<RateLimiter>,
@@ -86,7 +87,7 @@ pub async fn signup(
     };
     limiter
         .hit(
-            &format!("signup:{}", policy.proxies.key(&req)),
+            &format!("signup:{}", gate.proxies.key(&req)),
             policy.signups_per_hour,
             3600,
         )
@@ -95,7 +96,7 @@ pub async fn signup(
     let password_hash = passwords::hash(password.expose().to_owned()).await?;
     let user_id = Uuid::new_v4();
     let w = ops
-        .write_for_signup(TenantId::new_random(), user_id)
+        .write_for_account(TenantId::new_random(), user_id)
         .await?;
     let req = accounts::Signup {
         slug,
@@ -141,7 +142,7 @@ pub async fn login(
     let per_minute = policy.login_attempts_per_minute;
     limiter
         .hit(
-            &format!("login-ip:{}", policy.proxies.key(&req)),
+            &format!("login-ip:{}", gate.proxies.key(&req)),
             per_minute,
             60,
         )
@@ -160,7 +161,7 @@ pub async fn login(
             // otherwise tell, by the answer's time, which emails have one.
             let (ops, tenant, user) = (ops.get_ref().clone(), TenantId(f.tenant_id), f.user_id);
             actix_web::rt::spawn(async move {
-                let audited = match ops.write_for_login(tenant, user).await {
+                let audited = match ops.write_for_account(tenant, user).await {
                     Ok(w) => accounts::login_failed(w, user).await,
                     Err(e) => Err(e),
                 };
@@ -173,7 +174,7 @@ pub async fn login(
     }
     let found = found.ok_or(ApiError::InvalidCredentials)?;
     let w = ops
-        .write_for_login(TenantId(found.tenant_id), found.user_id)
+        .write_for_account(TenantId(found.tenant_id), found.user_id)
         .await?;
     let session = accounts::login(w, found.user_id, policy.refresh_ttl)
         .await?
