@@ -17,7 +17,7 @@ import multiprocessing
 import time
 import uuid
 
-from tenant_flood import Api, summary
+from tenant_flood import Api, signed_up, summary
 
 SPIN = """(module (memory (export "memory") 1)
   (func (export "alloc") (param i32) (result i32) (i32.const 1024))
@@ -34,14 +34,7 @@ V2 = {"type": "object", "required": ["timeout_ms", "retries"],
 
 
 def tenant(url, slug, migration):
-    api = Api(url)
-    status, body = api.call("POST", "/v1/auth/signup", {
-        "tenant_slug": slug, "email": f"owner@{slug}.test", "password": "correct horse battery"})
-    assert status == 201, body
-    api.token = body["tokens"]["access_token"]
-    status, key = api.call("POST", "/v1/api-keys", {"name": "load", "scopes": ["write"]})
-    assert status == 201, key
-    api.token = key["key"]
+    api = signed_up(url, slug)
     for version, schema in (("v1", V1), ("v2", V2)):
         st, body = api.call("POST", "/v1/families/Svc/schemas",
                             {"version": version, "schema": schema, "compat": "NONE"})

@@ -68,7 +68,9 @@ def server_ms(header):
     return float("nan")
 
 
-def tenant(url, slug, plan=None, plan_db=None):
+def signed_up(url, slug, plan=None, plan_db=None):
+    """A new tenant's client, authenticated with a write-scoped API key (on `plan`, set as
+    the Postgres superuser of `plan_db`, when given)."""
     api = Api(url)
     status, body = api.call("POST", "/v1/auth/signup", {
         "tenant_slug": slug, "email": f"owner@{slug}.test", "password": "correct horse battery"})
@@ -81,6 +83,11 @@ def tenant(url, slug, plan=None, plan_db=None):
     status, key = api.call("POST", "/v1/api-keys", {"name": "load", "scopes": ["write"]})
     assert status == 201, key
     api.token = key["key"]
+    return api
+
+
+def tenant(url, slug, plan=None, plan_db=None):
+    api = signed_up(url, slug, plan, plan_db)
     assert api.call("POST", "/v1/families/Svc/schemas", {"version": "v1", "schema": SCHEMA})[0] == 201
     for i in range(20):
         for v in ("1.0.0", "2.0.0"):

@@ -18,21 +18,14 @@ import threading
 import time
 import uuid
 
-from tenant_flood import Api, summary
+from tenant_flood import Api, signed_up, summary
 
 SCHEMA = {"type": "object", "required": ["timeout"], "properties": {"timeout": {"type": "integer"}}}
 
 
 def setup(url, targets, cells, envs):
-    api = Api(url)
     slug = f"wp-{uuid.uuid4().hex[:8]}"
-    status, body = api.call("POST", "/v1/auth/signup", {
-        "tenant_slug": slug, "email": f"owner@{slug}.test", "password": "correct horse battery"})
-    assert status == 201, body
-    api.token = body["tokens"]["access_token"]
-    status, key = api.call("POST", "/v1/api-keys", {"name": "load", "scopes": ["write"]})
-    assert status == 201, key
-    api.token = key["key"]
+    api = signed_up(url, slug)
     st, body = api.call("POST", "/v1/families/Svc/schemas", {"version": "v1", "schema": SCHEMA})
     assert st == 201, body
     revisions = []
