@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Versiqii needs to run locally when it is missing: PostgreSQL 15 and Redis, and
-# Node.js with web/'s npm packages (the OpenAPI client check in `make test`).
+# Node.js with web/'s npm packages (the OpenAPI client check in `make test`), and schemathesis
+# (tests/attack) in a virtualenv outside the clone.
 set -euo pipefail
 
 need=()
 [ -x /usr/lib/postgresql/15/bin/postgres ] || need+=(postgresql-15 postgresql-client-15)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
@@ -31,4 +33,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "installing web/ npm packages" >&2
   npm ci --prefer-offline --no-audit --no-fund --loglevel=error
   echo "$want" >"$stamp"
+fi
+
+# tests/attack's schemathesis, pinned, in ~/.cache/versiqii-venv; the stamp skips pip when the
+# venv already matches the requirements file.
+venv=$HOME/.cache/versiqii-venv
+req=../tests/attack/requirements.txt
+want=$(sha256sum <"$req" | cut -d' ' -f1)
+if [ "$(cat "$venv/.versiqii-install.sha256" 2>/dev/null)" != "$want" ]; then
+  echo "installing schemathesis into $venv" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+  echo "$want" >"$venv/.versiqii-install.sha256"
 fi

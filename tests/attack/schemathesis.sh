@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Schemathesis over spec/openapi.json against a real server, once per principal of one tenant
+# (the owner's login, and API keys scoped read, write and admin), with every check, the stateful
+# phase, and tenant B's principals as peers that must not see each other's objects.
+#
+#   bash tests/attack/schemathesis.sh SERVER_BIN [PRINCIPAL...]
+#
+# Fresh Postgres and Redis on free ports; the server with its rate limits lifted. Bounded for CI
+# by VQ_ATTACK_EXAMPLES (test cases per operation and phase, default 10); VQ_ATTACK_SEED fixes
+# the generation (default 1). docs/reliability.md has a longer run.
+set -euo pipefail
+bin=$(realpath "$1"); shift
+principals=("$@")
+[ ${#principals[@]} -gt 0 ] || principals=(owner-jwt key-read key-write key-admin)
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+st=${VQ_ATTACK_ST:-$HOME/.cache/versiqii-venv/bin/st}
+work=$(mktemp -d /tmp/versiqii-attack.XXXXXX)
+cleanup() {
+  [ -z "${pid:-}" ] || kill "$pid" 2>/dev/null || true
+  bash "$root/scripts/services.sh" stop "$work" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+pg_port=$(bash scripts/free-port.sh); redis_port=$(bash scripts/free-port.sh); http_port=$(bash scripts/free-port.sh)
+VERSIQII_PG_EPHEMERAL=1 bash scripts/services.sh start "$work" "$pg_port" "$redis_port" versiqii >/dev/null
+# shellcheck disable=SC1091
+. "$work/env"
+"$bin" migrate >/dev/null
+export VERSIQII_JWT_SECRET
+VERSIQII_JWT_SECRET=$(head -c 48 /dev/urandom | base64)
+export VERSIQII_HTTP_PORT=$http_port VERSIQII_LOG=warn VERSIQII_PLAN_RATE_FREE=0
+export VERSIQII_SIGNUPS_PER_HOUR=1000000 VERSIQII_LOGIN_ATTEMPTS_PER_MINUTE=1000000
+export VERSIQII_FAILED_AUTH_PER_MINUTE=1000000
+"$bin" serve >"$work/server.log" 2>&1 &
+pid=$!
+url=http://127.0.0.1:$http_port
+for _ in $(seq 100); do curl -sf "$url/healthz" >/dev/null && break; sleep 0.2; done
+python3 tests/attack/seed.py --url "$url" --out "$work"
+
+export VQ_ATTACK_DIR=$work PYTHONPATH=$root/tests/attack SCHEMATHESIS_HOOKS=hooks
+failed=()
+for who in "${principals[@]}"; do
+  printf '\n== schemathesis as %s\n' "$who" >&2
+  { cat tests/attack/schemathesis.toml
+    printf '\n[auth.wfc]\npath = "%s"\nuser = "%s"\npeers = ["%s", "b-%s"]\n' "$work/wfc.json" "$who" "$who" "$who"
+  } >"$work/$who.toml"
+  if ! "$st" --config-file "$work/$who.toml" run spec/openapi.json --url "$url" \
+      --checks all --phases examples,coverage,fuzzing,stateful \
+      --max-examples "${VQ_ATTACK_EXAMPLES:-10}" --seed "${VQ_ATTACK_SEED:-1}" --workers 2 \
+      --generation-database none --no-color --output-truncate false; then
+    failed+=("$who")
+  fi
+done
+if grep -q "panicked" "$work/server.log"; then
+  grep -m5 -A5 "panicked" "$work/server.log" >&2
+  failed+=("server panics")
+fi
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "schemathesis failed for: ${failed[*]}" >&2
+  exit 1
+fi
