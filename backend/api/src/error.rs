@@ -77,6 +77,8 @@ error_codes! {
     // The request's shape.
     NotFound = ("not_found", 404, Usage, "Not found",
         "The route or the named object does not exist in this tenant."),
+    MethodNotAllowed = ("method_not_allowed", 405, Usage, "Method not allowed",
+        "The path exists, but not with this method; the `Allow` header lists the methods it has."),
     MalformedJson = ("malformed_json", 400, Usage, "Malformed JSON",
         "The body is not valid JSON."),
     InvalidBody = ("invalid_body", 400, Usage, "Invalid body",

@@ -194,7 +194,16 @@ impl AppState {
     }
 }
 
+/// No route took the request: 405 (with `Allow`) when the document has its path with other
+/// methods, 404 otherwise.
 async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+    if let Some(allow) = crate::openapi::allowed_methods(req.path()) {
+        return Err(ApiError::MethodNotAllowed {
+            method: req.method().to_string(),
+            path: req.path().to_owned(),
+            allow: allow.to_owned(),
+        });
+    }
     Err(ApiError::NotFound(format!(
         "route {} {}",
         req.method(),

@@ -21,6 +21,13 @@ pub enum ApiError {
     },
     #[error("{0} not found")]
     NotFound(String),
+    /// A documented path asked with a method it does not have; `allow` lists those it has.
+    #[error("{path} has no {method}: use {allow}")]
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        allow: String,
+    },
     #[error("{detail}")]
     BadRequest { code: ErrorCode, detail: String },
     #[error("the request has invalid fields")]
@@ -91,6 +98,7 @@ impl ApiError {
             Self::InvalidCredentials => C::InvalidCredentials,
             Self::Forbidden { .. } => C::Forbidden,
             Self::NotFound(_) => C::NotFound,
+            Self::MethodNotAllowed { .. } => C::MethodNotAllowed,
             Self::BadRequest { code, .. }
             | Self::Conflict { code, .. }
             | Self::Unprocessable { code, .. } => *code,
@@ -174,6 +182,9 @@ impl ResponseError for ApiError {
         }
         if matches!(self, Self::Unauthenticated(_) | Self::InvalidApiKey(_)) {
             res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let Self::MethodNotAllowed { allow, .. } = self {
+            res.insert_header((header::ALLOW, allow.clone()));
         }
         res.json(problem)
     }

@@ -19,7 +19,7 @@ use utoipa::{Modify, OpenApi};
                        Errors are RFC 9457 `application/problem+json` with a stable `code`."
     ),
     // The route modules' parts first: the others modify what they bring.
-    modifiers(&RouteModules, &BearerAuth, &TooManyRequests)
+    modifiers(&RouteModules, &BearerAuth, &TooManyRequests, &RequestErrors)
 )]
 pub struct ApiDoc;
 
@@ -101,6 +101,109 @@ impl Modify for TooManyRequests {
             }
         }
     }
+}
+
+/// What actix's extractors answer before a handler runs, on every operation they can: 400 when
+/// a path or query parameter or the body does not parse (an operation with a 400 of its own keeps
+/// its description), and for a body 413 (over `http.max_body_bytes`) and 415 (not JSON).
+struct RequestErrors;
+
+impl Modify for RequestErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{content::ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build()
+        };
+        let bad_request = problem(
+            "`invalid_path`, `invalid_query`, `invalid_body` or `malformed_json`: a parameter \
+             or the body does not parse",
+        );
+        let too_large = problem("`payload_too_large`: the body is over the server's limit");
+        let media_type = problem("`unsupported_media_type`: send the body as application/json");
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let has_body = op.request_body.is_some();
+                let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let responses = &mut op.responses.responses;
+                if has_params || has_body {
+                    responses
+                        .entry("400".to_owned())
+                        .or_insert_with(|| bad_request.clone().into());
+                }
+                if has_body {
+                    responses
+                        .entry("413".to_owned())
+                        .or_insert_with(|| too_large.clone().into());
+                    responses
+                        .entry("415".to_owned())
+                        .or_insert_with(|| media_type.clone().into());
+                }
+            }
+        }
+    }
+}
+
+/// The methods a documented path has (`GET, POST`), for the `Allow` header of a 405; `None`
+/// when no path of the document matches (a 404). A template's `{param}` matches any one
+/// segment; where several templates match, the one with the most literal segments is the
+/// route (`/v1/configs/diff` over `/v1/configs/{id}`).
+pub fn allowed_methods(path: &str) -> Option<&'static str> {
+    static ROUTES: OnceLock<Vec<(Vec<Option<String>>, String)>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        ApiDoc::openapi()
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let segments = template
+                    .split('/')
+                    .map(|s| (!s.starts_with('{')).then(|| s.to_owned()))
+                    .collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ];
+                let allow: Vec<&str> = methods
+                    .iter()
+                    .filter(|(_, has)| *has)
+                    .map(|(m, _)| *m)
+                    .collect();
+                (segments, allow.join(", "))
+            })
+            .collect()
+    });
+    let asked: Vec<&str> = path.split('/').collect();
+    routes
+        .iter()
+        .filter(|(segments, _)| {
+            segments.len() == asked.len()
+                && segments.iter().zip(&asked).all(|(s, a)| match s {
+                    Some(literal) => literal == a,
+                    None => !a.is_empty(),
+                })
+        })
+        .max_by_key(|(segments, _)| segments.iter().filter(|s| s.is_some()).count())
+        .map(|(_, allow)| allow.as_str())
 }
 
 /// The document as served and as checked in at `spec/openapi.json`.

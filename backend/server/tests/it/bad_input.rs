@@ -104,3 +104,33 @@ fn wrong_content_type_is_415() {
         serde_json::from_str(&resp.into_body().read_to_string().unwrap()).unwrap();
     assert_eq!(body["code"], "unsupported_media_type");
 }
+
+#[test]
+fn undeclared_methods_on_documented_paths_are_405_with_allow() {
+    let app = TestApp::spawn();
+    let s = app.signup("methods-co");
+    for (method, path, token, allow) in [
+        ("PATCH", "/healthz", None, "GET"),
+        ("DELETE", "/v1/me", Some(s.access.as_str()), "GET"),
+        ("PUT", "/v1/api-keys", Some(s.access.as_str()), "GET, POST"),
+        ("PATCH", "/v1/api-keys/not-even-a-uuid", Some(s.access.as_str()), "DELETE"),
+        // The literal route wins over `/v1/configs/{id}`.
+        ("POST", "/v1/configs/diff", Some(s.access.as_str()), "GET"),
+        ("GET", "/v1/envs/prod/targets/api/version", Some(s.access.as_str()), "PUT"),
+    ] {
+        let r = app.request(method, path, token, None);
+        assert_problem(&r, 405, "method_not_allowed");
+        assert_eq!(r.header("allow"), Some(allow), "{method} {path}");
+    }
+    // Paths the document does not have stay 404, whatever the method.
+    assert_problem(
+        &app.request("PATCH", "/v1/nothing-here", None, None),
+        404,
+        "not_found",
+    );
+    assert_problem(
+        &app.request("GET", "/v1/me/extra", Some(&s.access), None),
+        404,
+        "not_found",
+    );
+}
