@@ -197,6 +197,11 @@ impl From<StoreError> for ApiError {
                 code: ErrorCode::Conflict,
                 detail: format!("already exists ({detail})"),
             },
+            StoreError::Unstorable => ApiError::BadRequest {
+                code: ErrorCode::InvalidBody,
+                detail: "the request holds text with a U+0000 (NUL) character, which cannot be stored"
+                    .to_owned(),
+            },
             StoreError::Db(db) => ApiError::Internal(anyhow::Error::new(db)),
         }
     }

@@ -134,3 +134,57 @@ fn undeclared_methods_on_documented_paths_are_405_with_allow() {
         "not_found",
     );
 }
+
+#[test]
+fn text_with_nul_is_400_not_500() {
+    // Postgres keeps no U+0000 in `text` or `jsonb`: refused as the input's fault, nothing stored.
+    let app = TestApp::spawn();
+    let s = app.signup("nul-co");
+    let t = Some(s.access.as_str());
+    let r = app.post(
+        "/v1/api-keys",
+        t,
+        &json!({"name": "ci\u{0}", "scopes": ["read"]}),
+    );
+    assert_problem(&r, 400, "invalid_body");
+    let r = app.post(
+        "/v1/auth/signup",
+        None,
+        &json!({"tenant_slug": "nul-two", "email": "a@nul-two.test",
+                "password": "correct horse battery", "tenant_name": "x\u{0}y"}),
+    );
+    assert_problem(&r, 400, "invalid_body");
+    let r = app.post(
+        "/v1/families/Svc/schemas",
+        t,
+        &json!({"version": "v1", "schema": {"properties": {"a\u{0}": {}}}}),
+    );
+    assert_problem(&r, 400, "invalid_body");
+    let r = app.post(
+        "/v1/families/Svc/schemas",
+        t,
+        &json!({"version": "v1", "schema": {"type": "object"}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = app.post(
+        "/v1/targets",
+        t,
+        &json!({"name": "api", "family": "Svc", "version": "1.0.0"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    for (format, content) in [("json", r#"{"a\u0000": 1}"#), ("yaml", "a: \"x\\0y\"\n")] {
+        let r = app.post(
+            "/v1/configs",
+            t,
+            &json!({"target": "api@1.0.0", "format": format, "content": content}),
+        );
+        assert_problem(&r, 400, "invalid_body");
+    }
+    assert_eq!(app.get("/v1/configs", t).body["items"], json!([]));
+    assert_eq!(
+        app.get("/v1/api-keys", t).body["items"]
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+}
