@@ -148,6 +148,10 @@ error_codes! {
     EmailTaken = ("email_taken", 409, Rejected, "Email taken",
         "An account with that email exists."),
     // The service.
+    ComputeTimeExceeded = ("compute_time_exceeded", 422, Rejected, "Computation too long",
+        "Compiling, checking, validating, diffing or migrating took longer than one task may (2 s by default; the detail says which work): simplify the schema or config. Nothing was stored."),
+    ComputeBusy = ("compute_busy", 503, Failure, "Compute busy",
+        "The tenant's share of the CPU pool stayed taken by its own earlier work for too long: retry after `Retry-After` seconds."),
     Unavailable = ("unavailable", 503, Failure, "Service unavailable",
         "A dependency (database, Redis, a tenant's actor) is unavailable or still loading: retry."),
     Internal = ("internal", 500, Failure, "Internal error",

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
 
 /// Compact JSON with object keys sorted (by UTF-8 bytes) at every level.
 pub fn canonical_json(value: &Value) -> String {
@@ -66,18 +67,71 @@ pub struct PathChange {
     pub after: Option<Value>,
 }
 
-/// Leaf-level differences as JSON pointers, in pointer order. Arrays compare by position.
-pub fn diff_paths(before: &Value, after: &Value) -> Vec<PathChange> {
-    let mut out = Vec::new();
+/// How much a diff may produce: two 256 KiB documents differing everywhere would otherwise
+/// give hundreds of thousands of changes, and their pretty-printed text (indentation grows
+/// with depth) tens of megabytes.
+#[derive(Debug, Clone, Copy)]
+pub struct DiffLimits {
+    /// Path changes listed, at most.
+    pub max_changes: usize,
+    /// Bytes of unified text, at most; also caps each side's pretty-printed text at four times
+    /// this, beyond which no text diff is made.
+    pub max_text: usize,
+    /// When the line diff must stop refining (it then reports a coarser, still correct diff).
+    pub deadline: Option<Instant>,
+}
+
+impl DiffLimits {
+    /// What the API answers with.
+    pub fn api() -> Self {
+        Self {
+            max_changes: 1000,
+            max_text: 1 << 20,
+            deadline: Some(Instant::now() + Duration::from_millis(500)),
+        }
+    }
+}
+
+/// Leaf-level differences as JSON pointers, in pointer order, and whether the list stops at
+/// `max_changes`. Arrays compare by position.
+pub fn diff_paths(before: &Value, after: &Value, max_changes: usize) -> (Vec<PathChange>, bool) {
+    let mut out = Changes {
+        list: Vec::new(),
+        max: max_changes,
+        truncated: false,
+    };
     diff_into(before, after, String::new(), &mut out);
-    out
+    (out.list, out.truncated)
+}
+
+struct Changes {
+    list: Vec<PathChange>,
+    max: usize,
+    truncated: bool,
+}
+
+impl Changes {
+    fn push(&mut self, change: PathChange) {
+        if self.list.len() < self.max {
+            self.list.push(change);
+        } else {
+            self.truncated = true;
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.truncated
+    }
 }
 
 fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-fn diff_into(before: &Value, after: &Value, at: String, out: &mut Vec<PathChange>) {
+fn diff_into(before: &Value, after: &Value, at: String, out: &mut Changes) {
+    if out.full() {
+        return;
+    }
     match (before, after) {
         (Value::Object(a), Value::Object(b)) => {
             let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
@@ -101,12 +155,7 @@ fn diff_into(before: &Value, after: &Value, at: String, out: &mut Vec<PathChange
 }
 
 /// One member or element that may exist on either side.
-fn diff_slot(
-    before: Option<&Value>,
-    after: Option<&Value>,
-    path: String,
-    out: &mut Vec<PathChange>,
-) {
+fn diff_slot(before: Option<&Value>, after: Option<&Value>, path: String, out: &mut Changes) {
     match (before, after) {
         (Some(x), Some(y)) => diff_into(x, y, path, out),
         (Some(x), None) => out.push(PathChange {
@@ -125,23 +174,88 @@ fn diff_slot(
     }
 }
 
-/// A unified diff of the two values as sorted, pretty-printed JSON.
-pub fn unified_diff(before: &Value, after: &Value, from_label: &str, to_label: &str) -> String {
-    let a = pretty_sorted(before);
-    let b = pretty_sorted(after);
-    similar::TextDiff::from_lines(&a, &b)
+/// A unified diff of the two values as sorted, pretty-printed JSON, within `limits`, and
+/// whether it was cut (the text then ends with a line saying so).
+pub fn unified_diff(
+    before: &Value,
+    after: &Value,
+    from_label: &str,
+    to_label: &str,
+    limits: &DiffLimits,
+) -> (String, bool) {
+    let side_cap = limits.max_text.saturating_mul(4);
+    let (Some(a), Some(b)) = (
+        pretty_sorted(before, side_cap),
+        pretty_sorted(after, side_cap),
+    ) else {
+        return (
+            format!("--- {from_label}\n+++ {to_label}\n{}", cut_note(limits)),
+            true,
+        );
+    };
+    let mut config = similar::TextDiff::configure();
+    if let Some(deadline) = limits.deadline {
+        config.deadline(deadline);
+    }
+    let diff = config.diff_lines(&a, &b);
+    let mut out = Capped {
+        bytes: Vec::new(),
+        cap: limits.max_text,
+    };
+    let cut = diff
         .unified_diff()
         .context_radius(3)
         .header(from_label, to_label)
-        .to_string()
+        .to_writer(&mut out)
+        .is_err();
+    let mut text = String::from_utf8_lossy(&out.bytes).into_owned();
+    if !cut {
+        return (text, false);
+    }
+    text.truncate(text.rfind('\n').map_or(0, |i| i + 1));
+    text.push_str(&cut_note(limits));
+    (text, true)
 }
 
-fn pretty_sorted(value: &Value) -> String {
+fn cut_note(limits: &DiffLimits) -> String {
+    format!(
+        "\\ diff cut at {} KiB: compare the revisions' documents for the rest\n",
+        limits.max_text / 1024
+    )
+}
+
+/// The pretty-printed, key-sorted text, if it fits in `cap` bytes.
+fn pretty_sorted(value: &Value, cap: usize) -> Option<String> {
     // Re-parsing the canonical text gives sorted keys (serde_json's map is ordered by key).
     let sorted: Value = serde_json::from_str(&canonical_json(value)).unwrap_or(Value::Null);
-    let mut text = serde_json::to_string_pretty(&sorted).unwrap_or_default();
+    let mut out = Capped {
+        bytes: Vec::new(),
+        cap,
+    };
+    serde_json::to_writer_pretty(&mut out, &sorted).ok()?;
+    let mut text = String::from_utf8(out.bytes).ok()?;
     text.push('\n');
-    text
+    Some(text)
+}
+
+/// A buffer that refuses to grow past `cap`.
+struct Capped {
+    bytes: Vec<u8>,
+    cap: usize,
+}
+
+impl std::io::Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > self.cap {
+            return Err(std::io::Error::other("over the cap"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -165,7 +279,8 @@ mod tests {
             json!({"timeout_ms": 5000, "features": {"max_rules": 32, "old": true}, "list": [1, 2]});
         let b =
             json!({"timeout_ms": 3000, "features": {"max_rules": 32, "new/flag": 1}, "list": [1]});
-        let changes = diff_paths(&a, &b);
+        let (changes, cut) = diff_paths(&a, &b, 100);
+        assert!(!cut);
         let summary: Vec<(String, ChangeOp)> = changes
             .iter()
             .map(|c| (c.pointer.clone(), c.op.clone()))
@@ -179,12 +294,42 @@ mod tests {
                 ("/timeout_ms".into(), ChangeOp::Changed),
             ]
         );
-        let text = unified_diff(&a, &b, "rev 1", "rev 2");
+        let (text, cut) = unified_diff(&a, &b, "rev 1", "rev 2", &DiffLimits::api());
+        assert!(!cut);
         assert!(
             text.contains("-  \"timeout_ms\": 5000") && text.contains("+  \"timeout_ms\": 3000"),
             "{text}"
         );
-        assert!(diff_paths(&a, &a).is_empty());
+        assert!(diff_paths(&a, &a, 100).0.is_empty());
+    }
+
+    /// Two documents differing everywhere: the list stops at its cap and says so, and the text
+    /// stays within its cap, cut at a line, with a note.
+    #[test]
+    fn large_diffs_are_cut_at_their_limits() {
+        let a: Value = (0..5000).map(|i| json!({"k": i})).collect();
+        let b: Value = (0..5000).map(|i| json!({"k": -i - 1})).collect();
+        let (changes, cut) = diff_paths(&a, &b, 1000);
+        assert!(cut);
+        assert_eq!(changes.len(), 1000);
+        assert_eq!(changes[999].pointer, "/999/k");
+        let limits = DiffLimits {
+            max_changes: 1000,
+            max_text: 16 * 1024,
+            deadline: None,
+        };
+        let (text, cut) = unified_diff(&a, &b, "a", "b", &limits);
+        assert!(cut);
+        assert!(text.len() <= limits.max_text + 100, "{}", text.len());
+        assert!(text.starts_with("--- a\n+++ b\n"), "{}", &text[..40]);
+        assert!(text
+            .ends_with("\\ diff cut at 16 KiB: compare the revisions' documents for the rest\n"));
+        // Deep nesting inflates pretty text past four times the cap: no text diff is tried.
+        let wide: Value = (0..3000).collect();
+        let deep = (0..60).fold(wide, |v, _| json!([v]));
+        let (text, cut) = unified_diff(&deep, &json!({}), "a", "b", &limits);
+        assert!(cut);
+        assert!(text.len() < 200, "{text}");
     }
 
     fn arb_json() -> impl Strategy<Value = Value> {
@@ -255,7 +400,7 @@ mod tests {
             let once = canonical_json(&v);
             let again: Value = serde_json::from_str(&once).unwrap();
             prop_assert_eq!(canonical_json(&again), once);
-            prop_assert!(diff_paths(&v, &again).is_empty());
+            prop_assert!(diff_paths(&v, &again, usize::MAX).0.is_empty());
         }
     }
 }

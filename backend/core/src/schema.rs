@@ -2,7 +2,7 @@
 //! documents. Only references inside the schema resolve: there is no network or file access.
 
 use jsonschema::error::ValidationErrorKind;
-use jsonschema::{Draft, ValidationError, Validator};
+use jsonschema::{Draft, PatternOptions, ValidationError, Validator};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -97,6 +97,7 @@ impl CompiledSchema {
         let validator = jsonschema::options()
             .with_draft(draft)
             .should_validate_formats(true)
+            .with_pattern_options(linear_patterns())
             .build(schema)
             .map_err(build_error)?;
         Ok(Self { validator, draft })
@@ -124,12 +125,37 @@ impl CompiledSchema {
     }
 }
 
+/// The compiled size one `pattern` may take, and the lazy DFA's cache per pattern.
+pub const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+const PATTERN_DFA_LIMIT: usize = 1 << 20;
+
+/// `pattern` and `patternProperties` run on the `regex` crate's engine, whose matching time is
+/// linear in the input whatever the pattern: a backtracking engine lets one pattern such as
+/// `^(a+)+$` spin for minutes on a short string. Patterns that need backtracking (lookaround,
+/// backreferences) do not compile and the schema is refused with that reason.
+fn linear_patterns() -> PatternOptions<jsonschema::Regex> {
+    PatternOptions::regex()
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .dfa_size_limit(PATTERN_DFA_LIMIT)
+}
+
 /// Compilation fails for unresolvable references and for things the meta-schema does
 /// not catch, such as a `pattern` that is not a regular expression.
 fn build_error(error: ValidationError<'_>) -> SchemaError {
     match error.kind() {
         ValidationErrorKind::Referencing(e) => SchemaError::Unresolvable {
             message: e.to_string(),
+        },
+        ValidationErrorKind::Format { format } if format == "regex" => SchemaError::NotJsonSchema {
+            errors: vec![SchemaProblem {
+                pointer: error.instance_path().as_str().to_owned(),
+                message: format!(
+                    "{} is not a pattern the linear-time regex engine accepts: lookaround and \
+                     backreferences are not supported, and a pattern must compile within {} KiB",
+                    error.instance(),
+                    PATTERN_SIZE_LIMIT / 1024
+                ),
+            }],
         },
         _ => SchemaError::NotJsonSchema {
             errors: vec![SchemaProblem {
@@ -273,6 +299,45 @@ mod tests {
     fn bad_regexes_are_schema_problems() {
         let err = CompiledSchema::compile(&json!({"pattern": "("})).unwrap_err();
         assert!(matches!(err, SchemaError::NotJsonSchema { .. }), "{err:?}");
+    }
+
+    /// `^(a+)+$` against 30 `a`s and a `b` takes a backtracking engine 2^30 steps; the linear
+    /// engine answers at once, for `pattern` and `patternProperties` alike.
+    #[test]
+    fn catastrophic_patterns_match_in_linear_time() {
+        let evil = "a".repeat(30) + "b";
+        let schema = CompiledSchema::compile(&json!({
+            "type": "object",
+            "properties": {"name": {"type": "string", "pattern": "^(a+)+$"}},
+            "patternProperties": {"^(x+x+)+y$": {"type": "integer"}}
+        }))
+        .unwrap();
+        let started = std::time::Instant::now();
+        let doc =
+            json!({"name": evil, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx": "not an integer"});
+        let violations = schema.validate(&doc);
+        assert_eq!(violations.len(), 1, "{violations:?}");
+        assert_eq!(violations[0].keyword, "pattern");
+        assert!(schema.is_valid(&json!({"name": "aaaa"})));
+        // Not a timing assertion: a backtracking engine would not get here in any test run.
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    }
+
+    #[test]
+    fn patterns_that_need_backtracking_are_refused_with_the_reason() {
+        for pattern in ["^(?!admin).*$", "^(a)\\1$", "(?<=x)y"] {
+            let err = CompiledSchema::compile(&json!({"properties": {"n": {"pattern": pattern}}}))
+                .unwrap_err();
+            let text = err.to_string();
+            assert!(matches!(err, SchemaError::NotJsonSchema { .. }), "{err:?}");
+            assert!(text.contains("linear-time"), "{pattern}: {text}");
+            assert!(text.contains("/properties/n/pattern"), "{pattern}: {text}");
+        }
+        let err = CompiledSchema::compile(&json!({"patternProperties": {"^(?=x)": {}}}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("linear-time"), "{err}");
+        assert!(err.contains("patternProperties"), "{err}");
     }
 
     #[test]

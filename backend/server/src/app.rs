@@ -104,11 +104,13 @@ impl AppState {
             ..Default::default()
         })
         .map_err(|e| anyhow::anyhow!("starting the WASM runtime: {e}"))?;
-        let migrations = Arc::new(crate::actors::MigrationPool::new(
-            runtime,
-            settings.migrations.threads,
-            settings.migrations.per_tenant,
+        let compute = Arc::new(crate::compute::Compute::new(
+            settings.compute.threads,
+            settings.compute.per_tenant,
+            std::time::Duration::from_millis(settings.compute.task_ms),
+            std::time::Duration::from_millis(settings.compute.queue_ms),
         ));
+        let migrations = Arc::new(crate::actors::MigrationPool::new(runtime, compute.clone()));
         let directory = crate::actors::Directory::new(crate::actors::TenantDirectory::new(
             store.clone(),
             schemas.clone(),
@@ -121,6 +123,7 @@ impl AppState {
             directory: directory.clone(),
             schemas: schemas.clone(),
             migrations: migrations.clone(),
+            compute,
             gate: gate.clone(),
             instance: uuid::Uuid::new_v4().simple().to_string().into(),
         };

@@ -29,6 +29,7 @@ pub struct Settings {
     pub redis: Redis,
     pub auth: Auth,
     pub tenants: Tenants,
+    pub compute: Compute,
     pub migrations: Migrations,
     pub observability: Observability,
     /// Each plan's limits by its name in `tenants.plan`.
@@ -88,12 +89,20 @@ pub struct Tenants {
     pub max_wait_ms: u64,
 }
 
+/// `[compute]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Compute {
+    pub threads: usize,
+    pub per_tenant: usize,
+    pub task_ms: u64,
+    pub queue_ms: u64,
+}
+
 /// `[migrations]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Migrations {
-    pub threads: usize,
-    pub per_tenant: usize,
     pub deadline_ms: u64,
     pub fuel: u64,
     pub memory_mb: usize,
@@ -246,8 +255,10 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("ACTOR_THREADS",             "tenants.actor_threads",          USIZE),
     ("TENANT_MAX_INFLIGHT",       "tenants.max_inflight",           USIZE),
     ("TENANT_MAX_WAIT_MS",        "tenants.max_wait_ms",            U64),
-    ("MIGRATION_THREADS",         "migrations.threads",             USIZE),
-    ("MIGRATION_PER_TENANT",      "migrations.per_tenant",          USIZE),
+    ("COMPUTE_THREADS",           "compute.threads",                USIZE),
+    ("COMPUTE_PER_TENANT",        "compute.per_tenant",             USIZE),
+    ("COMPUTE_TASK_MS",           "compute.task_ms",                U64),
+    ("COMPUTE_QUEUE_MS",          "compute.queue_ms",               U64),
     ("MIGRATION_DEADLINE_MS",     "migrations.deadline_ms",         U64),
     ("MIGRATION_FUEL",            "migrations.fuel",                U64),
     ("MIGRATION_MEMORY_MB",       "migrations.memory_mb",           USIZE),

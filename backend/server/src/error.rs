@@ -70,6 +70,10 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("too many requests; retry in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
+    #[error("{what} took longer than {limit_ms} ms, the limit of one task; simplify the schema or config")]
+    ComputeTooLong { what: &'static str, limit_ms: u128 },
+    #[error("this tenant's earlier work holds its share of the CPU pool; retry in {retry_after} seconds")]
+    ComputeBusy { retry_after: u64 },
     #[error("a dependency is unavailable: {0}")]
     Unavailable(&'static str),
     #[error(transparent)]
@@ -113,6 +117,8 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => C::PayloadTooLarge,
             Self::UnsupportedMediaType => C::UnsupportedMediaType,
             Self::RateLimited { .. } => C::RateLimited,
+            Self::ComputeTooLong { .. } => C::ComputeTimeExceeded,
+            Self::ComputeBusy { .. } => C::ComputeBusy,
             Self::Unavailable(_) => C::Unavailable,
             Self::Internal(_) => C::Internal,
         }
@@ -177,7 +183,7 @@ impl ResponseError for ApiError {
         }
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
-        if let Self::RateLimited { retry_after } = self {
+        if let Self::RateLimited { retry_after } | Self::ComputeBusy { retry_after } = self {
             res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
         if matches!(self, Self::Unauthenticated(_) | Self::InvalidApiKey(_)) {
@@ -199,8 +205,9 @@ impl From<StoreError> for ApiError {
             },
             StoreError::Unstorable => ApiError::BadRequest {
                 code: ErrorCode::InvalidBody,
-                detail: "the request holds text with a U+0000 (NUL) character, which cannot be stored"
-                    .to_owned(),
+                detail:
+                    "the request holds text with a U+0000 (NUL) character, which cannot be stored"
+                        .to_owned(),
             },
             StoreError::Db(db) => ApiError::Internal(anyhow::Error::new(db)),
         }

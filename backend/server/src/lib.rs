@@ -5,6 +5,7 @@ pub mod app;
 pub mod auth;
 mod changes;
 mod client_addr;
+pub mod compute;
 pub mod config;
 pub mod error;
 mod metrics;

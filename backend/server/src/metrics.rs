@@ -133,6 +133,7 @@ pub async fn prometheus(
     http: web::Data<HttpMetrics>,
     directory: web::Data<Directory>,
     gate: web::Data<std::sync::Arc<crate::auth::authorized::Gatekeeper>>,
+    ops: web::Data<crate::ops::Ops>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(expected) = token.0.as_deref() else {
         return Err(ApiError::NotFound(
@@ -152,6 +153,7 @@ pub async fn prometheus(
     }
     let mut out = String::new();
     http.render(&mut out);
+    ops.compute.render(&mut out);
     out.push_str(
         "# HELP versiqii_tenant_requests_total A tenant's requests by plan and budget outcome \
          (now, waited, refused), since this instance first saw the tenant.\n",

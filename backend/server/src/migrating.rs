@@ -5,7 +5,6 @@
 use crate::actors::{ChainStep, MigrationFailure, RunChain, Tenant};
 use crate::error::ApiError;
 use crate::ops::TenantWrite;
-use crate::schema_cache::SchemaCache;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,7 +12,7 @@ use uuid::Uuid;
 use versiqii_api::events::{BindingCreated, ConfigMigrated};
 use versiqii_api::v1::{MigratedConfig, StepView};
 use versiqii_api::AuditAction;
-use versiqii_core::canonical::{canonical_json, content_hash, unified_diff};
+use versiqii_core::canonical::{canonical_json, content_hash};
 use versiqii_core::document::{check_value, Caps, MAX_CONFIG_BYTES};
 use versiqii_migrate::{find_path, Direction, Step, MAX_HOPS};
 use versiqii_store::{
@@ -109,6 +108,11 @@ pub async fn run_chain(
 pub fn failure_to_api(err: MigrationFailure) -> ApiError {
     match err {
         MigrationFailure::Stopped => ApiError::Unavailable("the migration pool"),
+        MigrationFailure::Busy { retry_after } => ApiError::ComputeBusy { retry_after },
+        MigrationFailure::TooLong { limit_ms, .. } => ApiError::ComputeTooLong {
+            what: "the migration",
+            limit_ms,
+        },
         quarantined @ MigrationFailure::Quarantined { .. } => ApiError::Unprocessable {
             code: crate::error::ErrorCode::MigrationQuarantined,
             detail: quarantined.to_string(),
@@ -128,18 +132,16 @@ pub fn failure_to_api(err: MigrationFailure) -> ApiError {
     }
 }
 
-/// Validates a (migrated) config against a schema; every violation in the error.
-pub fn validate_for(
-    schemas: &SchemaCache,
+/// Validates a (migrated) config against a schema, on the CPU pool; every violation in the
+/// error.
+pub async fn validate_for(
+    w: &TenantWrite,
     schema: &SchemaVersionRow,
     target: &TargetVersionRow,
     doc: &Value,
     what: &str,
 ) -> Result<(), ApiError> {
-    let compiled = schemas
-        .get_or_compile(&schema.hash, &schema.document)
-        .map_err(|e| anyhow::anyhow!("stored schema {} does not compile: {e}", schema.hash))?;
-    let violations = compiled.validate(doc);
+    let violations = w.ops().violations(w.tenant(), schema, doc).await?;
     if violations.is_empty() {
         return Ok(());
     }
@@ -154,14 +156,28 @@ pub fn validate_for(
     })
 }
 
-pub fn describe(
+pub async fn describe(
+    w: &TenantWrite,
     source: &RevisionRow,
     from_schema: &str,
     to_schema: &str,
     steps: &[ChainStep],
     migrated: &Value,
-) -> MigratedConfig {
-    MigratedConfig {
+) -> Result<MigratedConfig, ApiError> {
+    let labels = (
+        format!("{}#{} ({from_schema})", source.name, source.revision),
+        format!("{} migrated ({to_schema})", source.name),
+    );
+    let diff = w
+        .ops()
+        .unified_diff(
+            w.tenant(),
+            source.canonical.clone(),
+            migrated.clone(),
+            labels,
+        )
+        .await?;
+    Ok(MigratedConfig {
         config: source.name.clone(),
         from_revision: source.revision,
         from_revision_id: source.id.into(),
@@ -170,13 +186,8 @@ pub fn describe(
         from_schema: from_schema.to_owned(),
         to_schema: to_schema.to_owned(),
         steps: steps.iter().map(StepView::from).collect(),
-        diff: unified_diff(
-            &source.canonical,
-            migrated,
-            &format!("{}#{} ({from_schema})", source.name, source.revision),
-            &format!("{} migrated ({to_schema})", source.name),
-        ),
-    }
+        diff,
+    })
 }
 
 /// Stores a migrated config as a revision of the source's lineage for `target`, linked to its

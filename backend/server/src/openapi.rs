@@ -52,7 +52,8 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Every secured operation may answer 429: its tenant is over its plan's request budget.
+/// Every secured operation may answer 429 (its tenant is over its plan's request budget) and
+/// 503 (a dependency is down, or the tenant's share of the CPU pool stays taken).
 struct TooManyRequests;
 
 impl Modify for TooManyRequests {
@@ -81,6 +82,25 @@ impl Modify for TooManyRequests {
                     .build(),
             )
             .build();
+        let busy = ResponseBuilder::new()
+            .description(
+                "A dependency is unavailable (`unavailable`), or the tenant's earlier work holds \
+                 its share of the CPU pool (`compute_busy`, with `Retry-After`): retry.",
+            )
+            .header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                    .description(Some("Seconds to wait, when known"))
+                    .build(),
+            )
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build();
         for item in openapi.paths.paths.values_mut() {
             for op in [
                 &mut item.get,
@@ -97,6 +117,10 @@ impl Modify for TooManyRequests {
                         .responses
                         .entry("429".to_owned())
                         .or_insert_with(|| response.clone().into());
+                    op.responses
+                        .responses
+                        .entry("503".to_owned())
+                        .or_insert_with(|| busy.clone().into());
                 }
             }
         }

@@ -103,7 +103,12 @@ pub struct ConfigDiff {
     pub from: RevisionId,
     #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub to: RevisionId,
+    /// Leaf-level changes in pointer order, at most 1000.
     pub changes: Vec<PathChangeView>,
-    /// A unified diff of the two revisions as sorted, pretty-printed JSON.
+    /// A unified diff of the two revisions as sorted, pretty-printed JSON, at most 1 MiB.
     pub unified: String,
+    /// True when `changes` or `unified` stop at their limits (the text then ends with a line
+    /// saying so).
+    #[serde(default)]
+    pub truncated: bool,
 }

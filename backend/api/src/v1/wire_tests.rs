@@ -60,8 +60,10 @@ fn responses_round_trip() {
             {"env": "e", "target": "t", "config": "c#3", "ok": false,
              "violations": [{"pointer": "", "keyword": "required", "message": "m"}]}],
         "failing": 2, "not_dry_run": 0}));
-    round_trip::<ConfigDiff>(json!({"from": ID, "to": ID, "unified": "",
-        "changes": [{"pointer": "/a", "op": "added", "before": null, "after": {"x": 1}}]}));
+    round_trip::<ConfigDiff>(
+        json!({"from": ID, "to": ID, "unified": "", "truncated": true,
+        "changes": [{"pointer": "/a", "op": "added", "before": null, "after": {"x": 1}}]}),
+    );
     round_trip::<SignupResponse>(json!({
         "tenant": {"id": ID, "slug": "acme", "name": "Acme"},
         "user": {"id": ID, "email": "a@acme.test", "display_name": null, "role": "owner"},

@@ -152,6 +152,12 @@ fn diff(global: &GlobalArgs, args: &DiffConfigsArgs) -> Result<(), CliError> {
 /// text diff of the two originals.
 fn diff_lines(diff: &ConfigDiff) -> Vec<String> {
     let mut lines: Vec<String> = diff.changes.iter().map(change_line).collect();
+    if diff.truncated {
+        lines.push(format!(
+            "(the diff stops at the server's limits: {} changes listed; compare the revisions for the rest)",
+            diff.changes.len()
+        ));
+    }
     let unified = multi_line(&diff.unified);
     if !unified.is_empty() {
         if !lines.is_empty() {
@@ -268,6 +274,14 @@ mod tests {
             serde_json::from_value(json!({"from": ID, "to": ID, "changes": [], "unified": ""}))
                 .unwrap();
         assert!(diff_lines(&same).is_empty());
+        let cut: ConfigDiff = serde_json::from_value(json!({"from": ID, "to": ID,
+            "changes": [{"pointer": "/a", "op": "added", "before": null, "after": 1}],
+            "unified": "", "truncated": true}))
+        .unwrap();
+        assert_eq!(
+            diff_lines(&cut)[1],
+            "(the diff stops at the server's limits: 1 changes listed; compare the revisions for the rest)"
+        );
     }
 
     #[test]

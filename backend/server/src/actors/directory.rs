@@ -160,8 +160,9 @@ impl Handler<Get> for TenantDirectory {
             let drift = DriftActor::start_in_arbiter(&arbiter, move |_| {
                 DriftActor::new(store, tenant, drift_graph, schemas, actor_view)
             });
-            let migration =
-                MigrationActor::start_in_arbiter(&arbiter, move |_| MigrationActor::new(pool));
+            let migration = MigrationActor::start_in_arbiter(&arbiter, move |_| {
+                MigrationActor::new(pool, tenant)
+            });
             (
                 Tenant {
                     graph,

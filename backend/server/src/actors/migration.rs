@@ -1,32 +1,28 @@
-//! The MigrationActor runs a tenant's config migrations off the request threads. Every run
-//! takes one of the tenant's own slots, then one of the process's pool slots, then a blocking
-//! thread: a tenant whose migrations spin until their deadline fills its own slots and at most
-//! that many of the pool's, so other tenants' bindings still find a free thread.
+//! The MigrationActor runs a tenant's config migrations off the request threads, on the
+//! process's CPU pool (`compute`): every run takes one of the tenant's slots there, then a pool
+//! thread, so a tenant whose migrations spin until their deadline fills its own slots and at
+//! most that many of the pool's, and other tenants' work still finds a free thread.
 
+use crate::compute::{Compute, Task};
+use crate::error::ApiError;
 use actix::{Actor, Context, Handler, Message, ResponseFuture};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::Semaphore;
 use uuid::Uuid;
 use versiqii_api::v1::{self as wire, StepView};
+use versiqii_core::TenantId;
 use versiqii_migrate::{Direction, Lens, MigrateError, Program, WasmError, WasmRuntime, MAX_HOPS};
 
 /// Shared by every tenant's MigrationActor.
 pub struct MigrationPool {
     pub runtime: Arc<WasmRuntime>,
-    slots: Arc<Semaphore>,
-    per_tenant: usize,
+    compute: Arc<Compute>,
 }
 
 impl MigrationPool {
-    pub fn new(runtime: Arc<WasmRuntime>, threads: usize, per_tenant: usize) -> Self {
-        let threads = threads.max(1);
-        Self {
-            runtime,
-            slots: Arc::new(Semaphore::new(threads)),
-            per_tenant: per_tenant.clamp(1, threads),
-        }
+    pub fn new(runtime: Arc<WasmRuntime>, compute: Arc<Compute>) -> Self {
+        Self { runtime, compute }
     }
 }
 
@@ -108,6 +104,16 @@ pub enum MigrationFailure {
         seconds: u64,
         strikes: u32,
     },
+    /// The chain ran past its time limit (its thread ends on its own).
+    #[error("migration {from} -> {to} took longer than {limit_ms} ms")]
+    TooLong {
+        from: String,
+        to: String,
+        limit_ms: u128,
+    },
+    /// The tenant's share of the CPU pool stayed taken.
+    #[error("the tenant's earlier work holds its share of the CPU pool; retry in {retry_after} s")]
+    Busy { retry_after: u64 },
     #[error("the migration pool is shutting down")]
     Stopped,
 }
@@ -158,18 +164,17 @@ pub struct RunChain {
 
 pub struct MigrationActor {
     pool: Arc<MigrationPool>,
-    own: Arc<Semaphore>,
+    tenant: TenantId,
     /// Parsed lenses by content hash (WASM modules are cached by the runtime).
     lenses: Arc<Mutex<HashMap<String, Lens>>>,
     quarantine: Arc<Mutex<Quarantine>>,
 }
 
 impl MigrationActor {
-    pub fn new(pool: Arc<MigrationPool>) -> Self {
-        let own = Arc::new(Semaphore::new(pool.per_tenant));
+    pub fn new(pool: Arc<MigrationPool>, tenant: TenantId) -> Self {
         Self {
             pool,
-            own,
+            tenant,
             lenses: Arc::default(),
             quarantine: Arc::default(),
         }
@@ -184,7 +189,7 @@ impl Handler<RunChain> for MigrationActor {
     type Result = ResponseFuture<Result<Value, MigrationFailure>>;
 
     fn handle(&mut self, msg: RunChain, _: &mut Self::Context) -> Self::Result {
-        let own = self.own.clone();
+        let tenant = self.tenant;
         let pool = self.pool.clone();
         let lenses = self.lenses.clone();
         let quarantine = self.quarantine.clone();
@@ -206,30 +211,36 @@ impl Handler<RunChain> for MigrationActor {
                     }
                 }
             }
-            let _mine = own
-                .acquire_owned()
-                .await
-                .map_err(|_| MigrationFailure::Stopped)?;
-            let _slot = pool
-                .slots
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|_| MigrationFailure::Stopped)?;
             let runtime = pool.runtime.clone();
             let (from, to) = msg
                 .steps
                 .first()
                 .map(|s| (s.from.clone(), s.to.clone()))
                 .unwrap_or_default();
-            tokio::task::spawn_blocking(move || run_chain(&runtime, &lenses, &quarantine, msg))
+            // Each WASM call has its own deadline and a lens is bounded by the size caps; the
+            // chain as a whole gets one task's limit per step.
+            let limit = pool.compute.task_limit() * u32::try_from(msg.steps.len()).unwrap_or(1);
+            let run = move || run_chain(&runtime, &lenses, &quarantine, msg);
+            match pool
+                .compute
+                .run_within(tenant, Task::Migration, limit, run)
                 .await
-                .map_err(|_| MigrationFailure::Run {
+            {
+                Ok(done) => done,
+                Err(ApiError::ComputeBusy { retry_after }) => {
+                    Err(MigrationFailure::Busy { retry_after })
+                }
+                Err(ApiError::ComputeTooLong { limit_ms, .. }) => {
+                    Err(MigrationFailure::TooLong { from, to, limit_ms })
+                }
+                Err(ApiError::Internal(_)) => Err(MigrationFailure::Run {
                     from,
                     to,
                     direction: "up or down",
                     message: "the migration crashed".into(),
-                })?
+                }),
+                Err(_) => Err(MigrationFailure::Stopped),
+            }
         })
     }
 }

@@ -57,15 +57,11 @@ pub async fn bind(mut w: TenantWrite, req: Bind) -> Result<Bound, ApiError> {
         .await?
         .ok_or_else(|| ApiError::not_found("schema version"))?;
     let actors = w.actors().await?;
-    // Serialised with deployments and rollbacks of this target here, which may write a
-    // migrated binding of their own: the later writer sees the earlier one's.
-    let environment = w.tx().ensure_env(env).await?;
-    w.tx()
-        .lock_deployment_slot(environment.id, target.target_id)
-        .await?;
-    let (revision, migrated) = if written_for.schema_version_id == target.schema_version_id {
-        validate_for(w.schemas(), &schema, &target, &revision.canonical, "")?;
-        (revision, None)
+    // The revision and the schema never change: the config is migrated and validated before
+    // any lock is taken, so a slow check holds up no other write.
+    let migration = if written_for.schema_version_id == target.schema_version_id {
+        validate_for(&w, &schema, &target, &revision.canonical, "").await?;
+        None
     } else {
         let from_schema = format!("{}@{}", written_for.family, written_for.schema_version);
         let to_schema = format!("{}@{}", schema.family, schema.version);
@@ -94,12 +90,24 @@ pub async fn bind(mut w: TenantWrite, req: Bind) -> Result<Bound, ApiError> {
         let doc = run_chain(&actors, steps.clone(), revision.canonical.clone())
             .await
             .map_err(failure_to_api)?;
-        validate_for(w.schemas(), &schema, &target, &doc, " after migration")?;
-        let mut described = describe(&revision, &from_schema, &to_schema, &steps, &doc);
-        let stored = store_migrated(&mut w, &revision, &target, &doc, &steps).await?;
-        described.revision = Some(stored.revision);
-        described.revision_id = Some(stored.id.into());
-        (stored, Some(described))
+        validate_for(&w, &schema, &target, &doc, " after migration").await?;
+        let described = describe(&w, &revision, &from_schema, &to_schema, &steps, &doc).await?;
+        Some((doc, steps, described))
+    };
+    // Serialised with deployments and rollbacks of this target here, which may write a
+    // migrated binding of their own: the later writer sees the earlier one's.
+    let environment = w.tx().ensure_env(env).await?;
+    w.tx()
+        .lock_deployment_slot(environment.id, target.target_id)
+        .await?;
+    let (revision, migrated) = match migration {
+        None => (revision, None),
+        Some((doc, steps, mut described)) => {
+            let stored = store_migrated(&mut w, &revision, &target, &doc, &steps).await?;
+            described.revision = Some(stored.revision);
+            described.revision_id = Some(stored.id.into());
+            (stored, Some(described))
+        }
     };
     w.touch_env(env).await?;
     let actor = w.actor().to_string();

@@ -42,7 +42,7 @@ pub async fn set_version(mut w: TenantWrite, req: SetVersion) -> Result<Plan, Ap
     let mut pending = None;
     let bindings = w.tx().current_bindings(Some(env)).await?;
     if let Some(binding) = bindings.iter().find(|b| b.target == tv.target) {
-        match bound_config_for(w.tx(), &actors, w.schemas(), binding, &tv).await? {
+        match bound_config_for(&w, &actors, binding, &tv).await? {
             BoundCheck::Valid => {}
             BoundCheck::Invalid(problem) => problems.push(problem),
             BoundCheck::Migrates(migration) => pending = Some(migration),

@@ -92,10 +92,6 @@ pub async fn add(
         to: format!("{family}@{}", to.version),
     };
     refuse_reverse_edge(&read, &fam, &from, &to).await?;
-    let to_schema = ops
-        .schemas
-        .get_or_compile(&to.hash, &to.document)
-        .map_err(|e| anyhow::anyhow!("stored schema does not compile: {e}"))?;
     let bound = read.current_bindings_on_schema(from.id).await?;
     let not_dry_run = bound.len().saturating_sub(MAX_DRY_RUN);
     let bound: Vec<_> = bound.into_iter().take(MAX_DRY_RUN).collect();
@@ -130,8 +126,9 @@ pub async fn add(
                 result.error = Some(e.to_string());
             }
             Ok(migrated) => {
-                result.violations = to_schema
-                    .validate(&migrated)
+                result.violations = ops
+                    .violations(ticket.tenant(), &to, &migrated)
+                    .await?
                     .into_iter()
                     .map(crate::error::violation_view)
                     .collect();

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod api_keys;
 pub mod bindings;
+pub mod checks;
 pub mod configs;
 pub mod constraints;
 pub mod deployments;
@@ -35,6 +36,7 @@ pub struct Ops {
     pub(crate) directory: Directory,
     pub(crate) schemas: Arc<SchemaCache>,
     pub(crate) migrations: Arc<MigrationPool>,
+    pub(crate) compute: Arc<crate::compute::Compute>,
     pub(crate) gate: Arc<Gatekeeper>,
     /// This instance's name in the notifications it sends, so it skips its own (it has
     /// applied the change already). Per app, not per process: tests run two in one process.

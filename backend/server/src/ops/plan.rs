@@ -6,7 +6,6 @@ use super::TenantWrite;
 use crate::actors::{CheckDeployment, MigrationFailure, Tenant};
 use crate::error::ApiError;
 use crate::migrating::{binding_created, chain_between, describe, run_chain, store_migrated};
-use crate::schema_cache::SchemaCache;
 use uuid::Uuid;
 use versiqii_api::events::DeploymentProblem;
 use versiqii_api::v1::{MigratedConfig, Plan, PlanProblem};
@@ -82,12 +81,12 @@ pub struct PendingMigration {
 /// Checks the bound config against `tv`'s schema, migrating it first when `tv` reads another
 /// schema version and a chain of migrations leads there.
 pub async fn bound_config_for(
-    tx: &TenantTx,
+    w: &TenantWrite,
     actors: &Tenant,
-    schemas: &SchemaCache,
     binding: &BindingRow,
     tv: &TargetVersionRow,
 ) -> Result<BoundCheck, ApiError> {
+    let tx = w.tx();
     let revision = tx
         .revision(binding.config_id)
         .await?
@@ -114,6 +113,9 @@ pub async fn bound_config_for(
                 Err(MigrationFailure::Stopped) => {
                     return Err(ApiError::Unavailable("the migration pool"))
                 }
+                Err(MigrationFailure::Busy { retry_after }) => {
+                    return Err(ApiError::ComputeBusy { retry_after })
+                }
                 Err(e) => {
                     return Ok(BoundCheck::Invalid(PlanProblem {
                         kind: "migration-failed".into(),
@@ -129,10 +131,7 @@ pub async fn bound_config_for(
     let doc = migrated
         .as_ref()
         .map_or(&revision.canonical, |(doc, _)| doc);
-    let compiled = schemas
-        .get_or_compile(&schema.hash, &schema.document)
-        .map_err(|e| anyhow::anyhow!("stored schema does not compile: {e}"))?;
-    let found = compiled.validate(doc);
+    let found = w.ops().violations(w.tenant(), &schema, doc).await?;
     if let Some(first) = found.first() {
         return Ok(BoundCheck::Invalid(PlanProblem {
             kind: "binding-invalid".into(),
@@ -151,7 +150,7 @@ pub async fn bound_config_for(
     Ok(match migrated {
         None => BoundCheck::Valid,
         Some((doc, steps)) => BoundCheck::Migrates(Box::new(PendingMigration {
-            described: describe(&revision, &from_schema, &to_schema, &steps, &doc),
+            described: describe(w, &revision, &from_schema, &to_schema, &steps, &doc).await?,
             source: revision,
             doc,
             steps,

@@ -115,7 +115,7 @@ pub async fn rollback(
     let restore = then.or_else(|| current_binding.clone());
     let mut check = None;
     if let Some(binding) = &restore {
-        match bound_config_for(w.tx(), &actors, w.schemas(), binding, &tv).await? {
+        match bound_config_for(&w, &actors, binding, &tv).await? {
             BoundCheck::Invalid(problem) => problems.push(problem),
             other => check = Some(other),
         }

@@ -2,6 +2,7 @@
 //! keep the family's compatibility level with the earlier versions.
 
 use super::{TenantWrite, Written};
+use crate::compute::Task;
 use crate::error::{ApiError, ErrorCode};
 use versiqii_api::events::SchemaAdded;
 use versiqii_api::v1::SchemaVersionView;
@@ -71,11 +72,21 @@ pub async fn add_schema(
         Some(fam) => w.tx().schema_versions(fam.id).await?,
         None => Vec::new(),
     };
-    let earlier: Vec<(&str, &serde_json::Value)> = history
+    // Checked on the CPU pool: its cost grows with the schemas' size and the history's length.
+    let earlier: Vec<(String, serde_json::Value)> = history
         .iter()
-        .map(|h| (h.version.as_str(), &h.document))
+        .map(|h| (h.version.clone(), h.document.clone()))
         .collect();
-    let report = compat::check(level, &earlier, &req.schema);
+    let new_schema = req.schema.clone();
+    let report = w
+        .ops()
+        .compute
+        .run(w.tenant(), Task::Compatibility, move || {
+            let earlier: Vec<(&str, &serde_json::Value)> =
+                earlier.iter().map(|(v, d)| (v.as_str(), d)).collect();
+            compat::check(level, &earlier, &new_schema)
+        })
+        .await?;
     let report_json = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
 
     if req.dry_run {

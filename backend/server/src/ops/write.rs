@@ -127,6 +127,10 @@ impl TenantWrite {
         &self.tx
     }
 
+    pub fn tenant(&self) -> TenantId {
+        self.tx.tenant()
+    }
+
     pub fn actor(&self) -> &Actor {
         &self.actor
     }

@@ -45,7 +45,7 @@ fn binding_view(r: BindingRow) -> BindingView {
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json", description = "Unknown config revision or target version"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "`migration_required` (with `no_migrate`) or `no_migration_path`"),
-    (status = 422, body = Problem, content_type = "application/problem+json", description = "`config_invalid`, with `violations`, `migration_failed`, `migration_output_too_large` or `migration_chain_too_long`")))]
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`config_invalid`, with `violations`, `migration_failed`, `migration_output_too_large` or `migration_chain_too_long`, or `compute_time_exceeded`: the check took longer than one task may")))]
 #[post("/v1/bindings")]
 pub async fn create(
     auth: Authorized<perm::RegistryWrite>,

@@ -9,7 +9,7 @@ use versiqii_api::v1::{
     ConfigDiff, ConfigList, ConfigRevisionView, ConfigSummaryView, DiffQuery, NewConfigRequest,
     PathChangeView, RevisionList, StepView,
 };
-use versiqii_core::canonical::{diff_paths, unified_diff, ChangeOp};
+use versiqii_core::canonical::ChangeOp;
 use versiqii_core::document::{parse_document, DocumentError, Format, MAX_CONFIG_BYTES};
 use versiqii_store::RevisionRow;
 
@@ -148,10 +148,12 @@ pub async fn list(auth: Authorized<perm::RegistryRead>) -> Result<HttpResponse, 
 #[utoipa::path(operation_id = "diffConfigRevisions", tag = "configs", params(DiffQuery), security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = ConfigDiff),
     (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 404, body = Problem, content_type = "application/problem+json")))]
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`compute_time_exceeded`: the check took longer than one task may")))]
 #[get("/v1/configs/diff")]
 pub async fn diff(
     auth: Authorized<perm::RegistryRead>,
+    ops: web::Data<Ops>,
     query: web::Query<DiffQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let tx = auth.begin().await?;
@@ -164,7 +166,16 @@ pub async fn diff(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("config revision {}", query.to)))?;
     tx.commit().await?;
-    let changes = diff_paths(&from.canonical, &to.canonical)
+    let labels = (
+        format!("{}#{}", from.name, from.revision),
+        format!("{}#{}", to.name, to.revision),
+    );
+    let (from_id, to_id) = (from.id, to.id);
+    let diff = ops
+        .diff(auth.principal.tenant, from.canonical, to.canonical, labels)
+        .await?;
+    let changes = diff
+        .changes
         .into_iter()
         .map(|c| PathChangeView {
             pointer: c.pointer,
@@ -178,17 +189,12 @@ pub async fn diff(
             after: c.after,
         })
         .collect();
-    let unified = unified_diff(
-        &from.canonical,
-        &to.canonical,
-        &format!("{}#{}", from.name, from.revision),
-        &format!("{}#{}", to.name, to.revision),
-    );
     Ok(HttpResponse::Ok().json(ConfigDiff {
-        from: from.id.into(),
-        to: to.id.into(),
+        from: from_id.into(),
+        to: to_id.into(),
         changes,
-        unified,
+        unified: diff.unified,
+        truncated: diff.truncated,
     }))
 }
 

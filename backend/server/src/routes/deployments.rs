@@ -40,7 +40,8 @@ fn deployment_view(r: DeploymentRow) -> DeploymentView {
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "`deployment_refused`, with the `plan`")))]
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`deployment_refused`, with the `plan`"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`compute_time_exceeded`: the check took longer than one task may")))]
 #[put("/v1/envs/{env}/targets/{target}/version")]
 pub async fn set_version(
     auth: Authorized<perm::RegistryWrite>,

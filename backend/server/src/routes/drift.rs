@@ -6,7 +6,6 @@ use crate::error::{ApiError, Problem};
 use crate::ops::{observations, Ops};
 use crate::routes::envs::parse_env;
 use crate::routes::targets::parse_target;
-use crate::schema_cache::SchemaCache;
 use actix_web::{get, post, web, HttpResponse};
 use std::collections::HashMap;
 use versiqii_api::v1::{
@@ -125,12 +124,12 @@ pub async fn drifts(
     (status = 200, body = ImpactView),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json")))]
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`compute_time_exceeded`: the check took longer than one task may")))]
 #[get("/v1/impact")]
 pub async fn impact(
     auth: Authorized<perm::RegistryRead>,
     directory: web::Data<Directory>,
-    schemas: web::Data<SchemaCache>,
+    ops: web::Data<Ops>,
     query: web::Query<ImpactQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let target = parse_target(&query.target)?;
@@ -189,9 +188,6 @@ pub async fn impact(
         .await?
     {
         if let Some(schema) = tx.schema_version_by_id(tv.schema_version_id).await? {
-            let compiled = schemas
-                .get_or_compile(&schema.hash, &schema.document)
-                .map_err(|e| anyhow::anyhow!("stored schema does not compile: {e}"))?;
             for b in tx.current_bindings(None).await? {
                 if b.target != tv.target {
                     continue;
@@ -199,7 +195,10 @@ pub async fn impact(
                 let Some(revision) = tx.revision(b.config_id).await? else {
                     continue;
                 };
-                let count = compiled.validate(&revision.canonical).len();
+                let count = ops
+                    .violations(auth.principal.tenant, &schema, &revision.canonical)
+                    .await?
+                    .len();
                 if count > 0 {
                     by_env
                         .entry(b.env.clone())

@@ -2,7 +2,7 @@
 //! check that decides whether a new version may join its family.
 
 use crate::auth::{perm, Authorized};
-use crate::error::{ApiError, ErrorCode, FieldError, Problem};
+use crate::error::{ApiError, ErrorCode, Problem};
 use crate::ops::schemas::schema_version_view;
 use crate::ops::{schemas, Ops, Written};
 use actix_web::{get, post, web, HttpResponse};
@@ -12,7 +12,6 @@ use versiqii_api::v1::{
 use versiqii_core::compat::CompatLevel;
 use versiqii_core::document::{check_depth, MAX_DEPTH};
 use versiqii_core::names::{FamilyName, SchemaVersionLabel};
-use versiqii_core::schema::{CompiledSchema, SchemaError};
 
 /// This module's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
@@ -26,18 +25,6 @@ pub fn parse_family(text: &str) -> Result<FamilyName, ApiError> {
     FamilyName::parse(text).map_err(|e| ApiError::InvalidName(e.to_string()))
 }
 
-fn schema_error(err: SchemaError) -> ApiError {
-    match err {
-        SchemaError::NotJsonSchema { errors } => ApiError::SchemaInvalid(
-            errors
-                .into_iter()
-                .map(|p| FieldError::new(&format!("/schema{}", p.pointer), p.message))
-                .collect(),
-        ),
-        other => ApiError::SchemaInvalid(vec![FieldError::new("/schema", other)]),
-    }
-}
-
 /// Adds a schema version to a family (created with its first schema). The new version must keep
 /// the family's compatibility level with the earlier versions; otherwise 409 with every break.
 #[utoipa::path(operation_id = "addSchemaVersion", tag = "schemas", request_body = NewSchemaRequest,
@@ -49,7 +36,7 @@ fn schema_error(err: SchemaError) -> ApiError {
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "`schema_incompatible` (with `report`) or `schema_version_exists`"),
-    (status = 422, body = Problem, content_type = "application/problem+json", description = "`document_too_deep`: nested more than 64 levels")))]
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`document_too_deep`: nested more than 64 levels, or `compute_time_exceeded`: the check took longer than one task may")))]
 #[post("/v1/families/{family}/schemas")]
 pub async fn add_schema(
     auth: Authorized<perm::RegistryWrite>,
@@ -74,11 +61,13 @@ pub async fn add_schema(
         code: ErrorCode::DocumentTooDeep,
         detail: format!("the schema {over}"),
     })?;
-    CompiledSchema::compile(&body.schema).map_err(schema_error)?;
+    let schema = ops
+        .compile_schema(auth.principal.tenant, body.schema)
+        .await?;
     let req = schemas::AddSchema {
         family,
         version,
-        schema: body.schema,
+        schema,
         compat: requested_level,
         dry_run: body.dry_run,
     };

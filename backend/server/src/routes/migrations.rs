@@ -56,7 +56,7 @@ fn program_source(body: &NewMigrationRequest) -> Result<(&'static str, Vec<u8>),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json", description = "Unknown family or schema version"),
     (status = 409, body = Problem, content_type = "application/problem+json", description = "`migration_exists`"),
-    (status = 422, body = Problem, content_type = "application/problem+json", description = "`migration_invalid` or `invalid_input`")))]
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`migration_invalid` or `invalid_input`, or `compute_time_exceeded`: the check took longer than one task may")))]
 #[post("/v1/families/{family}/migrations")]
 pub async fn add(
     auth: Authorized<perm::RegistryWrite>,

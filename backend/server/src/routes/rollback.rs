@@ -24,7 +24,8 @@ pub struct Doc;
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "`nothing_to_roll_back` or `deployment_refused`, with the `plan`")))]
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`nothing_to_roll_back` or `deployment_refused`, with the `plan`"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`compute_time_exceeded`: the check took longer than one task may")))]
 #[post("/v1/envs/{env}/targets/{target}/rollback")]
 pub async fn rollback(
     auth: Authorized<perm::RegistryWrite>,

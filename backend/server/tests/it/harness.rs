@@ -121,6 +121,11 @@ impl TestApp {
         Self::start(self.db_name.clone(), |_| {})
     }
 
+    /// A second instance on this one's database with settings of its own.
+    pub fn another_instance_with(&self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::start(self.db_name.clone(), tweak)
+    }
+
     fn start(db_name: String, tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = Settings::default();
         settings.database.url = format!("{}/{db_name}", env("VERSIQII_TEST_APP_URL"));

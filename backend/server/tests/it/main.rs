@@ -6,6 +6,7 @@ mod auth;
 mod bad_input;
 mod caps;
 mod cli;
+mod compute;
 mod drift;
 mod drift_props;
 mod events;
