@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct NewApiKeyRequest {
     /// What the key is for, e.g. `github-actions`.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 200))]
     pub name: String,
     /// `read`, `write` and/or `admin`; the widest one decides what the key may do.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// At most this many events (1 to 500, default 100).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub limit: Option<u64>,
     /// Only events with a sequence number below this one (for paging back).
     pub before: Option<i64>,

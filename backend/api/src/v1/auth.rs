@@ -9,11 +9,15 @@ use uuid::Uuid;
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     /// The tenant's URL-safe name: 2 to 63 lowercase letters, digits or hyphens.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$"))]
     pub tenant_slug: String,
     /// Display name of the organisation; the slug when absent.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 200))]
     pub tenant_name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]$", max_length = 254))]
     pub email: String,
     /// At least 12 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 1024))]
     pub password: String,
     pub display_name: Option<String>,
 }

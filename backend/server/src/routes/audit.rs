@@ -17,7 +17,8 @@ pub struct Doc;
 #[utoipa::path(operation_id = "listAuditEvents", tag = "audit", params(AuditQuery), security(("bearer" = ["audit:read"])), responses(
     (status = 200, body = AuditPage),
     (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json")))]
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`invalid_input`: `limit` is not 1 to 500")))]
 #[get("/v1/audit")]
 pub async fn list(
     auth: Authorized<perm::AuditRead>,

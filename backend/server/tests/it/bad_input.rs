@@ -113,10 +113,20 @@ fn undeclared_methods_on_documented_paths_are_405_with_allow() {
         ("PATCH", "/healthz", None, "GET"),
         ("DELETE", "/v1/me", Some(s.access.as_str()), "GET"),
         ("PUT", "/v1/api-keys", Some(s.access.as_str()), "GET, POST"),
-        ("PATCH", "/v1/api-keys/not-even-a-uuid", Some(s.access.as_str()), "DELETE"),
+        (
+            "PATCH",
+            "/v1/api-keys/not-even-a-uuid",
+            Some(s.access.as_str()),
+            "DELETE",
+        ),
         // The literal route wins over `/v1/configs/{id}`.
         ("POST", "/v1/configs/diff", Some(s.access.as_str()), "GET"),
-        ("GET", "/v1/envs/prod/targets/api/version", Some(s.access.as_str()), "PUT"),
+        (
+            "GET",
+            "/v1/envs/prod/targets/api/version",
+            Some(s.access.as_str()),
+            "PUT",
+        ),
     ] {
         let r = app.request(method, path, token, None);
         assert_problem(&r, 405, "method_not_allowed");
