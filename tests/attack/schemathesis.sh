@@ -45,10 +45,11 @@ for who in "${principals[@]}"; do
   { cat tests/attack/schemathesis.toml
     printf '\n[auth.wfc]\npath = "%s"\nuser = "%s"\npeers = ["%s", "b-%s"]\n' "$work/wfc.json" "$who" "$who" "$who"
   } >"$work/$who.toml"
-  if ! "$st" --config-file "$work/$who.toml" run spec/openapi.json --url "$url" \
+  # From the work directory, where schemathesis keeps its cache (.schemathesis/).
+  if ! (cd "$work" && "$st" --config-file "$work/$who.toml" run "$root/spec/openapi.json" --url "$url" \
       --checks all --phases examples,coverage,fuzzing,stateful \
       --max-examples "${VQ_ATTACK_EXAMPLES:-10}" --seed "${VQ_ATTACK_SEED:-1}" --workers 2 \
-      --generation-database none --no-color --output-truncate false; then
+      --generation-database none --no-color --output-truncate false); then
     failed+=("$who")
   fi
 done

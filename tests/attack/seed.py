@@ -74,7 +74,7 @@ def tenant(url, slug):
     entries = [{"name": "owner-jwt", "loginEndpointAuth": {
         "endpoint": "/v1/auth/login", "verb": "POST", "contentType": "application/json",
         "payloadRaw": json.dumps({"email": email, "password": PASSWORD}),
-        "token": {"extractFrom": "body", "extractSelector": "/tokens/access_token",
+        "token": {"extractFrom": "body", "extractSelector": "/access_token",
                   "sendIn": "header", "sendName": "Authorization", "sendTemplate": "Bearer {token}"}}}]
     for scope in ("read", "write", "admin"):
         key = call(url, "POST", "/v1/api-keys", {"name": f"{slug}-attack-{scope}", "scopes": [scope]}, jwt)
