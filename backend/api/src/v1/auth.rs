@@ -14,7 +14,13 @@ pub struct SignupRequest {
     /// Display name of the organisation; the slug when absent.
     #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 200))]
     pub tenant_name: Option<String>,
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]$", max_length = 254))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]$",
+            max_length = 254
+        )
+    )]
     pub email: String,
     /// At least 12 characters.
     #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 1024))]
