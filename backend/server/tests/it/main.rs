@@ -7,6 +7,7 @@ mod bad_input;
 mod caps;
 mod cli;
 mod compute;
+mod cross_tenant;
 mod drift;
 mod drift_props;
 mod events;
