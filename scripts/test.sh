@@ -63,6 +63,9 @@ cargo test --workspace --lib --bins --tests
 cargo test --workspace --benches --no-run
 cargo test --workspace --doc
 
+step "attack: schemathesis per role"
+bash tests/attack/schemathesis.sh "$target/debug/versiqii-server"
+
 step "durability: kill -9 and Postgres restart mid-run"
 # Its own Postgres with fsync on (tests/durability/run.sh), not the throwaway cluster above.
 bash tests/durability/run.sh "$target/debug/versiqii-server"
