@@ -4,6 +4,7 @@
 
 use super::{Ops, WriteTicket, Written};
 use crate::actors::{load_program, ChainStep};
+use crate::compute::Task;
 use crate::error::{ApiError, ErrorCode};
 use crate::migrating::run_chain;
 use sha2::{Digest, Sha256};
@@ -60,9 +61,13 @@ pub async fn add(
     let runtime = ops.migrations.runtime.clone();
     let checked = Arc::new(req.source);
     let to_load = checked.clone();
-    tokio::task::spawn_blocking(move || load_program(&runtime, kind, &to_load))
-        .await
-        .map_err(anyhow::Error::from)?
+    // Compiling a WASM module is the costliest load: it gets a few tasks' time.
+    let limit = ops.compute.task_limit() * 4;
+    ops.compute
+        .run_within(ticket.tenant(), Task::Migration, limit, move || {
+            load_program(&runtime, kind, &to_load)
+        })
+        .await?
         .map_err(|message| ApiError::Unprocessable {
             code: ErrorCode::MigrationInvalid,
             detail: format!("the {kind} does not load: {message}"),
