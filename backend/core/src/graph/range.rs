@@ -24,7 +24,7 @@ pub const MAX_RANGE_LEN: usize = 1024;
 pub enum RangeError {
     #[error("a version range cannot be empty (write `*` for any version)")]
     Empty,
-    #[error("a version range is at most {MAX_RANGE_LEN} characters")]
+    #[error("a version range is at most {MAX_RANGE_LEN} characters, as written and in its canonical form (a bare `1.2` is `^1.2`)")]
     TooLong,
     #[error("`{text}` is not a semver range: {reason}")]
     Semver { text: String, reason: String },
@@ -69,7 +69,14 @@ impl VersionRange {
             Scheme::Date => RangeKind::Date(calendar::parse_date_range(text)?),
             Scheme::Git => RangeKind::Git(calendar::parse_git_range(text)?),
         };
-        Ok(Self { kind })
+        let range = Self { kind };
+        // The canonical text is what is stored and parsed again when the graph loads: it must
+        // be within the cap too, and it can be longer than what was written (`0 0` is
+        // `^0, ^0`).
+        if range.to_string().len() > MAX_RANGE_LEN {
+            return Err(RangeError::TooLong);
+        }
+        Ok(range)
     }
 
     /// The range that matches every version of a scheme (`*`); for semver, like cargo's `*`,

@@ -148,6 +148,27 @@ fn a_range_never_matches_another_scheme() {
     assert_eq!(VersionRange::any(Scheme::Git).scheme(), Scheme::Git);
 }
 
+/// Found by the `range` fuzz target: a range within the cap as written whose canonical text
+/// (the one stored, and parsed again when the graph loads) was over it, so the stored
+/// constraint could not be read back.
+#[test]
+fn a_range_whose_canonical_text_is_over_the_cap_is_refused() {
+    // Alternatives of twenty bare zeros each (semver allows 32 comparators to a set).
+    let zeros = |n: usize| vec![vec!["0"; 20].join(" "); n].join(" || ");
+    // 856 characters as written, 1,636 as `^0, ^0, ... || ...`.
+    let long = zeros(20);
+    assert!(long.len() <= MAX_RANGE_LEN);
+    assert_eq!(
+        VersionRange::parse(&long, Scheme::Semver).map(|r| r.to_string().len()),
+        Err(RangeError::TooLong)
+    );
+    // Ten of them are 816 characters in canonical form: accepted, and they read back.
+    let range = VersionRange::parse(&zeros(10), Scheme::Semver).unwrap();
+    let canonical = range.to_string();
+    assert!(canonical.len() <= MAX_RANGE_LEN, "{}", canonical.len());
+    assert_eq!(VersionRange::parse(&canonical, Scheme::Semver), Ok(range));
+}
+
 #[test]
 fn display_is_canonical_and_round_trips() {
     let cases = [
