@@ -5,11 +5,13 @@
 pub mod lens;
 pub mod path;
 pub mod program;
+#[cfg(feature = "wasm")]
 pub mod wasm;
 
 pub use lens::{Lens, LensError};
 pub use path::{find_path, Step, MAX_HOPS};
 pub use program::{MigrateError, Program};
+#[cfg(feature = "wasm")]
 pub use wasm::{WasmError, WasmLimits, WasmMigration, WasmRuntime};
 
 /// Which way a migration runs along its edge: `Up` from the edge's from-version to its

@@ -1,15 +1,19 @@
 //! A migration's program, whichever kind it is.
 
+#[cfg(feature = "wasm")]
 use std::sync::Arc;
 
 use serde_json::Value;
 use versiqii_core::document::{check_value, Caps, OverCap};
 
-use crate::{Direction, Lens, LensError, WasmError, WasmMigration};
+use crate::{Direction, Lens, LensError};
+#[cfg(feature = "wasm")]
+use crate::{WasmError, WasmMigration};
 
 #[derive(Clone, Debug)]
 pub enum Program {
     Lens(Lens),
+    #[cfg(feature = "wasm")]
     Wasm(Arc<WasmMigration>),
 }
 
@@ -17,6 +21,7 @@ pub enum Program {
 pub enum MigrateError {
     #[error(transparent)]
     Lens(#[from] LensError),
+    #[cfg(feature = "wasm")]
     #[error(transparent)]
     Wasm(#[from] WasmError),
     /// The program ran, but its output is over the caps every config meets
@@ -30,12 +35,14 @@ impl MigrateError {
     /// Whether the step failed because what it made (or was making) is over a config's caps,
     /// rather than because it could not run.
     pub fn is_too_large(&self) -> bool {
-        matches!(
-            self,
-            MigrateError::OutputTooLarge(_)
-                | MigrateError::Lens(LensError::TooLarge { .. })
-                | MigrateError::Wasm(WasmError::OutputTooLarge { .. })
-        )
+        match self {
+            MigrateError::OutputTooLarge(_) | MigrateError::Lens(LensError::TooLarge { .. }) => {
+                true
+            }
+            #[cfg(feature = "wasm")]
+            MigrateError::Wasm(WasmError::OutputTooLarge { .. }) => true,
+            _ => false,
+        }
     }
 }
 
@@ -43,6 +50,7 @@ impl Program {
     pub fn kind(&self) -> &'static str {
         match self {
             Program::Lens(_) => "lens",
+            #[cfg(feature = "wasm")]
             Program::Wasm(_) => "wasm",
         }
     }
@@ -53,6 +61,7 @@ impl Program {
     pub fn apply(&self, doc: Value, direction: Direction) -> Result<Value, MigrateError> {
         let output = match self {
             Program::Lens(lens) => lens.apply(doc, direction)?,
+            #[cfg(feature = "wasm")]
             Program::Wasm(module) => module.run(&doc, direction)?,
         };
         check_value(&output, &Caps::CONFIG).map_err(MigrateError::OutputTooLarge)?;
@@ -63,6 +72,7 @@ impl Program {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(feature = "wasm")]
     use crate::{WasmLimits, WasmRuntime};
     use serde_json::json;
     use versiqii_core::document::{MAX_CONFIG_BYTES, MAX_DEPTH};
@@ -119,6 +129,7 @@ mod tests {
         assert!(!err.is_too_large());
     }
 
+    #[cfg(feature = "wasm")]
     #[test]
     fn a_wasm_output_over_a_configs_caps_is_refused() {
         let nested = format!(
