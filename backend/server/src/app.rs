@@ -18,6 +18,8 @@ pub struct SessionPolicy {
     pub refresh_ttl: chrono::Duration,
     pub login_attempts_per_minute: u32,
     pub signups_per_hour: u32,
+    pub reset_mails_per_hour: u32,
+    pub reset_requests_per_hour: u32,
 }
 
 /// The server will not serve as a role that can step around row-level security (`serve`
@@ -126,7 +128,11 @@ impl AppState {
             compute,
             gate: gate.clone(),
             instance: uuid::Uuid::new_v4().simple().to_string().into(),
+            mail: Arc::new(crate::mail::Mail::new(settings)),
         };
+        let mail_worker =
+            crate::mail::worker::Worker::new(store.clone(), ops.mail.clone(), &settings.mail)?;
+        actix_web::rt::spawn(mail_worker.run(settings.database.url.clone()));
         actix_web::rt::spawn(crate::changes::listen(
             settings.database.url.clone(),
             directory.clone(),
@@ -140,6 +146,8 @@ impl AppState {
                 refresh_ttl,
                 login_attempts_per_minute: settings.auth.login_attempts_per_minute,
                 signups_per_hour: settings.auth.signups_per_hour,
+                reset_mails_per_hour: settings.auth.reset_mails_per_hour,
+                reset_requests_per_hour: settings.auth.reset_requests_per_hour,
             }),
             probes: web::Data::new(Probes {
                 store: store.clone(),

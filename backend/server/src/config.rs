@@ -32,6 +32,7 @@ pub struct Settings {
     pub compute: Compute,
     pub migrations: Migrations,
     pub observability: Observability,
+    pub mail: Mail,
     /// Each plan's limits by its name in `tenants.plan`.
     pub plans: BTreeMap<String, Plan>,
 }
@@ -77,6 +78,8 @@ pub struct Auth {
     pub login_attempts_per_minute: u32,
     pub signups_per_hour: u32,
     pub failed_auth_per_minute: u32,
+    pub reset_mails_per_hour: u32,
+    pub reset_requests_per_hour: u32,
 }
 
 /// `[tenants]`
@@ -116,6 +119,36 @@ pub struct Observability {
     pub sentry_dsn: Option<String>,
     #[serde(deserialize_with = "unset_if_short")]
     pub metrics_token: Option<String>,
+}
+
+/// `[mail]`
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mail {
+    pub host: String,
+    pub port: u16,
+    pub tls: MailTls,
+    pub username: String,
+    pub password: String,
+    pub from: String,
+    pub link_base: String,
+    pub timeout_ms: u64,
+    pub poll_ms: u64,
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    pub max_attempts: u32,
+}
+
+/// `mail.tls`: how the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTls {
+    /// Plain SMTP (a local relay or the development mailbox only).
+    None,
+    /// Plain, then upgraded with STARTTLS, which is required.
+    Starttls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
 }
 
 /// Secrets print as `<redacted>` (URLs keep their scheme and host, lose their credentials), so
@@ -166,6 +199,8 @@ impl std::fmt::Debug for Auth {
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)
             .field("signups_per_hour", &self.signups_per_hour)
             .field("failed_auth_per_minute", &self.failed_auth_per_minute)
+            .field("reset_mails_per_hour", &self.reset_mails_per_hour)
+            .field("reset_requests_per_hour", &self.reset_requests_per_hour)
             .finish()
     }
 }
@@ -178,6 +213,25 @@ impl std::fmt::Debug for Observability {
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| REDACTED),
             )
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Mail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mail")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("username", &self.username)
+            .field("password", &REDACTED)
+            .field("from", &self.from)
+            .field("link_base", &self.link_base)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("poll_ms", &self.poll_ms)
+            .field("retry_base_ms", &self.retry_base_ms)
+            .field("retry_max_ms", &self.retry_max_ms)
+            .field("max_attempts", &self.max_attempts)
             .finish()
     }
 }
@@ -251,6 +305,8 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("LOGIN_ATTEMPTS_PER_MINUTE", "auth.login_attempts_per_minute", U32),
     ("SIGNUPS_PER_HOUR",          "auth.signups_per_hour",          U32),
     ("FAILED_AUTH_PER_MINUTE",    "auth.failed_auth_per_minute",    U32),
+    ("RESET_MAILS_PER_HOUR",      "auth.reset_mails_per_hour",      U32),
+    ("RESET_REQUESTS_PER_HOUR",   "auth.reset_requests_per_hour",   U32),
     ("TENANT_IDLE_SECS",          "tenants.idle_secs",              U64),
     ("ACTOR_THREADS",             "tenants.actor_threads",          USIZE),
     ("TENANT_MAX_INFLIGHT",       "tenants.max_inflight",           USIZE),
@@ -264,6 +320,18 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("MIGRATION_MEMORY_MB",       "migrations.memory_mb",           USIZE),
     ("SENTRY_DSN",                "observability.sentry_dsn",       SECRET),
     ("METRICS_TOKEN",             "observability.metrics_token",    TEXT),
+    ("MAIL_HOST",                 "mail.host",                      TEXT),
+    ("MAIL_PORT",                 "mail.port",                      U16),
+    ("MAIL_TLS",                  "mail.tls",                       TEXT),
+    ("MAIL_USERNAME",             "mail.username",                  TEXT),
+    ("MAIL_PASSWORD",             "mail.password",                  SECRET),
+    ("MAIL_FROM",                 "mail.from",                      TEXT),
+    ("MAIL_LINK_BASE",            "mail.link_base",                 TEXT),
+    ("MAIL_TIMEOUT_MS",           "mail.timeout_ms",                U64),
+    ("MAIL_POLL_MS",              "mail.poll_ms",                   U64),
+    ("MAIL_RETRY_BASE_MS",        "mail.retry_base_ms",             U64),
+    ("MAIL_RETRY_MAX_MS",         "mail.retry_max_ms",              U64),
+    ("MAIL_MAX_ATTEMPTS",         "mail.max_attempts",              U32),
 ];
 
 /// Each plan's keys, set for every plan in the table (the defaults' and any a file adds) by
@@ -345,6 +413,7 @@ impl Settings {
                  least 32 bytes"
             );
         }
+        crate::mail::validate_settings(&self.mail)?;
         if !self.plans.contains_key(FALLBACK_PLAN) {
             bail!("plans.{FALLBACK_PLAN} is missing: it is the plan of tenants on unknown plans");
         }
@@ -568,11 +637,13 @@ mod tests {
                 ),
                 ("VERSIQII_SENTRY_DSN", "https://sentry-key@sentry.example/1"),
                 ("VERSIQII_METRICS_TOKEN", "metrics-token-metrics-token"),
+                ("VERSIQII_MAIL_PASSWORD", "smtp-password-smtp-password"),
             ]),
         )
         .unwrap();
         let shown = format!("{s:?}");
         for secret in [
+            "smtp-password",
             "jwt-secret",
             "db-password",
             "redis-password",

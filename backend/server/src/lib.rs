@@ -8,6 +8,7 @@ mod client_addr;
 pub mod compute;
 pub mod config;
 pub mod error;
+pub mod mail;
 mod metrics;
 pub mod migrating;
 pub mod openapi;

@@ -5,6 +5,7 @@ mod accounts;
 mod api_keys;
 mod audit;
 mod error;
+mod mail;
 mod migrations;
 mod outbox;
 mod refresh_tokens;

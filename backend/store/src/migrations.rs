@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_audit_chain",
         include_str!("../../../migrations/0006_audit_chain.sql"),
     ),
+    (
+        "0008_mail",
+        include_str!("../../../migrations/0008_mail.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

@@ -41,6 +41,8 @@ pub struct Ops {
     /// This instance's name in the notifications it sends, so it skips its own (it has
     /// applied the change already). Per app, not per process: tests run two in one process.
     pub(crate) instance: Arc<str>,
+    /// Queues mail in an operation's transaction (`crate::mail`).
+    pub(crate) mail: Arc<crate::mail::Mail>,
 }
 
 impl Ops {

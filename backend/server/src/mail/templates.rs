@@ -1,0 +1,158 @@
+//! The mails, each in text and HTML. Every value put into the HTML is escaped; nothing here
+//! builds a header (the worker builds them through lettre's typed `Mailbox` and `Subject`, and
+//! refuses CR or LF in any of them first). A new mail (email verification, an invite) is one
+//! variant here, with the organisation's name where it concerns one, and one
+//! [`super::Mail::enqueue`] call where it is caused.
+
+use serde::{Deserialize, Serialize};
+
+/// The product's name as mails show it.
+pub const PRODUCT: &str = "Versiqii";
+
+/// A mail to render.
+#[derive(Debug, Clone)]
+pub enum Template {
+    /// A password reset link for a person (not an organisation: no tenant name).
+    PasswordReset {
+        /// `{link_base}/reset?token=…`
+        link: String,
+        /// How long the link works.
+        valid_minutes: u32,
+    },
+}
+
+/// A rendered mail: what the outbox seals and the worker sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl Template {
+    /// The outbox's `kind` for this mail.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Template::PasswordReset { .. } => "password_reset",
+        }
+    }
+
+    pub fn render(&self) -> Rendered {
+        match self {
+            Template::PasswordReset {
+                link,
+                valid_minutes,
+            } => {
+                let subject = format!("Reset your {PRODUCT} password");
+                let text = format!(
+                    "Someone (we hope you) asked to reset the password of your {PRODUCT} account.\n\
+                     \n\
+                     Choose a new password here:\n\
+                     \n\
+                     {link}\n\
+                     \n\
+                     The link works once, for {valid_minutes} minutes. Resetting your password \
+                     signs you out everywhere.\n\
+                     \n\
+                     If you did not ask for this, ignore this mail: your password stays as it is.\n\
+                     \n\
+                     -- \n{PRODUCT}\n"
+                );
+                let body = format!(
+                    "<p>Someone (we hope you) asked to reset the password of your {product} account.</p>\n\
+                     <p><a href=\"{link}\" style=\"{button}\">Choose a new password</a></p>\n\
+                     <p>Or open this link: <br><a href=\"{link}\">{link}</a></p>\n\
+                     <p>The link works once, for {valid_minutes} minutes. Resetting your password \
+                     signs you out everywhere.</p>\n\
+                     <p>If you did not ask for this, ignore this mail: your password stays as it is.</p>",
+                    product = escape_html(PRODUCT),
+                    link = escape_html(link),
+                    button = BUTTON,
+                );
+                Rendered {
+                    html: layout(&subject, &body),
+                    subject,
+                    text,
+                }
+            }
+        }
+    }
+}
+
+const BUTTON: &str = "display:inline-block;padding:10px 18px;background:#2454d6;color:#ffffff;\
+                      text-decoration:none;border-radius:6px;font-weight:600";
+
+/// The HTML frame every mail shares; `title` is escaped here, `body` must be escaped already.
+fn layout(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width\">\n<title>{title}</title>\n</head>\n\
+         <body style=\"font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1b1f24;\
+         line-height:1.5;max-width:560px;margin:24px auto;padding:0 16px\">\n\
+         <h1 style=\"font-size:20px\">{title}</h1>\n{body}\n\
+         <hr style=\"border:none;border-top:1px solid #d0d7de;margin-top:32px\">\n\
+         <p style=\"color:#59636e;font-size:12px\">{product}</p>\n</body>\n</html>\n",
+        title = escape_html(title),
+        product = escape_html(PRODUCT),
+    )
+}
+
+/// Text as HTML text or a double-quoted attribute value.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_escaping_covers_markup_and_attribute_quotes() {
+        assert_eq!(
+            escape_html(r#"<a href="x" onclick='y'>&</a>"#),
+            "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(escape_html("plain text"), "plain text");
+    }
+
+    #[test]
+    fn the_reset_mail_has_the_link_in_both_parts_and_escapes_it_in_html() {
+        let link = "https://console.example/reset?token=abc&x=\"><script>".to_owned();
+        let r = Template::PasswordReset {
+            link: link.clone(),
+            valid_minutes: 60,
+        }
+        .render();
+        assert_eq!(r.subject, "Reset your Versiqii password");
+        assert!(!r.subject.contains(['\r', '\n']));
+        assert!(r.text.contains(&link), "{}", r.text);
+        assert!(r.text.contains("60 minutes"));
+        assert!(!r.html.contains("<script>"), "{}", r.html);
+        assert!(r
+            .html
+            .contains("https://console.example/reset?token=abc&amp;x=&quot;&gt;&lt;script&gt;"));
+        assert!(r.html.starts_with("<!DOCTYPE html>"));
+        assert!(r
+            .html
+            .contains("<title>Reset your Versiqii password</title>"));
+        assert_eq!(
+            Template::PasswordReset {
+                link,
+                valid_minutes: 60
+            }
+            .kind(),
+            "password_reset"
+        );
+    }
+}
