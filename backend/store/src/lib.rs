@@ -17,6 +17,9 @@ pub use accounts::{LoginRow, NewUser, TenantRow, UserRow};
 pub use api_keys::{ApiKeyAuth, ApiKeyRow, NewApiKey};
 pub use audit::{AuditEvent, AuditRecord, AuditVerdict, BrokenLink};
 pub use error::StoreError;
+pub use mail::{
+    enqueue_mail, request_password_reset, use_password_reset, ClaimedMail, MailRetry, MAIL_CHANNEL,
+};
 pub use migrations::{apply_migrations, MIGRATIONS};
 pub use refresh_tokens::Rotation;
 pub use registry::*;
