@@ -23,6 +23,9 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
+# cargo-fuzz for scripts/fuzz.sh (the fuzz smoke in `make test`), into ~/.cargo/bin once.
+command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --version 0.13.2 --locked
+
 # web/'s packages, exactly as locked. npm's cache (~/.npm) is outside the clone; the stamp skips
 # `npm ci` when web/node_modules already matches the lock file and this Node.js.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1

@@ -70,6 +70,9 @@ step "durability: kill -9 and Postgres restart mid-run"
 # Its own Postgres with fsync on (tests/durability/run.sh), not the throwaway cluster above.
 bash tests/durability/run.sh "$target/debug/versiqii-server"
 
+step "fuzz smoke (30 s per target)"
+bash scripts/fuzz.sh smoke
+
 step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
