@@ -9,6 +9,8 @@ state="$root/.versiqii"
 port=${VERSIQII_HTTP_PORT:-8080}
 pg_port=${VERSIQII_DEV_PG_PORT:-55432}
 redis_port=${VERSIQII_DEV_REDIS_PORT:-56379}
+smtp_port=${VERSIQII_DEV_SMTP_PORT:-51025}
+mailbox_port=${VERSIQII_DEV_MAILBOX_PORT:-51080}
 
 bash scripts/install-deps.sh
 echo "building..." >&2
@@ -21,8 +23,9 @@ server_pid=""
 cleanup() {
   trap - INT TERM EXIT
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  bash "$root/scripts/mailbox.sh" stop "$state"
   bash "$root/scripts/services.sh" stop "$state"
-  echo "stopped Versiqii, Postgres and Redis" >&2
+  echo "stopped Versiqii, the mailbox, Postgres and Redis" >&2
 }
 trap cleanup INT TERM EXIT
 
@@ -30,8 +33,14 @@ bash scripts/services.sh start "$state" "$pg_port" "$redis_port" versiqii
 # shellcheck disable=SC1091
 . "$state/env"
 "$server_bin" migrate
+# Every mail the server sends lands in the local mailbox (nothing is relayed).
+bash scripts/mailbox.sh start "$state" "$smtp_port" "$mailbox_port"
+# shellcheck disable=SC1091
+. "$state/mailbox.env"
 
-VERSIQII_HTTP_PORT=$port "$server_bin" serve &
+VERSIQII_HTTP_PORT=$port VERSIQII_MAIL_HOST=127.0.0.1 VERSIQII_MAIL_PORT=$MAILBOX_SMTP_PORT \
+  VERSIQII_MAIL_TLS=none VERSIQII_MAIL_LINK_BASE=${VERSIQII_MAIL_LINK_BASE:-http://127.0.0.1:$port} \
+  "$server_bin" serve &
 server_pid=$!
 url="http://127.0.0.1:$port"
 for _ in $(seq 100); do
@@ -59,12 +68,13 @@ cat <<MSG
 Versiqii is running.
   API        $url          (readiness: $url/readyz)
   API docs   $url/docs
+  mailbox    $MAILBOX_URL          (every mail the server sends, e.g. password resets)
   tenant     demo
   owner      $email / $password
   API key    $key
 Use it from another shell:  source .versiqii/dev.env && versiqii whoami
 (dev.env also puts $target/debug, where the versiqii CLI is, on PATH)
-Ctrl-C stops the server, Postgres and Redis.
+Ctrl-C stops the server, the mailbox, Postgres and Redis.
 
 MSG
 wait "$server_pid"

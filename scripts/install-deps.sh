@@ -38,14 +38,14 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" >"$stamp"
 fi
 
-# tests/attack's schemathesis, pinned, in ~/.cache/versiqii-venv; the stamp skips pip when the
-# venv already matches the requirements file.
+# tests/attack's schemathesis and scripts/mailbox.py's aiosmtpd, pinned, in ~/.cache/versiqii-venv;
+# the stamp skips pip when the venv already matches the requirements files.
 venv=$HOME/.cache/versiqii-venv
-req=../tests/attack/requirements.txt
-want=$(sha256sum <"$req" | cut -d' ' -f1)
+reqs=(../tests/attack/requirements.txt ../scripts/mailbox-requirements.txt)
+want=$(cat "${reqs[@]}" | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$venv/.versiqii-install.sha256" 2>/dev/null)" != "$want" ]; then
-  echo "installing schemathesis into $venv" >&2
+  echo "installing schemathesis and aiosmtpd into $venv" >&2
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$req"
+  "$venv/bin/pip" install -q --disable-pip-version-check "${reqs[@]/#/-r}"
   echo "$want" >"$venv/.versiqii-install.sha256"
 fi

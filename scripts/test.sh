@@ -38,7 +38,7 @@ done
 
 step "services"
 work=$(mktemp -d /tmp/versiqii-test.XXXXXX)
-cleanup() { bash "$root/scripts/services.sh" stop "$work" || true; rm -rf "$work"; }
+cleanup() { bash "$root/scripts/mailbox.sh" stop "$work" || true; bash "$root/scripts/services.sh" stop "$work" || true; rm -rf "$work"; }
 trap cleanup EXIT
 pg_port=$(bash scripts/free-port.sh)
 redis_port=$(bash scripts/free-port.sh)
@@ -54,6 +54,11 @@ export VERSIQII_TEST_OWNER_URL=$owner_base VERSIQII_TEST_APP_URL=$app_base
 export VERSIQII_TEST_TEMPLATE=versiqii_template VERSIQII_TEST_REDIS_URL=$VERSIQII_REDIS_URL
 export VERSIQII_TEST_PG_SOCKET=$VERSIQII_PG_SOCKET VERSIQII_TEST_PG_PORT=$VERSIQII_PG_PORT
 export VERSIQII_TEST_BIN_DIR=$target/debug
+# A real SMTP receiver: each test's server sends to it, the tests read the mail over HTTP.
+bash scripts/mailbox.sh start "$work"
+# shellcheck disable=SC1091
+. "$work/mailbox.env"
+export VERSIQII_TEST_SMTP_PORT=$MAILBOX_SMTP_PORT VERSIQII_TEST_MAILBOX_URL=$MAILBOX_URL
 unset VERSIQII_DATABASE_URL VERSIQII_OWNER_DATABASE_URL VERSIQII_REDIS_URL VERSIQII_JWT_SECRET_FILE
 
 step "tests"

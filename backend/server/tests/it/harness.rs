@@ -134,6 +134,17 @@ impl TestApp {
         settings.redis.prefix = format!("t:{db_name}:");
         settings.auth.jwt_secret = format!("test-secret-shared-by-instances-{db_name}");
         settings.http.workers = 1;
+        // Mail goes to the real SMTP receiver `make test` runs (crate::mail reads it back).
+        settings.mail.host = "127.0.0.1".into();
+        settings.mail.port = std::env::var("VERSIQII_TEST_SMTP_PORT")
+            .ok()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(settings.mail.port);
+        settings.mail.tls = versiqii_server::config::MailTls::None;
+        settings.mail.link_base = "http://console.test".into();
+        settings.mail.poll_ms = 200;
+        settings.mail.retry_base_ms = 200;
+        settings.mail.retry_max_ms = 1_000;
         tweak(&mut settings);
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
