@@ -13,7 +13,8 @@
 # $HOME/.cache/versiqii-fuzz-corpus/<target>; fuzz/seeds/<target>/ holds the committed seeds.
 # Crash inputs go to $HOME/.cache/versiqii-fuzz-artifacts/<target>/; copy the ones worth keeping
 # into fuzz/seeds/<target>/. VERSIQII_FUZZ_SANITIZER=address builds with AddressSanitizer
-# (in its own target directory); the default is none.
+# (in its own target directory); the default is none. VERSIQII_FUZZ_JOBS=2 runs two targets at
+# a time. Long runs end each target by minimising its corpus (libFuzzer's -merge=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -75,44 +76,65 @@ bin_dir=$target_dir/$(rustc -vV | sed -n 's/^host: //p')/release
 
 logs=$(mktemp -d /tmp/versiqii-fuzz.XXXXXX)
 trap 'rm -rf "$logs"' EXIT
-failed=()
-rows=()
-for target in "${targets[@]}"; do
-  corpus=$corpus_root/$target
-  artifacts=$artifact_root/$target
-  seeds=$root/fuzz/seeds/$target
+
+# One target: its run, then (long runs) its corpus minimised so later runs load only inputs
+# that add coverage. Writes $logs/<target>.row, and $logs/<target>.failed on a problem.
+fuzz_one() {
+  local target=$1
+  local corpus=$corpus_root/$target artifacts=$artifact_root/$target seeds=$root/fuzz/seeds/$target
+  local log=$logs/$target.log status=0
   mkdir -p "$corpus" "$artifacts" "$seeds"
-  log=$logs/$target.log
   echo "== $target: ${seconds} s" >&2
-  status=0
   # The first directory takes what the run finds; the seeds are only read.
   "$bin_dir/$target" "$corpus" "$seeds" \
     -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
     -artifact_prefix="$artifacts/" -print_final_stats=1 "${extra[@]}" >"$log" 2>&1 || status=$?
+  local done_line execs rate cov ft units files crashes=0
   done_line=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
-  stat() { sed -n "s/^stat::$1: *//p" "$log" | tail -1; }
-  execs=$(stat number_of_executed_units)
-  rate=$(stat average_exec_per_sec)
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
   cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$done_line")
   ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$done_line")
   units=$(sed -n 's/.* corp: \([0-9]*\/[0-9]*[A-Za-z]*\).*/\1/p' <<<"$done_line")
-  files=$(find "$corpus" -type f | wc -l)
-  crashes=0
   if [ "$status" -ne 0 ]; then
     crashes=1
-    failed+=("$target")
-    echo "!! $target failed (exit $status):" >&2
-    grep -E -A3 'panicked at|ERROR: libFuzzer' "$log" | cut -c1-400 | head -20 >&2 || true
-    grep -E 'Test unit written to|artifact_prefix' "$log" | sed 's/^/!! /' >&2 || tail -30 "$log" >&2
+    touch "$logs/$target.failed"
+    {
+      echo "!! $target failed (exit $status):"
+      grep -E -A3 'panicked at|ERROR: libFuzzer' "$log" | cut -c1-400 | head -20 || true
+      grep -E 'Test unit written to' "$log" | sed 's/^/!! /' || tail -30 "$log"
+    } >&2
+  elif [ "$mode" = long ]; then
+    rm -rf "$corpus.min"
+    mkdir -p "$corpus.min"
+    if "$bin_dir/$target" -merge=1 -rss_limit_mb=2048 -timeout=10 "$corpus.min" "$corpus" \
+      >"$log.merge" 2>&1; then
+      rm -rf "$corpus" && mv "$corpus.min" "$corpus"
+    else
+      rm -rf "$corpus.min"
+    fi
   fi
-  echo "   ${execs:-?} execs, ${rate:-?} exec/s, cov: ${cov:-?} ft: ${ft:-?}, corpus: ${units:-?} ($files files)" >&2
-  rows+=("| \`$target\` | $seconds | ${execs:-?} | ${rate:-?} | ${cov:-?} | ${ft:-?} | ${units:-?} | $files | $crashes |")
+  files=$(find "$corpus" -type f | wc -l)
+  echo "   $target: ${execs:-?} execs, ${rate:-?} exec/s, cov: ${cov:-?} ft: ${ft:-?}, corpus: ${units:-?} ($files files)" >&2
+  echo "| \`$target\` | $seconds | ${execs:-?} | ${rate:-?} | ${cov:-?} | ${ft:-?} | ${units:-?} | $files | $crashes |" >"$logs/$target.row"
+}
+
+# VERSIQII_FUZZ_JOBS targets at a time (1 by default: the smoke must leave a core to the rest).
+jobs=${VERSIQII_FUZZ_JOBS:-1}
+for target in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  fuzz_one "$target" &
 done
+wait
 
 echo >&2
 echo "| target | seconds | execs | exec/s | cov | ft | corpus (units/size) | corpus files | crashes |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-printf '%s\n' "${rows[@]}"
+failed=()
+for target in "${targets[@]}"; do
+  cat "$logs/$target.row" 2>/dev/null || echo "| \`$target\` | $seconds | ? | ? | ? | ? | ? | ? | ? |"
+  [ ! -e "$logs/$target.failed" ] && [ -e "$logs/$target.row" ] || failed+=("$target")
+done
 if [ ${#failed[@]} -gt 0 ]; then
   echo "fuzzing found problems in: ${failed[*]} (inputs under $artifact_root/<target>/)" >&2
   exit 1
