@@ -109,13 +109,15 @@ create function password_reset_request(p_email text, p_token_hash bytea, p_expir
     select p_token_hash, u.id, p_expires_at from users u where u.email = lower(p_email)
     returning user_id $$;
 
--- The organisations of the person a valid (unused, unexpired) token belongs to, oldest
--- membership first, where the reset is audited. Empty for an invalid token.
-create function password_reset_tenants(p_token_hash bytea)
-    returns setof uuid
+-- The person a valid (unused, unexpired) token belongs to, with each of their organisations
+-- (oldest membership first), where the reset is audited; one row with a null tenant for a person
+-- in none. No rows for an invalid token.
+create function password_reset_find(p_token_hash bytea)
+    returns table (user_id uuid, tenant_id uuid)
     language sql stable security definer set search_path = public
     as $$
-    select m.tenant_id from password_resets r join memberships m on m.user_id = r.user_id
+    select r.user_id, m.tenant_id
+      from password_resets r left join memberships m on m.user_id = r.user_id
      where r.token_hash = p_token_hash and r.used_at is null and r.expires_at > now()
      order by m.created_at, m.tenant_id $$;
 
@@ -143,7 +145,7 @@ end $$;
 
 revoke all on function mail_enqueue(text, text, bytea), mail_claim(int, int), mail_mark_sent(bigint),
     mail_mark_failed(bigint, text, bigint, int), password_reset_request(text, bytea, timestamptz),
-    password_reset_tenants(bytea), password_reset_use(bytea, text) from public;
+    password_reset_find(bytea), password_reset_use(bytea, text) from public;
 grant execute on function mail_enqueue(text, text, bytea), mail_claim(int, int), mail_mark_sent(bigint),
     mail_mark_failed(bigint, text, bigint, int), password_reset_request(text, bytea, timestamptz),
-    password_reset_tenants(bytea), password_reset_use(bytea, text) to versiqii_app;
+    password_reset_find(bytea), password_reset_use(bytea, text) to versiqii_app;

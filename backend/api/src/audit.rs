@@ -26,6 +26,9 @@ audit_actions! {
     SessionLogin = "session.login",
     /// A wrong password for an existing account (unknown emails have no tenant to audit in).
     SessionLoginFailed = "session.login_failed",
+    /// A password set from a reset link (every session of the person ended), in each of
+    /// their organisations.
+    PasswordReset = "password.reset",
     ApiKeyCreate = "api_key.create",
     ApiKeyRevoke = "api_key.revoke",
     SchemaAdd = "schema.add",

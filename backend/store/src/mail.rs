@@ -96,22 +96,30 @@ impl Store {
         Ok(self.app.begin().await?)
     }
 
-    /// The organisations of the person a valid reset token belongs to, oldest first (empty for
-    /// an invalid token).
-    pub async fn password_reset_tenants(
+    /// The person a valid reset token belongs to and their organisations, oldest first (no
+    /// organisation: an empty list); `None` for an unknown, used or expired token.
+    pub async fn password_reset_find(
         &self,
         token_hash: &[u8],
-    ) -> Result<Vec<TenantId>, StoreError> {
+    ) -> Result<Option<(Uuid, Vec<TenantId>)>, StoreError> {
         let rows = self
             .app
             .query_all(TenantTx::stmt(
-                "select t as tenant_id from password_reset_tenants($1) t",
+                "select user_id, tenant_id from password_reset_find($1)",
                 [token_hash.to_vec().into()],
             ))
             .await?;
-        rows.iter()
-            .map(|r| Ok(TenantId(r.try_get::<Uuid>("", "tenant_id")?)))
-            .collect()
+        let Some(first) = rows.first() else {
+            return Ok(None);
+        };
+        let user: Uuid = first.try_get("", "user_id")?;
+        let mut tenants = Vec::new();
+        for row in &rows {
+            if let Some(t) = row.try_get::<Option<Uuid>>("", "tenant_id")? {
+                tenants.push(TenantId(t));
+            }
+        }
+        Ok(Some((user, tenants)))
     }
 
     /// Claims up to `limit` due mails for `lease_secs` (skipping those another worker holds).

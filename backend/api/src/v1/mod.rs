@@ -18,6 +18,7 @@ pub mod envs;
 pub mod families;
 pub mod health;
 pub mod migrations;
+pub mod password;
 pub mod targets;
 
 pub use api_keys::*;
@@ -32,6 +33,7 @@ pub use envs::*;
 pub use families::*;
 pub use health::*;
 pub use migrations::*;
+pub use password::*;
 pub use targets::*;
 
 #[cfg(all(test, feature = "openapi"))]

@@ -14,6 +14,7 @@ pub mod deployments;
 pub mod envs;
 pub mod migrations;
 pub mod observations;
+pub mod password;
 pub mod plan;
 pub mod rollback;
 pub mod schemas;

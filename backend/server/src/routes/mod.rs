@@ -14,6 +14,7 @@ pub mod families;
 pub mod health;
 pub mod me;
 pub mod migrations;
+pub mod password;
 pub mod rollback;
 pub mod targets;
 
@@ -23,6 +24,7 @@ use utoipa::OpenApi;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     auth::configure(cfg);
+    password::configure(cfg);
     me::configure(cfg);
     api_keys::configure(cfg);
     audit::configure(cfg);
@@ -43,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
     vec![
         auth::Doc::openapi(),
+        password::Doc::openapi(),
         me::Doc::openapi(),
         api_keys::Doc::openapi(),
         audit::Doc::openapi(),

@@ -531,6 +531,8 @@ const NO_REFERENCES: &[&str] = &[
     "login",
     "logout",
     "refreshSession",
+    "forgotPassword",
+    "resetPassword",
     "createApiKey",
     "createEnvironment",
 ];

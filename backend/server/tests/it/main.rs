@@ -14,6 +14,7 @@ mod events;
 mod harness;
 mod headers;
 mod hygiene;
+mod mail;
 mod migrations;
 mod ops;
 mod registry;

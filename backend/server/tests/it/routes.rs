@@ -12,6 +12,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/v1/auth/login"),
     ("POST", "/v1/auth/refresh"),
     ("POST", "/v1/auth/logout"),
+    ("POST", "/v1/auth/password/forgot"),
+    ("POST", "/v1/auth/password/reset"),
 ];
 
 struct Operation {
