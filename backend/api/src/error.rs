@@ -147,7 +147,7 @@ error_codes! {
         "A tenant with that slug exists."),
     EmailTaken = ("email_taken", 409, Rejected, "Email taken",
         "An account with that email exists."),
-    ResetTokenInvalid = ("reset_token_invalid", 400, Rejected, "Reset token invalid",
+    ResetTokenInvalid = ("reset_token_invalid", 400, Usage, "Reset token invalid",
         "The password reset link is unknown, already used or expired (it works once, for one hour): ask for a new one (`versiqii auth forgot-password`)."),
     // The service.
     ComputeTimeExceeded = ("compute_time_exceeded", 422, Rejected, "Computation too long",

@@ -105,6 +105,11 @@ Examples:
     #[command(after_help = "Example:\n  versiqii whoami --output json")]
     Whoami,
 
+    /// Recover an account whose password is forgotten: a reset link by mail, then a new
+    /// password
+    #[command(subcommand)]
+    Auth(AuthCommand),
+
     /// Create, list and revoke API keys for the current tenant
     #[command(subcommand)]
     ApiKeys(ApiKeysCommand),
@@ -171,6 +176,43 @@ code 1 unless --force is given.")]
     /// Check config files (JSON or YAML) against a JSON Schema, locally and in parallel
     #[command(after_help = VALIDATE_HELP)]
     Validate(ValidateArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Mail a password reset link to the account with this email, if there is one
+    #[command(after_help = "\
+The answer is the same whether or not the email has an account. The link works once,
+for one hour; open it, or pass its token to `versiqii auth reset-password`.
+
+Example:
+  versiqii auth forgot-password --email ada@acme.test")]
+    ForgotPassword(ForgotPasswordArgs),
+
+    /// Set a new password with the token from a reset mail; every session ends
+    #[command(after_help = "\
+Examples:
+  versiqii auth reset-password --token vqp_... --password-stdin < pw.txt
+  VERSIQII_PASSWORD=s3cret-new-passphrase versiqii auth reset-password --token vqp_...")]
+    ResetPassword(ResetPasswordArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ForgotPasswordArgs {
+    /// Email address of the account
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ResetPasswordArgs {
+    /// The token from the mailed link (`.../reset?token=<TOKEN>`)
+    #[arg(long, value_name = "TOKEN")]
+    pub token: String,
+
+    /// The new password (at least 12 characters)
+    #[command(flatten)]
+    pub password: PasswordArgs,
 }
 
 #[derive(Debug, Args)]

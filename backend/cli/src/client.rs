@@ -6,6 +6,7 @@
 //! operation once: its method, path and types).
 
 mod endpoints;
+mod password;
 
 #[cfg(test)]
 pub use endpoints::target_version_path;

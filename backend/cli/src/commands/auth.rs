@@ -106,7 +106,7 @@ pub fn whoami(global: &GlobalArgs) -> Result<(), CliError> {
     }
 }
 
-fn read_password(args: &PasswordArgs) -> Result<String, CliError> {
+pub(crate) fn read_password(args: &PasswordArgs) -> Result<String, CliError> {
     let password = if args.password_stdin {
         let mut line = String::new();
         std::io::stdin()

@@ -11,12 +11,13 @@ mod envs;
 mod graphs;
 mod migrations;
 mod observations;
+mod password;
 mod schemas;
 mod shared;
 mod targets;
 mod validate;
 
-use crate::args::{Cli, Command};
+use crate::args::{AuthCommand, Cli, Command};
 use crate::error::CliError;
 
 /// Also used by the error report of a refused deployment, which carries its plan.
@@ -29,6 +30,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Login(args) => auth::login(&global, &args),
         Command::Logout => auth::logout(&global),
         Command::Whoami => auth::whoami(&global),
+        Command::Auth(AuthCommand::ForgotPassword(args)) => password::forgot(&global, &args),
+        Command::Auth(AuthCommand::ResetPassword(args)) => password::reset(&global, &args),
         Command::ApiKeys(command) => api_keys::run(&global, command),
         Command::Validate(args) => validate::run(&global, &args),
         Command::Schemas(command) => schemas::run(&global, command),

@@ -460,3 +460,39 @@ fn the_app_role_reaches_mail_and_reset_rows_only_through_functions() {
         assert!(err.contains("permission denied"), "{sql}: {err}");
     }
 }
+
+#[test]
+fn forgot_and_reset_a_password_through_the_cli() {
+    let app = TestApp::spawn();
+    let cli = crate::cli::Cli::new(&app);
+    let slug = unique("cli-reset");
+    let (email, _, _) = signup(&app, &slug);
+    let out = cli.run(&["auth", "forgot-password", "--email", &email], &[], None);
+    assert!(out.status.success(), "{}", crate::cli::text(&out.stderr));
+    assert!(crate::cli::text(&out.stdout).contains("If an account has this email"));
+    let token = token_in(&wait_for_mail(&email, 1, 15)[0]);
+    let reset_args = [
+        "auth",
+        "reset-password",
+        "--token",
+        token.as_str(),
+        "--password-stdin",
+    ];
+    let out = cli.run(&reset_args, &[], Some(&format!("{NEW_PASSWORD}\n")));
+    assert!(out.status.success(), "{}", crate::cli::text(&out.stderr));
+    assert!(crate::cli::text(&out.stdout).contains("password changed"));
+    // Used: the same token again is refused, with the code and a non-zero exit.
+    let out = cli.run(&reset_args, &[], Some(&format!("{NEW_PASSWORD}\n")));
+    assert!(!out.status.success());
+    assert!(
+        crate::cli::text(&out.stderr).contains("reset_token_invalid"),
+        "{}",
+        crate::cli::text(&out.stderr)
+    );
+    let out = cli.run(
+        &["login", "--email", &email, "--password-stdin"],
+        &[],
+        Some(&format!("{NEW_PASSWORD}\n")),
+    );
+    assert!(out.status.success(), "{}", crate::cli::text(&out.stderr));
+}
