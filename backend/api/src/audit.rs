@@ -26,6 +26,11 @@ audit_actions! {
     SessionLogin = "session.login",
     /// A wrong password for an existing account (unknown emails have no tenant to audit in).
     SessionLoginFailed = "session.login_failed",
+    /// The session moved to another of the person's organisations.
+    SessionSwitch = "session.switch",
+    MemberRoleChange = "member.role_change",
+    MemberRemove = "member.remove",
+    MemberLeave = "member.leave",
     /// A password set from a reset link (every session of the person ended), in each of
     /// their organisations.
     PasswordReset = "password.reset",

@@ -147,6 +147,12 @@ error_codes! {
         "A tenant with that slug exists."),
     EmailTaken = ("email_taken", 409, Rejected, "Email taken",
         "An account with that email exists."),
+    NotAMember = ("not_a_member", 403, Rejected, "Not a member",
+        "The person is not a member of that organisation (or of any): accept an invite or sign up an organisation."),
+    LastOwner = ("last_owner", 409, Rejected, "Last owner",
+        "The organisation's last owner cannot be demoted, removed or leave: make another member an owner first."),
+    PeopleOnly = ("people_only", 403, Rejected, "People only",
+        "Only a person's session may do this (organisations, leaving one), not an API key."),
     ResetTokenInvalid = ("reset_token_invalid", 400, Usage, "Reset token invalid",
         "The password reset link is unknown, already used or expired (it works once, for one hour): ask for a new one (`versiqii auth forgot-password`)."),
     // The service.

@@ -110,6 +110,14 @@ Examples:
     #[command(subcommand)]
     Auth(AuthCommand),
 
+    /// List your organisations and move the session to another one
+    #[command(subcommand)]
+    Orgs(OrgsCommand),
+
+    /// List the organisation's members, change their roles, remove them, or leave
+    #[command(subcommand)]
+    Members(MembersCommand),
+
     /// Create, list and revoke API keys for the current tenant
     #[command(subcommand)]
     ApiKeys(ApiKeysCommand),
@@ -257,8 +265,65 @@ pub struct LoginArgs {
     #[arg(long, value_name = "EMAIL")]
     pub email: String,
 
+    /// Organisation (slug) to open the session in [default: the one joined first]
+    #[arg(long, value_name = "SLUG")]
+    pub org: Option<String>,
+
     #[command(flatten)]
     pub password: PasswordArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgsCommand {
+    /// Your organisations, with your role in each; `*` marks the session's
+    #[command(after_help = "Examples:\n  versiqii orgs list\n  versiqii orgs list --output json")]
+    List,
+    /// Move the stored session to another of your organisations
+    #[command(after_help = "Example:\n  versiqii orgs switch acme")]
+    Switch(SwitchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SwitchArgs {
+    /// The organisation's slug
+    #[arg(value_name = "SLUG")]
+    pub org: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// The organisation's members and their roles
+    #[command(after_help = "Example:\n  versiqii members list --output json")]
+    List,
+    /// Give a member another role (owner, admin, editor or viewer)
+    #[command(after_help = "\
+Only an owner grants or takes away owner; the last owner keeps it.
+
+Example:
+  versiqii members set-role 6f1c...-user-id editor")]
+    SetRole(SetRoleArgs),
+    /// Remove a member from the organisation; their sessions in it end
+    #[command(after_help = "Example:\n  versiqii members remove 6f1c...-user-id")]
+    Remove(MemberArgs),
+    /// Leave the session's organisation (the last owner cannot)
+    Leave,
+}
+
+#[derive(Debug, Args)]
+pub struct SetRoleArgs {
+    /// The member's user id (from `members list`)
+    #[arg(value_name = "USER_ID")]
+    pub user: uuid::Uuid,
+    /// owner, admin, editor or viewer
+    #[arg(value_name = "ROLE", value_parser = ["owner", "admin", "editor", "viewer"])]
+    pub role: String,
+}
+
+#[derive(Debug, Args)]
+pub struct MemberArgs {
+    /// The member's user id (from `members list`)
+    #[arg(value_name = "USER_ID")]
+    pub user: uuid::Uuid,
 }
 
 #[derive(Debug, Subcommand)]

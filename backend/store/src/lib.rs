@@ -13,7 +13,7 @@ pub mod registry;
 mod role_check;
 mod tenant_tx;
 
-pub use accounts::{LoginRow, NewUser, TenantRow, UserRow};
+pub use accounts::{LoginRow, MemberRow, NewUser, OrganisationRow, TenantRow, UserRow};
 pub use api_keys::{ApiKeyAuth, ApiKeyRow, NewApiKey};
 pub use audit::{AuditEvent, AuditRecord, AuditVerdict, BrokenLink};
 pub use error::StoreError;

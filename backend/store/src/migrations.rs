@@ -30,6 +30,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../../migrations/0006_audit_chain.sql"),
     ),
     (
+        "0007_people",
+        include_str!("../../../migrations/0007_people.sql"),
+    ),
+    (
         "0008_mail",
         include_str!("../../../migrations/0008_mail.sql"),
     ),

@@ -107,7 +107,8 @@ impl TenantTx {
         Ok(res.rows_affected() == 1)
     }
 
-    async fn revoke_user_refresh_tokens(&self, user_id: Uuid) -> Result<(), StoreError> {
+    /// Ends every session of `user_id` in this tenant.
+    pub async fn revoke_user_refresh_tokens(&self, user_id: Uuid) -> Result<(), StoreError> {
         self.connection()
             .execute(Self::stmt(
                 "update refresh_tokens set revoked_at = now() where user_id = $1 and revoked_at is null",

@@ -34,6 +34,21 @@ pub struct SignupRequest {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// The organisation (its slug) the session is for; the one the person joined first when
+    /// absent. A session is for one organisation at a time: `POST /v1/auth/switch` moves it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$"))]
+    pub organisation: Option<String>,
+}
+
+/// The body of `POST /v1/auth/switch`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SwitchRequest {
+    /// The organisation's slug.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$"))]
+    pub organisation: String,
 }
 
 // Also the body of `POST /v1/auth/logout`.

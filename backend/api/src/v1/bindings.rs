@@ -14,7 +14,10 @@ pub struct NewBindingRequest {
     #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub config_id: RevisionId,
     /// The environment; created on first use.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)
+    )]
     pub env: String,
     /// Bind for this version of the config's target (default: the version the revision was
     /// written for). When it reads another schema version, the config is migrated along the
@@ -63,6 +66,9 @@ pub struct BindingList {
 #[serde(deny_unknown_fields)]
 pub struct BindingQuery {
     /// Only this environment.
-    #[cfg_attr(feature = "openapi", param(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100))]
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)
+    )]
     pub env: Option<String>,
 }

@@ -15,7 +15,10 @@ pub struct NewConstraintRequest {
     /// `requires` (needs `target` in `range`) or `accepts` (accepts consumer `target` in `range`).
     #[cfg_attr(feature = "openapi", schema(pattern = r"^(requires|accepts)$"))]
     pub kind: String,
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)
+    )]
     pub target: String,
     /// Cargo/npm semver syntax (`>=1.5, <2`, `^1.2`, `1.x || 2.x`); exact or intervals for dates.
     pub range: String,

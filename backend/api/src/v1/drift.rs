@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ObservationRequest {
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)
+    )]
     pub target: String,
     /// The version the cluster runs.
     pub version: String,
@@ -36,7 +39,10 @@ pub struct DriftQuery {
     pub env: Option<String>,
     pub target: Option<String>,
     /// `schema`, `dependency`, `config` or `environment`: only rows drifting in it.
-    #[cfg_attr(feature = "openapi", param(pattern = r"^(schema|dependency|config|environment)$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = r"^(schema|dependency|config|environment)$")
+    )]
     pub dimension: Option<String>,
 }
 

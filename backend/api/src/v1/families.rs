@@ -9,14 +9,22 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct NewSchemaRequest {
     /// The version's label within the family, e.g. `2025-07`.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 64)
+    )]
     pub version: String,
     /// A JSON Schema (draft 2020-12 unless `$schema` names another draft).
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub schema: serde_json::Value,
     /// `BACKWARD` (default), `BACKWARD_TRANSITIVE`, `FORWARD`, `FORWARD_TRANSITIVE`, `FULL`,
     /// `FULL_TRANSITIVE` or `NONE`. Given here, it becomes the family's level from then on.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^(BACKWARD|BACKWARD_TRANSITIVE|FORWARD|FORWARD_TRANSITIVE|FULL|FULL_TRANSITIVE|NONE)$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^(BACKWARD|BACKWARD_TRANSITIVE|FORWARD|FORWARD_TRANSITIVE|FULL|FULL_TRANSITIVE|NONE)$"
+        )
+    )]
     pub compat: Option<String>,
     /// Check only: report what adding would do, store nothing.
     #[serde(default)]

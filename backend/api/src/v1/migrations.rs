@@ -12,10 +12,16 @@ use std::fmt;
 #[serde(deny_unknown_fields)]
 pub struct NewMigrationRequest {
     /// The schema version configs migrate from (running `up`).
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 64)
+    )]
     pub from: String,
     /// The schema version configs migrate to.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 64)
+    )]
     pub to: String,
     /// A lens file (YAML or JSON text; see docs/lenses.md). Exactly one of `lens` and `wasm`.
     pub lens: Option<String>,

@@ -10,18 +10,30 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct NewTargetVersionRequest {
     /// The target, e.g. `payment-api`; created with its first version.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)
+    )]
     pub name: String,
     /// The family whose schemas this target's configs follow.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)
+    )]
     pub family: String,
     /// e.g. `3.2.1`, `9fceb02` or `2025-07-03`.
     pub version: String,
     /// `semver`, `git` or `date`; detected when absent.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^(semver|git|git-sha|sha|date)$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^(semver|git|git-sha|sha|date)$")
+    )]
     pub scheme: Option<String>,
     /// The schema version this target version reads; the family's latest when absent.
-    #[cfg_attr(feature = "openapi", schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 64))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 64)
+    )]
     pub schema_version: Option<String>,
 }
 

@@ -31,6 +31,44 @@ impl Client {
         self.post_anonymous("/v1/auth/logout", &body).map(drop)
     }
 
+    pub fn switch_organisation(&mut self, body: &SwitchRequest) -> Result<TokenPair, CliError> {
+        self.send(
+            Method::Post,
+            "/v1/auth/switch",
+            Some(body),
+            "organisation switch",
+        )
+    }
+
+    pub fn organisations(&mut self) -> Result<OrganisationList, CliError> {
+        self.send(Method::Get, "/v1/orgs", NO_BODY, "organisation list")
+    }
+
+    pub fn members(&mut self) -> Result<MemberList, CliError> {
+        self.send(Method::Get, "/v1/members", NO_BODY, "member list")
+    }
+
+    pub fn set_member_role(
+        &mut self,
+        user: uuid::Uuid,
+        body: &MemberRoleRequest,
+    ) -> Result<MemberView, CliError> {
+        let path = format!("/v1/members/{user}/role");
+        self.send(Method::Put, &path, Some(body), "role change")
+    }
+
+    pub fn remove_member(&mut self, user: uuid::Uuid) -> Result<(), CliError> {
+        self.send_for_status(Method::Delete, &format!("/v1/members/{user}"), NO_BODY)
+    }
+
+    pub fn leave_organisation(&mut self) -> Result<(), CliError> {
+        self.send_for_status(
+            Method::Post,
+            "/v1/members/leave",
+            Some(&serde_json::json!({})),
+        )
+    }
+
     pub fn me(&mut self) -> Result<Me, CliError> {
         self.send(Method::Get, "/v1/me", NO_BODY, "/v1/me")
     }

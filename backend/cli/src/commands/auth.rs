@@ -40,6 +40,7 @@ pub fn login(global: &GlobalArgs, args: &LoginArgs) -> Result<(), CliError> {
     let grant = client.login(&LoginRequest {
         email: args.email.clone(),
         password,
+        organisation: args.org.clone(),
     })?;
     client.save_session(&grant)?;
     match global.output {

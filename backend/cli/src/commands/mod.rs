@@ -9,6 +9,7 @@ mod deployments;
 mod drifts;
 mod envs;
 mod graphs;
+mod members;
 mod migrations;
 mod observations;
 mod password;
@@ -32,6 +33,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Whoami => auth::whoami(&global),
         Command::Auth(AuthCommand::ForgotPassword(args)) => password::forgot(&global, &args),
         Command::Auth(AuthCommand::ResetPassword(args)) => password::reset(&global, &args),
+        Command::Orgs(command) => members::orgs(&global, command),
+        Command::Members(command) => members::run(&global, command),
         Command::ApiKeys(command) => api_keys::run(&global, command),
         Command::Validate(args) => validate::run(&global, &args),
         Command::Schemas(command) => schemas::run(&global, command),

@@ -21,6 +21,8 @@ permission!(TenantRead, "tenant", "read");
 permission!(ApiKeysRead, "api-keys", "read");
 permission!(ApiKeysWrite, "api-keys", "write");
 permission!(AuditRead, "audit", "read");
+permission!(MembersRead, "members", "read");
+permission!(MembersWrite, "members", "write");
 permission!(RegistryRead, "registry", "read");
 permission!(RegistryWrite, "registry", "write");
 

@@ -130,22 +130,19 @@ pub async fn login_failed(mut w: TenantWrite, user: Uuid) -> Result<(), ApiError
     w.commit().await
 }
 
-/// Opens a session for a user whose password checked out; `None` when the user has no
-/// membership in the tenant (any more).
+/// Opens a session in the write's tenant for a person who proved who they are (a password
+/// that checked out, or a session of theirs in another organisation: `how` says which); `None`
+/// when they are not (or no longer) a member there.
 pub async fn login(
     mut w: TenantWrite,
     user: Uuid,
     refresh_ttl: chrono::Duration,
+    how: AuditAction,
 ) -> Result<Option<Session>, ApiError> {
     let Some(role) = w.tx().membership_role(user).await? else {
         return Ok(None);
     };
-    w.audit(
-        AuditAction::SessionLogin,
-        format!("user:{user}"),
-        None,
-        None,
-    );
+    w.audit(how, format!("user:{user}"), None, None);
     let session = issue_session(&w, refresh_ttl, user, role).await?;
     w.commit().await?;
     Ok(Some(session))

@@ -3,7 +3,7 @@
 use crate::app::SessionPolicy;
 use crate::auth::authorized::Gatekeeper;
 use crate::auth::{passwords, secrets};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, ErrorCode, FieldError, Problem};
 use crate::ops::{accounts, Ops};
 use crate::rate_limit::RateLimiter;
 use actix_web::{post, web, HttpRequest, HttpResponse};
@@ -12,15 +12,17 @@ use std::sync::Arc;
 use uuid::Uuid;
 use versiqii_api::ids;
 use versiqii_api::v1::{
-    LoginRequest, RefreshRequest, SignupRequest, SignupResponse, TenantView, TokenPair, UserView,
+    LoginRequest, RefreshRequest, SignupRequest, SignupResponse, SwitchRequest, TenantView,
+    TokenPair, UserView,
 };
+use versiqii_api::AuditAction;
 use versiqii_core::{Email, Password, TenantId, TenantSlug};
 use versiqii_store::Rotation;
 
 /// This module's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(signup, login, refresh, logout),
+    paths(signup, login, switch, refresh, logout),
     tags((name = "auth", description = "Sign-up, sessions and identity"))
 )]
 pub struct Doc;
@@ -127,6 +129,8 @@ pub async fn signup(
 #[utoipa::path(operation_id = "login", tag = "auth", request_body = LoginRequest, responses(
     (status = 200, body = TokenPair),
     (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json",
+        description = "`not_a_member`: the password is right, but the person is not a member of that organisation (or of any)"),
     (status = 429, body = Problem, content_type = "application/problem+json")))]
 #[post("/v1/auth/login")]
 pub async fn login(
@@ -157,15 +161,19 @@ pub async fn login(
     if !passwords::verify(body.password, stored).await? {
         limiter.bump(&failures_key, 60).await?;
         if let Some(f) = &found {
-            // Audited off the response's path: a write only for existing accounts would
-            // otherwise tell, by the answer's time, which emails have one.
-            let (ops, tenant, user) = (ops.get_ref().clone(), TenantId(f.tenant_id), f.user_id);
+            // Audited off the response's path, in each of the person's organisations: a write
+            // only for existing accounts would otherwise tell, by the answer's time, which
+            // emails have one.
+            let (ops, user) = (ops.get_ref().clone(), f.user_id);
             actix_web::rt::spawn(async move {
-                let audited = match ops.write_for_account(tenant, user).await {
-                    Ok(w) => accounts::login_failed(w, user).await,
-                    Err(e) => Err(e),
+                let audited = async {
+                    for org in ops.store.organisations(user).await? {
+                        let w = ops.write_for_account(TenantId(org.tenant_id), user).await?;
+                        accounts::login_failed(w, user).await?;
+                    }
+                    Ok::<(), ApiError>(())
                 };
-                if let Err(e) = audited {
+                if let Err(e) = audited.await {
                     tracing::warn!(error = %e, "could not audit a failed login");
                 }
             });
@@ -173,14 +181,77 @@ pub async fn login(
         return Err(ApiError::InvalidCredentials);
     }
     let found = found.ok_or(ApiError::InvalidCredentials)?;
-    let w = ops
-        .write_for_account(TenantId(found.tenant_id), found.user_id)
-        .await?;
-    let session = accounts::login(w, found.user_id, policy.refresh_ttl)
-        .await?
-        .ok_or(ApiError::InvalidCredentials)?;
+    let tenant = organisation_of(&gate, found.user_id, body.organisation.as_deref()).await?;
+    let w = ops.write_for_account(tenant, found.user_id).await?;
+    let session = accounts::login(
+        w,
+        found.user_id,
+        policy.refresh_ttl,
+        AuditAction::SessionLogin,
+    )
+    .await?
+    .ok_or_else(|| not_a_member(body.organisation.as_deref()))?;
     let tokens = token_pair(session);
     Ok(HttpResponse::Ok().json(tokens))
+}
+
+fn not_a_member(slug: Option<&str>) -> ApiError {
+    ApiError::Unprocessable {
+        code: ErrorCode::NotAMember,
+        detail: match slug {
+            Some(slug) => format!("you are not a member of the organisation `{slug}`"),
+            None => "you are not a member of any organisation; accept an invite or sign up one"
+                .to_owned(),
+        },
+    }
+}
+
+/// The organisation a person's session is for: `slug`'s, or the one they joined first.
+async fn organisation_of(
+    gate: &Gatekeeper,
+    user: Uuid,
+    slug: Option<&str>,
+) -> Result<TenantId, ApiError> {
+    let orgs = gate.store.organisations(user).await?;
+    let chosen = match slug {
+        Some(slug) => orgs.iter().find(|o| o.slug == slug),
+        None => orgs.first(),
+    };
+    chosen
+        .map(|o| TenantId(o.tenant_id))
+        .ok_or_else(|| not_a_member(slug))
+}
+
+/// Moves the caller's session to another of their organisations: a new token pair for it (the
+/// old pair stays valid for the organisation it was for until it expires or logs out).
+#[utoipa::path(operation_id = "switchOrganisation", tag = "auth", request_body = SwitchRequest,
+    security(("bearer" = ["session:read"])), responses(
+    (status = 200, body = TokenPair),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json",
+        description = "`not_a_member` of that organisation, or `people_only` for an API key")))]
+#[post("/v1/auth/switch")]
+pub async fn switch(
+    auth: crate::auth::Authorized<crate::auth::perm::SessionRead>,
+    gate: web::Data<Arc<Gatekeeper>>,
+    ops: web::Data<Ops>,
+    policy: web::Data<SessionPolicy>,
+    body: web::Json<SwitchRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if auth.principal.kind != crate::auth::authorized::PrincipalKind::User {
+        return Err(ApiError::Unprocessable {
+            code: ErrorCode::PeopleOnly,
+            detail: "an API key belongs to one organisation; sign in as a person to switch".into(),
+        });
+    }
+    let user = auth.principal.id;
+    let slug = body.into_inner().organisation;
+    let tenant = organisation_of(&gate, user, Some(&slug)).await?;
+    let w = ops.write_for_account(tenant, user).await?;
+    let session = accounts::login(w, user, policy.refresh_ttl, AuditAction::SessionSwitch)
+        .await?
+        .ok_or_else(|| not_a_member(Some(&slug)))?;
+    Ok(HttpResponse::Ok().json(token_pair(session)))
 }
 
 /// Trades a refresh token for a new pair. The old token stops working; presenting it again
@@ -252,6 +323,7 @@ pub async fn logout(
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(signup)
         .service(login)
+        .service(switch)
         .service(refresh)
         .service(logout);
 }

@@ -13,6 +13,7 @@ pub mod envs;
 pub mod families;
 pub mod health;
 pub mod me;
+pub mod members;
 pub mod migrations;
 pub mod password;
 pub mod rollback;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     auth::configure(cfg);
     password::configure(cfg);
     me::configure(cfg);
+    members::configure(cfg);
     api_keys::configure(cfg);
     audit::configure(cfg);
     families::configure(cfg);
@@ -47,6 +49,7 @@ pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
         auth::Doc::openapi(),
         password::Doc::openapi(),
         me::Doc::openapi(),
+        members::Doc::openapi(),
         api_keys::Doc::openapi(),
         audit::Doc::openapi(),
         families::Doc::openapi(),

@@ -101,7 +101,20 @@ impl Tenant {
         ok(app.post(&path, tok, &body), 201, "observation");
         let body = json!({"from": format!("{svc}@1.0.0"), "kind": "requires", "target": db, "range": ">=1"});
         let constraint = ok(app.post("/v1/constraints", tok, &body), 201, "constraint");
+        // A second member (a person whose home is another organisation), as an accepted
+        // invite makes one: what the member operations are probed with.
+        let mate = app.signup(&format!("{name}-mate-co"));
+        let mate_id = ok(app.get("/v1/me", Some(&mate.access)), 200, "mate")["subject"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        block_on(app.owner_db().execute_unprepared(&format!(
+            "insert into memberships (tenant_id, user_id, role) values ('{}', '{mate_id}', 'viewer')",
+            session.tenant_id
+        )))
+        .unwrap();
         let values = BTreeMap::from([
+            ("user_id", mate_id),
             ("api_key_id", key_id),
             ("revision_id", revision_id),
             (
@@ -292,7 +305,9 @@ fn every_tenant_table_by_every_verb_is_closed_to_another_tenant() {
 fn table_matrix(app: &TestApp, a: &Tenant, b: &Tenant) -> (Vec<String>, String) {
     let owner = app.owner_db();
     let tables = tenant_tables(&owner);
-    assert!(tables.len() >= 20, "{} tenant tables", tables.len());
+    // `users` holds people, not a tenant's rows (people are in organisations through
+    // `memberships`); its row security is `members::people_are_visible_only_through_a_membership`.
+    assert!(tables.len() >= 19, "{} tenant tables", tables.len());
 
     // Not vacuous: both tenants have rows in every table.
     let mut unseeded = Vec::new();
@@ -466,6 +481,7 @@ fn path_value(after: &str, param: &str) -> Option<&'static str> {
         ("schemas", "version") => "schema_version",
         ("targets", "target" | "name") => "target",
         ("versions", "version") => "target_version",
+        ("members", "user_id") => "user_id",
         _ => return None,
     })
 }
@@ -488,6 +504,7 @@ fn path_body(op: &str, of: &Tenant) -> Option<Value> {
         "recordObservation" => json!({"target": of.value("target"), "version": "1.0.0"}),
         "rollbackTarget" => json!({}),
         "setDeploymentVersion" => json!({"version": "1.0.0"}),
+        "setMemberRole" => json!({"role": "viewer"}),
         // A dry run: B already has this edge, and its control call must not change it.
         "createMigration" => json!({"from": "v1", "to": "v2", "lens": LENS, "dry_run": true}),
         // B's own v1 again: the same content is 200 in B's family, a new family is 201 in A.
@@ -521,8 +538,18 @@ fn reference_body(op: &str, of: &Tenant) -> Option<Value> {
                                      "target": "alpha-db", "range": ">=1"}),
         "createTargetVersion" => json!({"name": "alpha-new", "family": of.value("family"),
                                         "version": "9.0.0"}),
+        // B's organisation by its slug: A's owner is no member there.
+        "switchOrganisation" => json!({"organisation": "bravo-co"}),
         _ => return None,
     })
+}
+
+/// What a body naming B's objects gets: not found, but where the answer names a membership.
+fn reference_refusal(op: &str) -> u16 {
+    match op {
+        "switchOrganisation" => 403,
+        _ => 404,
+    }
 }
 
 /// Writes without path parameters that name nothing a tenant owns.
@@ -535,6 +562,8 @@ const NO_REFERENCES: &[&str] = &[
     "resetPassword",
     "createApiKey",
     "createEnvironment",
+    // Leaves the caller's own organisation: names no other.
+    "leaveOrganisation",
 ];
 
 fn fill(path: &str, of: &Tenant) -> Result<String, String> {
@@ -667,7 +696,7 @@ fn api_matrix(app: &TestApp, a: &Tenant, b: &Tenant) -> (Vec<String>, String) {
         match reference_body(&op.id, b) {
             Some(body) => {
                 let r = app.request(&op.method, &op.path, a_tok, Some(&body.to_string()));
-                if !is_problem(&r, 404) {
+                if !is_problem(&r, reference_refusal(&op.id)) {
                     problems.push(format!(
                         "{} {} {} with B's ids: {} {}",
                         op.id, op.method, op.path, r.status, r.body
@@ -748,6 +777,8 @@ fn api_matrix(app: &TestApp, a: &Tenant, b: &Tenant) -> (Vec<String>, String) {
 
     // 5. The same calls as B succeed: the ids and names A used were real.
     let b_tok = Some(b.owner.as_str());
+    // The member's removal last, so the role change on that member still finds them.
+    probes.sort_by_key(|(op, _, _)| op.id == "removeMember");
     for (op, path, body) in &probes {
         let r = app.request(&op.method, path, b_tok, body.as_deref());
         if !(200..300).contains(&r.status) {

@@ -293,6 +293,10 @@ impl TestApp {
         self.request("POST", path, token, Some(&body.to_string()))
     }
 
+    pub fn put_json(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        self.request("PUT", path, token, Some(&body.to_string()))
+    }
+
     pub fn delete(&self, path: &str, token: Option<&str>) -> Reply {
         self.request("DELETE", path, token, None)
     }

@@ -15,6 +15,7 @@ mod harness;
 mod headers;
 mod hygiene;
 mod mail;
+mod members;
 mod migrations;
 mod ops;
 mod registry;

@@ -81,7 +81,7 @@ fn catalog_check_catches_a_dropped_policy_or_unforced_table() {
     let app = TestApp::spawn();
     let owner = app.owner_db();
     block_on(owner.execute_unprepared(
-        "drop policy tenant_isolation on api_keys; alter table users no force row level security",
+        "drop policy tenant_isolation on api_keys; alter table memberships no force row level security",
     ))
     .unwrap();
     let found = catalog_violations(&owner);
@@ -90,7 +90,9 @@ fn catalog_check_catches_a_dropped_policy_or_unforced_table() {
         "{found:?}"
     );
     assert!(
-        found.iter().any(|v| v == "users: row security not forced"),
+        found
+            .iter()
+            .any(|v| v == "memberships: row security not forced"),
         "{found:?}"
     );
 }

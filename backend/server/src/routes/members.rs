@@ -1,0 +1,164 @@
+//! The members of the session's organisation, and the caller's own organisations.
+
+use crate::auth::authorized::PrincipalKind;
+use crate::auth::{perm, Authorized};
+use crate::error::{ApiError, ErrorCode, Problem};
+use crate::ops::{members, Ops};
+use actix_web::{delete, get, post, put, web, HttpResponse};
+use uuid::Uuid;
+use versiqii_api::v1::{
+    MemberList, MemberRoleRequest, MemberView, OrganisationList, OrganisationView,
+};
+use versiqii_core::Role;
+use versiqii_store::MemberRow;
+
+/// This module's part of the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(organisations, list, set_role, remove, leave),
+    tags((name = "members", description = "Organisations, their members and roles"))
+)]
+pub struct Doc;
+
+fn member_view(row: MemberRow) -> MemberView {
+    MemberView {
+        user_id: row.user_id.into(),
+        email: row.email,
+        display_name: row.display_name,
+        role: row.role,
+        joined_at: row.joined_at,
+    }
+}
+
+/// The person behind a session; API keys belong to one organisation and have no others.
+fn person<P: perm::Permission>(auth: &Authorized<P>) -> Result<Uuid, ApiError> {
+    match auth.principal.kind {
+        PrincipalKind::User => Ok(auth.principal.id),
+        // The code's status (403) is what answers, as for every coded error.
+        PrincipalKind::ApiKey => Err(ApiError::Unprocessable {
+            code: ErrorCode::PeopleOnly,
+            detail: "only a person's session may do this, not an API key".into(),
+        }),
+    }
+}
+
+/// The organisations the caller belongs to, with their role in each (`current` marks the
+/// session's).
+#[utoipa::path(operation_id = "listOrganisations", tag = "members",
+    security(("bearer" = ["session:read"])), responses(
+    (status = 200, body = OrganisationList),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "`people_only`: an API key has no organisations")))]
+#[get("/v1/orgs")]
+pub async fn organisations(
+    auth: Authorized<perm::SessionRead>,
+    ops: web::Data<Ops>,
+) -> Result<HttpResponse, ApiError> {
+    let user = person(&auth)?;
+    let current = auth.principal.tenant.0;
+    let items = ops
+        .store
+        .organisations(user)
+        .await?
+        .into_iter()
+        .map(|o| OrganisationView {
+            id: o.tenant_id.into(),
+            current: o.tenant_id == current,
+            slug: o.slug,
+            name: o.name,
+            role: o.role,
+            joined_at: o.joined_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(OrganisationList { items }))
+}
+
+/// The organisation's members: owners first, then by when they joined.
+#[utoipa::path(operation_id = "listMembers", tag = "members",
+    security(("bearer" = ["members:read"])), responses(
+    (status = 200, body = MemberList),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json")))]
+#[get("/v1/members")]
+pub async fn list(auth: Authorized<perm::MembersRead>) -> Result<HttpResponse, ApiError> {
+    let tx = auth.begin().await?;
+    let items = tx.members().await?.into_iter().map(member_view).collect();
+    tx.commit().await?;
+    Ok(HttpResponse::Ok().json(MemberList { items }))
+}
+
+fn parse_user(text: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(text).map_err(|_| ApiError::invalid("/user_id", "a user id is a UUID"))
+}
+
+/// Changes a member's role. Only an owner grants or takes away `owner`; the last owner keeps it.
+#[utoipa::path(operation_id = "setMemberRole", tag = "members", request_body = MemberRoleRequest,
+    params(("user_id" = Uuid, Path)),
+    security(("bearer" = ["members:write"])), responses(
+    (status = 200, body = MemberView),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "`forbidden`: managing members, or owners, needs a higher role"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`last_owner`")))]
+#[put("/v1/members/{user_id}/role")]
+pub async fn set_role(
+    auth: Authorized<perm::MembersWrite>,
+    ops: web::Data<Ops>,
+    path: web::Path<String>,
+    body: web::Json<MemberRoleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = parse_user(&path)?;
+    let role: Role = body
+        .role
+        .parse()
+        .map_err(|_| ApiError::invalid("/role", "a role is owner, admin, editor or viewer"))?;
+    let caller = auth.principal.role;
+    let row = members::set_role(auth.write(&ops).await?, caller, user, role).await?;
+    Ok(HttpResponse::Ok().json(member_view(row)))
+}
+
+/// Removes a member; their sessions in the organisation end.
+#[utoipa::path(operation_id = "removeMember", tag = "members", params(("user_id" = Uuid, Path)),
+    security(("bearer" = ["members:write"])), responses(
+    (status = 204, description = "Removed"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`last_owner`")))]
+#[delete("/v1/members/{user_id}")]
+pub async fn remove(
+    auth: Authorized<perm::MembersWrite>,
+    ops: web::Data<Ops>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let user = parse_user(&path)?;
+    let caller = auth.principal.role;
+    members::remove(auth.write(&ops).await?, caller, user).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller leaves the session's organisation (the last owner cannot).
+#[utoipa::path(operation_id = "leaveOrganisation", tag = "members",
+    security(("bearer" = ["session:read"])), responses(
+    (status = 204, description = "Left; the session's refresh token no longer works"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "`people_only`"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`last_owner`")))]
+#[post("/v1/members/leave")]
+pub async fn leave(
+    auth: Authorized<perm::SessionRead>,
+    ops: web::Data<Ops>,
+) -> Result<HttpResponse, ApiError> {
+    let user = person(&auth)?;
+    members::leave(auth.write(&ops).await?, user).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    // `leave` before `{user_id}`, so "leave" is never read as an id.
+    cfg.service(organisations)
+        .service(list)
+        .service(leave)
+        .service(set_role)
+        .service(remove);
+}
