@@ -34,6 +34,13 @@ audit_actions! {
     /// A password set from a reset link (every session of the person ended), in each of
     /// their organisations.
     PasswordReset = "password.reset",
+    /// An invite made; its object is `invite:<id>`, its after-hash `role:<role>`.
+    InviteCreate = "invite.create",
+    /// A new link for an invite (the old one stops working).
+    InviteResend = "invite.resend",
+    InviteRevoke = "invite.revoke",
+    /// An invite accepted: its person joined with the invite's role (by signing in or up).
+    InviteAccept = "invite.accept",
     ApiKeyCreate = "api_key.create",
     ApiKeyRevoke = "api_key.revoke",
     SchemaAdd = "schema.add",

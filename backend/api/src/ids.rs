@@ -111,6 +111,8 @@ ids! {
     MigrationId;
     /// An event of the audit log.
     AuditEventId;
+    /// An invite into an organisation (not its link's token).
+    InviteId;
 }
 
 #[cfg(test)]

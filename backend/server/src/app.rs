@@ -20,6 +20,7 @@ pub struct SessionPolicy {
     pub signups_per_hour: u32,
     pub reset_mails_per_hour: u32,
     pub reset_requests_per_hour: u32,
+    pub invite_accepts_per_hour: u32,
 }
 
 /// The server will not serve as a role that can step around row-level security (`serve`
@@ -148,6 +149,7 @@ impl AppState {
                 signups_per_hour: settings.auth.signups_per_hour,
                 reset_mails_per_hour: settings.auth.reset_mails_per_hour,
                 reset_requests_per_hour: settings.auth.reset_requests_per_hour,
+                invite_accepts_per_hour: settings.auth.invite_accepts_per_hour,
             }),
             probes: web::Data::new(Probes {
                 store: store.clone(),

@@ -80,6 +80,7 @@ pub struct Auth {
     pub failed_auth_per_minute: u32,
     pub reset_mails_per_hour: u32,
     pub reset_requests_per_hour: u32,
+    pub invite_accepts_per_hour: u32,
 }
 
 /// `[tenants]`
@@ -201,6 +202,7 @@ impl std::fmt::Debug for Auth {
             .field("failed_auth_per_minute", &self.failed_auth_per_minute)
             .field("reset_mails_per_hour", &self.reset_mails_per_hour)
             .field("reset_requests_per_hour", &self.reset_requests_per_hour)
+            .field("invite_accepts_per_hour", &self.invite_accepts_per_hour)
             .finish()
     }
 }
@@ -307,6 +309,7 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("FAILED_AUTH_PER_MINUTE",    "auth.failed_auth_per_minute",    U32),
     ("RESET_MAILS_PER_HOUR",      "auth.reset_mails_per_hour",      U32),
     ("RESET_REQUESTS_PER_HOUR",   "auth.reset_requests_per_hour",   U32),
+    ("INVITE_ACCEPTS_PER_HOUR",   "auth.invite_accepts_per_hour",   U32),
     ("TENANT_IDLE_SECS",          "tenants.idle_secs",              U64),
     ("ACTOR_THREADS",             "tenants.actor_threads",          USIZE),
     ("TENANT_MAX_INFLIGHT",       "tenants.max_inflight",           USIZE),

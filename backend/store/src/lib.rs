@@ -5,6 +5,7 @@ mod accounts;
 mod api_keys;
 mod audit;
 mod error;
+mod invites;
 mod mail;
 mod migrations;
 mod outbox;
@@ -17,6 +18,7 @@ pub use accounts::{LoginRow, MemberRow, NewUser, OrganisationRow, TenantRow, Use
 pub use api_keys::{ApiKeyAuth, ApiKeyRow, NewApiKey};
 pub use audit::{AuditEvent, AuditRecord, AuditVerdict, BrokenLink};
 pub use error::StoreError;
+pub use invites::{InviteByToken, InviteRow, NewInvite};
 pub use mail::{
     enqueue_mail, request_password_reset, use_password_reset, ClaimedMail, MailRetry, MAIL_CHANNEL,
 };

@@ -37,6 +37,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_mail",
         include_str!("../../../migrations/0008_mail.sql"),
     ),
+    (
+        "0010_invites",
+        include_str!("../../../migrations/0010_invites.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

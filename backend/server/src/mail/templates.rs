@@ -19,6 +19,16 @@ pub enum Template {
         /// How long the link works.
         valid_minutes: u32,
     },
+    /// An invite into an organisation, with who invited and the role it gives.
+    Invite {
+        /// `{link_base}/invites/accept?token=…`
+        link: String,
+        organisation: String,
+        /// The inviter's name or email; `None` for an API key.
+        inviter: Option<String>,
+        role: String,
+        valid_days: u32,
+    },
 }
 
 /// A rendered mail: what the outbox seals and the worker sends.
@@ -34,6 +44,7 @@ impl Template {
     pub fn kind(&self) -> &'static str {
         match self {
             Template::PasswordReset { .. } => "password_reset",
+            Template::Invite { .. } => "invite",
         }
     }
 
@@ -75,7 +86,61 @@ impl Template {
                     text,
                 }
             }
+            Template::Invite {
+                link,
+                organisation,
+                inviter,
+                role,
+                valid_days,
+            } => render_invite(link, organisation, inviter.as_deref(), role, *valid_days),
         }
+    }
+}
+
+/// The invite mail: the organisation, who invited, the role, the link and how long it works.
+fn render_invite(
+    link: &str,
+    organisation: &str,
+    inviter: Option<&str>,
+    role: &str,
+    valid_days: u32,
+) -> Rendered {
+    // The subject is a header: the organisation's name goes in without control characters.
+    let org_line: String = organisation.chars().filter(|c| !c.is_control()).collect();
+    let subject = format!("You are invited to {org_line} on {PRODUCT}");
+    let who = inviter.unwrap_or("An administrator");
+    let text = format!(
+        "{who} invited you to join the organisation {organisation} on {PRODUCT} as {role}.\n\
+         \n\
+         Accept the invite here (sign in, or create your account with this email address):\n\
+         \n\
+         {link}\n\
+         \n\
+         The link works once, for {valid_days} days.\n\
+         \n\
+         If you did not expect this invite, ignore this mail.\n\
+         \n\
+         -- \n{PRODUCT}\n"
+    );
+    let body = format!(
+        "<p>{who} invited you to join the organisation <strong>{organisation}</strong> on \
+         {product} as <strong>{role}</strong>.</p>\n\
+         <p><a href=\"{link}\" style=\"{button}\">Accept the invite</a></p>\n\
+         <p>Or open this link: <br><a href=\"{link}\">{link}</a></p>\n\
+         <p>Sign in, or create your account with this email address. The link works once, for \
+         {valid_days} days.</p>\n\
+         <p>If you did not expect this invite, ignore this mail.</p>",
+        who = escape_html(who),
+        organisation = escape_html(organisation),
+        product = escape_html(PRODUCT),
+        role = escape_html(role),
+        link = escape_html(link),
+        button = BUTTON,
+    );
+    Rendered {
+        html: layout(&subject, &body),
+        subject,
+        text,
     }
 }
 
@@ -111,6 +176,56 @@ pub fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod invite_tests {
+    use super::*;
+
+    #[test]
+    fn the_invite_mail_names_the_organisation_inviter_and_role_and_escapes_them() {
+        let t = Template::Invite {
+            link: "https://console.example/invites/accept?token=vqi_abc".into(),
+            organisation: "Acme <b>&</b>\r\nBcc: eve@example.com".into(),
+            inviter: Some("Ada \"the admin\"".into()),
+            role: "editor".into(),
+            valid_days: 7,
+        };
+        assert_eq!(t.kind(), "invite");
+        let r = t.render();
+        assert!(!r.subject.contains(['\r', '\n']), "{}", r.subject);
+        assert!(r
+            .subject
+            .starts_with("You are invited to Acme <b>&</b>Bcc:"));
+        assert!(
+            r.text.contains("Ada \"the admin\" invited you"),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains("as editor"));
+        assert!(r.text.contains("7 days"));
+        assert!(r
+            .text
+            .contains("https://console.example/invites/accept?token=vqi_abc"));
+        assert!(
+            r.html.contains("Acme &lt;b&gt;&amp;&lt;/b&gt;"),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("Ada &quot;the admin&quot;"));
+        assert!(r
+            .html
+            .contains("href=\"https://console.example/invites/accept?token=vqi_abc\""));
+        let anonymous = Template::Invite {
+            link: "l".into(),
+            organisation: "Acme".into(),
+            inviter: None,
+            role: "viewer".into(),
+            valid_days: 7,
+        }
+        .render();
+        assert!(anonymous.text.starts_with("An administrator invited you"));
+    }
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod configs;
 pub mod constraints;
 pub mod deployments;
 pub mod envs;
+pub mod invites;
 pub mod members;
 pub mod migrations;
 pub mod observations;

@@ -12,6 +12,7 @@ pub mod drift;
 pub mod envs;
 pub mod families;
 pub mod health;
+pub mod invites;
 pub mod me;
 pub mod members;
 pub mod migrations;
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     password::configure(cfg);
     me::configure(cfg);
     members::configure(cfg);
+    invites::configure(cfg);
     api_keys::configure(cfg);
     audit::configure(cfg);
     families::configure(cfg);
@@ -50,6 +52,7 @@ pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
         password::Doc::openapi(),
         me::Doc::openapi(),
         members::Doc::openapi(),
+        invites::Doc::openapi(),
         api_keys::Doc::openapi(),
         audit::Doc::openapi(),
         families::Doc::openapi(),

@@ -113,8 +113,12 @@ impl Tenant {
             session.tenant_id
         )))
         .unwrap();
+        // An open invite (its mail goes to the test SMTP receiver).
+        let body = json!({"email": format!("invitee@{name}.test"), "role": "viewer"});
+        let invite = ok(app.post("/v1/invites", tok, &body), 201, "invite");
         let values = BTreeMap::from([
             ("user_id", mate_id),
+            ("invite_id", invite["id"].as_str().unwrap().to_owned()),
             ("api_key_id", key_id),
             ("revision_id", revision_id),
             (
@@ -482,6 +486,7 @@ fn path_value(after: &str, param: &str) -> Option<&'static str> {
         ("targets", "target" | "name") => "target",
         ("versions", "version") => "target_version",
         ("members", "user_id") => "user_id",
+        ("invites", "id") => "invite_id",
         _ => return None,
     })
 }
@@ -505,6 +510,7 @@ fn path_body(op: &str, of: &Tenant) -> Option<Value> {
         "rollbackTarget" => json!({}),
         "setDeploymentVersion" => json!({"version": "1.0.0"}),
         "setMemberRole" => json!({"role": "viewer"}),
+        "resendInvite" => json!({}),
         // A dry run: B already has this edge, and its control call must not change it.
         "createMigration" => json!({"from": "v1", "to": "v2", "lens": LENS, "dry_run": true}),
         // B's own v1 again: the same content is 200 in B's family, a new family is 201 in A.
@@ -564,6 +570,12 @@ const NO_REFERENCES: &[&str] = &[
     "createEnvironment",
     // Leaves the caller's own organisation: names no other.
     "leaveOrganisation",
+    // An email and a role, in the caller's own organisation.
+    "createInvite",
+    // A link's token is the only reference, and a secret: the invite's organisation is the one
+    // that token names (tested in invites.rs: unknown, foreign, revoked, used, expired).
+    "acceptInvite",
+    "acceptInviteBySignup",
 ];
 
 fn fill(path: &str, of: &Tenant) -> Result<String, String> {
@@ -777,8 +789,9 @@ fn api_matrix(app: &TestApp, a: &Tenant, b: &Tenant) -> (Vec<String>, String) {
 
     // 5. The same calls as B succeed: the ids and names A used were real.
     let b_tok = Some(b.owner.as_str());
-    // The member's removal last, so the role change on that member still finds them.
-    probes.sort_by_key(|(op, _, _)| op.id == "removeMember");
+    // The member's removal last, so the role change on that member still finds them; the
+    // invite's revocation after its resend, which a revoked invite refuses.
+    probes.sort_by_key(|(op, _, _)| matches!(op.id.as_str(), "removeMember" | "revokeInvite"));
     for (op, path, body) in &probes {
         let r = app.request(&op.method, path, b_tok, body.as_deref());
         if !(200..300).contains(&r.status) {

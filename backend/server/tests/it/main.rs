@@ -14,6 +14,7 @@ mod events;
 mod harness;
 mod headers;
 mod hygiene;
+mod invites;
 mod mail;
 mod members;
 mod migrations;

@@ -14,6 +14,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/v1/auth/logout"),
     ("POST", "/v1/auth/password/forgot"),
     ("POST", "/v1/auth/password/reset"),
+    ("POST", "/v1/invites/accept/signup"),
 ];
 
 struct Operation {
@@ -62,6 +63,7 @@ const PEOPLE_ONLY: &[(&str, &str)] = &[
     ("GET", "/v1/orgs"),
     ("POST", "/v1/auth/switch"),
     ("POST", "/v1/members/leave"),
+    ("POST", "/v1/invites/accept"),
 ];
 
 #[test]
@@ -102,6 +104,8 @@ fn every_route_needs_credentials_and_enough_role() {
             // A well-formed body where one is needed to reach the check behind the parser.
             let body = if op.path == "/v1/auth/switch" {
                 r#"{"organisation": "routes-co"}"#
+            } else if op.path == "/v1/invites/accept" {
+                r#"{"token": "vqi_unknown"}"#
             } else {
                 "{}"
             };
