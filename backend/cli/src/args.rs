@@ -118,6 +118,10 @@ Examples:
     #[command(subcommand)]
     Members(MembersCommand),
 
+    /// Invite people into the organisation (list, resend, revoke), and accept an invite
+    #[command(subcommand)]
+    Invites(InvitesCommand),
+
     /// Create, list and revoke API keys for the current tenant
     #[command(subcommand)]
     ApiKeys(ApiKeysCommand),
@@ -324,6 +328,69 @@ pub struct MemberArgs {
     /// The member's user id (from `members list`)
     #[arg(value_name = "USER_ID")]
     pub user: uuid::Uuid,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InvitesCommand {
+    /// Invite an email into the organisation with a role; the link is mailed (7 days, once)
+    #[command(after_help = "\
+Only an owner invites an owner. One open invite per email: resend or revoke it first.
+
+Example:
+  versiqii invites create --email ada@example.com --role editor")]
+    Create(CreateInviteArgs),
+    /// The organisation's invites: pending, expired, accepted and revoked
+    #[command(after_help = "Example:\n  versiqii invites list --output json")]
+    List,
+    /// Mail a new link for an invite (the old link stops working; 7 new days)
+    #[command(after_help = "Example:\n  versiqii invites resend 6f1c...-invite-id")]
+    Resend(InviteIdArgs),
+    /// Revoke an invite: its link stops working
+    #[command(after_help = "Example:\n  versiqii invites revoke 6f1c...-invite-id")]
+    Revoke(InviteIdArgs),
+    /// Accept an invite with the token from its mail; the session moves to its organisation
+    #[command(after_help = "\
+Signed in (the stored session, or --token) as the person the invite is for:
+  versiqii invites accept --token vqi_...
+Without an account, sign up with the invite's email:
+  versiqii invites accept --token vqi_... --signup --password-stdin < pw.txt
+
+Here --token is the invite's token; accepting signed in uses the stored session (log in
+as the person the invite is for first).")]
+    Accept(AcceptInviteArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateInviteArgs {
+    /// Who to invite
+    #[arg(long, value_name = "EMAIL")]
+    pub email: String,
+    /// owner, admin, editor or viewer
+    #[arg(long, value_name = "ROLE", value_parser = ["owner", "admin", "editor", "viewer"])]
+    pub role: String,
+}
+
+#[derive(Debug, Args)]
+pub struct InviteIdArgs {
+    /// The invite's id (from `invites list`)
+    #[arg(value_name = "INVITE_ID")]
+    pub id: uuid::Uuid,
+}
+
+#[derive(Debug, Args)]
+pub struct AcceptInviteArgs {
+    /// The token from the mailed link (`.../invites/accept?token=<TOKEN>`)
+    #[arg(long, value_name = "TOKEN")]
+    pub token: String,
+    /// Create an account with the invite's email instead of using the stored session
+    #[arg(long)]
+    pub signup: bool,
+    /// Your display name, with --signup
+    #[arg(long, value_name = "NAME", requires = "signup")]
+    pub display_name: Option<String>,
+    /// The new account's password, with --signup (at least 12 characters)
+    #[command(flatten)]
+    pub password: PasswordArgs,
 }
 
 #[derive(Debug, Subcommand)]

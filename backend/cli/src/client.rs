@@ -6,6 +6,7 @@
 //! operation once: its method, path and types).
 
 mod endpoints;
+mod invites;
 mod password;
 
 #[cfg(test)]

@@ -154,7 +154,8 @@ display_cells!(
     ObservationId,
     ConstraintId,
     MigrationId,
-    AuditEventId
+    AuditEventId,
+    InviteId
 );
 
 /// [`Cell::cell`] as a function, for column tables.

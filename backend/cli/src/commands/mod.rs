@@ -9,6 +9,7 @@ mod deployments;
 mod drifts;
 mod envs;
 mod graphs;
+mod invites;
 mod members;
 mod migrations;
 mod observations;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Auth(AuthCommand::ResetPassword(args)) => password::reset(&global, &args),
         Command::Orgs(command) => members::orgs(&global, command),
         Command::Members(command) => members::run(&global, command),
+        Command::Invites(command) => invites::run(&global, command),
         Command::ApiKeys(command) => api_keys::run(&global, command),
         Command::Validate(args) => validate::run(&global, &args),
         Command::Schemas(command) => schemas::run(&global, command),

@@ -600,3 +600,100 @@ fn acceptance_is_rate_limited_per_client_and_api_keys_cannot_accept() {
     assert_problem(&accept_signup(&app, &unknown), 429, "rate_limited");
 }
 
+#[test]
+fn invites_through_the_cli() {
+    use crate::cli::{text, Cli};
+    let app = TestApp::spawn();
+    let (slug, _acme) = organisation(&app, "inv-cli");
+    let (bob_slug, _bob_home) = organisation(&app, "inv-cli-bob");
+    let bob_email = format!("owner@{bob_slug}.test");
+    let cli = Cli::new(&app);
+    let json_of = |args: &[&str], stdin: Option<&str>| -> Value {
+        let out = cli.run(args, &[], stdin);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    };
+    let owner = format!("owner@{slug}.test");
+    let login = ["login", "--email", &owner, "--password-stdin"];
+    assert!(cli.run(&login, &[], Some(PASSWORD)).status.success());
+
+    let created = json_of(
+        &[
+            "invites", "create", "--email", &bob_email, "--role", "admin", "--output", "json",
+        ],
+        None,
+    );
+    assert_eq!(created["state"], "pending");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let resent = json_of(&["invites", "resend", &id, "--output", "json"], None);
+    assert_eq!(resent["send_count"], 2);
+    let newcomer = format!("{}@cli.test", unique("nina"));
+    let other = json_of(
+        &[
+            "invites", "create", "--email", &newcomer, "--role", "viewer", "--output", "json",
+        ],
+        None,
+    );
+    let listed = json_of(&["invites", "list", "--output", "json"], None);
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+    let table = cli.run(&["invites", "list"], &[], None);
+    assert!(
+        text(&table.stdout).contains(&bob_email),
+        "{}",
+        text(&table.stdout)
+    );
+
+    // Bob accepts with his own session: it moves to the invite's organisation.
+    let token = token_in(&wait_for_mail(&bob_email, 2)[1]);
+    let bob_login = ["login", "--email", &bob_email, "--password-stdin"];
+    assert!(cli.run(&bob_login, &[], Some(PASSWORD)).status.success());
+    let accepted = json_of(
+        &["invites", "accept", "--token", &token, "--output", "json"],
+        None,
+    );
+    assert_eq!(accepted["user_id"].as_str().map(str::len), Some(36));
+    let whoami = json_of(&["whoami", "--output", "json"], None);
+    assert_eq!(whoami["tenant_slug"], slug.as_str());
+    assert_eq!(whoami["role"], "admin");
+    // Used: a rejected request (exit 1) that says why.
+    let again = cli.run(&["invites", "accept", "--token", &token], &[], None);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        text(&again.stderr).contains("invite_used"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    // A new person signs up with theirs; an accepted invite is not revoked; an unknown link
+    // is a usage error (exit 2).
+    let nina = token_in(&wait_for_mail(&newcomer, 1)[0]);
+    let signed_up = json_of(
+        &[
+            "invites",
+            "accept",
+            "--token",
+            &nina,
+            "--signup",
+            "--password-stdin",
+            "--output",
+            "json",
+        ],
+        Some(PASSWORD),
+    );
+    assert_eq!(signed_up["tenant_id"], whoami["tenant_id"]);
+    assert!(cli.run(&login, &[], Some(PASSWORD)).status.success());
+    let revoked = cli.run(
+        &["invites", "revoke", other["id"].as_str().unwrap()],
+        &[],
+        None,
+    );
+    assert_eq!(revoked.status.code(), Some(1));
+    assert!(
+        text(&revoked.stderr).contains("invite_used"),
+        "{}",
+        text(&revoked.stderr)
+    );
+    let unknown = format!("vqi_{}", "C".repeat(43));
+    let gone = cli.run(&["invites", "accept", "--token", &unknown], &[], None);
+    assert_eq!(gone.status.code(), Some(2), "{}", text(&gone.stderr));
+}
