@@ -70,7 +70,8 @@ def server_ms(header):
 
 def signed_up(url, slug, plan=None, plan_db=None):
     """A new tenant's client, authenticated with a write-scoped API key (on `plan`, set as
-    the Postgres superuser of `plan_db`, when given)."""
+    the Postgres superuser of `plan_db`, when given). The server must not ask for verified
+    emails (VERSIQII_REQUIRE_VERIFIED_EMAIL=false): the key is made straight after sign-up."""
     api = Api(url)
     status, body = api.call("POST", "/v1/auth/signup", {
         "tenant_slug": slug, "email": f"owner@{slug}.test", "password": "correct horse battery"})

@@ -207,6 +207,24 @@ Examples:
   versiqii auth reset-password --token vqp_... --password-stdin < pw.txt
   VERSIQII_PASSWORD=s3cret-new-passphrase versiqii auth reset-password --token vqp_...")]
     ResetPassword(ResetPasswordArgs),
+
+    /// Verify your email with the token from the mail sent at sign-up
+    #[command(after_help = "\
+API keys and invites need a verified email. The link works once, for 48 hours.
+
+Example:
+  versiqii auth verify --token vqv_...")]
+    Verify(VerifyArgs),
+
+    /// Mail yourself a new verification link (the earlier ones stop working)
+    ResendVerification,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The token from the mailed link (`.../verify?token=<TOKEN>`)
+    #[arg(long, value_name = "TOKEN")]
+    pub token: String,
 }
 
 #[derive(Debug, Args)]

@@ -425,9 +425,10 @@ labels:
             matches!(err, DocumentError::ExpandsTooLarge { .. }),
             "{err:?}"
         );
-        // Building what the meter allows takes milliseconds; a second is generous for debug.
+        // Building what the meter allows takes milliseconds; 10 s is generous for a loaded
+        // machine's debug build, and far below what building the whole would take.
         assert!(
-            started.elapsed() < std::time::Duration::from_secs(1),
+            started.elapsed() < std::time::Duration::from_secs(10),
             "{:?}",
             started.elapsed()
         );

@@ -21,6 +21,7 @@ pub struct SessionPolicy {
     pub reset_mails_per_hour: u32,
     pub reset_requests_per_hour: u32,
     pub invite_accepts_per_hour: u32,
+    pub verification_mails_per_hour: u32,
 }
 
 /// The server will not serve as a role that can step around row-level security (`serve`
@@ -130,6 +131,7 @@ impl AppState {
             gate: gate.clone(),
             instance: uuid::Uuid::new_v4().simple().to_string().into(),
             mail: Arc::new(crate::mail::Mail::new(settings)),
+            require_verified_email: settings.auth.require_verified_email,
         };
         let mail_worker =
             crate::mail::worker::Worker::new(store.clone(), ops.mail.clone(), &settings.mail)?;
@@ -150,6 +152,7 @@ impl AppState {
                 reset_mails_per_hour: settings.auth.reset_mails_per_hour,
                 reset_requests_per_hour: settings.auth.reset_requests_per_hour,
                 invite_accepts_per_hour: settings.auth.invite_accepts_per_hour,
+                verification_mails_per_hour: settings.auth.verification_mails_per_hour,
             }),
             probes: web::Data::new(Probes {
                 store: store.clone(),

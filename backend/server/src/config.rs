@@ -81,6 +81,8 @@ pub struct Auth {
     pub reset_mails_per_hour: u32,
     pub reset_requests_per_hour: u32,
     pub invite_accepts_per_hour: u32,
+    pub require_verified_email: bool,
+    pub verification_mails_per_hour: u32,
 }
 
 /// `[tenants]`
@@ -203,6 +205,11 @@ impl std::fmt::Debug for Auth {
             .field("reset_mails_per_hour", &self.reset_mails_per_hour)
             .field("reset_requests_per_hour", &self.reset_requests_per_hour)
             .field("invite_accepts_per_hour", &self.invite_accepts_per_hour)
+            .field("require_verified_email", &self.require_verified_email)
+            .field(
+                "verification_mails_per_hour",
+                &self.verification_mails_per_hour,
+            )
             .finish()
     }
 }
@@ -276,9 +283,18 @@ const U32: Read = Read::Number(int::<u32>);
 const U64: Read = Read::Number(int::<u64>);
 const USIZE: Read = Read::Number(int::<usize>);
 const F64: Read = Read::Number(float);
+const BOOL: Read = Read::Number(boolean);
 
 fn int<T: std::str::FromStr + TryInto<i64>>(text: &str) -> Option<Value> {
     text.parse::<T>().ok()?.try_into().ok().map(Value::Integer)
+}
+
+fn boolean(text: &str) -> Option<Value> {
+    match text.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(Value::Boolean(true)),
+        "false" | "0" | "no" | "off" => Some(Value::Boolean(false)),
+        _ => None,
+    }
 }
 
 fn float(text: &str) -> Option<Value> {
@@ -308,6 +324,8 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("SIGNUPS_PER_HOUR",          "auth.signups_per_hour",          U32),
     ("FAILED_AUTH_PER_MINUTE",    "auth.failed_auth_per_minute",    U32),
     ("RESET_MAILS_PER_HOUR",      "auth.reset_mails_per_hour",      U32),
+    ("REQUIRE_VERIFIED_EMAIL",    "auth.require_verified_email",    BOOL),
+    ("VERIFICATION_MAILS_PER_HOUR", "auth.verification_mails_per_hour", U32),
     ("RESET_REQUESTS_PER_HOUR",   "auth.reset_requests_per_hour",   U32),
     ("INVITE_ACCEPTS_PER_HOUR",   "auth.invite_accepts_per_hour",   U32),
     ("TENANT_IDLE_SECS",          "tenants.idle_secs",              U64),

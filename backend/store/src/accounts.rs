@@ -29,6 +29,8 @@ pub struct NewUser<'a> {
     pub display_name: Option<&'a str>,
     pub password_hash: &'a str,
     pub role: Role,
+    /// Proved already (an invite's link reached the address); otherwise a link is mailed.
+    pub email_verified: bool,
 }
 
 #[derive(Debug, Clone, FromQueryResult)]
@@ -118,13 +120,14 @@ impl TenantTx {
         let TenantId(tenant) = self.tenant();
         self.connection()
             .execute(Self::stmt(
-                "insert into users (id, email, display_name, password_hash)
-                 values ($1, $2, $3, $4)",
+                "insert into users (id, email, display_name, password_hash, email_verified_at)
+                 values ($1, $2, $3, $4, case when $5 then now() end)",
                 [
                     user.id.into(),
                     user.email.into(),
                     user.display_name.map(str::to_owned).into(),
                     user.password_hash.into(),
+                    user.email_verified.into(),
                 ],
             ))
             .await?;

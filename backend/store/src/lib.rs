@@ -13,6 +13,7 @@ mod refresh_tokens;
 pub mod registry;
 mod role_check;
 mod tenant_tx;
+mod verification;
 
 pub use accounts::{LoginRow, MemberRow, NewUser, OrganisationRow, TenantRow, UserRow};
 pub use api_keys::{ApiKeyAuth, ApiKeyRow, NewApiKey};
@@ -27,3 +28,4 @@ pub use refresh_tokens::Rotation;
 pub use registry::*;
 pub use role_check::UnsafeRole;
 pub use tenant_tx::{SessionLimits, Store, TenantTx};
+pub use verification::{request_email_verification, use_email_verification};

@@ -38,6 +38,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../../migrations/0008_mail.sql"),
     ),
     (
+        "0009_verification",
+        include_str!("../../../migrations/0009_verification.sql"),
+    ),
+    (
         "0010_invites",
         include_str!("../../../migrations/0010_invites.sql"),
     ),

@@ -93,6 +93,10 @@ pub struct UserView {
     pub email: String,
     pub display_name: Option<String>,
     pub role: String,
+    /// False until the person opens the verification link mailed at sign-up; API keys and
+    /// invites need it.
+    #[serde(default)]
+    pub email_verified: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

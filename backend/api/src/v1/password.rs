@@ -45,3 +45,20 @@ pub struct ResetPasswordRequest {
     #[cfg_attr(feature = "openapi", schema(min_length = 12, max_length = 1024))]
     pub password: String,
 }
+
+/// The body of `POST /v1/auth/verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VerifyEmailRequest {
+    /// The token of the link mailed at sign-up (`vqv_…`).
+    #[cfg_attr(feature = "openapi", schema(max_length = 100))]
+    pub token: String,
+}
+
+/// The answer of `POST /v1/auth/verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EmailVerified {
+    pub email_verified: bool,
+}

@@ -44,6 +44,8 @@ fn component_schemas_match_the_spec() {
         ForgotPasswordAccepted,
         ResetPasswordRequest,
         SwitchRequest,
+        VerifyEmailRequest,
+        EmailVerified,
         OrganisationView,
         OrganisationList,
         MemberView,

@@ -66,7 +66,8 @@ fn responses_round_trip() {
     );
     round_trip::<SignupResponse>(json!({
         "tenant": {"id": ID, "slug": "acme", "name": "Acme"},
-        "user": {"id": ID, "email": "a@acme.test", "display_name": null, "role": "owner"},
+        "user": {"id": ID, "email": "a@acme.test", "display_name": null, "role": "owner",
+            "email_verified": false},
         "tokens": {"access_token": "a", "refresh_token": "r", "token_type": "Bearer",
             "expires_in": 900, "tenant_id": ID, "user_id": ID}}));
     round_trip::<DriftList>(json!({"items": [{"env": "prod", "target": "api",

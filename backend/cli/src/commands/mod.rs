@@ -34,6 +34,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Whoami => auth::whoami(&global),
         Command::Auth(AuthCommand::ForgotPassword(args)) => password::forgot(&global, &args),
         Command::Auth(AuthCommand::ResetPassword(args)) => password::reset(&global, &args),
+        Command::Auth(AuthCommand::Verify(args)) => password::verify(&global, &args),
+        Command::Auth(AuthCommand::ResendVerification) => password::resend(&global),
         Command::Orgs(command) => members::orgs(&global, command),
         Command::Members(command) => members::run(&global, command),
         Command::Invites(command) => invites::run(&global, command),

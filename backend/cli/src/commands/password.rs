@@ -1,12 +1,33 @@
-//! `auth forgot-password` and `auth reset-password`.
+//! `auth forgot-password`, `auth reset-password`, `auth verify` and
+//! `auth resend-verification`.
 
 use super::auth::read_password;
-use crate::args::{ForgotPasswordArgs, GlobalArgs, ResetPasswordArgs};
+use crate::args::{ForgotPasswordArgs, GlobalArgs, ResetPasswordArgs, VerifyArgs};
 use crate::client::Client;
 use crate::error::{one_line, CliError};
 use crate::output::{self, out, OutputFormat};
 use serde_json::json;
-use versiqii_api::v1::{ForgotPasswordRequest, ResetPasswordRequest};
+use versiqii_api::v1::{ForgotPasswordRequest, ResetPasswordRequest, VerifyEmailRequest};
+
+pub fn verify(global: &GlobalArgs, args: &VerifyArgs) -> Result<(), CliError> {
+    let client = Client::anonymous(global.url.as_deref())?;
+    let verified = client.verify_email(&VerifyEmailRequest {
+        token: args.token.trim().to_owned(),
+    })?;
+    match global.output {
+        OutputFormat::Json => output::print_json_of(&verified),
+        OutputFormat::Table => out("email verified: you can create API keys and invite others"),
+    }
+}
+
+pub fn resend(global: &GlobalArgs) -> Result<(), CliError> {
+    let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
+    client.resend_verification()?;
+    match global.output {
+        OutputFormat::Json => output::print_json(&json!({ "sent": true })),
+        OutputFormat::Table => out("a new verification link is on its way"),
+    }
+}
 
 pub fn forgot(global: &GlobalArgs, args: &ForgotPasswordArgs) -> Result<(), CliError> {
     let client = Client::anonymous(global.url.as_deref())?;

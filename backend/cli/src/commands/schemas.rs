@@ -302,9 +302,9 @@ mod tests {
             let refs = vec![format!("*a{}", level - 1); 100].join(", ");
             bomb.push_str(&format!("a{level}: &a{level} [{refs}]\n"));
         }
-        let started = std::time::Instant::now();
+        // (The core parser's tests show it refuses before building; here, that the CLI
+        // passes the refusal on as a usage error.)
         let error = parse_schema(&source(&bomb, Some("bomb.yaml"))).unwrap_err();
-        assert!(started.elapsed() < std::time::Duration::from_secs(2));
         assert_eq!(error.exit_code(), 2);
         assert!(
             error.to_string().contains("expands to more than 4096 KiB"),

@@ -654,8 +654,10 @@ fn a_lens_file_that_expands_past_its_cap_is_refused_before_it_is_built() {
     assert!(bomb.len() < 8 * 1024);
     let started = std::time::Instant::now();
     let m = invalid(&bomb);
+    // Building the 10^7 strings would take far longer (and gigabytes); 10 s is generous for a
+    // loaded machine's debug build.
     assert!(
-        started.elapsed() < std::time::Duration::from_secs(1),
+        started.elapsed() < std::time::Duration::from_secs(10),
         "{:?}",
         started.elapsed()
     );

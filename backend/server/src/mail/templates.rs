@@ -19,6 +19,13 @@ pub enum Template {
         /// How long the link works.
         valid_minutes: u32,
     },
+    /// A new person's email to prove, with the organisation they signed up (if any).
+    EmailVerification {
+        /// `{link_base}/verify?token=…`
+        link: String,
+        organisation: Option<String>,
+        valid_hours: u32,
+    },
     /// An invite into an organisation, with who invited and the role it gives.
     Invite {
         /// `{link_base}/invites/accept?token=…`
@@ -45,6 +52,7 @@ impl Template {
         match self {
             Template::PasswordReset { .. } => "password_reset",
             Template::Invite { .. } => "invite",
+            Template::EmailVerification { .. } => "email_verification",
         }
     }
 
@@ -76,6 +84,50 @@ impl Template {
                      <p>The link works once, for {valid_minutes} minutes. Resetting your password \
                      signs you out everywhere.</p>\n\
                      <p>If you did not ask for this, ignore this mail: your password stays as it is.</p>",
+                    product = escape_html(PRODUCT),
+                    link = escape_html(link),
+                    button = BUTTON,
+                );
+                Rendered {
+                    html: layout(&subject, &body),
+                    subject,
+                    text,
+                }
+            }
+            Template::EmailVerification {
+                link,
+                organisation,
+                valid_hours,
+            } => {
+                let subject = format!("Verify your email for {PRODUCT}");
+                let joined = organisation
+                    .as_deref()
+                    .map(|o| format!(" and the organisation {o}"))
+                    .unwrap_or_default();
+                let text = format!(
+                    "Welcome to {PRODUCT}: your account{joined} is ready.\n\
+                     \n\
+                     Verify your email address here, so you can create API keys and invite others:\n\
+                     \n\
+                     {link}\n\
+                     \n\
+                     The link works once, for {valid_hours} hours.\n\
+                     \n\
+                     If you did not sign up, ignore this mail.\n\
+                     \n\
+                     -- \n{PRODUCT}\n"
+                );
+                let joined_html = organisation
+                    .as_deref()
+                    .map(|o| format!(" and the organisation <strong>{}</strong>", escape_html(o)))
+                    .unwrap_or_default();
+                let body = format!(
+                    "<p>Welcome to {product}: your account{joined_html} is ready.</p>\n\
+                     <p>Verify your email address, so you can create API keys and invite others:</p>\n\
+                     <p><a href=\"{link}\" style=\"{button}\">Verify my email</a></p>\n\
+                     <p>Or open this link: <br><a href=\"{link}\">{link}</a></p>\n\
+                     <p>The link works once, for {valid_hours} hours. If you did not sign up, \
+                     ignore this mail.</p>",
                     product = escape_html(PRODUCT),
                     link = escape_html(link),
                     button = BUTTON,

@@ -99,6 +99,7 @@ pub async fn signup(
             display_name: req.display_name.as_deref(),
             password_hash: &req.password_hash,
             role: Role::Owner,
+            email_verified: false,
         })
         .await
         .map_err(|e| {
@@ -114,6 +115,13 @@ pub async fn signup(
         None,
         None,
     );
+    // The verification mail is queued with the account: both are kept, or neither. (Where
+    // the service does not ask for verified emails, it sends no mail asking for one.)
+    let ops = w.ops().clone();
+    if ops.require_verified_email {
+        ops.queue_verification(w.tx().connection(), user_id, Some(&tenant.name))
+            .await?;
+    }
     let session = issue_session(&w, req.refresh_ttl, user_id, Role::Owner).await?;
     w.commit().await?;
     Ok((tenant, user, session))

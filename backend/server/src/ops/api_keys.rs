@@ -11,6 +11,8 @@ use versiqii_core::Scope;
 use versiqii_store::{ApiKeyRow, NewApiKey};
 
 pub struct CreateKey {
+    /// The person creating it (`None` for an admin API key): their email must be verified.
+    pub by_person: Option<Uuid>,
     /// Trimmed, 1 to 200 characters.
     pub name: String,
     pub scopes: Vec<Scope>,
@@ -24,6 +26,9 @@ pub struct CreatedKey {
 }
 
 pub async fn create(mut w: TenantWrite, req: CreateKey) -> Result<CreatedKey, ApiError> {
+    if let Some(person) = req.by_person {
+        super::verification::require_verified(&w, person, "create API keys").await?;
+    }
     let secret = secrets::new_api_key();
     let id = Uuid::new_v4();
     let actor = w.actor().to_string();

@@ -166,6 +166,9 @@ pub async fn create(
     if role == Role::Owner && inviter.role != Role::Owner {
         return Err(owners_only());
     }
+    if let Some(person) = inviter.user {
+        super::verification::require_verified(&w, person, "invite others").await?;
+    }
     if w.tx().member_with_email(email.as_str()).await? {
         return Err(coded(
             ErrorCode::AlreadyMember,
@@ -368,6 +371,8 @@ impl Ops {
                 display_name: signup.display_name.as_deref(),
                 password_hash: &signup.password_hash,
                 role,
+                // The invite's link reached this address: that proves it.
+                email_verified: true,
             })
             .await
             .map_err(|e| match e {

@@ -21,6 +21,7 @@ pub mod plan;
 pub mod rollback;
 pub mod schemas;
 pub mod targets;
+pub mod verification;
 mod write;
 
 pub use write::{Actor, GraphChange, TenantWrite, WriteTicket};
@@ -46,6 +47,8 @@ pub struct Ops {
     pub(crate) instance: Arc<str>,
     /// Queues mail in an operation's transaction (`crate::mail`).
     pub(crate) mail: Arc<crate::mail::Mail>,
+    /// People must verify their email before creating API keys or inviting others.
+    pub(crate) require_verified_email: bool,
 }
 
 impl Ops {

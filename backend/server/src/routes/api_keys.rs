@@ -71,7 +71,7 @@ fn parse_new(body: &NewApiKeyRequest) -> Result<Vec<Scope>, ApiError> {
     security(("bearer" = ["api-keys:write"])), responses(
     (status = 201, body = CreatedApiKey),
     (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "`forbidden`, or `email_unverified`: the person has not verified their email yet"),
     (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[post("/v1/api-keys")]
 pub async fn create(
@@ -81,6 +81,8 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let scopes = parse_new(&body)?;
     let req = api_keys::CreateKey {
+        by_person: (auth.principal.kind == crate::auth::authorized::PrincipalKind::User)
+            .then_some(auth.principal.id),
         name: body.name.trim().to_owned(),
         scopes,
         expires_at: body.expires_at,

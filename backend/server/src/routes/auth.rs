@@ -120,6 +120,7 @@ pub async fn signup(
             email: user.email,
             display_name: user.display_name,
             role: user.role,
+            email_verified: false,
         },
         tokens: token_pair(session),
     }))

@@ -19,6 +19,7 @@ pub mod migrations;
 pub mod password;
 pub mod rollback;
 pub mod targets;
+pub mod verification;
 
 use actix_web::web;
 use utoipa::OpenApi;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     auth::configure(cfg);
     password::configure(cfg);
+    verification::configure(cfg);
     me::configure(cfg);
     members::configure(cfg);
     invites::configure(cfg);
@@ -50,6 +52,7 @@ pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
     vec![
         auth::Doc::openapi(),
         password::Doc::openapi(),
+        verification::Doc::openapi(),
         me::Doc::openapi(),
         members::Doc::openapi(),
         invites::Doc::openapi(),

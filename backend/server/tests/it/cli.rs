@@ -76,6 +76,24 @@ fn signup_login_and_api_keys_through_the_cli() {
     let me: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(me["role"], "owner");
 
+    // API keys wait for the email, verified with the mailed link's token.
+    let out = cli.run(
+        &["api-keys", "create", "--name", "ci", "--scope", "write"],
+        &[],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("verify your email"),
+        "{}",
+        text(&out.stderr)
+    );
+    let mail = &crate::verification::mails("ada@cli-co.test", "Verify your email", 1)[0];
+    let token = crate::verification::token_in(mail, "/verify");
+    let out = cli.run(&["auth", "verify", "--token", &token], &[], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("email verified"));
+
     let out = cli.run(
         &["api-keys", "create", "--name", "ci", "--scope", "write"],
         &[],

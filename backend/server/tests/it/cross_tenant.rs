@@ -566,6 +566,8 @@ const NO_REFERENCES: &[&str] = &[
     "refreshSession",
     "forgotPassword",
     "resetPassword",
+    "verifyEmail",
+    "resendVerification",
     "createApiKey",
     "createEnvironment",
     // Leaves the caller's own organisation: names no other.

@@ -21,7 +21,7 @@ fn mailbox_url() -> String {
 }
 
 /// The receiver's messages to `to`, oldest first.
-fn messages_to(to: &str) -> Vec<Value> {
+pub(crate) fn messages_to(to: &str) -> Vec<Value> {
     let url = format!(
         "{}/api/messages?to={}",
         mailbox_url(),
@@ -63,6 +63,11 @@ fn token_in(mail: &Value) -> String {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
         .collect()
+}
+
+/// A server that sends no verification mail at sign-up: these tests count the reset mails.
+fn spawn() -> TestApp {
+    TestApp::spawn_with(|s| s.auth.require_verified_email = false)
 }
 
 fn unique(prefix: &str) -> String {
@@ -110,6 +115,7 @@ fn count(app: &TestApp, sql: &str) -> i64 {
 #[test]
 fn a_reset_mail_arrives_with_both_parts_and_its_link_works_once() {
     let app = TestApp::spawn_with(|s| {
+        s.auth.require_verified_email = false;
         s.observability.metrics_token = Some("metrics-token-for-mail-tests".into())
     });
     let slug = unique("reset");
@@ -203,7 +209,7 @@ fn a_reset_mail_arrives_with_both_parts_and_its_link_works_once() {
 
 #[test]
 fn expired_unknown_and_malformed_tokens_are_refused() {
-    let app = TestApp::spawn();
+    let app = spawn();
     let slug = unique("expire");
     let (email, _, refresh) = signup(&app, &slug);
     assert_eq!(forgot(&app, &email).status, 202);
@@ -249,7 +255,7 @@ fn expired_unknown_and_malformed_tokens_are_refused() {
 
 #[test]
 fn an_unknown_email_gets_the_same_answer_and_no_mail() {
-    let app = TestApp::spawn();
+    let app = spawn();
     let slug = unique("enum");
     let (known, _, _) = signup(&app, &slug);
     let unknown = format!("nobody@{}.test", unique("nowhere"));
@@ -287,7 +293,7 @@ fn an_unknown_email_gets_the_same_answer_and_no_mail() {
 
 #[test]
 fn a_header_injection_attempt_is_refused_and_sends_nothing() {
-    let app = TestApp::spawn();
+    let app = spawn();
     let slug = unique("inject");
     let (email, _, _) = signup(&app, &slug);
     let evil = format!("evil@{slug}.test");
@@ -348,6 +354,7 @@ fn with_smtp_down_the_request_answers_at_once_and_the_mail_goes_out_when_it_is_b
         .unwrap()
         .port();
     let app = TestApp::spawn_with(|s| {
+        s.auth.require_verified_email = false;
         s.mail.port = port;
         s.mail.max_attempts = 1000;
     });
@@ -392,7 +399,7 @@ fn with_smtp_down_the_request_answers_at_once_and_the_mail_goes_out_when_it_is_b
 
 #[test]
 fn two_instances_send_each_mail_once() {
-    let app = TestApp::spawn();
+    let app = spawn();
     let other = app.another_instance();
     let slug = unique("twice");
     let emails: Vec<String> = (0..4)
@@ -421,6 +428,7 @@ fn two_instances_send_each_mail_once() {
 #[test]
 fn reset_requests_are_rate_limited_per_address_and_per_client() {
     let app = TestApp::spawn_with(|s| {
+        s.auth.require_verified_email = false;
         s.auth.reset_mails_per_hour = 2;
         s.auth.reset_requests_per_hour = 5;
     });
@@ -446,7 +454,7 @@ fn reset_requests_are_rate_limited_per_address_and_per_client() {
 
 #[test]
 fn the_app_role_reaches_mail_and_reset_rows_only_through_functions() {
-    let app = TestApp::spawn();
+    let app = spawn();
     let db = block_on(Database::connect(app.app_db_url())).unwrap();
     for sql in [
         "select * from mail_outbox",
@@ -463,7 +471,7 @@ fn the_app_role_reaches_mail_and_reset_rows_only_through_functions() {
 
 #[test]
 fn forgot_and_reset_a_password_through_the_cli() {
-    let app = TestApp::spawn();
+    let app = spawn();
     let cli = crate::cli::Cli::new(&app);
     let slug = unique("cli-reset");
     let (email, _, _) = signup(&app, &slug);

@@ -22,3 +22,4 @@ mod ops;
 mod registry;
 mod routes;
 mod tenancy;
+mod verification;

@@ -14,6 +14,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/v1/auth/logout"),
     ("POST", "/v1/auth/password/forgot"),
     ("POST", "/v1/auth/password/reset"),
+    ("POST", "/v1/auth/verify"),
     ("POST", "/v1/invites/accept/signup"),
 ];
 
@@ -63,6 +64,7 @@ const PEOPLE_ONLY: &[(&str, &str)] = &[
     ("GET", "/v1/orgs"),
     ("POST", "/v1/auth/switch"),
     ("POST", "/v1/members/leave"),
+    ("POST", "/v1/auth/verify/resend"),
     ("POST", "/v1/invites/accept"),
 ];
 
