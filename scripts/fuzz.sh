@@ -14,7 +14,8 @@
 # Crash inputs go to $HOME/.cache/versiqii-fuzz-artifacts/<target>/; copy the ones worth keeping
 # into fuzz/seeds/<target>/. VERSIQII_FUZZ_SANITIZER=address builds with AddressSanitizer
 # (in its own target directory); the default is none. VERSIQII_FUZZ_JOBS=2 runs two targets at
-# a time. Long runs end each target by minimising its corpus (libFuzzer's -merge=1).
+# a time. Long runs end each target by minimising its corpus (libFuzzer's -merge=1), as smokes do
+# once a corpus holds over 20,000 files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -77,8 +78,8 @@ bin_dir=$target_dir/$(rustc -vV | sed -n 's/^host: //p')/release
 logs=$(mktemp -d /tmp/versiqii-fuzz.XXXXXX)
 trap 'rm -rf "$logs"' EXIT
 
-# One target: its run, then (long runs) its corpus minimised so later runs load only inputs
-# that add coverage. Writes $logs/<target>.row, and $logs/<target>.failed on a problem.
+# One target: its run, then its corpus minimised so later runs load only inputs that add
+# coverage (after long runs, and after a smoke once it holds over 20,000 files). Writes $logs/<target>.row, and $logs/<target>.failed on a problem.
 fuzz_one() {
   local target=$1
   local corpus=$corpus_root/$target artifacts=$artifact_root/$target seeds=$root/fuzz/seeds/$target
@@ -104,7 +105,7 @@ fuzz_one() {
       grep -E -A3 'panicked at|ERROR: libFuzzer' "$log" | cut -c1-400 | head -20 || true
       grep -E 'Test unit written to' "$log" | sed 's/^/!! /' || tail -30 "$log"
     } >&2
-  elif [ "$mode" = long ]; then
+  elif [ "$mode" = long ] || [ "$(find "$corpus" -type f | wc -l)" -gt 20000 ]; then
     rm -rf "$corpus.min"
     mkdir -p "$corpus.min"
     if "$bin_dir/$target" -merge=1 -rss_limit_mb=2048 -timeout=10 "$corpus.min" "$corpus" \
