@@ -303,6 +303,19 @@ pub enum OrgsCommand {
     /// Move the stored session to another of your organisations
     #[command(after_help = "Example:\n  versiqii orgs switch acme")]
     Switch(SwitchArgs),
+    /// Create another organisation, owned by you; the session moves to it
+    #[command(after_help = "Example:\n  versiqii orgs create acme-labs --name 'Acme Labs'")]
+    Create(CreateOrgArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateOrgArgs {
+    /// URL-safe identifier of the organisation, e.g. `acme-labs`
+    #[arg(value_name = "SLUG")]
+    pub slug: String,
+    /// Human-readable name [default: the slug]
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Args)]

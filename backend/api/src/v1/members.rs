@@ -26,6 +26,27 @@ pub struct OrganisationList {
     pub items: Vec<OrganisationView>,
 }
 
+/// The body of `POST /v1/orgs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganisationRequest {
+    /// The organisation's URL-safe name: 2 to 63 lowercase letters, digits or hyphens.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$"))]
+    pub slug: String,
+    /// Display name; the slug when absent.
+    #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 200))]
+    pub name: Option<String>,
+}
+
+/// A new organisation and the caller's session in it (they are its owner).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrganisationCreated {
+    pub organisation: crate::v1::TenantView,
+    pub tokens: crate::v1::TokenPair,
+}
+
 /// A member of the organisation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -48,6 +48,8 @@ fn component_schemas_match_the_spec() {
         EmailVerified,
         OrganisationView,
         OrganisationList,
+        NewOrganisationRequest,
+        OrganisationCreated,
         MemberView,
         MemberList,
         MemberRoleRequest,

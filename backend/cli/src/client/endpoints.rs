@@ -40,6 +40,18 @@ impl Client {
         )
     }
 
+    pub fn create_organisation(
+        &mut self,
+        body: &NewOrganisationRequest,
+    ) -> Result<OrganisationCreated, CliError> {
+        self.send(
+            Method::Post,
+            "/v1/orgs",
+            Some(body),
+            "organisation creation",
+        )
+    }
+
     pub fn organisations(&mut self) -> Result<OrganisationList, CliError> {
         self.send(Method::Get, "/v1/orgs", NO_BODY, "organisation list")
     }

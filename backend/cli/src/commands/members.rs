@@ -7,7 +7,9 @@ use crate::client::Client;
 use crate::error::{one_line, CliError};
 use crate::output::{self, out, show, OutputFormat};
 use serde_json::json;
-use versiqii_api::v1::{MemberRoleRequest, MemberView, OrganisationView, SwitchRequest};
+use versiqii_api::v1::{
+    MemberRoleRequest, MemberView, NewOrganisationRequest, OrganisationView, SwitchRequest,
+};
 
 pub fn orgs(global: &GlobalArgs, command: OrgsCommand) -> Result<(), CliError> {
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
@@ -21,6 +23,20 @@ pub fn orgs(global: &GlobalArgs, command: OrgsCommand) -> Result<(), CliError> {
                 ("ROLE", |o| show(&o.role)),
             ];
             print_list(global.output, &list.items, &COLUMNS, "no organisations")
+        }
+        OrgsCommand::Create(args) => {
+            let created = client.create_organisation(&NewOrganisationRequest {
+                slug: args.slug.clone(),
+                name: args.name.clone(),
+            })?;
+            client.save_session(&created.tokens)?;
+            match global.output {
+                OutputFormat::Json => output::print_json_of(&created.organisation),
+                OutputFormat::Table => out(&format!(
+                    "created {} and switched to it",
+                    one_line(&created.organisation.slug)
+                )),
+            }
         }
         OrgsCommand::Switch(args) => {
             let grant = client.switch_organisation(&SwitchRequest {

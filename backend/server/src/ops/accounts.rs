@@ -155,3 +155,35 @@ pub async fn login(
     w.commit().await?;
     Ok(Some(session))
 }
+
+/// A person already signed in creates another organisation, of which they are the owner, and
+/// gets a session there.
+pub async fn create_organisation(
+    mut w: TenantWrite,
+    user: Uuid,
+    slug: &TenantSlug,
+    name: &str,
+    refresh_ttl: chrono::Duration,
+) -> Result<(TenantRow, Session), ApiError> {
+    let tenant = w
+        .tx()
+        .create_tenant(slug.as_str(), name)
+        .await
+        .map_err(|e| {
+            taken(
+                e,
+                ErrorCode::TenantSlugTaken,
+                "a tenant with this slug already exists",
+            )
+        })?;
+    w.tx().add_member(user, Role::Owner).await?;
+    w.audit(
+        AuditAction::TenantCreate,
+        format!("tenant:{}", tenant.id),
+        None,
+        None,
+    );
+    let session = issue_session(&w, refresh_ttl, user, Role::Owner).await?;
+    w.commit().await?;
+    Ok((tenant, session))
+}

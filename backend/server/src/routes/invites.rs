@@ -12,7 +12,6 @@ use crate::rate_limit::RateLimiter;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use std::sync::Arc;
-use uuid::Uuid;
 use versiqii_api::v1::{
     AcceptInviteRequest, AcceptInviteSignupRequest, InviteList, InviteView, NewInviteRequest,
     TokenPair,
@@ -63,10 +62,6 @@ fn token_pair(session: accounts::Session) -> TokenPair {
         tenant_id: session.tenant.into(),
         user_id: session.user.into(),
     }
-}
-
-fn parse_id(text: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(text).map_err(|_| ApiError::invalid("/id", "an invite id is a UUID"))
 }
 
 /// Invites an email into the organisation with a role and mails the link (it works once, for 7
@@ -151,9 +146,10 @@ pub async fn list(auth: Authorized<perm::MembersRead>) -> Result<HttpResponse, A
 pub async fn resend(
     auth: Authorized<perm::MembersWrite>,
     ops: web::Data<Ops>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path)?;
+    let id = super::id_in_path(&req, &path, "id")?;
     let who = inviter(&auth);
     let row = invites::resend(auth.write(&ops).await?, who, id).await?;
     Ok(HttpResponse::Ok().json(invite_view(row)))
@@ -173,9 +169,10 @@ pub async fn resend(
 pub async fn revoke(
     auth: Authorized<perm::MembersWrite>,
     ops: web::Data<Ops>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&path)?;
+    let id = super::id_in_path(&req, &path, "id")?;
     let who = inviter(&auth);
     invites::revoke(auth.write(&ops).await?, who, id).await?;
     Ok(HttpResponse::NoContent().finish())

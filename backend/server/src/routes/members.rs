@@ -1,21 +1,24 @@
 //! The members of the session's organisation, and the caller's own organisations.
 
+use crate::app::SessionPolicy;
 use crate::auth::authorized::PrincipalKind;
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, ErrorCode, Problem};
-use crate::ops::{members, Ops};
-use actix_web::{delete, get, post, put, web, HttpResponse};
+use crate::ops::{accounts, members, Ops};
+use crate::rate_limit::RateLimiter;
+use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 use versiqii_api::v1::{
-    MemberList, MemberRoleRequest, MemberView, OrganisationList, OrganisationView,
+    MemberList, MemberRoleRequest, MemberView, NewOrganisationRequest, OrganisationCreated,
+    OrganisationList, OrganisationView, TenantView, TokenPair,
 };
-use versiqii_core::Role;
+use versiqii_core::{Role, TenantId, TenantSlug};
 use versiqii_store::MemberRow;
 
 /// This module's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(organisations, list, set_role, remove, leave),
+    paths(organisations, create_organisation, list, set_role, remove, leave),
     tags((name = "members", description = "Organisations, their members and roles"))
 )]
 pub struct Doc;
@@ -73,6 +76,60 @@ pub async fn organisations(
     Ok(HttpResponse::Ok().json(OrganisationList { items }))
 }
 
+/// Creates another organisation, owned by the caller, and answers a session in it.
+#[utoipa::path(operation_id = "createOrganisation", tag = "members",
+    request_body = NewOrganisationRequest,
+    security(("bearer" = ["session:read"])), responses(
+    (status = 201, body = OrganisationCreated),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "`people_only`: an API key makes no organisations"),
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`tenant_slug_taken`"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`invalid_input`: the slug or name")))]
+#[post("/v1/orgs")]
+pub async fn create_organisation(
+    req: HttpRequest,
+    auth: Authorized<perm::SessionRead>,
+    ops: web::Data<Ops>,
+    policy: web::Data<SessionPolicy>,
+    limiter: web::Data<RateLimiter>,
+    body: web::Json<NewOrganisationRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let user = person(&auth)?;
+    let body = body.into_inner();
+    let slug = TenantSlug::parse(&body.slug).map_err(|e| ApiError::invalid("/slug", e))?;
+    let name = body.name.unwrap_or_else(|| body.slug.clone());
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::invalid("/name", "a name has 1 to 200 characters"));
+    }
+    // As many new organisations as sign-ups, per client.
+    limiter
+        .hit(
+            &format!("signup:{}", ops.gate.proxies.key(&req)),
+            policy.signups_per_hour,
+            3600,
+        )
+        .await?;
+    let w = ops.write_for_account(TenantId::new_random(), user).await?;
+    let (tenant, session) =
+        accounts::create_organisation(w, user, &slug, name, policy.refresh_ttl).await?;
+    Ok(HttpResponse::Created().json(OrganisationCreated {
+        organisation: TenantView {
+            id: tenant.id.into(),
+            slug: tenant.slug,
+            name: tenant.name,
+        },
+        tokens: TokenPair {
+            access_token: session.access_token,
+            refresh_token: session.refresh_token,
+            token_type: "Bearer".into(),
+            expires_in: session.expires_in,
+            tenant_id: session.tenant.into(),
+            user_id: session.user.into(),
+        },
+    }))
+}
+
 /// The organisation's members: owners first, then by when they joined.
 #[utoipa::path(operation_id = "listMembers", tag = "members",
     security(("bearer" = ["members:read"])), responses(
@@ -87,10 +144,6 @@ pub async fn list(auth: Authorized<perm::MembersRead>) -> Result<HttpResponse, A
     Ok(HttpResponse::Ok().json(MemberList { items }))
 }
 
-fn parse_user(text: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(text).map_err(|_| ApiError::invalid("/user_id", "a user id is a UUID"))
-}
-
 /// Changes a member's role. Only an owner grants or takes away `owner`; the last owner keeps it.
 #[utoipa::path(operation_id = "setMemberRole", tag = "members", request_body = MemberRoleRequest,
     params(("user_id" = Uuid, Path)),
@@ -99,15 +152,17 @@ fn parse_user(text: &str) -> Result<Uuid, ApiError> {
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json", description = "`forbidden`: managing members, or owners, needs a higher role"),
     (status = 404, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "`last_owner`")))]
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`last_owner`"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`invalid_input`: not a role")))]
 #[put("/v1/members/{user_id}/role")]
 pub async fn set_role(
     auth: Authorized<perm::MembersWrite>,
     ops: web::Data<Ops>,
+    req: HttpRequest,
     path: web::Path<String>,
     body: web::Json<MemberRoleRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = parse_user(&path)?;
+    let user = super::id_in_path(&req, &path, "user_id")?;
     let role: Role = body
         .role
         .parse()
@@ -129,9 +184,10 @@ pub async fn set_role(
 pub async fn remove(
     auth: Authorized<perm::MembersWrite>,
     ops: web::Data<Ops>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = parse_user(&path)?;
+    let user = super::id_in_path(&req, &path, "user_id")?;
     let caller = auth.principal.role;
     members::remove(auth.write(&ops).await?, caller, user).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -157,6 +213,7 @@ pub async fn leave(
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // `leave` before `{user_id}`, so "leave" is never read as an id.
     cfg.service(organisations)
+        .service(create_organisation)
         .service(list)
         .service(leave)
         .service(set_role)

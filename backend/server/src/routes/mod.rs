@@ -21,8 +21,33 @@ pub mod rollback;
 pub mod targets;
 pub mod verification;
 
-use actix_web::web;
+use crate::error::{ApiError, ErrorCode};
+use actix_web::{web, HttpRequest};
 use utoipa::OpenApi;
+use uuid::Uuid;
+
+/// An id taken from a `{param}` path segment. A literal path of the document that the template
+/// also matches (`/v1/members/leave` for `/v1/members/{user_id}`) answers 405 for a method it
+/// does not have, as if no route had taken it; anything else that is not a UUID is 400.
+pub(crate) fn id_in_path(req: &HttpRequest, text: &str, param: &str) -> Result<Uuid, ApiError> {
+    if let Ok(id) = Uuid::parse_str(text) {
+        return Ok(id);
+    }
+    let method = req.method().as_str();
+    if let Some(allow) = crate::openapi::allowed_methods(req.path()) {
+        if !allow.split(", ").any(|m| m == method) {
+            return Err(ApiError::MethodNotAllowed {
+                method: method.to_owned(),
+                path: req.path().to_owned(),
+                allow: allow.to_owned(),
+            });
+        }
+    }
+    Err(ApiError::BadRequest {
+        code: ErrorCode::InvalidPath,
+        detail: format!("{{{param}}} is a UUID"),
+    })
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);

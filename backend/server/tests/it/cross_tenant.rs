@@ -546,6 +546,8 @@ fn reference_body(op: &str, of: &Tenant) -> Option<Value> {
                                         "version": "9.0.0"}),
         // B's organisation by its slug: A's owner is no member there.
         "switchOrganisation" => json!({"organisation": "bravo-co"}),
+        // B's slug for a new organisation of A's: taken.
+        "createOrganisation" => json!({"slug": "bravo-co"}),
         _ => return None,
     })
 }
@@ -554,6 +556,7 @@ fn reference_body(op: &str, of: &Tenant) -> Option<Value> {
 fn reference_refusal(op: &str) -> u16 {
     match op {
         "switchOrganisation" => 403,
+        "createOrganisation" => 409,
         _ => 404,
     }
 }

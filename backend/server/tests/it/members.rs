@@ -143,6 +143,31 @@ fn a_person_belongs_to_several_organisations_and_switches_between_them() {
         403,
         "people_only",
     );
+    // A person creates another organisation of their own and is its owner there.
+    let created = app.post(
+        "/v1/orgs",
+        Some(&token),
+        &json!({"slug": "bob-labs", "name": "Bob Labs"}),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["organisation"]["name"], "Bob Labs");
+    let in_labs = created.body["tokens"]["access_token"].as_str().unwrap();
+    assert_eq!(app.get("/v1/me", Some(in_labs)).body["role"], "owner");
+    let slugs: Vec<Value> = app.get("/v1/orgs", Some(in_labs)).body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["slug"].clone())
+        .collect();
+    assert_eq!(
+        slugs,
+        vec![json!("bobco"), json!("acme"), json!("bob-labs")]
+    );
+    assert_problem(
+        &app.post("/v1/orgs", Some(in_labs), &json!({"slug": "acme"})),
+        409,
+        "tenant_slug_taken",
+    );
     // Each organisation audits its own sessions.
     assert!(audit_actions(&app, &acme.access).contains(&"session.switch".to_owned()));
     assert!(!audit_actions(&app, &bob_home.access).contains(&"session.switch".to_owned()));

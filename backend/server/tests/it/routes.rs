@@ -62,6 +62,7 @@ fn operations(doc: &Value) -> Vec<Operation> {
 /// `people_only` whatever their scope.
 const PEOPLE_ONLY: &[(&str, &str)] = &[
     ("GET", "/v1/orgs"),
+    ("POST", "/v1/orgs"),
     ("POST", "/v1/auth/switch"),
     ("POST", "/v1/members/leave"),
     ("POST", "/v1/auth/verify/resend"),
@@ -106,6 +107,8 @@ fn every_route_needs_credentials_and_enough_role() {
             // A well-formed body where one is needed to reach the check behind the parser.
             let body = if op.path == "/v1/auth/switch" {
                 r#"{"organisation": "routes-co"}"#
+            } else if op.path == "/v1/orgs" {
+                r#"{"slug": "routes-new"}"#
             } else if op.path == "/v1/invites/accept" {
                 r#"{"token": "vqi_unknown"}"#
             } else {

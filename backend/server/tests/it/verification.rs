@@ -173,3 +173,27 @@ fn a_person_who_signs_up_from_an_invite_is_verified() {
     assert_eq!(create_key(&app, &token).status, 201);
     assert!(mails(&email, "Verify your email", 0).is_empty());
 }
+
+/// The app role reaches verification links only through the definer functions.
+#[test]
+fn the_app_role_cannot_read_or_write_verification_links() {
+    let app = TestApp::spawn();
+    app.signup("verify-rls");
+    crate::harness::block_on(async {
+        let db = sea_orm::Database::connect(app.app_db_url()).await.unwrap();
+        for sql in [
+            "select count(*) from email_verifications",
+            "insert into email_verifications (token_hash, user_id, expires_at) \
+             select sha256('x'), id, now() from users",
+            "update users set email_verified_at = now()",
+        ] {
+            let err = sea_orm::ConnectionTrait::execute_unprepared(&db, sql)
+                .await
+                .unwrap_err();
+            assert!(
+                err.to_string().contains("permission denied"),
+                "{sql}: {err}"
+            );
+        }
+    });
+}
