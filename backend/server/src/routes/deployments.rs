@@ -33,7 +33,7 @@ fn deployment_view(r: DeploymentRow) -> DeploymentView {
 
 /// Sets the version a target runs in an environment, after checking what would break.
 #[utoipa::path(operation_id = "setDeploymentVersion", tag = "deployments", request_body = SetVersionRequest,
-    params(("env" = String, Path), ("target" = String, Path)),
+    params(("env" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100), ("target" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)),
     security(("bearer" = ["registry:write"])), responses(
     (status = 200, body = Plan, description = "Applied, forced, or a dry run"),
     (status = 400, body = Problem, content_type = "application/problem+json"),
@@ -63,7 +63,7 @@ pub async fn set_version(
 }
 
 /// Deployment history of an environment, newest first.
-#[utoipa::path(operation_id = "listDeploymentHistory", tag = "deployments", params(("env" = String, Path), HistoryQuery),
+#[utoipa::path(operation_id = "listDeploymentHistory", tag = "deployments", params(("env" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100), HistoryQuery),
     security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = DeploymentList),
     (status = 401, body = Problem, content_type = "application/problem+json")))]

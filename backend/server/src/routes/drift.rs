@@ -26,7 +26,7 @@ pub struct Doc;
 
 // The drift actor's rows on the wire (until the actor keeps the wire types itself).
 /// Records what an environment actually runs (from an admission webhook or `versiqii report`).
-#[utoipa::path(operation_id = "recordObservation", tag = "drift", request_body = ObservationRequest, params(("env" = String, Path)),
+#[utoipa::path(operation_id = "recordObservation", tag = "drift", request_body = ObservationRequest, params(("env" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)),
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = ObservationView),
     (status = 400, body = Problem, content_type = "application/problem+json"),

@@ -28,7 +28,7 @@ pub fn parse_family(text: &str) -> Result<FamilyName, ApiError> {
 /// Adds a schema version to a family (created with its first schema). The new version must keep
 /// the family's compatibility level with the earlier versions; otherwise 409 with every break.
 #[utoipa::path(operation_id = "addSchemaVersion", tag = "schemas", request_body = NewSchemaRequest,
-    params(("family" = String, Path, description = "The family, e.g. OpenAPI-Payments")),
+    params(("family" = String, Path, description = "The family, e.g. OpenAPI-Payments", pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)),
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = SchemaVersionView, description = "Added"),
     (status = 200, body = SchemaVersionView, description = "Already there with the same content, or a dry run"),
@@ -102,7 +102,7 @@ pub async fn list(auth: Authorized<perm::RegistryRead>) -> Result<HttpResponse, 
 }
 
 /// One family and its versions, oldest first.
-#[utoipa::path(operation_id = "getFamily", tag = "schemas", params(("family" = String, Path)),
+#[utoipa::path(operation_id = "getFamily", tag = "schemas", params(("family" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)),
     security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = FamilyView),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -137,7 +137,7 @@ pub async fn show(
 }
 
 /// One schema version with its document and compatibility report.
-#[utoipa::path(operation_id = "getSchemaVersion", tag = "schemas", params(("family" = String, Path), ("version" = String, Path)),
+#[utoipa::path(operation_id = "getSchemaVersion", tag = "schemas", params(("family" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100), ("version" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 64)),
     security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = SchemaVersionView),
     (status = 401, body = Problem, content_type = "application/problem+json"),

@@ -47,7 +47,7 @@ fn program_source(body: &NewMigrationRequest) -> Result<(&'static str, Vec<u8>),
 /// and with the ABI's exports), and it is dry-run on every config bound with the from-version:
 /// the response says which would fail, and why.
 #[utoipa::path(operation_id = "createMigration", tag = "migrations", request_body = NewMigrationRequest,
-    params(("family" = String, Path)),
+    params(("family" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)),
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = MigrationView, description = "Stored, with the dry run on bound configs"),
     (status = 200, body = MigrationView, description = "A dry run"),
@@ -88,7 +88,7 @@ pub async fn add(
 }
 
 /// A family's migrations, oldest first.
-#[utoipa::path(operation_id = "listMigrations", tag = "migrations", params(("family" = String, Path)),
+#[utoipa::path(operation_id = "listMigrations", tag = "migrations", params(("family" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)),
     security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = MigrationList),
     (status = 401, body = Problem, content_type = "application/problem+json"),

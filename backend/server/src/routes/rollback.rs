@@ -17,7 +17,7 @@ pub struct Doc;
 
 /// Rolls a target back to an earlier deployment's version and config.
 #[utoipa::path(operation_id = "rollbackTarget", tag = "migrations", request_body = RollbackRequest,
-    params(("env" = String, Path), ("target" = String, Path)),
+    params(("env" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100), ("target" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)),
     security(("bearer" = ["registry:write"])), responses(
     (status = 200, body = RollbackPlan, description = "Rolled back, forced, or a dry run"),
     (status = 400, body = Problem, content_type = "application/problem+json"),

@@ -113,7 +113,7 @@ pub async fn list(auth: Authorized<perm::RegistryRead>) -> Result<HttpResponse, 
 }
 
 /// One target version.
-#[utoipa::path(operation_id = "getTargetVersion", tag = "targets", params(("name" = String, Path), ("version" = String, Path)),
+#[utoipa::path(operation_id = "getTargetVersion", tag = "targets", params(("name" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100), ("version" = String, Path)),
     security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = TargetVersionView),
     (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -155,7 +155,7 @@ pub async fn show_by_id(
 
 /// The schema a target version reads: what `versiqii validate --target` fetches and caches by
 /// hash.
-#[utoipa::path(operation_id = "getTargetSchema", tag = "targets", params(("name" = String, Path), ("version" = String, Path)),
+#[utoipa::path(operation_id = "getTargetSchema", tag = "targets", params(("name" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100), ("version" = String, Path)),
     security(("bearer" = ["registry:read"])), responses(
     (status = 200, body = TargetSchema),
     (status = 401, body = Problem, content_type = "application/problem+json"),
