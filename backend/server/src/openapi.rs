@@ -52,55 +52,46 @@ impl Modify for BearerAuth {
     }
 }
 
+/// A problem+json response with a `Retry-After` header.
+fn retry_after_problem(description: &str, seconds: &str) -> utoipa::openapi::Response {
+    use utoipa::openapi::{
+        content::ContentBuilder, header::HeaderBuilder, schema::Type, ObjectBuilder, Ref,
+        ResponseBuilder,
+    };
+    ResponseBuilder::new()
+        .description(description)
+        .header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(ObjectBuilder::new().schema_type(Type::Integer))
+                .description(Some(seconds))
+                .build(),
+        )
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
 /// Every secured operation may answer 429 (its tenant is over its plan's request budget) and
 /// 503 (a dependency is down, or the tenant's share of the CPU pool stays taken).
 struct TooManyRequests;
 
 impl Modify for TooManyRequests {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{
-            content::ContentBuilder, header::HeaderBuilder, schema::Type, ObjectBuilder, Ref,
-            ResponseBuilder,
-        };
-        let response = ResponseBuilder::new()
-            .description(
-                "The tenant is over its plan's request budget (`rate_limited`); retry after \
-                 `Retry-After` seconds. Requests a little over budget wait for their turn \
-                 instead.",
-            )
-            .header(
-                "Retry-After",
-                HeaderBuilder::new()
-                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
-                    .description(Some("Seconds to wait"))
-                    .build(),
-            )
-            .content(
-                "application/problem+json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .build(),
-            )
-            .build();
-        let busy = ResponseBuilder::new()
-            .description(
-                "A dependency is unavailable (`unavailable`), or the tenant's earlier work holds \
-                 its share of the CPU pool (`compute_busy`, with `Retry-After`): retry.",
-            )
-            .header(
-                "Retry-After",
-                HeaderBuilder::new()
-                    .schema(ObjectBuilder::new().schema_type(Type::Integer))
-                    .description(Some("Seconds to wait, when known"))
-                    .build(),
-            )
-            .content(
-                "application/problem+json",
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .build(),
-            )
-            .build();
+        let response = retry_after_problem(
+            "The tenant is over its plan's request budget (`rate_limited`); retry after \
+             `Retry-After` seconds. Requests a little over budget wait for their turn instead.",
+            "Seconds to wait",
+        );
+        let busy = retry_after_problem(
+            "A dependency is unavailable (`unavailable`), or the tenant's earlier work holds its \
+             share of the CPU pool (`compute_busy`, with `Retry-After`): retry.",
+            "Seconds to wait, when known",
+        );
         for item in openapi.paths.paths.values_mut() {
             for op in [
                 &mut item.get,

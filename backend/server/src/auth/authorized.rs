@@ -74,6 +74,21 @@ impl<P: Permission> Authorized<P> {
         self.ticket().open(ops).await
     }
 
+    /// The person behind a session. An API key belongs to one organisation and is no person:
+    /// 403 `people_only`, with `why` as the detail.
+    pub fn person(&self, why: &str) -> Result<Uuid, ApiError> {
+        // The code's status (403) is what answers, as for every coded error.
+        self.person_id().ok_or_else(|| ApiError::Unprocessable {
+            code: crate::error::ErrorCode::PeopleOnly,
+            detail: why.to_owned(),
+        })
+    }
+
+    /// The person behind a session; `None` for an API key.
+    pub fn person_id(&self) -> Option<Uuid> {
+        (self.principal.kind == PrincipalKind::User).then_some(self.principal.id)
+    }
+
     /// The caller's write, to be opened by an operation after slow work done outside it.
     pub fn ticket(&self) -> crate::ops::WriteTicket {
         crate::ops::WriteTicket::new(

@@ -49,7 +49,7 @@ async fn issue_session(
     user: Uuid,
     role: Role,
 ) -> Result<Session, ApiError> {
-    let refresh_token = secrets::new_refresh_token();
+    let refresh_token = secrets::REFRESH_TOKEN.generate();
     let expires = Utc::now() + refresh_ttl;
     w.tx()
         .create_refresh_token(user, &secrets::hash_token(&refresh_token), expires)

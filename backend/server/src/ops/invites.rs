@@ -10,8 +10,6 @@ use crate::auth::secrets;
 use crate::error::{ApiError, ErrorCode};
 use crate::mail::templates::Template;
 use chrono::{DateTime, Utc};
-use rand::distributions::{Alphanumeric, DistString};
-use rand::rngs::OsRng;
 use uuid::Uuid;
 use versiqii_api::AuditAction;
 use versiqii_core::{Email, Role, TenantId};
@@ -19,24 +17,6 @@ use versiqii_store::{InviteByToken, InviteRow, NewInvite, NewUser, StoreError};
 
 /// How long an invite link works.
 pub const INVITE_VALID_DAYS: u32 = 7;
-
-const TOKEN_PREFIX: &str = "vqi_";
-const TOKEN_BODY_LEN: usize = 43;
-
-/// A new invite token: `vqi_` and 43 alphanumerics (256 bits), URL-safe as it is.
-pub fn new_invite_token() -> String {
-    format!(
-        "{TOKEN_PREFIX}{}",
-        Alphanumeric.sample_string(&mut OsRng, TOKEN_BODY_LEN)
-    )
-}
-
-/// Cheap shape check so garbage never reaches the database.
-pub fn invite_token_shape_ok(token: &str) -> bool {
-    token.strip_prefix(TOKEN_PREFIX).is_some_and(|rest| {
-        rest.len() == TOKEN_BODY_LEN && rest.bytes().all(|b| b.is_ascii_alphanumeric())
-    })
-}
 
 /// An invite's state at `now`: `pending`, `expired`, `accepted` or `revoked`.
 pub fn state(row: &InviteRow, now: DateTime<Utc>) -> &'static str {
@@ -175,7 +155,7 @@ pub async fn create(
             "a member of the organisation has this email already; change their role instead",
         ));
     }
-    let token = new_invite_token();
+    let token = secrets::INVITE_TOKEN.generate();
     let id = Uuid::new_v4();
     let invited_by = w.actor().as_str().to_owned();
     let row = w
@@ -233,7 +213,7 @@ pub async fn resend(mut w: TenantWrite, inviter: Inviter, id: Uuid) -> Result<In
             "the invite was revoked; create a new one",
         ));
     }
-    let token = new_invite_token();
+    let token = secrets::INVITE_TOKEN.generate();
     let row = w
         .tx()
         .renew_invite(id, &secrets::hash_token(&token), new_expiry())
@@ -281,7 +261,7 @@ impl Ops {
     /// code (revoked or unknown: `invite_invalid`; accepted: `invite_used`; expired:
     /// `invite_expired`).
     async fn open_invite(&self, token: &str) -> Result<(InviteByToken, Vec<u8>), ApiError> {
-        if !invite_token_shape_ok(token) {
+        if !secrets::INVITE_TOKEN.shape_ok(token) {
             return Err(invalid_link());
         }
         let hash = secrets::hash_token(token);
@@ -405,20 +385,5 @@ impl Ops {
             Some(&format!("member:{user}:role:{}", row.role)),
         );
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn invite_tokens_are_well_formed_and_distinct() {
-        let t = new_invite_token();
-        assert!(invite_token_shape_ok(&t), "{t}");
-        assert_ne!(t, new_invite_token());
-        assert!(!invite_token_shape_ok(&t[..t.len() - 1]));
-        assert!(!invite_token_shape_ok(&t.replacen("vqi_", "vqp_", 1)));
-        assert!(!invite_token_shape_ok("vqi_"));
     }
 }

@@ -76,36 +76,49 @@ pub async fn set_role(
 }
 
 /// Removes `user` from the organisation and ends their sessions in it.
-pub async fn remove(mut w: TenantWrite, caller: Role, user: Uuid) -> Result<(), ApiError> {
+pub async fn remove(w: TenantWrite, caller: Role, user: Uuid) -> Result<(), ApiError> {
     let member = lock_member(&w, caller, user, false).await?;
-    if is_last_owner(&w, &member).await? {
-        return Err(last_owner("cannot remove the organisation's last owner"));
-    }
-    w.tx().remove_member(user).await?;
-    w.tx().revoke_user_refresh_tokens(user).await?;
-    w.audit(
+    end_membership(
+        w,
+        member,
+        "cannot remove the organisation's last owner",
         AuditAction::MemberRemove,
-        format!("member:{user}"),
-        Some(&format!("role:{}", member.role)),
-        None,
-    );
-    w.commit().await
+    )
+    .await
 }
 
 /// The caller leaves the organisation.
-pub async fn leave(mut w: TenantWrite, user: Uuid) -> Result<(), ApiError> {
+pub async fn leave(w: TenantWrite, user: Uuid) -> Result<(), ApiError> {
     let member = w
         .tx()
         .member_for_update(user)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("member {user}")))?;
+    end_membership(
+        w,
+        member,
+        "the organisation's last owner cannot leave",
+        AuditAction::MemberLeave,
+    )
+    .await
+}
+
+/// Ends a locked member's membership and their sessions here, audited as `action`; the last
+/// owner stays (`refusal` says why).
+async fn end_membership(
+    mut w: TenantWrite,
+    member: MemberRow,
+    refusal: &str,
+    action: AuditAction,
+) -> Result<(), ApiError> {
     if is_last_owner(&w, &member).await? {
-        return Err(last_owner("the organisation's last owner cannot leave"));
+        return Err(last_owner(refusal));
     }
+    let user = member.user_id;
     w.tx().remove_member(user).await?;
     w.tx().revoke_user_refresh_tokens(user).await?;
     w.audit(
-        AuditAction::MemberLeave,
+        action,
         format!("member:{user}"),
         Some(&format!("role:{}", member.role)),
         None,

@@ -8,32 +8,12 @@ use crate::auth::secrets;
 use crate::error::{ApiError, ErrorCode};
 use crate::mail::templates::Template;
 use chrono::Utc;
-use rand::distributions::{Alphanumeric, DistString};
-use rand::rngs::OsRng;
 use versiqii_api::AuditAction;
 use versiqii_core::Email;
 use versiqii_store::StoreError;
 
 /// How long a reset link works.
 pub const RESET_VALID_MINUTES: u32 = 60;
-
-const TOKEN_PREFIX: &str = "vqp_";
-const TOKEN_BODY_LEN: usize = 43;
-
-/// A new reset token: `vqp_` and 43 alphanumerics (256 bits), URL-safe as it is.
-pub fn new_reset_token() -> String {
-    format!(
-        "{TOKEN_PREFIX}{}",
-        Alphanumeric.sample_string(&mut OsRng, TOKEN_BODY_LEN)
-    )
-}
-
-/// Cheap shape check so garbage never reaches the database.
-pub fn reset_token_shape_ok(token: &str) -> bool {
-    token.strip_prefix(TOKEN_PREFIX).is_some_and(|rest| {
-        rest.len() == TOKEN_BODY_LEN && rest.bytes().all(|b| b.is_ascii_alphanumeric())
-    })
-}
 
 pub fn invalid_token() -> ApiError {
     ApiError::BadRequest {
@@ -47,7 +27,7 @@ impl Ops {
     /// Queues a reset mail for `email` if it has an account. Rendering and sealing the mail,
     /// making the token and the look-up happen either way; only the two inserts differ.
     pub async fn forgot_password(&self, email: &Email) -> Result<(), ApiError> {
-        let token = new_reset_token();
+        let token = secrets::RESET_TOKEN.generate();
         let template = Template::PasswordReset {
             link: self.mail.link("/reset", &token),
             valid_minutes: RESET_VALID_MINUTES,
@@ -74,7 +54,7 @@ impl Ops {
     /// of the person ends and their other links stop working; the reset is audited in each of
     /// their organisations (atomically with the change in the first).
     pub async fn reset_password(&self, token: &str, password_hash: &str) -> Result<(), ApiError> {
-        if !reset_token_shape_ok(token) {
+        if !secrets::RESET_TOKEN.shape_ok(token) {
             return Err(invalid_token());
         }
         let hash = secrets::hash_token(token);
@@ -122,20 +102,5 @@ impl Ops {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reset_tokens_are_well_formed_and_distinct() {
-        let t = new_reset_token();
-        assert!(reset_token_shape_ok(&t), "{t}");
-        assert_ne!(t, new_reset_token());
-        assert!(!reset_token_shape_ok(&t[..t.len() - 1]));
-        assert!(!reset_token_shape_ok(&t.replacen("vqp_", "vqr_", 1)));
-        assert!(!reset_token_shape_ok("vqp_"));
     }
 }

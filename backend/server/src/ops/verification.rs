@@ -8,8 +8,6 @@ use crate::auth::secrets;
 use crate::error::{ApiError, ErrorCode};
 use crate::mail::templates::Template;
 use chrono::Utc;
-use rand::distributions::{Alphanumeric, DistString};
-use rand::rngs::OsRng;
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 use versiqii_core::Email;
@@ -17,23 +15,6 @@ use versiqii_store::StoreError;
 
 /// How long a verification link works.
 pub const VERIFY_VALID_HOURS: u32 = 48;
-
-const TOKEN_PREFIX: &str = "vqv_";
-const TOKEN_BODY_LEN: usize = 43;
-
-/// A new verification token: `vqv_` and 43 alphanumerics (256 bits), URL-safe as it is.
-fn new_token() -> String {
-    format!(
-        "{TOKEN_PREFIX}{}",
-        Alphanumeric.sample_string(&mut OsRng, TOKEN_BODY_LEN)
-    )
-}
-
-fn token_shape_ok(token: &str) -> bool {
-    token.strip_prefix(TOKEN_PREFIX).is_some_and(|rest| {
-        rest.len() == TOKEN_BODY_LEN && rest.bytes().all(|b| b.is_ascii_alphanumeric())
-    })
-}
 
 fn invalid_token() -> ApiError {
     ApiError::BadRequest {
@@ -53,7 +34,7 @@ impl Ops {
         user: Uuid,
         organisation: Option<&str>,
     ) -> Result<bool, ApiError> {
-        let token = new_token();
+        let token = secrets::VERIFY_TOKEN.generate();
         let expires = Utc::now() + chrono::Duration::hours(i64::from(VERIFY_VALID_HOURS));
         let Some(email) = versiqii_store::request_email_verification(
             conn,
@@ -77,7 +58,7 @@ impl Ops {
 
     /// Verifies the email of the person a link was sent to: once, within its 48 hours.
     pub async fn verify_email(&self, token: &str) -> Result<Uuid, ApiError> {
-        if !token_shape_ok(token) {
+        if !secrets::VERIFY_TOKEN.shape_ok(token) {
             return Err(invalid_token());
         }
         let tx = self.store.begin_untenanted().await?;

@@ -81,8 +81,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let scopes = parse_new(&body)?;
     let req = api_keys::CreateKey {
-        by_person: (auth.principal.kind == crate::auth::authorized::PrincipalKind::User)
-            .then_some(auth.principal.id),
+        by_person: auth.person_id(),
         name: body.name.trim().to_owned(),
         scopes,
         expires_at: body.expires_at,

@@ -37,7 +37,8 @@ fn login_backoff(failures: u64, free: u32) -> std::time::Duration {
     std::time::Duration::from_millis(ms.min(5_000))
 }
 
-fn token_pair(session: accounts::Session) -> TokenPair {
+/// A session as the API answers it (sign-up, login, refresh, switch, invites, new organisations).
+pub(crate) fn token_pair(session: accounts::Session) -> TokenPair {
     TokenPair {
         access_token: session.access_token,
         refresh_token: session.refresh_token,
@@ -239,13 +240,8 @@ pub async fn switch(
     policy: web::Data<SessionPolicy>,
     body: web::Json<SwitchRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if auth.principal.kind != crate::auth::authorized::PrincipalKind::User {
-        return Err(ApiError::Unprocessable {
-            code: ErrorCode::PeopleOnly,
-            detail: "an API key belongs to one organisation; sign in as a person to switch".into(),
-        });
-    }
-    let user = auth.principal.id;
+    let user =
+        auth.person("an API key belongs to one organisation; sign in as a person to switch")?;
     let slug = body.into_inner().organisation;
     let tenant = organisation_of(&gate, user, Some(&slug)).await?;
     let w = ops.write_for_account(tenant, user).await?;
@@ -269,7 +265,7 @@ pub async fn refresh(
     let refused =
         || ApiError::Unauthenticated("the refresh token is unknown, expired or used".into());
     let token = body.into_inner().refresh_token;
-    if !secrets::refresh_token_shape_ok(&token) {
+    if !secrets::REFRESH_TOKEN.shape_ok(&token) {
         return Err(refused());
     }
     let old_hash = secrets::hash_token(&token);
@@ -279,7 +275,7 @@ pub async fn refresh(
         .await?
         .ok_or_else(refused)?;
     let tx = gate.store.begin_for(tenant).await?;
-    let next = secrets::new_refresh_token();
+    let next = secrets::REFRESH_TOKEN.generate();
     let expires = Utc::now() + policy.refresh_ttl;
     let rotation = tx
         .rotate_refresh_token(&old_hash, &secrets::hash_token(&next), expires)
@@ -310,7 +306,7 @@ pub async fn logout(
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.into_inner().refresh_token;
-    if secrets::refresh_token_shape_ok(&token) {
+    if secrets::REFRESH_TOKEN.shape_ok(&token) {
         let hash = secrets::hash_token(&token);
         if let Some(tenant) = gate.store.find_refresh_tenant(&hash).await? {
             let tx = gate.store.begin_for(tenant).await?;

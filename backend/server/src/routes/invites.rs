@@ -3,11 +3,11 @@
 //! the caller is authenticated, like sign-up). Acceptance is rate-limited per client.
 
 use crate::app::SessionPolicy;
-use crate::auth::authorized::{Gatekeeper, PrincipalKind};
+use crate::auth::authorized::Gatekeeper;
 use crate::auth::{passwords, perm, Authorized};
-use crate::error::{ApiError, ErrorCode, FieldError, Problem};
+use crate::error::{ApiError, FieldError, Problem};
 use crate::ops::invites::{self, Inviter};
-use crate::ops::{accounts, Ops};
+use crate::ops::Ops;
 use crate::rate_limit::RateLimiter;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use chrono::Utc;
@@ -49,18 +49,7 @@ fn invite_view(row: InviteRow) -> InviteView {
 fn inviter<P: perm::Permission>(auth: &Authorized<P>) -> Inviter {
     Inviter {
         role: auth.principal.role,
-        user: (auth.principal.kind == PrincipalKind::User).then_some(auth.principal.id),
-    }
-}
-
-fn token_pair(session: accounts::Session) -> TokenPair {
-    TokenPair {
-        access_token: session.access_token,
-        refresh_token: session.refresh_token,
-        token_type: "Bearer".into(),
-        expires_in: session.expires_in,
-        tenant_id: session.tenant.into(),
-        user_id: session.user.into(),
+        user: auth.person_id(),
     }
 }
 
@@ -220,17 +209,12 @@ pub async fn accept(
     limiter: web::Data<RateLimiter>,
     body: web::Json<AcceptInviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    if auth.principal.kind != PrincipalKind::User {
-        return Err(ApiError::Unprocessable {
-            code: ErrorCode::PeopleOnly,
-            detail: "an invite is accepted by a person, not an API key: sign in first".into(),
-        });
-    }
+    let user = auth.person("an invite is accepted by a person, not an API key: sign in first")?;
     limit_acceptance(&req, &gate, &policy, &limiter).await?;
     let session = ops
-        .accept_invite(body.token.trim(), auth.principal.id, policy.refresh_ttl)
+        .accept_invite(body.token.trim(), user, policy.refresh_ttl)
         .await?;
-    Ok(HttpResponse::Ok().json(token_pair(session)))
+    Ok(HttpResponse::Ok().json(super::auth::token_pair(session)))
 }
 
 /// Accepts an invite by signing up: a new person with the invite's email and this password,
@@ -277,7 +261,7 @@ pub async fn accept_signup(
     };
     limit_acceptance(&req, &gate, &policy, &limiter).await?;
     let token = body.token.trim();
-    if !invites::invite_token_shape_ok(token) {
+    if !crate::auth::secrets::INVITE_TOKEN.shape_ok(token) {
         return Err(invites::invalid_link());
     }
     let password_hash = passwords::hash(password.expose().to_owned()).await?;
@@ -291,7 +275,7 @@ pub async fn accept_signup(
             policy.refresh_ttl,
         )
         .await?;
-    Ok(HttpResponse::Created().json(token_pair(session)))
+    Ok(HttpResponse::Created().json(super::auth::token_pair(session)))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

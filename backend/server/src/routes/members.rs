@@ -1,16 +1,14 @@
 //! The members of the session's organisation, and the caller's own organisations.
 
 use crate::app::SessionPolicy;
-use crate::auth::authorized::PrincipalKind;
 use crate::auth::{perm, Authorized};
-use crate::error::{ApiError, ErrorCode, Problem};
+use crate::error::{ApiError, Problem};
 use crate::ops::{accounts, members, Ops};
 use crate::rate_limit::RateLimiter;
 use actix_web::{delete, get, post, put, web, HttpRequest, HttpResponse};
-use uuid::Uuid;
 use versiqii_api::v1::{
     MemberList, MemberRoleRequest, MemberView, NewOrganisationRequest, OrganisationCreated,
-    OrganisationList, OrganisationView, TenantView, TokenPair,
+    OrganisationList, OrganisationView, TenantView,
 };
 use versiqii_core::{Role, TenantId, TenantSlug};
 use versiqii_store::MemberRow;
@@ -33,17 +31,8 @@ fn member_view(row: MemberRow) -> MemberView {
     }
 }
 
-/// The person behind a session; API keys belong to one organisation and have no others.
-fn person<P: perm::Permission>(auth: &Authorized<P>) -> Result<Uuid, ApiError> {
-    match auth.principal.kind {
-        PrincipalKind::User => Ok(auth.principal.id),
-        // The code's status (403) is what answers, as for every coded error.
-        PrincipalKind::ApiKey => Err(ApiError::Unprocessable {
-            code: ErrorCode::PeopleOnly,
-            detail: "only a person's session may do this, not an API key".into(),
-        }),
-    }
-}
+/// Why an API key may not do what only a person's session may.
+const PEOPLE_ONLY: &str = "only a person's session may do this, not an API key";
 
 /// The organisations the caller belongs to, with their role in each (`current` marks the
 /// session's).
@@ -57,7 +46,7 @@ pub async fn organisations(
     auth: Authorized<perm::SessionRead>,
     ops: web::Data<Ops>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = person(&auth)?;
+    let user = auth.person(PEOPLE_ONLY)?;
     let current = auth.principal.tenant.0;
     let items = ops
         .store
@@ -94,7 +83,7 @@ pub async fn create_organisation(
     limiter: web::Data<RateLimiter>,
     body: web::Json<NewOrganisationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = person(&auth)?;
+    let user = auth.person(PEOPLE_ONLY)?;
     let body = body.into_inner();
     let slug = TenantSlug::parse(&body.slug).map_err(|e| ApiError::invalid("/slug", e))?;
     let name = body.name.unwrap_or_else(|| body.slug.clone());
@@ -119,14 +108,7 @@ pub async fn create_organisation(
             slug: tenant.slug,
             name: tenant.name,
         },
-        tokens: TokenPair {
-            access_token: session.access_token,
-            refresh_token: session.refresh_token,
-            token_type: "Bearer".into(),
-            expires_in: session.expires_in,
-            tenant_id: session.tenant.into(),
-            user_id: session.user.into(),
-        },
+        tokens: super::auth::token_pair(session),
     }))
 }
 
@@ -205,7 +187,7 @@ pub async fn leave(
     auth: Authorized<perm::SessionRead>,
     ops: web::Data<Ops>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = person(&auth)?;
+    let user = auth.person(PEOPLE_ONLY)?;
     members::leave(auth.write(&ops).await?, user).await?;
     Ok(HttpResponse::NoContent().finish())
 }

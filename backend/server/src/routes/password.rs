@@ -101,7 +101,7 @@ pub async fn reset_password(
             HOUR,
         )
         .await?;
-    if !crate::ops::password::reset_token_shape_ok(&body.token) {
+    if !crate::auth::secrets::RESET_TOKEN.shape_ok(&body.token) {
         return Err(crate::ops::password::invalid_token());
     }
     let password_hash = passwords::hash(password.expose().to_owned()).await?;

@@ -1,9 +1,8 @@
 //! Email verification (`/v1/auth/verify*`): the link mailed at sign-up, and a new one.
 
 use crate::app::SessionPolicy;
-use crate::auth::authorized::PrincipalKind;
 use crate::auth::{perm, Authorized};
-use crate::error::{ApiError, ErrorCode, Problem};
+use crate::error::{ApiError, Problem};
 use crate::ops::Ops;
 use crate::rate_limit::RateLimiter;
 use actix_web::{post, web, HttpResponse};
@@ -45,13 +44,7 @@ pub async fn resend_verification(
     policy: web::Data<SessionPolicy>,
     limiter: web::Data<RateLimiter>,
 ) -> Result<HttpResponse, ApiError> {
-    if auth.principal.kind != PrincipalKind::User {
-        return Err(ApiError::Unprocessable {
-            code: ErrorCode::PeopleOnly,
-            detail: "an API key has no email to verify".into(),
-        });
-    }
-    let user = auth.principal.id;
+    let user = auth.person("an API key has no email to verify")?;
     limiter
         .hit(
             &format!("verify-mail:{user}"),
