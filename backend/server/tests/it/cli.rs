@@ -88,8 +88,8 @@ fn signup_login_and_api_keys_through_the_cli() {
         "{}",
         text(&out.stderr)
     );
-    let mail = &crate::verification::mails("ada@cli-co.test", "Verify your email", 1)[0];
-    let token = crate::verification::token_in(mail, "/verify");
+    let mail = &crate::mailbox::mails("ada@cli-co.test", "Verify your email", 1)[0];
+    let token = crate::mailbox::token_in(mail, "/verify");
     let out = cli.run(&["auth", "verify", "--token", &token], &[], None);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("email verified"));

@@ -5,67 +5,15 @@
 //! of it.
 
 use crate::harness::{assert_problem, block_on, Reply, Session, TestApp};
+use crate::mailbox::{mails, token_in};
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 const PASSWORD: &str = "correct horse battery";
 const LINK: &str = "http://console.test/invites/accept?token=";
-
-fn mailbox_url() -> String {
-    std::env::var("VERSIQII_TEST_MAILBOX_URL").expect(
-        "VERSIQII_TEST_MAILBOX_URL is not set: run the tests through `make test`, which starts \
-         the SMTP receiver",
-    )
-}
-
-/// The receiver's messages to `to`, oldest first.
-fn messages_to(to: &str) -> Vec<Value> {
-    let url = format!(
-        "{}/api/messages?to={}",
-        mailbox_url(),
-        to.replace('+', "%2B")
-    );
-    let body = ureq::get(&url)
-        .call()
-        .expect("the mailbox answers")
-        .into_body()
-        .read_to_string()
-        .unwrap();
-    serde_json::from_str::<Vec<Value>>(&body).unwrap()
-}
-
-/// Waits up to 15 s for `n` invite mails to `to` (people who signed up get a verification
-/// mail too, which this leaves out).
-fn wait_for_mail(to: &str, n: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let got: Vec<Value> = messages_to(to)
-            .into_iter()
-            .filter(|m| {
-                m["subject"]
-                    .as_str()
-                    .is_some_and(|s| s.starts_with("You are invited to "))
-            })
-            .collect();
-        if got.len() >= n || Instant::now() > deadline {
-            assert!(got.len() >= n, "{} mail(s) to {to} after 15 s", got.len());
-            return got;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// The invite token in a mail's text part.
-fn token_in(mail: &Value) -> String {
-    let text = mail["text"].as_str().expect("a text part");
-    let at = text.find(LINK).expect("the link");
-    text[at + LINK.len()..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
-}
+/// The subject an invite mail begins with (people who signed up get a verification mail too).
+const INVITED: &str = "You are invited to ";
 
 /// A name no other test (or earlier run against the same receiver) uses.
 fn unique(prefix: &str) -> String {
@@ -173,7 +121,7 @@ fn an_invited_person_gets_the_mail_and_accepts_signed_in() {
         "no token in the answer"
     );
 
-    let mails = wait_for_mail(&bob_email, 1);
+    let mails = mails(&bob_email, INVITED, 1);
     let mail = &mails[0];
     assert_eq!(
         mail["subject"],
@@ -190,7 +138,7 @@ fn an_invited_person_gets_the_mail_and_accepts_signed_in() {
         text.contains("as editor") && text.contains("7 days"),
         "{text}"
     );
-    let token = token_in(mail);
+    let token = token_in(mail, "http://console.test/invites/accept");
     assert!(token.starts_with("vqi_") && token.len() == 47, "{token}");
     let html = mail["html"].as_str().expect("an HTML part");
     assert!(html.contains(&format!("href=\"{LINK}{token}\"")), "{html}");
@@ -283,7 +231,10 @@ fn a_new_person_accepts_by_signing_up() {
     let (slug, acme) = organisation(&app, "inv-new");
     let email = format!("{}@newcomer.test", unique("dana"));
     assert_eq!(invite(&app, &acme.access, &email, "viewer").status, 201);
-    let token = token_in(&wait_for_mail(&email, 1)[0]);
+    let token = token_in(
+        &mails(&email, INVITED, 1)[0],
+        "http://console.test/invites/accept",
+    );
 
     // Too short a password is refused before the link is used.
     let short = app.post(
@@ -329,7 +280,10 @@ fn signing_up_with_an_invite_for_an_existing_account_says_sign_in() {
     let (bob_slug, bob_home) = organisation(&app, "inv-taken-bob");
     let bob_email = format!("owner@{bob_slug}.test");
     assert_eq!(invite(&app, &acme.access, &bob_email, "admin").status, 201);
-    let token = token_in(&wait_for_mail(&bob_email, 1)[0]);
+    let token = token_in(
+        &mails(&bob_email, INVITED, 1)[0],
+        "http://console.test/invites/accept",
+    );
     assert_problem(&accept_signup(&app, &token), 409, "email_taken");
     // Nothing was used up: signed in, it works.
     assert_eq!(accept(&app, &bob_home.access, &token).status, 200);
@@ -343,7 +297,10 @@ fn expired_foreign_revoked_and_unknown_links_are_refused_clearly() {
     let (_, eve_home) = organisation(&app, "inv-refused-eve");
     let bob_email = format!("owner@{bob_slug}.test");
     assert_eq!(invite(&app, &acme.access, &bob_email, "editor").status, 201);
-    let token = token_in(&wait_for_mail(&bob_email, 1)[0]);
+    let token = token_in(
+        &mails(&bob_email, INVITED, 1)[0],
+        "http://console.test/invites/accept",
+    );
 
     // Another person's session: the invite is not for their email.
     assert_problem(
@@ -436,7 +393,10 @@ fn a_resend_mails_a_new_link_and_the_old_one_stops_working() {
     let email = format!("{}@resend.test", unique("erin"));
     let created = invite(&app, &acme.access, &email, "editor");
     let id = created.body["id"].as_str().unwrap().to_owned();
-    let old = token_in(&wait_for_mail(&email, 1)[0]);
+    let old = token_in(
+        &mails(&email, INVITED, 1)[0],
+        "http://console.test/invites/accept",
+    );
     // Expired first: a resend gives it 7 new days.
     block_on(
         app.owner_db()
@@ -452,8 +412,8 @@ fn a_resend_mails_a_new_link_and_the_old_one_stops_working() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["state"], "pending");
     assert_eq!(r.body["send_count"], 2);
-    let mails = wait_for_mail(&email, 2);
-    let new = token_in(&mails[1]);
+    let mails = mails(&email, INVITED, 2);
+    let new = token_in(&mails[1], "http://console.test/invites/accept");
     assert_ne!(old, new);
 
     assert_problem(&accept_signup(&app, &old), 404, "invite_invalid");
@@ -540,7 +500,7 @@ fn only_admins_invite_and_only_owners_invite_owners() {
         "invite_exists",
     );
     // The inviter's mail names them.
-    let text = wait_for_mail(&someone, 1)[0]["text"]
+    let text = mails(&someone, INVITED, 1)[0]["text"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -644,7 +604,10 @@ fn invites_through_the_cli() {
     );
 
     // Bob accepts with his own session: it moves to the invite's organisation.
-    let token = token_in(&wait_for_mail(&bob_email, 2)[1]);
+    let token = token_in(
+        &mails(&bob_email, INVITED, 2)[1],
+        "http://console.test/invites/accept",
+    );
     let bob_login = ["login", "--email", &bob_email, "--password-stdin"];
     assert!(cli.run(&bob_login, &[], Some(PASSWORD)).status.success());
     let accepted = json_of(
@@ -666,7 +629,10 @@ fn invites_through_the_cli() {
 
     // A new person signs up with theirs; an accepted invite is not revoked; an unknown link
     // is a usage error (exit 2).
-    let nina = token_in(&wait_for_mail(&newcomer, 1)[0]);
+    let nina = token_in(
+        &mails(&newcomer, INVITED, 1)[0],
+        "http://console.test/invites/accept",
+    );
     let signed_up = json_of(
         &[
             "invites",

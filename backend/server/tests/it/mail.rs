@@ -3,8 +3,9 @@
 //! (tests run in parallel and share the receiver, so every address is unique).
 
 use crate::harness::{assert_problem, block_on, TestApp};
+use crate::mailbox::{mails, messages_to, token_in};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
@@ -12,58 +13,6 @@ use uuid::Uuid;
 
 const PASSWORD: &str = "correct horse battery";
 const NEW_PASSWORD: &str = "a brand new passphrase";
-
-fn mailbox_url() -> String {
-    std::env::var("VERSIQII_TEST_MAILBOX_URL").expect(
-        "VERSIQII_TEST_MAILBOX_URL is not set: run the tests through `make test`, which starts \
-         the SMTP receiver",
-    )
-}
-
-/// The receiver's messages to `to`, oldest first.
-pub(crate) fn messages_to(to: &str) -> Vec<Value> {
-    let url = format!(
-        "{}/api/messages?to={}",
-        mailbox_url(),
-        to.replace('+', "%2B")
-    );
-    let body = ureq::get(&url)
-        .call()
-        .expect("the mailbox answers")
-        .into_body()
-        .read_to_string()
-        .unwrap();
-    serde_json::from_str::<Vec<Value>>(&body).unwrap()
-}
-
-/// Waits up to `secs` for `n` messages to `to`.
-fn wait_for_mail(to: &str, n: usize, secs: u64) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let got = messages_to(to);
-        if got.len() >= n || Instant::now() > deadline {
-            assert!(
-                got.len() >= n,
-                "{} mail(s) to {to} after {secs} s",
-                got.len()
-            );
-            return got;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// The reset token in a mail's text part.
-fn token_in(mail: &Value) -> String {
-    let text = mail["text"].as_str().expect("a text part");
-    let at = text
-        .find("http://console.test/reset?token=")
-        .expect("the link");
-    text[at + "http://console.test/reset?token=".len()..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
-}
 
 /// A server that sends no verification mail at sign-up: these tests count the reset mails.
 fn spawn() -> TestApp {
@@ -123,13 +72,13 @@ fn a_reset_mail_arrives_with_both_parts_and_its_link_works_once() {
 
     let r = forgot(&app, &email);
     assert_eq!(r.status, 202, "{}", r.body);
-    let mails = wait_for_mail(&email, 1, 15);
+    let mails = mails(&email, "", 1);
     assert_eq!(mails.len(), 1);
     let mail = &mails[0];
     assert_eq!(mail["subject"], "Reset your Versiqii password");
     assert_eq!(mail["from"], "Versiqii <no-reply@versiqii.local>");
     assert_eq!(mail["content_type"], "multipart/alternative");
-    let token = token_in(mail);
+    let token = token_in(mail, "http://console.test/reset");
     assert!(token.starts_with("vqp_") && token.len() == 47, "{token}");
     let html = mail["html"].as_str().expect("an HTML part");
     assert!(
@@ -213,7 +162,7 @@ fn expired_unknown_and_malformed_tokens_are_refused() {
     let slug = unique("expire");
     let (email, _, refresh) = signup(&app, &slug);
     assert_eq!(forgot(&app, &email).status, 202);
-    let token = token_in(&wait_for_mail(&email, 1, 15)[0]);
+    let token = token_in(&mails(&email, "", 1)[0], "http://console.test/reset");
     block_on(
         app.owner_db().execute_unprepared(
             "update password_resets set expires_at = now() - interval '1 second'",
@@ -284,7 +233,7 @@ fn an_unknown_email_gets_the_same_answer_and_no_mail() {
         slow < fast * 5 + Duration::from_millis(150),
         "known {known_took:?}, unknown {unknown_took:?}"
     );
-    wait_for_mail(&known, 1, 15);
+    mails(&known, "", 1);
     std::thread::sleep(Duration::from_millis(500));
     assert!(messages_to(&unknown).is_empty());
     assert_eq!(count(&app, "select count(*) from mail_outbox"), 1);
@@ -382,8 +331,8 @@ fn with_smtp_down_the_request_answers_at_once_and_the_mail_goes_out_when_it_is_b
     assert!(messages_to(&email).is_empty());
     // The SMTP server is back: the mail goes out from the outbox.
     forward_to_receiver(TcpListener::bind(("127.0.0.1", port)).unwrap());
-    let mails = wait_for_mail(&email, 1, 15);
-    assert!(token_in(&mails[0]).starts_with("vqp_"));
+    let mails = mails(&email, "", 1);
+    assert!(token_in(&mails[0], "http://console.test/reset").starts_with("vqp_"));
     let deadline = Instant::now() + Duration::from_secs(5);
     while count(
         &app,
@@ -410,7 +359,7 @@ fn two_instances_send_each_mail_once() {
         assert_eq!(forgot(via, email).status, 202);
     }
     for email in &emails {
-        wait_for_mail(email, 1, 15);
+        mails(email, "", 1);
     }
     std::thread::sleep(Duration::from_secs(1));
     for email in &emails {
@@ -478,7 +427,7 @@ fn forgot_and_reset_a_password_through_the_cli() {
     let out = cli.run(&["auth", "forgot-password", "--email", &email], &[], None);
     assert!(out.status.success(), "{}", crate::cli::text(&out.stderr));
     assert!(crate::cli::text(&out.stdout).contains("If an account has this email"));
-    let token = token_in(&wait_for_mail(&email, 1, 15)[0]);
+    let token = token_in(&mails(&email, "", 1)[0], "http://console.test/reset");
     let reset_args = [
         "auth",
         "reset-password",

@@ -16,6 +16,7 @@ mod headers;
 mod hygiene;
 mod invites;
 mod mail;
+mod mailbox;
 mod members;
 mod migrations;
 mod ops;

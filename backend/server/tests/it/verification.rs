@@ -2,35 +2,8 @@
 //! not create API keys; the link works once; a new one can be asked for; the CLI does both.
 
 use crate::harness::{assert_problem, TestApp};
-use serde_json::{json, Value};
-use std::time::{Duration, Instant};
-
-/// The mails to `to` whose subject contains `subject`, waiting up to 10 s for `n` of them.
-pub(crate) fn mails(to: &str, subject: &str, n: usize) -> Vec<Value> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let got: Vec<Value> = crate::mail::messages_to(to)
-            .into_iter()
-            .filter(|m| m["subject"].as_str().unwrap_or("").contains(subject))
-            .collect();
-        if got.len() >= n || Instant::now() > deadline {
-            assert!(got.len() >= n, "{} mail(s) '{subject}' to {to}", got.len());
-            return got;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// The token of the `{link_base}{path}?token=` link in a mail's text part.
-pub(crate) fn token_in(mail: &Value, path: &str) -> String {
-    let text = mail["text"].as_str().expect("a text part");
-    let marker = format!("{path}?token=");
-    let at = text.find(&marker).expect("the link");
-    text[at + marker.len()..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
-}
+use crate::mailbox::{mails, token_in};
+use serde_json::json;
 
 fn signup(app: &TestApp, slug: &str, email: &str) -> String {
     let r = app.post(
