@@ -157,6 +157,8 @@ error_codes! {
         "The email verification link is unknown, already used or expired (it works once, for 48 hours): ask for a new one (`versiqii auth resend-verification`)."),
     EmailAlreadyVerified = ("email_already_verified", 409, Rejected, "Email already verified",
         "The person's email is verified already; there is nothing to resend."),
+    NoOrganisation = ("no_organisation", 403, Rejected, "No organisation",
+        "The session is a person's with no organisation: create one (`versiqii orgs create`) or accept an invite, then use the session that answers."),
     PeopleOnly = ("people_only", 403, Rejected, "People only",
         "Only a person's session may do this (organisations, leaving one), not an API key."),
     ResetTokenInvalid = ("reset_token_invalid", 400, Usage, "Reset token invalid",

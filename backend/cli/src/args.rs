@@ -261,12 +261,13 @@ pub struct PasswordArgs {
 
 #[derive(Debug, Args)]
 pub struct SignupArgs {
-    /// URL-safe identifier of the new tenant, e.g. `acme`
+    /// URL-safe identifier of your first organisation, e.g. `acme`; without it you belong to
+    /// none yet (create one later with `versiqii orgs create`, or accept an invite)
     #[arg(long, value_name = "SLUG")]
-    pub tenant: String,
+    pub tenant: Option<String>,
 
-    /// Human-readable tenant name [default: chosen by the server]
-    #[arg(long, value_name = "NAME")]
+    /// Human-readable organisation name [default: the slug]
+    #[arg(long, value_name = "NAME", requires = "tenant")]
     pub tenant_name: Option<String>,
 
     /// Email address of the owner account

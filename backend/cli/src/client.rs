@@ -126,7 +126,7 @@ impl Client {
             url: self.base_url.clone(),
             access_token: grant.access_token.clone(),
             refresh_token: grant.refresh_token.clone(),
-            tenant_id: grant.tenant_id.to_string(),
+            tenant_id: grant.tenant_id.map(|t| t.to_string()).unwrap_or_default(),
             user_id: grant.user_id.to_string(),
         };
         self.store.save(&creds)?;

@@ -13,6 +13,8 @@ pub struct Credentials {
     pub url: String,
     pub access_token: String,
     pub refresh_token: String,
+    /// Empty for a personal session (a person in no organisation).
+    #[serde(default)]
     pub tenant_id: String,
     pub user_id: String,
 }

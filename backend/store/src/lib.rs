@@ -9,6 +9,7 @@ mod invites;
 mod mail;
 mod migrations;
 mod outbox;
+mod person_sessions;
 mod refresh_tokens;
 pub mod registry;
 mod role_check;
@@ -24,6 +25,7 @@ pub use mail::{
     enqueue_mail, request_password_reset, use_password_reset, ClaimedMail, MailRetry, MAIL_CHANNEL,
 };
 pub use migrations::{apply_migrations, MIGRATIONS};
+pub use person_sessions::{create_person, create_person_session};
 pub use refresh_tokens::Rotation;
 pub use registry::*;
 pub use role_check::UnsafeRole;

@@ -45,6 +45,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_invites",
         include_str!("../../../migrations/0010_invites.sql"),
     ),
+    (
+        "0011_personal_sessions",
+        include_str!("../../../migrations/0011_personal_sessions.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

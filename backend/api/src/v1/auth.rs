@@ -8,10 +8,13 @@ use uuid::Uuid;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
-    /// The tenant's URL-safe name: 2 to 63 lowercase letters, digits or hyphens.
+    /// The first organisation's URL-safe name: 2 to 63 lowercase letters, digits or hyphens.
+    /// Without it the person belongs to no organisation yet: their session may create one or
+    /// accept an invite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(pattern = r"^[a-z0-9][a-z0-9-]{1,62}$"))]
-    pub tenant_slug: String,
-    /// Display name of the organisation; the slug when absent.
+    pub tenant_slug: Option<String>,
+    /// Display name of the organisation; the slug when absent. Only with `tenant_slug`.
     #[cfg_attr(feature = "openapi", schema(pattern = r"\S", max_length = 200))]
     pub tenant_name: Option<String>,
     #[cfg_attr(
@@ -70,8 +73,10 @@ pub struct TokenPair {
     // Always `Bearer`.
     pub token_type: String,
     pub expires_in: u64,
-    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
-    pub tenant_id: TenantId,
+    /// The organisation the session is for; `null` for a person's session with no organisation
+    /// (it may list and create organisations and accept invites, nothing else).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<uuid::Uuid>))]
+    pub tenant_id: Option<TenantId>,
     #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
     pub user_id: UserId,
 }
@@ -92,7 +97,8 @@ pub struct UserView {
     pub id: UserId,
     pub email: String,
     pub display_name: Option<String>,
-    pub role: String,
+    /// The person's role in the session's organisation; `null` when it is for none.
+    pub role: Option<String>,
     /// False until the person opens the verification link mailed at sign-up; API keys and
     /// invites need it.
     #[serde(default)]
@@ -102,7 +108,8 @@ pub struct UserView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignupResponse {
-    pub tenant: TenantView,
+    /// The first organisation; `null` when the sign-up made none.
+    pub tenant: Option<TenantView>,
     pub user: UserView,
     pub tokens: TokenPair,
 }

@@ -70,6 +70,12 @@ fn responses_round_trip() {
             "email_verified": false},
         "tokens": {"access_token": "a", "refresh_token": "r", "token_type": "Bearer",
             "expires_in": 900, "tenant_id": ID, "user_id": ID}}));
+    round_trip::<SignupResponse>(json!({
+        "tenant": null,
+        "user": {"id": ID, "email": "a@acme.test", "display_name": null, "role": null,
+            "email_verified": false},
+        "tokens": {"access_token": "a", "refresh_token": "r", "token_type": "Bearer",
+            "expires_in": 900, "tenant_id": null, "user_id": ID}}));
     round_trip::<DriftList>(json!({"items": [{"env": "prod", "target": "api",
         "desired_version": "1", "observed_version": null, "bound_config": "c#1",
         "dimensions": {"schema": true, "dependency": false, "config": false,

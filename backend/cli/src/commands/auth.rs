@@ -24,13 +24,20 @@ pub fn signup(global: &GlobalArgs, args: &SignupArgs) -> Result<(), CliError> {
             "tenant": reply.tenant,
             "user": reply.user,
         })),
-        OutputFormat::Table => out(&format!(
-            "signed up {} as {} of {} (tenant {})",
-            one_line(&reply.user.email),
-            one_line(&reply.user.role),
-            one_line(&reply.tenant.slug),
-            one_line(&reply.tenant.id.to_string()),
-        )),
+        OutputFormat::Table => match &reply.tenant {
+            Some(tenant) => out(&format!(
+                "signed up {} as {} of {} (tenant {})",
+                one_line(&reply.user.email),
+                one_line(reply.user.role.as_deref().unwrap_or("member")),
+                one_line(&tenant.slug),
+                one_line(&tenant.id.to_string()),
+            )),
+            None => out(&format!(
+                "signed up {}, in no organisation yet: create one (`versiqii orgs create SLUG`) \
+                 or accept an invite (`versiqii invites accept TOKEN`)",
+                one_line(&reply.user.email),
+            )),
+        },
     }
 }
 
@@ -49,6 +56,11 @@ pub fn login(global: &GlobalArgs, args: &LoginArgs) -> Result<(), CliError> {
             "user_id": grant.user_id,
             "expires_in": grant.expires_in,
         })),
+        OutputFormat::Table if grant.tenant_id.is_none() => out(&format!(
+            "logged in as {}, in no organisation yet: create one (`versiqii orgs create SLUG`) \
+             or accept an invite (`versiqii invites accept TOKEN`)",
+            one_line(&args.email)
+        )),
         OutputFormat::Table => out(&format!("logged in as {}", one_line(&args.email))),
     }
 }

@@ -107,7 +107,7 @@ fn report(global: &GlobalArgs, grant: &TokenPair) -> Result<(), CliError> {
         })),
         OutputFormat::Table => out(&format!(
             "joined the organisation {}; the session is now for it (`versiqii orgs list`)",
-            grant.tenant_id
+            grant.tenant_id.map(|t| t.to_string()).unwrap_or_default()
         )),
     }
 }

@@ -139,7 +139,28 @@ fn authorize<P: Permission>(req: &HttpRequest) -> Result<Authorized<P>, ApiError
 }
 
 /// The outcome of authenticating a request that carried an Authorization header.
-struct Authentication(Result<Principal, ApiError>);
+pub(super) struct Authentication(pub(super) Result<Principal, ApiError>);
+
+/// A valid personal session's person (an access token for no organisation).
+#[derive(Clone, Copy)]
+pub(super) struct PersonalSession(pub(super) Uuid);
+
+/// Who a valid credential belongs to.
+enum Caller {
+    /// A member of an organisation (a session there) or an organisation's API key.
+    Member(Principal),
+    /// A person's session for no organisation.
+    Person(Uuid),
+}
+
+fn no_organisation() -> ApiError {
+    ApiError::Unprocessable {
+        code: crate::error::ErrorCode::NoOrganisation,
+        detail: "this session is for no organisation: create one (POST /v1/orgs) or accept an \
+                 invite, then use the session that answers"
+            .into(),
+    }
+}
 
 /// Middleware: authenticates any request that carries credentials, before extraction.
 pub async fn authenticate_request(
@@ -163,7 +184,15 @@ pub async fn authenticate_request(
                 if outcome.is_err() {
                     gate.failed_auth.failed(&client);
                 }
-                outcome
+                match outcome {
+                    Ok(Caller::Member(principal)) => Ok(principal),
+                    Ok(Caller::Person(user)) => {
+                        // Only [`super::person::Person`] takes it; every tenant route refuses.
+                        req.extensions_mut().insert(PersonalSession(user));
+                        Err(no_organisation())
+                    }
+                    Err(e) => Err(e),
+                }
             }
             None => Err(ApiError::Internal(anyhow::anyhow!(
                 "gatekeeper not configured"
@@ -239,9 +268,9 @@ fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     Ok(token.trim().to_owned())
 }
 
-async fn authenticate(gate: &Gatekeeper, token: String) -> Result<Principal, ApiError> {
+async fn authenticate(gate: &Gatekeeper, token: String) -> Result<Caller, ApiError> {
     if ApiKeySecret::looks_like(&token) {
-        return authenticate_key(gate, &token).await;
+        return authenticate_key(gate, &token).await.map(Caller::Member);
     }
     let claims = gate.jwt.verify(&token).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind as K;
@@ -255,11 +284,19 @@ async fn authenticate(gate: &Gatekeeper, token: String) -> Result<Principal, Api
         };
         ApiError::Unauthenticated(why.into())
     })?;
-    Ok(Principal {
-        tenant: TenantId(claims.tid),
-        id: claims.sub,
-        kind: PrincipalKind::User,
-        role: claims.role,
+    Ok(match (claims.tid, claims.role) {
+        (Some(tenant), Some(role)) => Caller::Member(Principal {
+            tenant: TenantId(tenant),
+            id: claims.sub,
+            kind: PrincipalKind::User,
+            role,
+        }),
+        (None, None) => Caller::Person(claims.sub),
+        _ => {
+            return Err(ApiError::Unauthenticated(
+                "the access token is malformed".into(),
+            ))
+        }
     })
 }
 

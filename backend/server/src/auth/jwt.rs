@@ -12,8 +12,12 @@ pub const AUDIENCE: &str = "versiqii-api";
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Claims {
     pub sub: Uuid,
-    pub tid: Uuid,
-    pub role: Role,
+    /// The session's organisation and the person's role there; both absent for a personal
+    /// session (a person with no organisation), which no tenant route accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tid: Option<Uuid>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
     pub iss: String,
     pub aud: String,
     pub iat: u64,
@@ -42,12 +46,22 @@ impl JwtKeys {
         }
     }
 
+    /// A session's access token in `tenant`, where `user` has `role`.
     pub fn issue(&self, user: Uuid, tenant: Uuid, role: Role) -> anyhow::Result<String> {
+        self.sign(user, Some((tenant, role)))
+    }
+
+    /// A personal session's access token: a person with no organisation.
+    pub fn issue_personal(&self, user: Uuid) -> anyhow::Result<String> {
+        self.sign(user, None)
+    }
+
+    fn sign(&self, user: Uuid, membership: Option<(Uuid, Role)>) -> anyhow::Result<String> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: user,
-            tid: tenant,
-            role,
+            tid: membership.map(|m| m.0),
+            role: membership.map(|m| m.1),
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             iat: now,

@@ -9,7 +9,9 @@ pub mod jwt;
 pub mod key_cache;
 pub mod passwords;
 pub mod perm;
+pub mod person;
 pub mod rbac;
 pub mod secrets;
 
 pub use authorized::{Authorized, Principal, PrincipalKind};
+pub use person::Person;

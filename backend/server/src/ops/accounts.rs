@@ -15,7 +15,8 @@ pub struct Session {
     pub access_token: String,
     pub refresh_token: String,
     pub expires_in: u64,
-    pub tenant: Uuid,
+    /// `None` for a personal session (a person with no organisation).
+    pub tenant: Option<Uuid>,
     pub user: Uuid,
 }
 
@@ -59,9 +60,70 @@ async fn issue_session(
         access_token: jwt.issue(user, w.tx().tenant().0, role)?,
         refresh_token,
         expires_in: jwt.ttl_secs,
-        tenant: w.tx().tenant().0,
+        tenant: Some(w.tx().tenant().0),
         user,
     })
+}
+
+/// A personal session for `user`, stored in `conn`'s transaction: for a person who belongs to no
+/// organisation (yet, or any more) and proved who they are.
+pub async fn issue_personal_session<C: sea_orm::ConnectionTrait>(
+    ops: &Ops,
+    conn: &C,
+    refresh_ttl: chrono::Duration,
+    user: Uuid,
+) -> Result<Session, ApiError> {
+    let refresh_token = secrets::REFRESH_TOKEN.generate();
+    versiqii_store::create_person_session(
+        conn,
+        user,
+        &secrets::hash_token(&refresh_token),
+        Utc::now() + refresh_ttl,
+    )
+    .await?;
+    let jwt = &ops.gate.jwt;
+    Ok(Session {
+        access_token: jwt.issue_personal(user)?,
+        refresh_token,
+        expires_in: jwt.ttl_secs,
+        tenant: None,
+        user,
+    })
+}
+
+/// A sign-up without an organisation: the person, their verification mail (where the service
+/// asks for verified emails) and a personal session, all kept or none.
+pub struct PersonSignup {
+    pub email: Email,
+    pub display_name: Option<String>,
+    pub password_hash: String,
+    pub refresh_ttl: chrono::Duration,
+}
+
+/// Creates a person who belongs to no organisation and signs them in (a personal session).
+pub async fn signup_person(ops: &Ops, user: Uuid, req: PersonSignup) -> Result<Session, ApiError> {
+    let tx = ops.store.begin_untenanted().await?;
+    versiqii_store::create_person(
+        &tx,
+        user,
+        req.email.as_str(),
+        req.display_name.as_deref(),
+        &req.password_hash,
+    )
+    .await
+    .map_err(|e| {
+        taken(
+            e,
+            ErrorCode::EmailTaken,
+            "an account with this email already exists",
+        )
+    })?;
+    if ops.require_verified_email {
+        ops.queue_verification(&tx, user, None).await?;
+    }
+    let session = issue_personal_session(ops, &tx, req.refresh_ttl, user).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(session)
 }
 
 fn taken(err: StoreError, code: ErrorCode, detail: &str) -> ApiError {

@@ -44,12 +44,13 @@ pub(crate) fn token_pair(session: accounts::Session) -> TokenPair {
         refresh_token: session.refresh_token,
         token_type: "Bearer".into(),
         expires_in: session.expires_in,
-        tenant_id: session.tenant.into(),
+        tenant_id: session.tenant.map(Into::into),
         user_id: session.user.into(),
     }
 }
 
-/// Creates a tenant and its owner, and signs the owner in.
+/// Creates a person and, with `tenant_slug`, their first organisation (of which they are the
+/// owner), and signs them in: a session in that organisation, or a personal one with none.
 #[utoipa::path(operation_id = "signup", tag = "auth", request_body = SignupRequest, responses(
     (status = 201, body = SignupResponse),
     (status = 409, body = Problem, content_type = "application/problem+json",
@@ -67,25 +68,14 @@ pub async fn signup(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let mut errors = Vec::new();
-    let slug = TenantSlug::parse(&body.tenant_slug)
-        .map_err(|e| errors.push(FieldError::new("/tenant_slug", e)))
-        .ok();
+    let organisation = organisation_to_create(&body, &mut errors);
     let email = Email::parse(&body.email)
         .map_err(|e| errors.push(FieldError::new("/email", e)))
         .ok();
     let password = Password::parse(body.password)
         .map_err(|e| errors.push(FieldError::new("/password", e)))
         .ok();
-    let tenant_name = body.tenant_name.unwrap_or_else(|| body.tenant_slug.clone());
-    if tenant_name.trim().is_empty() || tenant_name.chars().count() > 200 {
-        errors.push(FieldError::new(
-            "/tenant_name",
-            "a tenant name has 1 to 200 characters",
-        ));
-    }
-    let (Some(slug), Some(email), Some(password), true) =
-        (slug, email, password, errors.is_empty())
-    else {
+    let (Some(email), Some(password), true) = (email, password, errors.is_empty()) else {
         return Err(ApiError::Invalid(errors));
     };
     limiter
@@ -98,41 +88,85 @@ pub async fn signup(
 
     let password_hash = passwords::hash(password.expose().to_owned()).await?;
     let user_id = Uuid::new_v4();
+    let user_view = |role: Option<String>| UserView {
+        id: ids::UserId::from(user_id),
+        email: email.as_str().to_owned(),
+        display_name: body.display_name.clone(),
+        role,
+        email_verified: false,
+    };
+    let Some((slug, name)) = organisation else {
+        let person = accounts::PersonSignup {
+            email: email.clone(),
+            display_name: body.display_name.clone(),
+            password_hash,
+            refresh_ttl: policy.refresh_ttl,
+        };
+        let session = accounts::signup_person(&ops, user_id, person).await?;
+        return Ok(HttpResponse::Created().json(SignupResponse {
+            tenant: None,
+            user: user_view(None),
+            tokens: token_pair(session),
+        }));
+    };
     let w = ops
         .write_for_account(TenantId::new_random(), user_id)
         .await?;
     let req = accounts::Signup {
         slug,
-        name: tenant_name.trim().to_owned(),
-        email,
-        display_name: body.display_name,
+        name,
+        email: email.clone(),
+        display_name: body.display_name.clone(),
         password_hash,
         refresh_ttl: policy.refresh_ttl,
     };
     let (tenant, user, session) = accounts::signup(w, user_id, req).await?;
     Ok(HttpResponse::Created().json(SignupResponse {
-        tenant: TenantView {
+        tenant: Some(TenantView {
             id: ids::TenantId::from(tenant.id),
             slug: tenant.slug,
             name: tenant.name,
-        },
-        user: UserView {
-            id: ids::UserId::from(user.id),
-            email: user.email,
-            display_name: user.display_name,
-            role: user.role,
-            email_verified: false,
-        },
+        }),
+        user: user_view(Some(user.role)),
         tokens: token_pair(session),
     }))
 }
 
+/// The first organisation a sign-up asks for (its slug and trimmed name), if any; what is wrong
+/// with it goes to `errors`.
+fn organisation_to_create(
+    body: &SignupRequest,
+    errors: &mut Vec<FieldError>,
+) -> Option<(TenantSlug, String)> {
+    let Some(slug_text) = &body.tenant_slug else {
+        if body.tenant_name.is_some() {
+            errors.push(FieldError::new(
+                "/tenant_name",
+                "an organisation's name comes with its `tenant_slug`",
+            ));
+        }
+        return None;
+    };
+    let slug = TenantSlug::parse(slug_text)
+        .map_err(|e| errors.push(FieldError::new("/tenant_slug", e)))
+        .ok();
+    let name = body.tenant_name.as_deref().unwrap_or(slug_text).trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new(
+            "/tenant_name",
+            "a tenant name has 1 to 200 characters",
+        ));
+        return None;
+    }
+    slug.map(|slug| (slug, name.to_owned()))
+}
+
 /// Exchanges an email and password for a token pair.
 #[utoipa::path(operation_id = "login", tag = "auth", request_body = LoginRequest, responses(
-    (status = 200, body = TokenPair),
+    (status = 200, body = TokenPair, description = "A session in the organisation asked for, or the person's first; a personal session (`tenant_id` null) for a person in none who asked for none"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json",
-        description = "`not_a_member`: the password is right, but the person is not a member of that organisation (or of any)"),
+        description = "`not_a_member`: the password is right, but the person is not a member of that organisation"),
     (status = 429, body = Problem, content_type = "application/problem+json")))]
 #[post("/v1/auth/login")]
 pub async fn login(
@@ -183,7 +217,18 @@ pub async fn login(
         return Err(ApiError::InvalidCredentials);
     }
     let found = found.ok_or(ApiError::InvalidCredentials)?;
-    let tenant = organisation_of(&gate, found.user_id, body.organisation.as_deref()).await?;
+    let orgs = gate.store.organisations(found.user_id).await?;
+    if orgs.is_empty() && body.organisation.is_none() {
+        // A person with no organisation signs in all the same, to create one or accept an invite.
+        let tx = gate.store.begin_untenanted().await?;
+        let session =
+            accounts::issue_personal_session(&ops, &tx, policy.refresh_ttl, found.user_id).await?;
+        tx.commit()
+            .await
+            .map_err(versiqii_store::StoreError::from)?;
+        return Ok(HttpResponse::Ok().json(token_pair(session)));
+    }
+    let tenant = organisation_of(&orgs, body.organisation.as_deref())?;
     let w = ops.write_for_account(tenant, found.user_id).await?;
     let session = accounts::login(
         w,
@@ -208,13 +253,12 @@ fn not_a_member(slug: Option<&str>) -> ApiError {
     }
 }
 
-/// The organisation a person's session is for: `slug`'s, or the one they joined first.
-async fn organisation_of(
-    gate: &Gatekeeper,
-    user: Uuid,
+/// The organisation a person's session is for, among theirs: `slug`'s, or the one they joined
+/// first.
+fn organisation_of(
+    orgs: &[versiqii_store::OrganisationRow],
     slug: Option<&str>,
 ) -> Result<TenantId, ApiError> {
-    let orgs = gate.store.organisations(user).await?;
     let chosen = match slug {
         Some(slug) => orgs.iter().find(|o| o.slug == slug),
         None => orgs.first(),
@@ -224,8 +268,9 @@ async fn organisation_of(
         .ok_or_else(|| not_a_member(slug))
 }
 
-/// Moves the caller's session to another of their organisations: a new token pair for it (the
-/// old pair stays valid for the organisation it was for until it expires or logs out).
+/// Moves the caller's session to another of their organisations (or a personal session into
+/// one): a new token pair for it (the old pair stays valid for what it was for until it expires
+/// or logs out).
 #[utoipa::path(operation_id = "switchOrganisation", tag = "auth", request_body = SwitchRequest,
     security(("bearer" = ["session:read"])), responses(
     (status = 200, body = TokenPair),
@@ -234,16 +279,16 @@ async fn organisation_of(
         description = "`not_a_member` of that organisation, or `people_only` for an API key")))]
 #[post("/v1/auth/switch")]
 pub async fn switch(
-    auth: crate::auth::Authorized<crate::auth::perm::SessionRead>,
+    person: crate::auth::Person,
     gate: web::Data<Arc<Gatekeeper>>,
     ops: web::Data<Ops>,
     policy: web::Data<SessionPolicy>,
     body: web::Json<SwitchRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user =
-        auth.person("an API key belongs to one organisation; sign in as a person to switch")?;
+    let user = person.user;
     let slug = body.into_inner().organisation;
-    let tenant = organisation_of(&gate, user, Some(&slug)).await?;
+    let orgs = gate.store.organisations(user).await?;
+    let tenant = organisation_of(&orgs, Some(&slug))?;
     let w = ops.write_for_account(tenant, user).await?;
     let session = accounts::login(w, user, policy.refresh_ttl, AuditAction::SessionSwitch)
         .await?
@@ -269,14 +314,24 @@ pub async fn refresh(
         return Err(refused());
     }
     let old_hash = secrets::hash_token(&token);
-    let tenant = gate
-        .store
-        .find_refresh_tenant(&old_hash)
-        .await?
-        .ok_or_else(refused)?;
-    let tx = gate.store.begin_for(tenant).await?;
     let next = secrets::REFRESH_TOKEN.generate();
     let expires = Utc::now() + policy.refresh_ttl;
+    let Some(tenant) = gate.store.find_refresh_tenant(&old_hash).await? else {
+        // Not an organisation's session: a personal one, or nothing.
+        let user = gate
+            .store
+            .rotate_person_session(&old_hash, &secrets::hash_token(&next), expires)
+            .await?
+            .ok_or_else(refused)?;
+        return Ok(HttpResponse::Ok().json(token_pair(accounts::Session {
+            access_token: gate.jwt.issue_personal(user)?,
+            refresh_token: next,
+            expires_in: gate.jwt.ttl_secs,
+            tenant: None,
+            user,
+        })));
+    };
+    let tx = gate.store.begin_for(tenant).await?;
     let rotation = tx
         .rotate_refresh_token(&old_hash, &secrets::hash_token(&next), expires)
         .await?;
@@ -292,7 +347,7 @@ pub async fn refresh(
         access_token: access,
         refresh_token: next,
         expires_in: gate.jwt.ttl_secs,
-        tenant: tenant.0,
+        tenant: Some(tenant.0),
         user: user_id,
     })))
 }
@@ -312,6 +367,8 @@ pub async fn logout(
             let tx = gate.store.begin_for(tenant).await?;
             tx.revoke_refresh_token(&hash).await?;
             tx.commit().await?;
+        } else {
+            gate.store.revoke_person_session(&hash).await?;
         }
     }
     Ok(HttpResponse::NoContent().finish())

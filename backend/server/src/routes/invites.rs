@@ -4,7 +4,7 @@
 
 use crate::app::SessionPolicy;
 use crate::auth::authorized::Gatekeeper;
-use crate::auth::{passwords, perm, Authorized};
+use crate::auth::{passwords, perm, Authorized, Person};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::ops::invites::{self, Inviter};
 use crate::ops::Ops;
@@ -182,7 +182,8 @@ async fn limit_acceptance(
         .await
 }
 
-/// Accepts an invite signed in, with a session of any of the person's organisations: they join
+/// Accepts an invite signed in, with a session of any of the person's organisations (or a
+/// personal one, for a person in none): they join
 /// the invite's organisation with its role, and the answer is a session there (as `switch`).
 /// The invite must be for the person's email.
 #[utoipa::path(operation_id = "acceptInvite", tag = "invites", request_body = AcceptInviteRequest,
@@ -202,14 +203,14 @@ async fn limit_acceptance(
 #[post("/v1/invites/accept")]
 pub async fn accept(
     req: HttpRequest,
-    auth: Authorized<perm::SessionRead>,
+    person: Person,
     gate: web::Data<Arc<Gatekeeper>>,
     ops: web::Data<Ops>,
     policy: web::Data<SessionPolicy>,
     limiter: web::Data<RateLimiter>,
     body: web::Json<AcceptInviteRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = auth.person("an invite is accepted by a person, not an API key: sign in first")?;
+    let user = person.user;
     limit_acceptance(&req, &gate, &policy, &limiter).await?;
     let session = ops
         .accept_invite(body.token.trim(), user, policy.refresh_ttl)

@@ -1,7 +1,7 @@
 //! The members of the session's organisation, and the caller's own organisations.
 
 use crate::app::SessionPolicy;
-use crate::auth::{perm, Authorized};
+use crate::auth::{perm, Authorized, Person};
 use crate::error::{ApiError, Problem};
 use crate::ops::{accounts, members, Ops};
 use crate::rate_limit::RateLimiter;
@@ -42,12 +42,8 @@ const PEOPLE_ONLY: &str = "only a person's session may do this, not an API key";
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json", description = "`people_only`: an API key has no organisations")))]
 #[get("/v1/orgs")]
-pub async fn organisations(
-    auth: Authorized<perm::SessionRead>,
-    ops: web::Data<Ops>,
-) -> Result<HttpResponse, ApiError> {
-    let user = auth.person(PEOPLE_ONLY)?;
-    let current = auth.principal.tenant.0;
+pub async fn organisations(person: Person, ops: web::Data<Ops>) -> Result<HttpResponse, ApiError> {
+    let (user, current) = (person.user, person.tenant.map(|t| t.0));
     let items = ops
         .store
         .organisations(user)
@@ -55,7 +51,7 @@ pub async fn organisations(
         .into_iter()
         .map(|o| OrganisationView {
             id: o.tenant_id.into(),
-            current: o.tenant_id == current,
+            current: Some(o.tenant_id) == current,
             slug: o.slug,
             name: o.name,
             role: o.role,
@@ -77,13 +73,13 @@ pub async fn organisations(
 #[post("/v1/orgs")]
 pub async fn create_organisation(
     req: HttpRequest,
-    auth: Authorized<perm::SessionRead>,
+    person: Person,
     ops: web::Data<Ops>,
     policy: web::Data<SessionPolicy>,
     limiter: web::Data<RateLimiter>,
     body: web::Json<NewOrganisationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = auth.person(PEOPLE_ONLY)?;
+    let user = person.user;
     let body = body.into_inner();
     let slug = TenantSlug::parse(&body.slug).map_err(|e| ApiError::invalid("/slug", e))?;
     let name = body.name.unwrap_or_else(|| body.slug.clone());

@@ -1,7 +1,7 @@
 //! Email verification (`/v1/auth/verify*`): the link mailed at sign-up, and a new one.
 
 use crate::app::SessionPolicy;
-use crate::auth::{perm, Authorized};
+use crate::auth::Person;
 use crate::error::{ApiError, Problem};
 use crate::ops::Ops;
 use crate::rate_limit::RateLimiter;
@@ -39,12 +39,12 @@ pub async fn verify_email(
     (status = 409, body = Problem, content_type = "application/problem+json", description = "`email_already_verified`")))]
 #[post("/v1/auth/verify/resend")]
 pub async fn resend_verification(
-    auth: Authorized<perm::SessionRead>,
+    person: Person,
     ops: web::Data<Ops>,
     policy: web::Data<SessionPolicy>,
     limiter: web::Data<RateLimiter>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = auth.person("an API key has no email to verify")?;
+    let user = person.user;
     limiter
         .hit(
             &format!("verify-mail:{user}"),
@@ -52,9 +52,17 @@ pub async fn resend_verification(
             3600,
         )
         .await?;
-    let tx = auth.begin().await?;
-    let organisation = tx.tenant_row().await?.map(|t| t.name);
-    tx.commit().await?;
+    // The mail names the session's organisation, if it is for one.
+    let organisation = match person.tenant {
+        Some(tenant) => ops
+            .store
+            .organisations(user)
+            .await?
+            .into_iter()
+            .find(|o| o.tenant_id == tenant.0)
+            .map(|o| o.name),
+        None => None,
+    };
     ops.resend_verification(user, organisation.as_deref())
         .await?;
     Ok(HttpResponse::Accepted().finish())

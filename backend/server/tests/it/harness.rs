@@ -319,7 +319,7 @@ impl TestApp {
     /// Signs a tenant up as its owner.
     pub fn signup(&self, slug: &str) -> Session {
         let req = SignupRequest {
-            tenant_slug: slug.to_owned(),
+            tenant_slug: Some(slug.to_owned()),
             tenant_name: None,
             email: format!("owner@{slug}.test"),
             password: "correct horse battery".to_owned(),
@@ -331,7 +331,11 @@ impl TestApp {
         // As if the owner had opened the verification link (tests/it/verification.rs opens it).
         self.verify_email_directly(&req.email);
         Session {
-            tenant_id: created.tenant.id.to_string(),
+            tenant_id: created
+                .tenant
+                .expect("a sign-up with a slug makes an organisation")
+                .id
+                .to_string(),
             access: created.tokens.access_token,
         }
     }

@@ -20,6 +20,7 @@ mod mailbox;
 mod members;
 mod migrations;
 mod ops;
+mod personal;
 mod registry;
 mod routes;
 mod tenancy;
