@@ -212,7 +212,9 @@ impl AppState {
 
 /// No route took the request: 405 (with `Allow`) when the document has its path with other
 /// methods, 404 otherwise.
-async fn not_found(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, ApiError> {
+pub(crate) async fn not_found(
+    req: actix_web::HttpRequest,
+) -> Result<actix_web::HttpResponse, ApiError> {
     if let Some(allow) = crate::openapi::allowed_methods(req.path()) {
         return Err(ApiError::MethodNotAllowed {
             method: req.method().to_string(),
@@ -243,7 +245,7 @@ pub fn serve(
             .wrap(from_fn(request_id::middleware))
             .wrap(from_fn(crate::security_headers::middleware))
             .configure(move |cfg| state.configure(cfg))
-            .default_service(web::to(not_found))
+            .default_service(web::to(crate::console::serve))
     })
     .workers(workers.max(1))
     .listen(listener)?

@@ -7,6 +7,7 @@ mod changes;
 mod client_addr;
 pub mod compute;
 pub mod config;
+mod console;
 pub mod error;
 pub mod mail;
 mod metrics;

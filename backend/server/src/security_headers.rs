@@ -26,7 +26,8 @@ pub async fn middleware(
         header::STRICT_TRANSPORT_SECURITY,
         "max-age=31536000; includeSubDomains",
     );
-    if !docs {
+    // The console's pages bring their own policy (crate::console::CSP).
+    if !docs && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         set(
             headers,
             header::CONTENT_SECURITY_POLICY,

@@ -26,6 +26,8 @@ pub const REFRESH_TOKEN: TokenKind = TokenKind { prefix: "vqr_" };
 pub const RESET_TOKEN: TokenKind = TokenKind { prefix: "vqp_" };
 pub const INVITE_TOKEN: TokenKind = TokenKind { prefix: "vqi_" };
 pub const VERIFY_TOKEN: TokenKind = TokenKind { prefix: "vqv_" };
+/// The console's double-submitted CSRF token (never stored: compared with its cookie).
+pub const CSRF_TOKEN: TokenKind = TokenKind { prefix: "vqc_" };
 
 impl TokenKind {
     pub fn generate(self) -> String {
@@ -64,7 +66,13 @@ mod tests {
 
     #[test]
     fn each_kind_of_token_is_well_formed_distinct_and_its_own() {
-        let kinds = [REFRESH_TOKEN, RESET_TOKEN, INVITE_TOKEN, VERIFY_TOKEN];
+        let kinds = [
+            REFRESH_TOKEN,
+            RESET_TOKEN,
+            INVITE_TOKEN,
+            VERIFY_TOKEN,
+            CSRF_TOKEN,
+        ];
         for kind in kinds {
             let t = kind.generate();
             assert!(kind.shape_ok(&t), "{t}");

@@ -1,5 +1,6 @@
 //! Sign-up, login, refresh and logout: the routes that exist before a caller is authenticated.
 
+use super::browser::Delivery;
 use crate::app::SessionPolicy;
 use crate::auth::authorized::Gatekeeper;
 use crate::auth::{passwords, secrets};
@@ -103,16 +104,21 @@ pub async fn signup(
             refresh_ttl: policy.refresh_ttl,
         };
         let session = accounts::signup_person(&ops, user_id, person).await?;
-        return Ok(HttpResponse::Created().json(SignupResponse {
-            tenant: None,
-            user: user_view(None),
-            tokens: token_pair(session),
-        }));
+        let mut tokens = token_pair(session);
+        let cookies = Delivery::of(&req, &policy, &mut tokens);
+        return Ok(cookies.respond(
+            HttpResponse::Created(),
+            SignupResponse {
+                tenant: None,
+                user: user_view(None),
+                tokens,
+            },
+        ));
     };
     let w = ops
         .write_for_account(TenantId::new_random(), user_id)
         .await?;
-    let req = accounts::Signup {
+    let signup = accounts::Signup {
         slug,
         name,
         email: email.clone(),
@@ -120,16 +126,21 @@ pub async fn signup(
         password_hash,
         refresh_ttl: policy.refresh_ttl,
     };
-    let (tenant, user, session) = accounts::signup(w, user_id, req).await?;
-    Ok(HttpResponse::Created().json(SignupResponse {
-        tenant: Some(TenantView {
-            id: ids::TenantId::from(tenant.id),
-            slug: tenant.slug,
-            name: tenant.name,
-        }),
-        user: user_view(Some(user.role)),
-        tokens: token_pair(session),
-    }))
+    let (tenant, user, session) = accounts::signup(w, user_id, signup).await?;
+    let mut tokens = token_pair(session);
+    let cookies = Delivery::of(&req, &policy, &mut tokens);
+    Ok(cookies.respond(
+        HttpResponse::Created(),
+        SignupResponse {
+            tenant: Some(TenantView {
+                id: ids::TenantId::from(tenant.id),
+                slug: tenant.slug,
+                name: tenant.name,
+            }),
+            user: user_view(Some(user.role)),
+            tokens,
+        },
+    ))
 }
 
 /// The first organisation a sign-up asks for (its slug and trimmed name), if any; what is wrong
@@ -226,7 +237,7 @@ pub async fn login(
         tx.commit()
             .await
             .map_err(versiqii_store::StoreError::from)?;
-        return Ok(HttpResponse::Ok().json(token_pair(session)));
+        return Ok(session_answer(&req, &policy, HttpResponse::Ok(), session));
     }
     let tenant = organisation_of(&orgs, body.organisation.as_deref())?;
     let w = ops.write_for_account(tenant, found.user_id).await?;
@@ -238,8 +249,20 @@ pub async fn login(
     )
     .await?
     .ok_or_else(|| not_a_member(body.organisation.as_deref()))?;
-    let tokens = token_pair(session);
-    Ok(HttpResponse::Ok().json(tokens))
+    Ok(session_answer(&req, &policy, HttpResponse::Ok(), session))
+}
+
+/// A session as the answer's body, its refresh token in cookies when the request asked for
+/// them (`X-Versiqii-Session: cookie`, the console).
+pub(crate) fn session_answer(
+    req: &HttpRequest,
+    policy: &SessionPolicy,
+    builder: actix_web::HttpResponseBuilder,
+    session: accounts::Session,
+) -> HttpResponse {
+    let mut tokens = token_pair(session);
+    let cookies = Delivery::of(req, policy, &mut tokens);
+    cookies.respond(builder, tokens)
 }
 
 fn not_a_member(slug: Option<&str>) -> ApiError {
@@ -279,6 +302,7 @@ fn organisation_of(
         description = "`not_a_member` of that organisation, or `people_only` for an API key")))]
 #[post("/v1/auth/switch")]
 pub async fn switch(
+    req: HttpRequest,
     person: crate::auth::Person,
     gate: web::Data<Arc<Gatekeeper>>,
     ops: web::Data<Ops>,
@@ -293,7 +317,7 @@ pub async fn switch(
     let session = accounts::login(w, user, policy.refresh_ttl, AuditAction::SessionSwitch)
         .await?
         .ok_or_else(|| not_a_member(Some(&slug)))?;
-    Ok(HttpResponse::Ok().json(token_pair(session)))
+    Ok(session_answer(&req, &policy, HttpResponse::Ok(), session))
 }
 
 /// Trades a refresh token for a new pair. The old token stops working; presenting it again
@@ -307,13 +331,24 @@ pub async fn refresh(
     policy: web::Data<SessionPolicy>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let token = body.into_inner().refresh_token;
+    let session = rotate_refresh(&gate, &policy, &token).await?;
+    Ok(HttpResponse::Ok().json(token_pair(session)))
+}
+
+/// Trades a refresh token (an organisation's session or a personal one) for a new session; a
+/// token presented twice ends every session of its person there.
+pub(crate) async fn rotate_refresh(
+    gate: &Gatekeeper,
+    policy: &SessionPolicy,
+    token: &str,
+) -> Result<accounts::Session, ApiError> {
     let refused =
         || ApiError::Unauthenticated("the refresh token is unknown, expired or used".into());
-    let token = body.into_inner().refresh_token;
-    if !secrets::REFRESH_TOKEN.shape_ok(&token) {
+    if !secrets::REFRESH_TOKEN.shape_ok(token) {
         return Err(refused());
     }
-    let old_hash = secrets::hash_token(&token);
+    let old_hash = secrets::hash_token(token);
     let next = secrets::REFRESH_TOKEN.generate();
     let expires = Utc::now() + policy.refresh_ttl;
     let Some(tenant) = gate.store.find_refresh_tenant(&old_hash).await? else {
@@ -323,13 +358,13 @@ pub async fn refresh(
             .rotate_person_session(&old_hash, &secrets::hash_token(&next), expires)
             .await?
             .ok_or_else(refused)?;
-        return Ok(HttpResponse::Ok().json(token_pair(accounts::Session {
+        return Ok(accounts::Session {
             access_token: gate.jwt.issue_personal(user)?,
             refresh_token: next,
             expires_in: gate.jwt.ttl_secs,
             tenant: None,
             user,
-        })));
+        });
     };
     let tx = gate.store.begin_for(tenant).await?;
     let rotation = tx
@@ -343,13 +378,13 @@ pub async fn refresh(
     let role = tx.membership_role(user_id).await?.ok_or_else(refused)?;
     let access = gate.jwt.issue(user_id, tenant.0, role)?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(token_pair(accounts::Session {
+    Ok(accounts::Session {
         access_token: access,
         refresh_token: next,
         expires_in: gate.jwt.ttl_secs,
         tenant: Some(tenant.0),
         user: user_id,
-    })))
+    })
 }
 
 /// Ends a session by revoking its refresh token. Always 204, so it reveals nothing.
@@ -360,18 +395,24 @@ pub async fn logout(
     gate: web::Data<Arc<Gatekeeper>>,
     body: web::Json<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let token = body.into_inner().refresh_token;
-    if secrets::REFRESH_TOKEN.shape_ok(&token) {
-        let hash = secrets::hash_token(&token);
-        if let Some(tenant) = gate.store.find_refresh_tenant(&hash).await? {
-            let tx = gate.store.begin_for(tenant).await?;
-            tx.revoke_refresh_token(&hash).await?;
-            tx.commit().await?;
-        } else {
-            gate.store.revoke_person_session(&hash).await?;
-        }
-    }
+    revoke_refresh(&gate, &body.into_inner().refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ends the session of a refresh token (an organisation's or a personal one), if it is one.
+pub(crate) async fn revoke_refresh(gate: &Gatekeeper, token: &str) -> Result<(), ApiError> {
+    if !secrets::REFRESH_TOKEN.shape_ok(token) {
+        return Ok(());
+    }
+    let hash = secrets::hash_token(token);
+    if let Some(tenant) = gate.store.find_refresh_tenant(&hash).await? {
+        let tx = gate.store.begin_for(tenant).await?;
+        tx.revoke_refresh_token(&hash).await?;
+        tx.commit().await?;
+    } else {
+        gate.store.revoke_person_session(&hash).await?;
+    }
+    Ok(())
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -215,7 +215,12 @@ pub async fn accept(
     let session = ops
         .accept_invite(body.token.trim(), user, policy.refresh_ttl)
         .await?;
-    Ok(HttpResponse::Ok().json(super::auth::token_pair(session)))
+    Ok(super::auth::session_answer(
+        &req,
+        &policy,
+        HttpResponse::Ok(),
+        session,
+    ))
 }
 
 /// Accepts an invite by signing up: a new person with the invite's email and this password,
@@ -276,7 +281,12 @@ pub async fn accept_signup(
             policy.refresh_ttl,
         )
         .await?;
-    Ok(HttpResponse::Created().json(super::auth::token_pair(session)))
+    Ok(super::auth::session_answer(
+        &req,
+        &policy,
+        HttpResponse::Created(),
+        session,
+    ))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

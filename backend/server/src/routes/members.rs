@@ -98,14 +98,19 @@ pub async fn create_organisation(
     let w = ops.write_for_account(TenantId::new_random(), user).await?;
     let (tenant, session) =
         accounts::create_organisation(w, user, &slug, name, policy.refresh_ttl).await?;
-    Ok(HttpResponse::Created().json(OrganisationCreated {
-        organisation: TenantView {
-            id: tenant.id.into(),
-            slug: tenant.slug,
-            name: tenant.name,
+    let mut tokens = super::auth::token_pair(session);
+    let cookies = super::browser::Delivery::of(&req, &policy, &mut tokens);
+    Ok(cookies.respond(
+        HttpResponse::Created(),
+        OrganisationCreated {
+            organisation: TenantView {
+                id: tenant.id.into(),
+                slug: tenant.slug,
+                name: tenant.name,
+            },
+            tokens,
         },
-        tokens: super::auth::token_pair(session),
-    }))
+    ))
 }
 
 /// The organisation's members: owners first, then by when they joined.

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod bindings;
+pub mod browser;
 pub mod configs;
 pub mod constraints;
 pub mod deployments;
@@ -52,6 +53,7 @@ pub(crate) fn id_in_path(req: &HttpRequest, text: &str, param: &str) -> Result<U
 pub fn configure(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
     auth::configure(cfg);
+    browser::configure(cfg);
     password::configure(cfg);
     verification::configure(cfg);
     me::configure(cfg);
@@ -76,6 +78,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
     vec![
         auth::Doc::openapi(),
+        browser::Doc::openapi(),
         password::Doc::openapi(),
         verification::Doc::openapi(),
         me::Doc::openapi(),

@@ -4,6 +4,7 @@
 mod audit_chain;
 mod auth;
 mod bad_input;
+mod browser;
 mod caps;
 mod cli;
 mod compute;

@@ -12,6 +12,10 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/v1/auth/login"),
     ("POST", "/v1/auth/refresh"),
     ("POST", "/v1/auth/logout"),
+    // The console's cookie session: the cookie and its CSRF token are the credentials
+    // (tests/it/browser.rs).
+    ("POST", "/v1/auth/cookie/refresh"),
+    ("POST", "/v1/auth/cookie/logout"),
     ("POST", "/v1/auth/password/forgot"),
     ("POST", "/v1/auth/password/reset"),
     ("POST", "/v1/auth/verify"),
