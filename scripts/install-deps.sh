@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs what Versiqii needs to run locally when it is missing: PostgreSQL 15 and Redis, and
-# Node.js with web/'s npm packages (the OpenAPI client check in `make test`), and schemathesis
-# (tests/attack) in a virtualenv outside the clone.
+# Installs what Versiqii needs to run locally when it is missing: PostgreSQL 15 and Redis, Node.js
+# with web/'s npm packages (the console, its OpenAPI client check and its Playwright tests),
+# Debian's Chromium for those tests, and schemathesis (tests/attack) in a virtualenv outside the
+# clone.
 set -euo pipefail
 
 need=()
@@ -12,6 +13,8 @@ python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+# The console's browser tests (Playwright drives Debian's Chromium; it never downloads one).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

@@ -159,6 +159,8 @@ error_codes! {
         "The person's email is verified already; there is nothing to resend."),
     NoOrganisation = ("no_organisation", 403, Rejected, "No organisation",
         "The session is a person's with no organisation: create one (`versiqii orgs create`) or accept an invite, then use the session that answers."),
+    EnvNotAllowed = ("env_not_allowed", 403, Rejected, "Environment not allowed",
+        "The API key is limited to other environments: use a key made for this one (`versiqii api-keys create --env ENV`)."),
     CsrfRefused = ("csrf_refused", 403, Rejected, "CSRF check failed",
         "A cookie session is used only from the console's own pages, with the `vq_csrf` cookie's value in `X-CSRF-Token`: reload the console and sign in again."),
     PeopleOnly = ("people_only", 403, Rejected, "People only",

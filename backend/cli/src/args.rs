@@ -457,6 +457,11 @@ pub struct CreateKeyArgs {
     /// Make the key expire this many days from now [default: never]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=36_500))]
     pub expires_in_days: Option<u32>,
+
+    /// Limit the key to an environment (bind, deploy, roll back, report only there); repeat for
+    /// several [default: every environment]
+    #[arg(long = "env", value_name = "ENV")]
+    pub envs: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,8 @@ pub struct NewApiKey<'a> {
     pub prefix: &'a str,
     pub key_hash: &'a [u8],
     pub scopes: &'a [Scope],
+    /// The environments the key may act in (names, which hold no comma); every one when `None`.
+    pub envs: Option<&'a [String]>,
     pub created_by: &'a str,
     pub expires_at: Option<DateTime<Utc>>,
 }
@@ -21,6 +23,8 @@ pub struct ApiKeyRow {
     pub prefix: String,
     /// Comma-separated, as stored order.
     pub scopes: String,
+    /// Comma-separated environment names; `None`: every environment.
+    pub envs: Option<String>,
     pub created_by: String,
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
@@ -34,6 +38,20 @@ impl ApiKeyRow {
             .filter_map(|s| s.parse().ok())
             .collect()
     }
+
+    pub fn envs(&self) -> Option<Vec<String>> {
+        split_envs(self.envs.as_deref())
+    }
+}
+
+/// Stored environment names, `None` for "every one".
+pub fn split_envs(envs: Option<&str>) -> Option<Vec<String>> {
+    envs.map(|e| {
+        e.split(',')
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
 }
 
 /// What authentication needs to know about a presented key.
@@ -43,17 +61,20 @@ pub struct ApiKeyAuth {
     pub id: Uuid,
     pub key_hash: Vec<u8>,
     pub scopes: String,
+    pub envs: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, name, prefix, array_to_string(scopes, ',') as scopes, created_by, \
-                       expires_at, last_used_at, created_at";
+const COLUMNS: &str = "id, name, prefix, array_to_string(scopes, ',') as scopes, \
+                       array_to_string(envs, ',') as envs, created_by, expires_at, last_used_at, \
+                       created_at";
 
 impl Store {
     pub async fn find_api_key(&self, key_hash: &[u8]) -> Result<Option<ApiKeyAuth>, StoreError> {
         Ok(ApiKeyAuth::find_by_statement(TenantTx::stmt(
-            "select tenant_id, id, key_hash, array_to_string(scopes, ',') as scopes, expires_at, revoked_at
+            "select tenant_id, id, key_hash, array_to_string(scopes, ',') as scopes,
+                    array_to_string(envs, ',') as envs, expires_at, revoked_at
              from auth_find_api_key($1)",
             [key_hash.to_vec().into()],
         ))
@@ -68,8 +89,8 @@ impl TenantTx {
         let scopes: Vec<&str> = key.scopes.iter().map(|s| s.as_str()).collect();
         let row = ApiKeyRow::find_by_statement(Self::stmt(
             &format!(
-                "insert into api_keys (tenant_id, id, name, prefix, key_hash, scopes, created_by, expires_at)
-                 values ($1, $2, $3, $4, $5, string_to_array($6, ','), $7, $8)
+                "insert into api_keys (tenant_id, id, name, prefix, key_hash, scopes, created_by, expires_at, envs)
+                 values ($1, $2, $3, $4, $5, string_to_array($6, ','), $7, $8, string_to_array($9, ','))
                  returning {COLUMNS}"
             ),
             [
@@ -81,6 +102,7 @@ impl TenantTx {
                 scopes.join(",").into(),
                 key.created_by.into(),
                 key.expires_at.into(),
+                sea_orm::Value::from(key.envs.map(|e| e.join(","))),
             ],
         ))
         .one(self.connection())

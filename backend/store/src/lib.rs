@@ -17,7 +17,7 @@ mod tenant_tx;
 mod verification;
 
 pub use accounts::{LoginRow, MemberRow, NewUser, OrganisationRow, TenantRow, UserRow};
-pub use api_keys::{ApiKeyAuth, ApiKeyRow, NewApiKey};
+pub use api_keys::{split_envs, ApiKeyAuth, ApiKeyRow, NewApiKey};
 pub use audit::{AuditEvent, AuditRecord, AuditVerdict, BrokenLink};
 pub use error::StoreError;
 pub use invites::{InviteByToken, InviteRow, NewInvite};

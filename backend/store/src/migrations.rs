@@ -49,6 +49,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_personal_sessions",
         include_str!("../../../migrations/0011_personal_sessions.sql"),
     ),
+    (
+        "0012_api_key_envs",
+        include_str!("../../../migrations/0012_api_key_envs.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

@@ -16,6 +16,12 @@ pub struct NewApiKeyRequest {
     pub scopes: Vec<String>,
     /// When the key stops working; never when absent.
     pub expires_at: Option<DateTime<Utc>>,
+    /// The environments the key may act in (bind, deploy, roll back, report observations,
+    /// create), 1 to 64 names; every environment when absent. A key limited to some may only
+    /// create keys limited to those.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 64, min_items = 1))]
+    pub environments: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,6 +33,9 @@ pub struct ApiKeyView {
     /// The key's first characters, to tell keys apart; not secret.
     pub prefix: String,
     pub scopes: Vec<String>,
+    /// The environments the key may act in; `null`: every one.
+    #[serde(default)]
+    pub environments: Option<Vec<String>>,
     pub created_by: String,
     pub expires_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,

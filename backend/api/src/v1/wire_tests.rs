@@ -48,8 +48,8 @@ fn responses_round_trip() {
         json!({"config": "payments", "revision": 2, "revision_id": ID, "migrated": true});
     round_trip::<RollbackPlan>(rollback);
     round_trip::<CreatedApiKey>(json!({"id": ID, "name": "ci", "prefix": "vq_live_ab",
-        "scopes": ["write"], "created_by": "u", "expires_at": null, "last_used_at": null,
-        "created_at": AT, "key": "vq_live_secret"}));
+        "scopes": ["write"], "environments": ["staging"], "created_by": "u", "expires_at": null,
+        "last_used_at": null, "created_at": AT, "key": "vq_live_secret"}));
     round_trip::<MigrationView>(json!({"id": null, "family": "F", "from": "1", "to": "2",
         "kind": "wasm", "hash": "h", "created_by": null, "created_at": null, "stored": false,
         "failing": 0, "not_dry_run": 0}));

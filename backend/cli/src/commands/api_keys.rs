@@ -32,6 +32,7 @@ fn create(global: &GlobalArgs, args: &CreateKeyArgs) -> Result<(), CliError> {
             .map(str::to_owned)
             .collect(),
         expires_at,
+        environments: (!args.envs.is_empty()).then(|| args.envs.clone()),
     };
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
     let created = client.create_api_key(&body)?;
@@ -74,11 +75,15 @@ fn scope_names(scopes: &[Scope]) -> Vec<&'static str> {
 fn list(global: &GlobalArgs) -> Result<(), CliError> {
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
     let keys = client.api_keys()?;
-    const COLUMNS: [Column<ApiKeyView>; 7] = [
+    const COLUMNS: [Column<ApiKeyView>; 8] = [
         ("ID", |k| show(&k.id)),
         ("NAME", |k| show(&k.name)),
         ("PREFIX", |k| show(&k.prefix)),
         ("SCOPES", |k| show(&k.scopes)),
+        ("ENVIRONMENTS", |k| match &k.environments {
+            Some(envs) => show(envs),
+            None => "all".to_owned(),
+        }),
         ("EXPIRES", |k| show(&k.expires_at)),
         ("LAST USED", |k| show(&k.last_used_at)),
         ("CREATED", |k| show(&k.created_at)),

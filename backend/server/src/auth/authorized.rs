@@ -29,6 +29,8 @@ pub struct Principal {
     pub id: Uuid,
     pub kind: PrincipalKind,
     pub role: Role,
+    /// The environments an API key may act in; `None`: every one (and always for a person).
+    pub envs: Option<Arc<[String]>>,
 }
 
 impl Principal {
@@ -87,6 +89,37 @@ impl<P: Permission> Authorized<P> {
     /// The person behind a session; `None` for an API key.
     pub fn person_id(&self) -> Option<Uuid> {
         (self.principal.kind == PrincipalKind::User).then_some(self.principal.id)
+    }
+
+    /// An environment the caller may act in (bind, deploy, roll back, report, create): parsed,
+    /// and for an API key limited to some environments, one of them (403 `env_not_allowed`).
+    pub fn env_to_act_in(&self, text: &str) -> Result<versiqii_core::names::EnvName, ApiError> {
+        let env = crate::routes::envs::parse_env(text)?;
+        self.may_act_in(std::slice::from_ref(&env.as_str().to_owned()))?;
+        Ok(env)
+    }
+
+    /// Whether the caller may act in every one of `envs` (an API key's own limit, for the keys
+    /// it creates: a key never makes a wider one).
+    pub fn may_act_in(&self, envs: &[String]) -> Result<(), ApiError> {
+        let Some(allowed) = &self.principal.envs else {
+            return Ok(());
+        };
+        match envs.iter().find(|e| !allowed.contains(e)) {
+            None => Ok(()),
+            Some(env) => Err(ApiError::Unprocessable {
+                code: crate::error::ErrorCode::EnvNotAllowed,
+                detail: format!(
+                    "this API key is limited to the environments {}; it may not act in `{env}`",
+                    allowed.join(", ")
+                ),
+            }),
+        }
+    }
+
+    /// The environments the caller is limited to; `None`: every one.
+    pub fn env_limit(&self) -> Option<&[String]> {
+        self.principal.envs.as_deref()
     }
 
     /// The caller's write, to be opened by an operation after slow work done outside it.
@@ -290,6 +323,7 @@ async fn authenticate(gate: &Gatekeeper, token: String) -> Result<Caller, ApiErr
             id: claims.sub,
             kind: PrincipalKind::User,
             role,
+            envs: None,
         }),
         (None, None) => Caller::Person(claims.sub),
         _ => {
@@ -331,6 +365,7 @@ async fn verify_key(gate: &Gatekeeper, hash: &[u8; 32]) -> Result<Principal, Api
         id: row.id,
         kind: PrincipalKind::ApiKey,
         role,
+        envs: versiqii_store::split_envs(row.envs.as_deref()).map(Arc::from),
     };
     gate.keys
         .put(epoch, *hash, principal.clone(), row.expires_at);

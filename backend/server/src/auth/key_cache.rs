@@ -171,6 +171,7 @@ mod tests {
             id,
             kind: PrincipalKind::ApiKey,
             role: Role::Editor,
+            envs: None,
         }
     }
 

@@ -16,6 +16,8 @@ pub struct CreateKey {
     /// Trimmed, 1 to 200 characters.
     pub name: String,
     pub scopes: Vec<Scope>,
+    /// Valid environment names, each once; `None`: every environment.
+    pub envs: Option<Vec<String>>,
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -40,6 +42,7 @@ pub async fn create(mut w: TenantWrite, req: CreateKey) -> Result<CreatedKey, Ap
             prefix: &secret.display_prefix(),
             key_hash: &secret.hash(),
             scopes: &req.scopes,
+            envs: req.envs.as_deref(),
             created_by: &actor,
             expires_at: req.expires_at,
         })

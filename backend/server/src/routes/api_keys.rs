@@ -20,11 +20,13 @@ pub struct Doc;
 
 fn api_key_view(row: ApiKeyRow) -> ApiKeyView {
     let scopes = row.scopes().iter().map(|s| s.as_str().to_owned()).collect();
+    let environments = row.envs();
     ApiKeyView {
         id: row.id.into(),
         name: row.name,
         prefix: row.prefix,
         scopes,
+        environments,
         created_by: row.created_by,
         expires_at: row.expires_at,
         last_used_at: row.last_used_at,
@@ -32,7 +34,33 @@ fn api_key_view(row: ApiKeyRow) -> ApiKeyView {
     }
 }
 
-fn parse_new(body: &NewApiKeyRequest) -> Result<Vec<Scope>, ApiError> {
+/// A new key's environments: valid names, each once, 1 to 64 of them; `None`: every one.
+fn parse_envs(body: &NewApiKeyRequest, errors: &mut Vec<FieldError>) -> Option<Vec<String>> {
+    let given = body.environments.as_ref()?;
+    if given.is_empty() || given.len() > 64 {
+        errors.push(FieldError::new(
+            "/environments",
+            "name 1 to 64 environments, or leave it out for every one",
+        ));
+    }
+    let mut envs: Vec<String> = Vec::new();
+    for (i, text) in given.iter().enumerate() {
+        match crate::routes::envs::parse_env(text) {
+            Ok(env) if !envs.iter().any(|e| e == env.as_str()) => {
+                envs.push(env.as_str().to_owned())
+            }
+            Ok(_) => {}
+            Err(_) => errors.push(FieldError::new(
+                &format!("/environments/{i}"),
+                "an environment name: letters, digits, '.', '_' or '-', at most 100",
+            )),
+        }
+    }
+    envs.sort();
+    Some(envs)
+}
+
+fn parse_new(body: &NewApiKeyRequest) -> Result<(Vec<Scope>, Option<Vec<String>>), ApiError> {
     let mut errors = Vec::new();
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
@@ -58,9 +86,10 @@ fn parse_new(body: &NewApiKeyRequest) -> Result<Vec<Scope>, ApiError> {
             "the expiry must be in the future",
         ));
     }
+    let envs = parse_envs(body, &mut errors);
     if errors.is_empty() {
         scopes.sort();
-        Ok(scopes)
+        Ok((scopes, envs))
     } else {
         Err(ApiError::Invalid(errors))
     }
@@ -71,7 +100,7 @@ fn parse_new(body: &NewApiKeyRequest) -> Result<Vec<Scope>, ApiError> {
     security(("bearer" = ["api-keys:write"])), responses(
     (status = 201, body = CreatedApiKey),
     (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json", description = "`forbidden`, or `email_unverified`: the person has not verified their email yet"),
+    (status = 403, body = Problem, content_type = "application/problem+json", description = "`forbidden`; `email_unverified`: the person has not verified their email yet; `env_not_allowed`: a key limited to some environments asked for a key beyond them"),
     (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[post("/v1/api-keys")]
 pub async fn create(
@@ -79,11 +108,27 @@ pub async fn create(
     ops: web::Data<Ops>,
     body: web::Json<NewApiKeyRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let scopes = parse_new(&body)?;
+    let (scopes, envs) = parse_new(&body)?;
+    // A key limited to some environments makes only keys limited to (some of) them.
+    match (&envs, auth.env_limit()) {
+        (Some(envs), _) => auth.may_act_in(envs)?,
+        (None, Some(limit)) => {
+            return Err(ApiError::Unprocessable {
+                code: crate::error::ErrorCode::EnvNotAllowed,
+                detail: format!(
+                    "this API key is limited to the environments {}; a key it creates must name \
+                     some of them in `environments`",
+                    limit.join(", ")
+                ),
+            })
+        }
+        (None, None) => {}
+    }
     let req = api_keys::CreateKey {
         by_person: auth.person_id(),
         name: body.name.trim().to_owned(),
         scopes,
+        envs,
         expires_at: body.expires_at,
     };
     let created = api_keys::create(auth.write(&ops).await?, req).await?;

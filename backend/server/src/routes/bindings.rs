@@ -55,7 +55,7 @@ pub async fn create(
     let body = body.into_inner();
     let req = bindings::Bind {
         revision_id: body.config_id.into_uuid(),
-        env: parse_env(&body.env)?,
+        env: auth.env_to_act_in(&body.env)?,
         version: body.version,
         no_migrate: body.no_migrate,
     };

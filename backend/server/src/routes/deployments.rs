@@ -52,7 +52,7 @@ pub async fn set_version(
     let (env, target) = path.into_inner();
     let body = body.into_inner();
     let req = deployments::SetVersion {
-        env: parse_env(&env)?,
+        env: auth.env_to_act_in(&env)?,
         target: parse_target(&target)?,
         version: body.version,
         dry_run: body.dry_run,

@@ -4,7 +4,6 @@ use crate::actors::{ComputeDrift, Directory, ImpactOf};
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
 use crate::ops::{observations, Ops};
-use crate::routes::envs::parse_env;
 use crate::routes::targets::parse_target;
 use actix_web::{get, post, web, HttpResponse};
 use std::collections::HashMap;
@@ -41,7 +40,7 @@ pub async fn observe(
     env: web::Path<String>,
     body: web::Json<ObservationRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let env = parse_env(&env)?;
+    let env = auth.env_to_act_in(&env)?;
     let target = parse_target(&body.target)?;
     if let Some(hash) = &body.config_hash {
         if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -41,7 +41,7 @@ pub async fn create(
     ops: web::Data<Ops>,
     body: web::Json<NewEnvRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let name = parse_env(&body.name)?;
+    let name = auth.env_to_act_in(&body.name)?;
     let row = envs::create(auth.write(&ops).await?, name).await?;
     Ok(HttpResponse::Created().json(env_view(row)))
 }

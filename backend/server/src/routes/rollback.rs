@@ -5,7 +5,6 @@
 use crate::auth::{perm, Authorized};
 use crate::error::{ApiError, Problem};
 use crate::ops::Ops;
-use crate::routes::envs::parse_env;
 use crate::routes::targets::parse_target;
 use actix_web::{post, web, HttpResponse};
 use versiqii_api::v1::{RollbackPlan, RollbackRequest};
@@ -34,7 +33,7 @@ pub async fn rollback(
     body: web::Json<RollbackRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (env, target) = path.into_inner();
-    let (env, target) = (parse_env(&env)?, parse_target(&target)?);
+    let (env, target) = (auth.env_to_act_in(&env)?, parse_target(&target)?);
     let w = auth.write(&ops).await?;
     let view = crate::ops::rollback::rollback(w, env, target, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(view))

@@ -567,6 +567,9 @@ const NO_REFERENCES: &[&str] = &[
     "login",
     "logout",
     "refreshSession",
+    // The console's cookie session: a cookie is the only reference (tests/it/browser.rs).
+    "refreshCookieSession",
+    "logoutCookieSession",
     "forgotPassword",
     "resetPassword",
     "verifyEmail",

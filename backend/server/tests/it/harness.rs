@@ -355,6 +355,7 @@ impl TestApp {
             name: format!("key-{}", scopes.join("-")),
             scopes: scopes.iter().map(|s| s.to_string()).collect(),
             expires_at: None,
+            environments: None,
         };
         let created: CreatedApiKey = self
             .call("POST", "/v1/api-keys", Some(token), &req)

@@ -11,6 +11,7 @@ mod compute;
 mod cross_tenant;
 mod drift;
 mod drift_props;
+mod env_keys;
 mod events;
 mod harness;
 mod headers;
