@@ -14,6 +14,8 @@ mailbox_port=${VERSIQII_DEV_MAILBOX_PORT:-51080}
 
 bash scripts/install-deps.sh
 echo "building..." >&2
+# The console first: the server embeds web/dist.
+(cd web && npm run -s gen:api >/dev/null && npm run -s build >/dev/null)
 cargo build --bin versiqii-server --bin versiqii
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 server_bin="$target/debug/versiqii-server"
@@ -81,7 +83,8 @@ ENV
 cat <<MSG
 
 Versiqii is running.
-  API        $url          (readiness: $url/readyz)
+  console    $url/          (sign in as the owner below, or sign up)
+  API        $url/v1       (readiness: $url/readyz)
   API docs   $url/docs
   mailbox    $MAILBOX_URL          (every mail the server sends: verification, password resets)
   tenant     demo

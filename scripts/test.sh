@@ -12,6 +12,10 @@ step() { printf '\n== %s\n' "$*" >&2; }
 step "formatting"
 cargo fmt --all --check
 
+step "console: API types from spec/openapi.json, tsc --strict, ESLint, Vite build"
+# Before the Rust build: the server embeds web/dist.
+(cd web && npm run -s gen:api >/dev/null && npm run -s typecheck && npm run -s lint && npm run -s build >/dev/null)
+
 step "build"
 cargo build --workspace --bins
 target=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
@@ -67,6 +71,9 @@ step "tests"
 cargo test --workspace --lib --bins --tests
 cargo test --workspace --benches --no-run
 cargo test --workspace --doc
+
+step "console in Chromium (Playwright, axe-core)"
+bash scripts/console-test.sh "$target/debug/versiqii-server"
 
 step "attack: schemathesis per role"
 bash tests/attack/schemathesis.sh "$target/debug/versiqii-server"

@@ -9,7 +9,8 @@ use actix_web::http::Method;
 use actix_web::{HttpRequest, HttpResponse};
 
 #[derive(rust_embed::RustEmbed)]
-#[folder = "$CARGO_MANIFEST_DIR/../../web/dist"]
+// Relative to this crate's Cargo.toml.
+#[folder = "../../web/dist"]
 #[allow_missing = true]
 struct Assets;
 

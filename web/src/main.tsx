@@ -1,0 +1,58 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { createBrowserRouter, RouterProvider } from "react-router";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { ApiError } from "./api/client";
+import { SessionProvider } from "./session";
+import { AcceptInvite, Forgot, Reset, SignIn, SignUp, Verify } from "./pages/auth";
+import { Audit, Organisations, Shell, Start } from "./pages/shell";
+import { Families, Targets } from "./pages/registry";
+import { Bindings, ConfigDetail, Configs } from "./pages/configs";
+import "./app.css";
+
+const queries = new QueryClient({
+  defaultOptions: {
+    queries: {
+      // A refusal (4xx) will not change by asking again.
+      retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+      staleTime: 5_000,
+    },
+  },
+});
+
+const router = createBrowserRouter([
+  { path: "/signin", element: <SignIn /> },
+  { path: "/signup", element: <SignUp /> },
+  { path: "/verify", element: <Verify /> },
+  { path: "/forgot", element: <Forgot /> },
+  { path: "/reset", element: <Reset /> },
+  { path: "/invites/accept", element: <AcceptInvite /> },
+  {
+    path: "/",
+    element: <Shell />,
+    children: [
+      { index: true, element: <Start /> },
+      { path: "families", element: <Families /> },
+      { path: "targets", element: <Targets /> },
+      { path: "configs", element: <Configs /> },
+      { path: "configs/:id", element: <ConfigDetail /> },
+      { path: "bindings", element: <Bindings /> },
+      { path: "audit", element: <Audit /> },
+      { path: "orgs", element: <Organisations /> },
+      { path: "*", element: <p>There is no such page. </p> },
+    ],
+  },
+]);
+
+const root = document.getElementById("root");
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <QueryClientProvider client={queries}>
+        <SessionProvider>
+          <RouterProvider router={router} />
+        </SessionProvider>
+      </QueryClientProvider>
+    </StrictMode>,
+  );
+}

@@ -1,0 +1,177 @@
+// Configs (pasted JSON or YAML, kept as written), their revisions, and binding them to an
+// environment, where validation errors are shown at their paths.
+import { Link, useNavigate, useParams } from "react-router";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { createBinding, getConfigRevision, listBindings, ok } from "../api/client";
+import { useApi } from "../session";
+import { Empty, Field, Loading, Page, ProblemView, Select, TextArea, optional, text, when } from "../ui";
+import { useTargets } from "./registry";
+
+export function Configs() {
+  const api = useApi();
+  const client = useQueryClient();
+  const navigate = useNavigate();
+  const configs = useQuery({ queryKey: ["configs"], queryFn: async () => ok(await api.GET("/v1/configs")).items });
+  const targets = useTargets();
+  const versions = (targets.data ?? []).flatMap((t) => t.versions.map((v) => `${t.name}@${v}`));
+  const create = useMutation({
+    mutationFn: async (form: FormData) =>
+      ok(
+        await api.POST("/v1/configs", {
+          body: { target: text(form, "target"), name: optional(form, "name"), content: text(form, "content") },
+        }),
+      ),
+    onSuccess: (created) => {
+      void client.invalidateQueries({ queryKey: ["configs"] });
+      navigate(`/configs/${created.id}`);
+    },
+  });
+  return (
+    <Page title="Configs" intro="Every upload is an immutable revision, addressed by the hash of its data. Binding it is what validates it.">
+      {configs.isPending && <Loading what="configs" />}
+      <ProblemView error={configs.error} />
+      {configs.data?.length === 0 && <Empty>No config yet: paste one below.</Empty>}
+      {configs.data && configs.data.length > 0 && (
+        <table>
+          <caption className="sr-only">Configs</caption>
+          <thead>
+            <tr>
+              <th scope="col">Config</th>
+              <th scope="col">Latest revision</th>
+              <th scope="col">Updated</th>
+            </tr>
+          </thead>
+          <tbody>
+            {configs.data.map((c) => (
+              <tr key={c.name}>
+                <td>
+                  <Link to={`/configs/${c.latest_id}`}>{c.name}</Link>
+                </td>
+                <td>#{c.latest_revision}</td>
+                <td>{when(c.updated_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Paste a config</h2>
+      <form
+        className="card"
+        aria-label="Paste a config"
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate(new FormData(e.currentTarget));
+        }}
+      >
+        <div className="row">
+          {versions.length > 0 ? (
+            <Select label="Target version" name="target" required options={versions} />
+          ) : (
+            <Field label="Target version" name="target" required placeholder="payment-api@3.2.1" />
+          )}
+          <Field label="Name (optional)" name="name" placeholder="payment_service.yaml" hint="The config's lineage; the target's name when empty." />
+        </div>
+        <TextArea label="Config (JSON or YAML)" name="content" required rows={14} />
+        <ProblemView error={create.error} />
+        <button type="submit" disabled={create.isPending}>
+          Store revision
+        </button>
+      </form>
+    </Page>
+  );
+}
+
+export function ConfigDetail() {
+  const { id = "" } = useParams();
+  const api = useApi();
+  const client = useQueryClient();
+  const revision = useQuery({ queryKey: ["config", id], queryFn: () => getConfigRevision(api, id) });
+  const envs = useQuery({ queryKey: ["envs"], queryFn: async () => ok(await api.GET("/v1/envs")).items });
+  const bind = useMutation({
+    mutationFn: (form: FormData) => createBinding(api, { config_id: id, env: text(form, "env") }),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ["bindings"] }),
+  });
+  if (revision.isPending) return <Loading what="the config" />;
+  if (revision.error) return <ProblemView error={revision.error} />;
+  const r = revision.data;
+  return (
+    <Page title={`${r.name} #${r.revision}`} intro={`For ${r.target}; ${r.format}; stored ${when(r.created_at)} by ${r.created_by}.`}>
+      <dl className="facts">
+        <dt>Id</dt>
+        <dd>
+          <code>{r.id}</code>
+        </dd>
+        <dt>Hash</dt>
+        <dd>
+          <code>{r.hash}</code>
+        </dd>
+      </dl>
+      <h2>Data</h2>
+      <pre className="data" aria-label="Config data">
+        {JSON.stringify(r.data, null, 2)}
+      </pre>
+      <h2>Bind to an environment</h2>
+      <form
+        className="card"
+        aria-label="Bind to an environment"
+        onSubmit={(e) => {
+          e.preventDefault();
+          bind.mutate(new FormData(e.currentTarget));
+        }}
+      >
+        <Field label="Environment" name="env" required placeholder="prod-eu" hint={envs.data?.length ? `Known: ${envs.data.map((e) => e.name).join(", ")}. A new one is created on first use.` : "Created on first use."} />
+        <ProblemView error={bind.error} />
+        {bind.data && (
+          <p role="status" className="success">
+            Bound to {bind.data.env}: {bind.data.target} reads schema {bind.data.schema_version}; the config is valid.
+            {bind.data.migrated && " It was migrated to the version's schema first."}
+          </p>
+        )}
+        <button type="submit" disabled={bind.isPending}>
+          Validate and bind
+        </button>
+      </form>
+    </Page>
+  );
+}
+
+export function Bindings() {
+  const api = useApi();
+  const bindings = useQuery({ queryKey: ["bindings"], queryFn: () => listBindings(api) });
+  return (
+    <Page title="Bindings" intro="The config each target runs with in each environment: validated against the schema that target version reads.">
+      {bindings.isPending && <Loading what="bindings" />}
+      <ProblemView error={bindings.error} />
+      {bindings.data?.length === 0 && <Empty>Nothing is bound yet: open a config and bind it.</Empty>}
+      {bindings.data && bindings.data.length > 0 && (
+        <table>
+          <caption className="sr-only">Bindings</caption>
+          <thead>
+            <tr>
+              <th scope="col">Environment</th>
+              <th scope="col">Target</th>
+              <th scope="col">Config</th>
+              <th scope="col">Schema</th>
+              <th scope="col">Bound</th>
+            </tr>
+          </thead>
+          <tbody>
+            {bindings.data.map((b) => (
+              <tr key={b.id}>
+                <td>{b.env}</td>
+                <td>{b.target}</td>
+                <td>
+                  <Link to={`/configs/${b.config_id}`}>
+                    {b.config_name} #{b.revision}
+                  </Link>
+                </td>
+                <td>{b.schema_version}</td>
+                <td>{when(b.created_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Page>
+  );
+}

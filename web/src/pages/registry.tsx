@@ -1,0 +1,194 @@
+// The registry: schema families and their versions, targets and their versions.
+import { useState, type FormEvent } from "react";
+import { Link } from "react-router";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { ok, type Schemas } from "../api/client";
+import { useApi } from "../session";
+import { Empty, Field, Loading, Page, ProblemView, Select, TextArea, optional, text, when } from "../ui";
+
+const COMPAT = ["BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"];
+
+export function useFamilies() {
+  const api = useApi();
+  return useQuery({ queryKey: ["families"], queryFn: async () => ok(await api.GET("/v1/families")).items });
+}
+
+export function useTargets() {
+  const api = useApi();
+  return useQuery({ queryKey: ["targets"], queryFn: async () => ok(await api.GET("/v1/targets")).items });
+}
+
+export function Families() {
+  const api = useApi();
+  const client = useQueryClient();
+  const families = useFamilies();
+  const [dryRun, setDryRun] = useState<string | null>(null);
+  const add = useMutation({
+    mutationFn: async ({ form, dry }: { form: FormData; dry: boolean }) => {
+      // The spec types a schema as an open object; any JSON object is one.
+      let schema: Schemas["NewSchemaRequest"]["schema"];
+      try {
+        schema = JSON.parse(text(form, "schema")) as Schemas["NewSchemaRequest"]["schema"];
+      } catch (e) {
+        throw new Error(`The schema is not JSON: ${(e as Error).message}`);
+      }
+      const compat = text(form, "compat");
+      return ok(
+        await api.POST("/v1/families/{family}/schemas", {
+          params: { path: { family: text(form, "family") } },
+          body: { version: text(form, "version"), schema, dry_run: dry, compat: compat === "" ? undefined : compat },
+        }),
+      );
+    },
+    onSuccess: (_data, { dry }) => {
+      setDryRun(dry ? "Compatible: adding it would break nothing." : null);
+      if (!dry) void client.invalidateQueries({ queryKey: ["families"] });
+    },
+  });
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    const dry = (e.nativeEvent as SubmitEvent).submitter?.getAttribute("value") === "dry";
+    add.mutate({ form: new FormData(e.currentTarget), dry });
+  };
+  return (
+    <Page title="Schema families" intro="A family is a schema's history: each version is checked against the family's compatibility level before it is stored.">
+      {families.isPending && <Loading what="families" />}
+      <ProblemView error={families.error} />
+      {families.data?.length === 0 && <Empty>No schema yet: register the first one below.</Empty>}
+      {families.data && families.data.length > 0 && (
+        <table>
+          <caption className="sr-only">Families</caption>
+          <thead>
+            <tr>
+              <th scope="col">Family</th>
+              <th scope="col">Latest version</th>
+              <th scope="col">Versions</th>
+              <th scope="col">Compatibility</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {families.data.map((f) => (
+              <tr key={f.name}>
+                <td>{f.name}</td>
+                <td>{f.latest_version ?? "—"}</td>
+                <td>{f.version_count}</td>
+                <td>{f.compat_level}</td>
+                <td>{when(f.created_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Register a schema version</h2>
+      <form onSubmit={submit} aria-label="Register a schema version" className="card">
+        <div className="row">
+          <Field label="Family" name="family" required placeholder="OpenAPI-Payments" />
+          <Field label="Version" name="version" required placeholder="2025-07" />
+          <Select label="Compatibility level" name="compat" options={["", ...COMPAT]} />
+        </div>
+        <TextArea label="JSON Schema" name="schema" required rows={12} placeholder='{"type": "object", "properties": {…}}' />
+        <ProblemView error={add.error} />
+        {dryRun && (
+          <p role="status" className="success">
+            {dryRun}
+          </p>
+        )}
+        {add.isSuccess && !dryRun && (
+          <p role="status" className="success">
+            Schema version stored.
+          </p>
+        )}
+        <div className="actions">
+          <button type="submit" value="dry" className="secondary" disabled={add.isPending}>
+            Check compatibility
+          </button>
+          <button type="submit" value="save" disabled={add.isPending}>
+            Register
+          </button>
+        </div>
+      </form>
+    </Page>
+  );
+}
+
+export function Targets() {
+  const api = useApi();
+  const client = useQueryClient();
+  const targets = useTargets();
+  const families = useFamilies();
+  const create = useMutation({
+    mutationFn: async (form: FormData) =>
+      ok(
+        await api.POST("/v1/targets", {
+          body: {
+            name: text(form, "name"),
+            family: text(form, "family"),
+            version: text(form, "version"),
+            schema_version: optional(form, "schema_version"),
+          },
+        }),
+      ),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ["targets"] }),
+  });
+  return (
+    <Page title="Targets" intro="A target is a component you deploy (a service, a database, a model); each version reads one schema version of its family.">
+      {targets.isPending && <Loading what="targets" />}
+      <ProblemView error={targets.error} />
+      {targets.data?.length === 0 && <Empty>No target yet: declare one below.</Empty>}
+      {targets.data && targets.data.length > 0 && (
+        <table>
+          <caption className="sr-only">Targets</caption>
+          <thead>
+            <tr>
+              <th scope="col">Target</th>
+              <th scope="col">Family</th>
+              <th scope="col">Versions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {targets.data.map((t) => (
+              <tr key={t.name}>
+                <td>{t.name}</td>
+                <td>{t.family}</td>
+                <td>{t.versions.join(", ")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h2>Declare a target version</h2>
+      <form
+        className="card"
+        aria-label="Declare a target version"
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate(new FormData(e.currentTarget));
+        }}
+      >
+        <div className="row">
+          <Field label="Name" name="name" required placeholder="payment-api" />
+          {families.data && families.data.length > 0 ? (
+            <Select label="Family" name="family" required options={families.data.map((f) => f.name)} />
+          ) : (
+            <Field label="Family" name="family" required />
+          )}
+          <Field label="Version" name="version" required placeholder="3.2.1" />
+          <Field label="Schema version (optional)" name="schema_version" hint="The family's latest when empty." />
+        </div>
+        <ProblemView error={create.error} />
+        {create.data && (
+          <p role="status" className="success">
+            Declared {create.data.target}@{create.data.version}, reading {create.data.family} {create.data.schema_version}.
+          </p>
+        )}
+        <button type="submit" disabled={create.isPending}>
+          Declare
+        </button>
+      </form>
+      <p>
+        Next: <Link to="/configs">store a config</Link> for it.
+      </p>
+    </Page>
+  );
+}
