@@ -40,3 +40,21 @@ export async function shot(page: Page, name: string): Promise<void> {
   const dir = process.env.VQ_SCREENSHOTS;
   if (dir) await page.screenshot({ path: `${dir}/${name}.png`, fullPage: true });
 }
+
+/** Signs a new organisation up in the browser and verifies its owner through the mailbox. */
+export async function signUpOwner(page: Page, slug: string, email: string): Promise<void> {
+  await page.goto("/signup");
+  await page.getByLabel("Email", { exact: true }).fill(email);
+  await page.getByLabel("Password", { exact: true }).fill("correct horse battery");
+  await page.getByLabel("Organisation slug", { exact: true }).fill(slug);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.getByRole("heading", { name: "Get started" })).toBeVisible();
+  const token = await linkToken(email, "/verify");
+  await page.goto(`/verify?token=${token}`);
+  await expect(page.getByText("Your email is verified")).toBeVisible();
+}
+
+/** Navigates with the main navigation, as a person would. */
+export async function go(page: Page, link: string): Promise<void> {
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: link, exact: true }).click();
+}

@@ -8,6 +8,7 @@ import { AcceptInvite, Forgot, Reset, SignIn, SignUp, Verify } from "./pages/aut
 import { Audit, Organisations, Shell, Start } from "./pages/shell";
 import { Families, Targets } from "./pages/registry";
 import { Bindings, ConfigDetail, Configs } from "./pages/configs";
+import { ApiKeys, Team } from "./pages/team";
 import "./app.css";
 
 const queries = new QueryClient({
@@ -38,6 +39,8 @@ const router = createBrowserRouter([
       { path: "configs/:id", element: <ConfigDetail /> },
       { path: "bindings", element: <Bindings /> },
       { path: "audit", element: <Audit /> },
+      { path: "team", element: <Team /> },
+      { path: "api-keys", element: <ApiKeys /> },
       { path: "orgs", element: <Organisations /> },
       { path: "*", element: <p>There is no such page. </p> },
     ],

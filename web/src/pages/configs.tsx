@@ -3,6 +3,7 @@
 import { Link, useNavigate, useParams } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createBinding, getConfigRevision, listBindings, ok } from "../api/client";
+import { useCan } from "../role";
 import { useApi } from "../session";
 import { Empty, Field, Loading, Page, ProblemView, Select, TextArea, optional, text, when } from "../ui";
 import { useTargets } from "./registry";
@@ -13,6 +14,7 @@ export function Configs() {
   const navigate = useNavigate();
   const configs = useQuery({ queryKey: ["configs"], queryFn: async () => ok(await api.GET("/v1/configs")).items });
   const targets = useTargets();
+  const canWrite = useCan("registry:write");
   const versions = (targets.data ?? []).flatMap((t) => t.versions.map((v) => `${t.name}@${v}`));
   const create = useMutation({
     mutationFn: async (form: FormData) =>
@@ -54,8 +56,8 @@ export function Configs() {
           </tbody>
         </table>
       )}
-      <h2>Paste a config</h2>
-      <form
+      {canWrite && <h2>Paste a config</h2>}
+      {canWrite && <form
         className="card"
         aria-label="Paste a config"
         onSubmit={(e) => {
@@ -76,7 +78,7 @@ export function Configs() {
         <button type="submit" disabled={create.isPending}>
           Store revision
         </button>
-      </form>
+      </form>}
     </Page>
   );
 }
@@ -86,6 +88,7 @@ export function ConfigDetail() {
   const api = useApi();
   const client = useQueryClient();
   const revision = useQuery({ queryKey: ["config", id], queryFn: () => getConfigRevision(api, id) });
+  const canWrite = useCan("registry:write");
   const envs = useQuery({ queryKey: ["envs"], queryFn: async () => ok(await api.GET("/v1/envs")).items });
   const bind = useMutation({
     mutationFn: (form: FormData) => createBinding(api, { config_id: id, env: text(form, "env") }),
@@ -110,8 +113,8 @@ export function ConfigDetail() {
       <pre className="data" aria-label="Config data">
         {JSON.stringify(r.data, null, 2)}
       </pre>
-      <h2>Bind to an environment</h2>
-      <form
+      {canWrite && <h2>Bind to an environment</h2>}
+      {canWrite && <form
         className="card"
         aria-label="Bind to an environment"
         onSubmit={(e) => {
@@ -130,7 +133,7 @@ export function ConfigDetail() {
         <button type="submit" disabled={bind.isPending}>
           Validate and bind
         </button>
-      </form>
+      </form>}
     </Page>
   );
 }

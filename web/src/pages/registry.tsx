@@ -3,6 +3,7 @@ import { useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ok, type Schemas } from "../api/client";
+import { useCan } from "../role";
 import { useApi } from "../session";
 import { Empty, Field, Loading, Page, ProblemView, Select, TextArea, optional, text, when } from "../ui";
 
@@ -22,6 +23,7 @@ export function Families() {
   const api = useApi();
   const client = useQueryClient();
   const families = useFamilies();
+  const canWrite = useCan("registry:write");
   const [dryRun, setDryRun] = useState<string | null>(null);
   const add = useMutation({
     mutationFn: async ({ form, dry }: { form: FormData; dry: boolean }) => {
@@ -80,8 +82,8 @@ export function Families() {
           </tbody>
         </table>
       )}
-      <h2>Register a schema version</h2>
-      <form onSubmit={submit} aria-label="Register a schema version" className="card">
+      {canWrite && <h2>Register a schema version</h2>}
+      {canWrite && <form onSubmit={submit} aria-label="Register a schema version" className="card">
         <div className="row">
           <Field label="Family" name="family" required placeholder="OpenAPI-Payments" />
           <Field label="Version" name="version" required placeholder="2025-07" />
@@ -107,7 +109,7 @@ export function Families() {
             Register
           </button>
         </div>
-      </form>
+      </form>}
     </Page>
   );
 }
@@ -117,6 +119,7 @@ export function Targets() {
   const client = useQueryClient();
   const targets = useTargets();
   const families = useFamilies();
+  const canWrite = useCan("registry:write");
   const create = useMutation({
     mutationFn: async (form: FormData) =>
       ok(
@@ -157,8 +160,8 @@ export function Targets() {
           </tbody>
         </table>
       )}
-      <h2>Declare a target version</h2>
-      <form
+      {canWrite && <h2>Declare a target version</h2>}
+      {canWrite && <form
         className="card"
         aria-label="Declare a target version"
         onSubmit={(e) => {
@@ -185,7 +188,7 @@ export function Targets() {
         <button type="submit" disabled={create.isPending}>
           Declare
         </button>
-      </form>
+      </form>}
       <p>
         Next: <Link to="/configs">store a config</Link> for it.
       </p>

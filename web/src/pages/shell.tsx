@@ -4,17 +4,20 @@ import { useEffect, useState } from "react";
 import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { COOKIE_SESSION, ok } from "../api/client";
+import { allows, useMe, type Ability } from "../role";
 import { useApi, useSession } from "../session";
 import { Empty, Field, Loading, Page, ProblemView, text, when } from "../ui";
 
-const NAV: [string, string][] = [
-  ["/", "Get started"],
-  ["/families", "Schemas"],
-  ["/targets", "Targets"],
-  ["/configs", "Configs"],
-  ["/bindings", "Bindings"],
-  ["/audit", "Audit log"],
-  ["/orgs", "Organisations"],
+const NAV: [string, string, Ability | null][] = [
+  ["/", "Get started", null],
+  ["/families", "Schemas", null],
+  ["/targets", "Targets", null],
+  ["/configs", "Configs", null],
+  ["/bindings", "Bindings", null],
+  ["/team", "Team", null],
+  ["/api-keys", "API keys", "api-keys:read"],
+  ["/audit", "Audit log", "audit:read"],
+  ["/orgs", "Organisations", null],
 ];
 
 type Theme = "light" | "dark";
@@ -35,16 +38,11 @@ function useTheme(): [Theme, () => void] {
 
 export function Shell() {
   const { session, signOut } = useSession();
-  const api = useApi();
   const location = useLocation();
   const navigate = useNavigate();
   const [theme, toggle] = useTheme();
   const hasOrg = Boolean(session?.tenantId);
-  const me = useQuery({
-    queryKey: ["me", session?.tenantId],
-    queryFn: async () => ok(await api.GET("/v1/me")),
-    enabled: hasOrg,
-  });
+  const me = useMe();
   if (session === undefined) return <Loading what="your session" />;
   if (session === null) return <Navigate to={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   if (!hasOrg && location.pathname !== "/orgs") return <Navigate to="/orgs" replace />;
@@ -75,7 +73,7 @@ export function Shell() {
       </header>
       <nav aria-label="Main" className="side">
         <ul>
-          {NAV.map(([to, label]) => (
+          {NAV.filter(([, , need]) => need === null || allows(me.data?.role, need)).map(([to, label]) => (
             <li key={to}>
               <NavLink to={to} end={to === "/"}>
                 {label}
