@@ -58,3 +58,24 @@ export async function signUpOwner(page: Page, slug: string, email: string): Prom
 export async function go(page: Page, link: string): Promise<void> {
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: link, exact: true }).click();
 }
+
+/** Calls the API as the page's signed-in person (its cookie session, renewed for the test). */
+export async function apiAs(page: Page): Promise<(method: string, path: string, body?: unknown) => Promise<{ status: number; body: unknown }>> {
+  // Under the console's own lock: a refresh token presented twice ends every session.
+  const token = await page.evaluate(() =>
+    navigator.locks.request("versiqii-session-refresh", async () => {
+      const csrf = document.cookie.split("; ").find((c) => c.startsWith("vq_csrf="))?.slice(8) ?? "";
+      const renewed = await fetch("/v1/auth/cookie/refresh", { method: "POST", headers: { "X-CSRF-Token": csrf } });
+      return ((await renewed.json()) as { access_token: string }).access_token;
+    }),
+  );
+  return async (method, path, body) => {
+    const res = await page.request.fetch(path, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      data: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status(), body: text ? (JSON.parse(text) as unknown) : null };
+  };
+}

@@ -2,7 +2,7 @@
 // context of its own: its own cookies), sees no write actions, and is refused by the API when
 // trying anyway. API keys are created (shown once, limited to an environment) and revoked.
 import { expect, test } from "@playwright/test";
-import { accessible, go, linkToken, shot, signUpOwner, unique } from "./helpers";
+import { accessible, apiAs, go, linkToken, shot, signUpOwner, unique } from "./helpers";
 
 test("an invite is accepted in a second browser and a viewer cannot write", async ({ page, browser }) => {
   const slug = unique("team");
@@ -43,19 +43,10 @@ test("an invite is accepted in a second browser and a viewer cannot write", asyn
   await accessible(viewer);
 
   // Trying anyway, with the viewer's own session: the API refuses.
-  const refused = await viewer.evaluate(async () => {
-    const csrf = document.cookie.split("; ").find((c) => c.startsWith("vq_csrf="))?.slice(8) ?? "";
-    const renewed = await fetch("/v1/auth/cookie/refresh", { method: "POST", headers: { "X-CSRF-Token": csrf } });
-    const { access_token } = (await renewed.json()) as { access_token: string };
-    const write = await fetch("/v1/targets", {
-      method: "POST",
-      headers: { Authorization: `Bearer ${access_token}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ name: "sneaky", family: "F", version: "1.0.0" }),
-    });
-    return { status: write.status, body: (await write.json()) as { code: string } };
-  });
+  const asViewer = await apiAs(viewer);
+  const refused = await asViewer("POST", "/v1/targets", { name: "sneaky", family: "F", version: "1.0.0" });
   expect(refused.status).toBe(403);
-  expect(refused.body.code).toBe("forbidden");
+  expect((refused.body as { code: string }).code).toBe("forbidden");
   await other.close();
 
   // The owner sees the new member, and the invite accepted.

@@ -9,6 +9,8 @@ import { Audit, Organisations, Shell, Start } from "./pages/shell";
 import { Families, Targets } from "./pages/registry";
 import { Bindings, ConfigDetail, Configs } from "./pages/configs";
 import { ApiKeys, Team } from "./pages/team";
+import { Drift } from "./pages/drift";
+import { Deployments } from "./pages/deployments";
 import "./app.css";
 
 const queries = new QueryClient({
@@ -40,6 +42,8 @@ const router = createBrowserRouter([
       { path: "bindings", element: <Bindings /> },
       { path: "audit", element: <Audit /> },
       { path: "team", element: <Team /> },
+      { path: "drift", element: <Drift /> },
+      { path: "deployments", element: <Deployments /> },
       { path: "api-keys", element: <ApiKeys /> },
       { path: "orgs", element: <Organisations /> },
       { path: "*", element: <p>There is no such page. </p> },

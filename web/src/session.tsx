@@ -41,7 +41,18 @@ function fromPair(tokens: TokenPair): Session {
 /** A client with no credentials, for the routes before sign-in. */
 export const anonymous = createApiClient(window.location.origin);
 
+/**
+ * Renews the session through the cookie, one tab at a time: the refresh token rotates on every
+ * use, and a token presented twice (two tabs at once) would end every session as a leak.
+ */
 async function renewFromCookie(): Promise<Session | null> {
+  if (typeof navigator !== "undefined" && "locks" in navigator) {
+    return navigator.locks.request("versiqii-session-refresh", renewNow);
+  }
+  return renewNow();
+}
+
+async function renewNow(): Promise<Session | null> {
   if (csrfToken() === "") return null;
   const result = await anonymous.POST("/v1/auth/cookie/refresh", {
     params: { header: { "X-CSRF-Token": csrfToken() } },

@@ -14,6 +14,8 @@ const NAV: [string, string, Ability | null][] = [
   ["/targets", "Targets", null],
   ["/configs", "Configs", null],
   ["/bindings", "Bindings", null],
+  ["/drift", "Drift", null],
+  ["/deployments", "Deployments", null],
   ["/team", "Team", null],
   ["/api-keys", "API keys", "api-keys:read"],
   ["/audit", "Audit log", "audit:read"],

@@ -73,13 +73,16 @@ pub async fn observe(
     }))
 }
 
-/// The drift matrix: a row per environment and target, a flag per dimension.
+/// The drift matrix: a row per environment and target, a flag per dimension. With an `ETag`:
+/// send it back in `If-None-Match` to get 304 and no body while nothing changed.
 #[utoipa::path(operation_id = "listDrifts", tag = "drift", params(DriftQuery), security(("bearer" = ["registry:read"])), responses(
-    (status = 200, body = DriftList),
+    (status = 200, body = DriftList, headers(("ETag" = String, description = "The matrix's version"))),
+    (status = 304, description = "Unchanged since the `If-None-Match` ETag"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 422, body = Problem, content_type = "application/problem+json")))]
 #[get("/v1/drifts")]
 pub async fn drifts(
+    req: actix_web::HttpRequest,
     auth: Authorized<perm::RegistryRead>,
     directory: web::Data<Directory>,
     query: web::Query<DriftQuery>,
@@ -114,7 +117,28 @@ pub async fn drifts(
             .await
             .map_err(anyhow::Error::from)??,
     };
-    Ok(HttpResponse::Ok().json(DriftList { items }))
+    let body = serde_json::to_vec(&DriftList { items }).map_err(anyhow::Error::from)?;
+    // A strong validator, so a console polling for changes gets 304 and no body when nothing moved.
+    let etag = format!(
+        "\"{}\"",
+        hex::encode(&<sha2::Sha256 as sha2::Digest>::digest(&body)[..16])
+    );
+    let unchanged = req
+        .headers()
+        .get(actix_web::http::header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|sent| sent.split(',').any(|t| t.trim() == etag));
+    let mut res = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((actix_web::http::header::ETAG, etag));
+    Ok(if unchanged {
+        res.finish()
+    } else {
+        res.content_type("application/json").body(body)
+    })
 }
 
 /// If a target moved to a version everywhere it runs: which constraints break and which bound

@@ -711,3 +711,49 @@ fn an_observation_where_nothing_is_deployed_is_not_drift_until_a_deployment_disa
     assert_eq!(drifting["items"][0]["target"], "svc", "{drifting}");
     assert_eq!(drifting["items"][0]["dimensions"]["environment"], true);
 }
+
+/// The matrix answers with an ETag; asked again with it, 304 and no body until something moves.
+#[test]
+fn the_drift_matrix_is_polled_with_an_etag() {
+    let app = TestApp::spawn();
+    let s = app.signup("drift-etag");
+    svc_runs_1_1_in_prod(&app, Some(&s.access));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let get = |etag: Option<&str>| {
+        let mut req = agent
+            .get(format!("{}/v1/drifts", app.url))
+            .header("Authorization", format!("Bearer {}", s.access));
+        if let Some(tag) = etag {
+            req = req.header("If-None-Match", tag);
+        }
+        let resp = req.call().unwrap();
+        let tag = resp
+            .headers()
+            .get("etag")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let status = resp.status().as_u16();
+        let body = resp.into_body().read_to_string().unwrap_or_default();
+        (status, tag, body)
+    };
+    let (status, tag, body) = get(None);
+    assert_eq!(status, 200, "{body}");
+    let tag = tag.expect("an ETag");
+    assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+    let (status, again, body) = get(Some(&tag));
+    assert_eq!((status, body.as_str()), (304, ""));
+    assert_eq!(again.as_deref(), Some(tag.as_str()));
+    // An observation of another version: the matrix moves, so does its ETag.
+    let seen = app.post(
+        "/v1/envs/prod/observations",
+        Some(&s.access),
+        &json!({"target": "svc", "version": "1.0.0"}),
+    );
+    assert!(seen.status < 300, "{}", seen.body);
+    let (status, moved, body) = get(Some(&tag));
+    assert_eq!(status, 200, "{body}");
+    assert_ne!(moved.as_deref(), Some(tag.as_str()));
+    assert!(body.contains("\"environment\":true"), "{body}");
+}
