@@ -1,4 +1,4 @@
-import { StrictMode } from "react";
+import { lazy, StrictMode, Suspense } from "react";
 import { createRoot } from "react-dom/client";
 import { createBrowserRouter, RouterProvider } from "react-router";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
@@ -11,6 +11,9 @@ import { Bindings, ConfigDetail, Configs } from "./pages/configs";
 import { ApiKeys, Team } from "./pages/team";
 import { Drift } from "./pages/drift";
 import { Deployments } from "./pages/deployments";
+
+// The graph brings its layout engine and renderer: loaded only when opened.
+const Graph = lazy(() => import("./pages/graph"));
 import "./app.css";
 
 const queries = new QueryClient({
@@ -18,7 +21,9 @@ const queries = new QueryClient({
     queries: {
       // A refusal (4xx) will not change by asking again.
       retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
-      staleTime: 5_000,
+      // Shown at once from the cache, and fetched again whenever a page opens: another user or a
+      // pipeline may have changed it.
+      staleTime: 0,
     },
   },
 });
@@ -44,6 +49,14 @@ const router = createBrowserRouter([
       { path: "team", element: <Team /> },
       { path: "drift", element: <Drift /> },
       { path: "deployments", element: <Deployments /> },
+      {
+        path: "graph",
+        element: (
+          <Suspense fallback={<p role="status">Loading the graph…</p>}>
+            <Graph />
+          </Suspense>
+        ),
+      },
       { path: "api-keys", element: <ApiKeys /> },
       { path: "orgs", element: <Organisations /> },
       { path: "*", element: <p>There is no such page. </p> },

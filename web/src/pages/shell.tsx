@@ -16,6 +16,7 @@ const NAV: [string, string, Ability | null][] = [
   ["/bindings", "Bindings", null],
   ["/drift", "Drift", null],
   ["/deployments", "Deployments", null],
+  ["/graph", "Version graph", null],
   ["/team", "Team", null],
   ["/api-keys", "API keys", "api-keys:read"],
   ["/audit", "Audit log", "audit:read"],
