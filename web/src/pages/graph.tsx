@@ -80,7 +80,7 @@ export default function Graph() {
     target: e.target,
     label: e.label || undefined,
     className: `gedge ${e.kind}`,
-    markerEnd: e.kind === "version-of" ? undefined : { type: MarkerType.ArrowClosed },
+    markerEnd: { type: MarkerType.ArrowClosed },
   }));
 
   const versions = (targets.data ?? []).flatMap((t) => t.versions.map((v) => `${t.name}@${v}`));
