@@ -89,6 +89,16 @@ test("a new team does the Hello World in the console", async ({ page, context })
   await accessible(page);
   await shot(page, "config-refused");
 
+  // The two revisions of the lineage, side by side.
+  await expect(page.getByRole("link", { name: "#1", exact: true })).toBeVisible();
+  await page.getByRole("button", { name: "Compare" }).click();
+  const diff = page.locator(".merge");
+  await expect(diff).toContainText('"thirty-two"');
+  await expect(diff).toContainText('"max_rules": 32');
+  await expect(page.getByRole("heading", { name: "#1 → #2" })).toBeVisible();
+  await accessible(page);
+  await shot(page, "config-diff");
+
   // The binding in prod-eu is still the valid revision.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Bindings" }).click();
   await expect(page.getByRole("link", { name: "payment_service.yaml #1" })).toBeVisible();

@@ -1,5 +1,6 @@
 // Configs (pasted JSON or YAML, kept as written), their revisions, and binding them to an
 // environment, where validation errors are shown at their paths.
+import { lazy, Suspense, useMemo, useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { createBinding, getConfigRevision, listBindings, ok } from "../api/client";
@@ -7,6 +8,31 @@ import { useCan } from "../role";
 import { useApi } from "../session";
 import { Empty, Field, Loading, Page, ProblemView, Select, TextArea, optional, text, when } from "../ui";
 import { useTargets } from "./registry";
+
+const SideBySide = lazy(() => import("./merge-view"));
+
+/** A config's data as the diff shows it: sorted keys, pretty-printed (as the server's diff). */
+function canonical(value: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(sort)
+      : v && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sort(x)]))
+        : v;
+  return JSON.stringify(sort(value), null, 2);
+}
+
+function Steps({ steps }: { steps: { from: string; to: string; kind: string; direction: string }[] }) {
+  return (
+    <ol className="steps" aria-label="Migration steps">
+      {steps.map((s, i) => (
+        <li key={i}>
+          {s.from} → {s.to} <span className="muted">({s.kind}, {s.direction})</span>
+        </li>
+      ))}
+    </ol>
+  );
+}
 
 export function Configs() {
   const api = useApi();
@@ -113,6 +139,19 @@ export function ConfigDetail() {
       <pre className="data" aria-label="Config data">
         {JSON.stringify(r.data, null, 2)}
       </pre>
+      {r.original && (
+        <details>
+          <summary>Original text ({r.format})</summary>
+          <pre aria-label="Original text">{r.original}</pre>
+        </details>
+      )}
+      {r.migrated_by && r.migrated_by.length > 0 && (
+        <>
+          <h2>Migrated from its parent</h2>
+          <Steps steps={r.migrated_by} />
+        </>
+      )}
+      <History id={r.id} />
       {canWrite && <h2>Bind to an environment</h2>}
       {canWrite && <form
         className="card"
@@ -125,10 +164,18 @@ export function ConfigDetail() {
         <Field label="Environment" name="env" required placeholder="prod-eu" hint={envs.data?.length ? `Known: ${envs.data.map((e) => e.name).join(", ")}. A new one is created on first use.` : "Created on first use."} />
         <ProblemView error={bind.error} />
         {bind.data && (
-          <p role="status" className="success">
-            Bound to {bind.data.env}: {bind.data.target} reads schema {bind.data.schema_version}; the config is valid.
-            {bind.data.migrated && " It was migrated to the version's schema first."}
-          </p>
+          <div role="status" className="success">
+            <p>
+              Bound to {bind.data.env}: {bind.data.target} reads schema {bind.data.schema_version}; the config is valid.
+              {bind.data.migrated && ` It was migrated from schema ${bind.data.migrated.from_schema} to ${bind.data.migrated.to_schema} first:`}
+            </p>
+            {bind.data.migrated && (
+              <>
+                <Steps steps={bind.data.migrated.steps} />
+                <pre aria-label="Migration diff">{bind.data.migrated.diff}</pre>
+              </>
+            )}
+          </div>
         )}
         <button type="submit" disabled={bind.isPending}>
           Validate and bind
@@ -176,5 +223,98 @@ export function Bindings() {
         </table>
       )}
     </Page>
+  );
+}
+
+/** The lineage's revisions, and any two of them side by side. */
+function History({ id }: { id: string }) {
+  const api = useApi();
+  const history = useQuery({
+    queryKey: ["history", id],
+    queryFn: async () => ok(await api.GET("/v1/configs/{id}/history", { params: { path: { id } } })).items,
+  });
+  const [pair, setPair] = useState<[string, string] | null>(null);
+  const items = useMemo(() => history.data ?? [], [history.data]);
+  const texts = useMemo(() => {
+    if (!pair) return null;
+    const a = items.find((r) => r.id === pair[0]);
+    const b = items.find((r) => r.id === pair[1]);
+    return a && b ? { a, b } : null;
+  }, [pair, items]);
+  if (history.isPending) return <Loading what="the history" />;
+  if (history.error) return <ProblemView error={history.error} />;
+  return (
+    <>
+      <h2>History</h2>
+      <table>
+        <caption className="sr-only">Revisions</caption>
+        <thead>
+          <tr>
+            <th scope="col">Revision</th>
+            <th scope="col">For</th>
+            <th scope="col">Stored</th>
+            <th scope="col">How</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((h) => (
+            <tr key={h.id}>
+              <td>
+                <Link to={`/configs/${h.id}`}>#{h.revision}</Link>
+              </td>
+              <td>{h.target}</td>
+              <td>{when(h.created_at)}</td>
+              <td>{h.migrated_by?.length ? `migrated (${h.migrated_by.length} step${h.migrated_by.length > 1 ? "s" : ""})` : "uploaded"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {items.length > 1 && (
+        <form
+          className="card"
+          aria-label="Compare revisions"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const form = new FormData(e.currentTarget);
+            setPair([text(form, "from"), text(form, "to")]);
+          }}
+        >
+          <div className="row">
+            <RevisionSelect label="From revision" name="from" items={items} initial={items[items.length - 1]?.id} />
+            <RevisionSelect label="To revision" name="to" items={items} initial={items[0]?.id} />
+          </div>
+          <button type="submit" className="secondary">
+            Compare
+          </button>
+        </form>
+      )}
+      {texts && (
+        <Suspense fallback={<Loading what="the diff" />}>
+          <h3>
+            #{texts.a.revision} → #{texts.b.revision}
+          </h3>
+          <SideBySide
+            before={canonical(texts.a.data)}
+            after={canonical(texts.b.data)}
+            labels={[`Revision ${texts.a.revision}`, `Revision ${texts.b.revision}`]}
+          />
+        </Suspense>
+      )}
+    </>
+  );
+}
+
+function RevisionSelect({ label, name, items, initial }: { label: string; name: string; items: { id: string; revision: number }[]; initial?: string }) {
+  return (
+    <div className="field">
+      <label htmlFor={`rev-${name}`}>{label}</label>
+      <select id={`rev-${name}`} name={name} defaultValue={initial}>
+        {items.map((h) => (
+          <option key={h.id} value={h.id}>
+            #{h.revision}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
