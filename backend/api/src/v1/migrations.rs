@@ -140,3 +140,46 @@ impl fmt::Display for Direction {
         f.write_str(self.as_str())
     }
 }
+
+/// The body of `POST /v1/families/{family}/migrations/preview`: a lens or module, not stored, run
+/// on a sample config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MigrationPreviewRequest {
+    /// The schema version the sample is written for (running `up`).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 64)
+    )]
+    pub from: String,
+    /// The schema version the output is validated against.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 64)
+    )]
+    pub to: String,
+    /// A lens file (YAML or JSON text). Exactly one of `lens` and `wasm`.
+    pub lens: Option<String>,
+    /// A WASM module (binary, or WAT text), base64-encoded.
+    pub wasm: Option<String>,
+    /// The sample config (JSON).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub sample: serde_json::Value,
+}
+
+/// What a migration makes of a sample config.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MigrationPreview {
+    /// The program ran and its output is valid for the to-version.
+    pub ok: bool,
+    /// The migrated config (absent when the program failed).
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub output: Option<serde_json::Value>,
+    /// Why the program failed, in words.
+    pub error: Option<String>,
+    /// Where the output breaks the to-version's schema.
+    #[serde(default)]
+    pub violations: Vec<ViolationView>,
+}

@@ -114,6 +114,8 @@ fn component_schemas_match_the_spec() {
         DryRunResult,
         MigrationView,
         MigrationList,
+        MigrationPreviewRequest,
+        MigrationPreview,
         MigratedConfig,
         StepView,
         crate::FieldError,

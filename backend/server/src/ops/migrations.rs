@@ -234,3 +234,79 @@ async fn refuse_reverse_edge(
     }
     Ok(())
 }
+
+/// A migration not stored, run on a sample config: for writing one (the console's live preview).
+pub struct PreviewMigration {
+    pub family: FamilyName,
+    pub from: String,
+    pub to: String,
+    /// `lens` or `wasm`.
+    pub kind: &'static str,
+    pub source: Vec<u8>,
+    pub sample: serde_json::Value,
+}
+
+/// Loads the program in the sandbox and runs it on the sample, then validates the output against
+/// the to-version's schema. A program that fails is an answer (`ok: false`), not an error.
+pub async fn preview(
+    ops: &Ops,
+    ticket: WriteTicket,
+    req: PreviewMigration,
+) -> Result<versiqii_api::v1::MigrationPreview, ApiError> {
+    let (family, kind) = (&req.family, req.kind);
+    let runtime = ops.migrations.runtime.clone();
+    let source = Arc::new(req.source);
+    let to_load = source.clone();
+    let limit = ops.compute.task_limit() * 4;
+    ops.compute
+        .run_within(ticket.tenant(), Task::Migration, limit, move || {
+            load_program(&runtime, kind, &to_load)
+        })
+        .await?
+        .map_err(|message| ApiError::Unprocessable {
+            code: ErrorCode::MigrationInvalid,
+            detail: format!("the {kind} does not load: {message}"),
+        })?;
+    let read = ticket.read(ops).await?;
+    let from = read
+        .schema_version(family.as_str(), &req.from)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("schema version {family}@{}", req.from)))?;
+    let to = read
+        .schema_version(family.as_str(), &req.to)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("schema version {family}@{}", req.to)))?;
+    read.commit().await?;
+    let step = ChainStep {
+        migration_id: Uuid::nil(),
+        kind: kind.to_owned(),
+        hash: hex::encode(Sha256::digest(source.as_slice())),
+        source,
+        direction: Direction::Up,
+        from: format!("{family}@{}", from.version),
+        to: format!("{family}@{}", to.version),
+    };
+    let actors = ops.directory.tenant(ticket.tenant()).await?;
+    Ok(match run_chain(&actors, vec![step], req.sample).await {
+        Err(e) => versiqii_api::v1::MigrationPreview {
+            ok: false,
+            output: None,
+            error: Some(e.to_string()),
+            violations: Vec::new(),
+        },
+        Ok(migrated) => {
+            let violations: Vec<_> = ops
+                .violations(ticket.tenant(), &to, &migrated)
+                .await?
+                .into_iter()
+                .map(crate::error::violation_view)
+                .collect();
+            versiqii_api::v1::MigrationPreview {
+                ok: violations.is_empty(),
+                output: Some(migrated),
+                error: None,
+                violations,
+            }
+        }
+    })
+}

@@ -9,20 +9,29 @@ use crate::ops::{migrations, Ops, Written};
 use crate::routes::families::parse_family;
 use actix_web::{get, post, web, HttpResponse};
 use base64::Engine;
-use versiqii_api::v1::{MigrationList, MigrationView, NewMigrationRequest};
+use versiqii_api::v1::{
+    MigrationList, MigrationPreview, MigrationPreviewRequest, MigrationView, NewMigrationRequest,
+};
 // Lens files are small; anything bigger is a mistake.
 use versiqii_migrate::lens::MAX_LENS_BYTES;
 
 /// This module's part of the OpenAPI document (with rollback's tag).
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(add, list),
+    paths(add, preview, list),
     tags((name = "migrations", description = "Lenses and WASM modules that move configs between schema versions, and rollback"))
 )]
 pub struct Doc;
 
 fn program_source(body: &NewMigrationRequest) -> Result<(&'static str, Vec<u8>), ApiError> {
-    match (&body.lens, &body.wasm) {
+    program_of(&body.lens, &body.wasm)
+}
+
+fn program_of(
+    lens: &Option<String>,
+    wasm: &Option<String>,
+) -> Result<(&'static str, Vec<u8>), ApiError> {
+    match (lens, wasm) {
         (Some(lens), None) => {
             if lens.len() > MAX_LENS_BYTES {
                 return Err(ApiError::invalid(
@@ -87,6 +96,54 @@ pub async fn add(
     })
 }
 
+/// Runs a lens or module, not stored, on a sample config and validates the output against the
+/// to-version's schema: what the console's editor previews as you type. The sample's size and
+/// depth are capped like any config's; the program runs in the same sandbox as every migration.
+#[utoipa::path(operation_id = "previewMigration", tag = "migrations", request_body = MigrationPreviewRequest,
+    params(("family" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)),
+    security(("bearer" = ["registry:write"])), responses(
+    (status = 200, body = MigrationPreview, description = "The output (or why the program failed) and its violations"),
+    (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 401, body = Problem, content_type = "application/problem+json"),
+    (status = 403, body = Problem, content_type = "application/problem+json"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "Unknown family or schema version"),
+    (status = 413, body = Problem, content_type = "application/problem+json", description = "`config_too_large`: the sample"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`migration_invalid` (the program does not load), `invalid_input`, `document_too_deep`, or `compute_time_exceeded`")))]
+#[post("/v1/families/{family}/migrations/preview")]
+pub async fn preview(
+    auth: Authorized<perm::RegistryWrite>,
+    ops: web::Data<Ops>,
+    family: web::Path<String>,
+    body: web::Json<MigrationPreviewRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let family = parse_family(&family)?;
+    let body = body.into_inner();
+    let (kind, source) = program_of(&body.lens, &body.wasm)?;
+    check_sample(&body.sample)?;
+    let req = migrations::PreviewMigration {
+        family,
+        from: body.from,
+        to: body.to,
+        kind,
+        source,
+        sample: body.sample,
+    };
+    let view: MigrationPreview = migrations::preview(&ops, auth.ticket(), req).await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// A sample is held to a config's caps: size as compact JSON, and depth.
+fn check_sample(sample: &serde_json::Value) -> Result<(), ApiError> {
+    use versiqii_core::document::{check_value, Caps, OverCap};
+    check_value(sample, &Caps::CONFIG).map_err(|over| match over {
+        OverCap::Size { .. } => ApiError::ConfigTooLarge(format!("the sample {over}")),
+        OverCap::Depth { .. } => ApiError::Unprocessable {
+            code: crate::error::ErrorCode::DocumentTooDeep,
+            detail: format!("the sample {over}"),
+        },
+    })
+}
+
 /// A family's migrations, oldest first.
 #[utoipa::path(operation_id = "listMigrations", tag = "migrations", params(("family" = String, Path, pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)),
     security(("bearer" = ["registry:read"])), responses(
@@ -112,5 +169,6 @@ pub async fn list(
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(add).service(list);
+    // `preview` is its own path beside the collection.
+    cfg.service(preview).service(add).service(list);
 }

@@ -680,3 +680,67 @@ fn wasm_migrations_run_sandboxed_and_a_trap_changes_nothing() {
     );
     assert_eq!(revisions(app), before);
 }
+
+/// A lens previewed on a sample: its output and where that output breaks the to-version, stored
+/// nowhere; a program that does not load, or a sample over the caps, is refused.
+#[test]
+fn a_migration_is_previewed_on_a_sample_without_storing_anything() {
+    let app = TestApp::spawn();
+    let s = app.signup("preview-co");
+    let owner = Some(s.access.as_str());
+    for (version, schema) in [("v1", V1_SCHEMA_FOR_PREVIEW), ("v2", V2_SCHEMA_FOR_PREVIEW)] {
+        let r = app.post(
+            "/v1/families/Payments/schemas",
+            owner,
+            &json!({"version": version, "compat": "NONE",
+                    "schema": serde_json::from_str::<Value>(schema).unwrap()}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let preview = |sample: Value, lens: &str| {
+        app.post(
+            "/v1/families/Payments/migrations/preview",
+            owner,
+            &json!({"from": "v1", "to": "v2", "lens": lens, "sample": sample}),
+        )
+    };
+    let good = preview(
+        json!({"timeout": 30}),
+        "lens:\n  - rename: { source: timeout, destination: timeout_ms }\n",
+    );
+    assert_eq!(good.status, 200, "{}", good.body);
+    assert_eq!(good.body["ok"], true, "{}", good.body);
+    assert_eq!(good.body["output"], json!({"timeout_ms": 30}));
+
+    // The output does not fit v2: shown with its violations, still 200.
+    let short = preview(
+        json!({"timeout": 30}),
+        "lens:\n  - rename: { source: timeout, destination: wait }\n",
+    );
+    assert_eq!(short.status, 200, "{}", short.body);
+    assert_eq!(short.body["ok"], false);
+    assert_eq!(short.body["output"], json!({"wait": 30}));
+    assert!(
+        !short.body["violations"].as_array().unwrap().is_empty(),
+        "{}",
+        short.body
+    );
+
+    assert_problem(
+        &preview(json!({}), "lens: [[[not a lens"),
+        422,
+        "migration_invalid",
+    );
+    let mut deep = json!(1);
+    for _ in 0..70 {
+        deep = json!([deep]);
+    }
+    assert_problem(&preview(deep, "lens: []\n"), 422, "document_too_deep");
+    // Nothing was stored.
+    let list = app.get("/v1/families/Payments/migrations", owner);
+    assert_eq!(list.body["items"], json!([]), "{}", list.body);
+}
+
+const V1_SCHEMA_FOR_PREVIEW: &str =
+    r#"{"type": "object", "properties": {"timeout": {"type": "integer"}}}"#;
+const V2_SCHEMA_FOR_PREVIEW: &str = r#"{"type": "object", "required": ["timeout_ms"], "properties": {"timeout_ms": {"type": "integer"}}}"#;
