@@ -11,6 +11,7 @@ import { Bindings, ConfigDetail, Configs } from "./pages/configs";
 import { ApiKeys, Team } from "./pages/team";
 import { Drift } from "./pages/drift";
 import { Deployments } from "./pages/deployments";
+import { Migrations } from "./pages/migrations";
 
 // The graph brings its layout engine and renderer: loaded only when opened.
 const Graph = lazy(() => import("./pages/graph"));
@@ -49,6 +50,7 @@ const router = createBrowserRouter([
       { path: "team", element: <Team /> },
       { path: "drift", element: <Drift /> },
       { path: "deployments", element: <Deployments /> },
+      { path: "migrations", element: <Migrations /> },
       {
         path: "graph",
         element: (

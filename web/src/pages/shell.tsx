@@ -14,6 +14,7 @@ const NAV: [string, string, Ability | null][] = [
   ["/targets", "Targets", null],
   ["/configs", "Configs", null],
   ["/bindings", "Bindings", null],
+  ["/migrations", "Migrations", null],
   ["/drift", "Drift", null],
   ["/deployments", "Deployments", null],
   ["/graph", "Version graph", null],
