@@ -5,7 +5,9 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ok, type Schemas } from "../api/client";
 import { useCan } from "../role";
 import { useApi } from "../session";
+import { ApiError } from "../api/client";
 import { Empty, Field, Loading, Page, ProblemView, Select, TextArea, optional, text, when } from "../ui";
+import { isReport, ReportView } from "./report";
 
 const COMPAT = ["BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"];
 
@@ -25,6 +27,7 @@ export function Families() {
   const families = useFamilies();
   const canWrite = useCan("registry:write");
   const [dryRun, setDryRun] = useState<string | null>(null);
+  const [submitted, setSubmitted] = useState<unknown>(undefined);
   const add = useMutation({
     mutationFn: async ({ form, dry }: { form: FormData; dry: boolean }) => {
       // The spec types a schema as an open object; any JSON object is one.
@@ -34,6 +37,7 @@ export function Families() {
       } catch (e) {
         throw new Error(`The schema is not JSON: ${(e as Error).message}`);
       }
+      setSubmitted(schema);
       const compat = text(form, "compat");
       return ok(
         await api.POST("/v1/families/{family}/schemas", {
@@ -90,7 +94,16 @@ export function Families() {
           <Select label="Compatibility level" name="compat" options={["", ...COMPAT]} />
         </div>
         <TextArea label="JSON Schema" name="schema" required rows={12} placeholder='{"type": "object", "properties": {…}}' />
-        <ProblemView error={add.error} />
+        {add.error instanceof ApiError && add.error.code === "schema_incompatible" && isReport(add.error.problem?.report) ? (
+          <div className="problem" role="alert" data-code="schema_incompatible">
+            <p>
+              <strong>Schema incompatible</strong>: {add.error.message} <code className="code">schema_incompatible</code>
+            </p>
+            <ReportView report={add.error.problem.report} schema={submitted} />
+          </div>
+        ) : (
+          <ProblemView error={add.error} />
+        )}
         {dryRun && (
           <p role="status" className="success">
             {dryRun}
