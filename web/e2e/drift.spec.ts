@@ -50,7 +50,11 @@ test("a forced deployment drifts in the heatmap and is rolled back from the cons
   // The heatmap shows it, and the cell says why.
   await go(page, "Drift");
   await expect(cell).toHaveAccessibleName("svc in prod: schema drift");
-  await cell.click();
+  // By keyboard: the grid is one Tab stop; Enter opens the focused cell's explanation.
+  await page.getByRole("gridcell", { name: "svc in prod: schema drift" }).focus();
+  await page.keyboard.press("ArrowDown");
+  await expect(page.getByRole("gridcell", { name: "svc in prod: schema drift" })).toBeFocused();
+  await page.keyboard.press("Enter");
   const why = page.getByRole("list", { name: "Why it drifts" });
   await expect(why).toBeVisible();
   await expect(page.getByRole("complementary")).toContainText("2.0.0");

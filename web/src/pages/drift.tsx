@@ -93,6 +93,52 @@ export function Heatmap({ rows, onOpen, dims, envFilter, targetFilter, onlyDrift
     observer.observe(el);
     return () => observer.disconnect();
   }, []);
+  // One cell is in the tab order; arrow keys, Home/End and Page Up/Down move it (the grid
+  // pattern), so a thousand rows are one Tab stop, not twenty thousand.
+  const [focus, setFocus] = useState<[number, number]>([0, 0]);
+  const [moved, setMoved] = useState(false);
+  const row0 = Math.min(focus[0], Math.max(0, targets.length - 1));
+  const col0 = Math.min(focus[1], Math.max(0, envs.length - 1));
+  useEffect(() => {
+    if (!moved) return;
+    scroller.current?.querySelector<HTMLElement>(`[data-cell="${row0}:${col0}"]`)?.focus();
+  }, [moved, row0, col0, top]);
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    const page = Math.max(1, Math.floor(height / ROW_HEIGHT) - 1);
+    const moves: Record<string, [number, number]> = {
+      ArrowDown: [row0 + 1, col0],
+      ArrowUp: [row0 - 1, col0],
+      ArrowRight: [row0, col0 + 1],
+      ArrowLeft: [row0, col0 - 1],
+      PageDown: [row0 + page, col0],
+      PageUp: [row0 - page, col0],
+      Home: e.ctrlKey ? [0, 0] : [row0, 0],
+      End: e.ctrlKey ? [targets.length - 1, envs.length - 1] : [row0, envs.length - 1],
+    };
+    const next = moves[e.key];
+    if (next) {
+      e.preventDefault();
+      const r = Math.max(0, Math.min(targets.length - 1, next[0]));
+      const c = Math.max(0, Math.min(envs.length - 1, next[1]));
+      const el = scroller.current;
+      if (el) {
+        // Bring the row into view; the effect focuses it once it is drawn.
+        if (r * ROW_HEIGHT < el.scrollTop) el.scrollTop = r * ROW_HEIGHT;
+        else if ((r + 1) * ROW_HEIGHT > el.scrollTop + el.clientHeight) el.scrollTop = (r + 1) * ROW_HEIGHT - el.clientHeight;
+        setTop(el.scrollTop);
+      }
+      setFocus([r, c]);
+      setMoved(true);
+      return;
+    }
+    if (e.key === "Enter" || e.key === " ") {
+      const row = cell.get(`${envs[col0] ?? ""}\u0000${targets[row0] ?? ""}`);
+      if (row) {
+        e.preventDefault();
+        onOpen(row);
+      }
+    }
+  };
   const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(targets.length, Math.ceil((top + height) / ROW_HEIGHT) + OVERSCAN);
   const columns = `minmax(10rem, 16rem) repeat(${envs.length}, minmax(5.5rem, 1fr))`;
@@ -105,6 +151,7 @@ export function Heatmap({ rows, onOpen, dims, envFilter, targetFilter, onlyDrift
       aria-label="Drift by environment and target"
       aria-rowcount={targets.length + 1}
       aria-colcount={envs.length + 1}
+      onKeyDown={onKeyDown}
     >
       <div className="hm-row hm-head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: columns }}>
         <span role="columnheader" aria-colindex={1}>
@@ -141,9 +188,19 @@ export function Heatmap({ rows, onOpen, dims, envFilter, targetFilter, onlyDrift
                       ? `${t} in ${e}: no drift`
                       : `${t} in ${e}: ${dimsHere.join(", ")} drift`;
                   return (
-                    <span key={e} role="gridcell" aria-colindex={j + 2}>
+                    <span
+                      key={e}
+                      role="gridcell"
+                      aria-colindex={j + 2}
+                      aria-label={label}
+                      data-cell={`${index}:${j}`}
+                      tabIndex={index === row0 && j === col0 ? 0 : -1}
+                      onFocus={() => {
+                        if (index !== row0 || j !== col0) setFocus([index, j]);
+                      }}
+                    >
                       {row ? (
-                        <button type="button" className={`hm-cell ${level}`} aria-label={label} title={label} onClick={() => onOpen(row)}>
+                        <button type="button" tabIndex={-1} className={`hm-cell ${level}`} aria-label={label} title={label} onClick={() => onOpen(row)}>
                           {dimsHere.length === 0 ? "✓" : dimsHere.map((d) => d[0]?.toUpperCase()).join("")}
                         </button>
                       ) : (

@@ -514,7 +514,9 @@ fn path_body(op: &str, of: &Tenant) -> Option<Value> {
         // A dry run: B already has this edge, and its control call must not change it.
         "createMigration" => json!({"from": "v1", "to": "v2", "lens": LENS, "dry_run": true}),
         // Stores nothing anywhere; B's family must not even be found.
-        "previewMigration" => json!({"from": "v1", "to": "v2", "lens": LENS, "sample": {"timeout": 1}}),
+        "previewMigration" => {
+            json!({"from": "v1", "to": "v2", "lens": LENS, "sample": {"timeout": 1}})
+        }
         // B's own v1 again: the same content is 200 in B's family, a new family is 201 in A.
         "addSchemaVersion" => {
             json!({"version": "v1", "schema": serde_json::from_str::<Value>(SCHEMA_V1).unwrap(), "compat": "NONE"})
