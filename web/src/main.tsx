@@ -12,6 +12,7 @@ import { ApiKeys, Team } from "./pages/team";
 import { Drift } from "./pages/drift";
 import { Deployments } from "./pages/deployments";
 import { Migrations } from "./pages/migrations";
+import { Environments } from "./pages/envs";
 
 // The graph brings its layout engine and renderer: loaded only when opened.
 const Graph = lazy(() => import("./pages/graph"));
@@ -51,6 +52,7 @@ const router = createBrowserRouter([
       { path: "drift", element: <Drift /> },
       { path: "deployments", element: <Deployments /> },
       { path: "migrations", element: <Migrations /> },
+      { path: "envs", element: <Environments /> },
       {
         path: "graph",
         element: (

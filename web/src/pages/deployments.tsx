@@ -19,6 +19,19 @@ function PlanView({ plan, title }: { plan: Plan; title: string }) {
         {plan.applied ? (plan.forced ? "Applied by force." : "Applied.") : plan.safe ? "Safe to apply." : "It would break something:"}
       </p>
       <pre className="summary">{plan.summary}</pre>
+      {plan.migrations && plan.migrations.length > 0 && (
+        <>
+          <h4>Bound configs that move to the new schema</h4>
+          {plan.migrations.map((m) => (
+            <details key={m.config} open>
+              <summary>
+                {m.config}: {m.from_schema} → {m.to_schema} in {m.steps.length} step(s) ({m.steps.map((s) => `${s.kind} ${s.direction}`).join(", ")})
+              </summary>
+              <pre aria-label={`Migration of ${m.config}`}>{m.diff}</pre>
+            </details>
+          ))}
+        </>
+      )}
     </div>
   );
 }

@@ -15,6 +15,7 @@ const NAV: [string, string, Ability | null][] = [
   ["/configs", "Configs", null],
   ["/bindings", "Bindings", null],
   ["/migrations", "Migrations", null],
+  ["/envs", "Environments", null],
   ["/drift", "Drift", null],
   ["/deployments", "Deployments", null],
   ["/graph", "Version graph", null],
