@@ -3,6 +3,7 @@
 // each error at its path. A reload keeps the session (the HttpOnly cookie), and every page is
 // checked with axe-core.
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { expect, test } from "@playwright/test";
 import { accessible, linkToken, shot, unique } from "./helpers";
 
@@ -63,8 +64,10 @@ test("a new team does the Hello World in the console", async ({ page, context })
   await accessible(page);
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Configs" }).click();
-  await page.getByLabel("Name (optional)", { exact: true }).fill("payment_service.yaml");
-  await page.getByLabel("Config (JSON or YAML)", { exact: true }).fill(read("payment_service.yaml"));
+  // Uploaded from a file: its text and its name fill the form.
+  await page.getByLabel("Or upload a file", { exact: true }).setInputFiles(fileURLToPath(new URL("payment_service.yaml", examples)));
+  await expect(page.getByLabel("Name (optional)", { exact: true })).toHaveValue("payment_service.yaml");
+  await expect(page.getByLabel("Config (JSON or YAML)", { exact: true })).toHaveValue(read("payment_service.yaml"));
   await page.getByRole("button", { name: "Store revision" }).click();
   await expect(page.getByRole("heading", { name: "payment_service.yaml #1" })).toBeVisible();
   await page.getByLabel("Environment", { exact: true }).fill("prod-eu");

@@ -13,13 +13,14 @@ interface Mail {
   text: string;
 }
 
-/** The token of the first mail to `to` whose text links to `path`, waiting up to 15 s. */
-export async function linkToken(to: string, path: string): Promise<string> {
+/** The token of the newest mail to `to` whose text links to `path` (at least `count` such mails),
+ *  waiting up to 15 s. */
+export async function linkToken(to: string, path: string, count = 1): Promise<string> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     const res = await fetch(`${mailbox}/api/messages?to=${encodeURIComponent(to)}`);
-    const mails = (await res.json()) as Mail[];
-    for (const mail of mails) {
+    const mails = ((await res.json()) as Mail[]).filter((m) => m.text.includes(`${path}?token=`));
+    for (const mail of mails.length >= count ? [...mails].reverse() : []) {
       const found = new RegExp(`${path}\\?token=([A-Za-z0-9_]+)`).exec(mail.text);
       if (found?.[1]) return found[1];
     }

@@ -18,7 +18,10 @@ test("an invite is accepted in a second browser and a viewer cannot write", asyn
   await accessible(page);
   await shot(page, "team");
 
-  const token = await linkToken(viewerEmail, "/invites/accept");
+  // A resent invite: a new link, and only the new one works.
+  await page.getByRole("button", { name: `Resend invite to ${viewerEmail}` }).click();
+  await expect(page.getByText(`A new link is on its way to ${viewerEmail}`)).toBeVisible();
+  const token = await linkToken(viewerEmail, "/invites/accept", 2);
   const other = await browser.newContext();
   const viewer = await other.newPage();
   await viewer.goto(`/invites/accept?token=${token}`);

@@ -99,6 +99,25 @@ export function Configs() {
           )}
           <Field label="Name (optional)" name="name" placeholder="payment_service.yaml" hint="The config's lineage; the target's name when empty." />
         </div>
+        <div className="field">
+          <label htmlFor="config-file">Or upload a file</label>
+          <input
+            id="config-file"
+            type="file"
+            accept=".json,.yaml,.yml,application/json,application/yaml,text/yaml"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              const form = e.currentTarget.form;
+              if (!file || !form) return;
+              void file.text().then((content) => {
+                const area = form.elements.namedItem("content");
+                const name = form.elements.namedItem("name");
+                if (area instanceof HTMLTextAreaElement) area.value = content;
+                if (name instanceof HTMLInputElement && name.value === "") name.value = file.name;
+              });
+            }}
+          />
+        </div>
         <TextArea label="Config (JSON or YAML)" name="content" required rows={14} />
         <ProblemView error={create.error} />
         <button type="submit" disabled={create.isPending}>

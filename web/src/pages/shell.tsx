@@ -1,7 +1,7 @@
 // The signed-in frame: navigation, the organisation, the theme, signing out; and the first-run
 // guide that walks a new team through the Hello World.
 import { useEffect, useState } from "react";
-import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
+import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate, useSearchParams } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { COOKIE_SESSION, ok } from "../api/client";
 import { allows, useMe, type Ability } from "../role";
@@ -206,7 +206,20 @@ export function Organisations() {
 
 export function Audit() {
   const api = useApi();
-  const events = useQuery({ queryKey: ["audit"], queryFn: async () => ok(await api.GET("/v1/audit", { params: { query: { limit: 200 } } })).items });
+  const [params, setParams] = useSearchParams();
+  const action = params.get("action") ?? "";
+  const who = params.get("q") ?? "";
+  const events = useQuery({ queryKey: ["audit"], queryFn: async () => ok(await api.GET("/v1/audit", { params: { query: { limit: 500 } } })).items });
+  const actions = [...new Set((events.data ?? []).map((e) => e.action))].sort();
+  const shown = (events.data ?? []).filter(
+    (e) => (action === "" || e.action === action) && (who === "" || `${e.actor} ${e.object}`.toLowerCase().includes(who.toLowerCase())),
+  );
+  const set = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value === "") next.delete(key);
+    else next.set(key, value);
+    setParams(next, { replace: true });
+  };
   const verify = useMutation({ mutationFn: async () => ok(await api.GET("/v1/audit/verify")) });
   return (
     <Page title="Audit log" intro="Every change, in a hash chain: altering or removing an event breaks it.">
@@ -220,9 +233,28 @@ export function Audit() {
           </span>
         )}
       </div>
+      <fieldset className="filters">
+        <legend>Filter</legend>
+        <label>
+          Action{" "}
+          <select value={action} onChange={(e) => set("action", e.target.value)}>
+            <option value="">every action</option>
+            {actions.map((a) => (
+              <option key={a}>{a}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Actor or object <input value={who} onChange={(e) => set("q", e.target.value)} placeholder="user:… or config:…" />
+        </label>
+        <span className="muted" role="status">
+          {events.data ? `${shown.length} of ${events.data.length} events` : ""}
+        </span>
+      </fieldset>
       <ProblemView error={events.error ?? verify.error} />
       {events.isPending && <Loading what="the audit log" />}
-      {events.data && (
+      {events.data && shown.length === 0 && <Empty>No event matches.</Empty>}
+      {events.data && shown.length > 0 && (
         <table>
           <caption className="sr-only">Audit events</caption>
           <thead>
@@ -235,7 +267,7 @@ export function Audit() {
             </tr>
           </thead>
           <tbody>
-            {events.data.map((e) => (
+            {shown.map((e) => (
               <tr key={e.id}>
                 <td>{e.seq}</td>
                 <td>{when(e.at)}</td>

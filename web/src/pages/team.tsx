@@ -27,6 +27,10 @@ export function Team() {
     mutationFn: async (id: string) => ok(await api.DELETE("/v1/invites/{id}", { params: { path: { id } } })),
     onSuccess: () => void client.invalidateQueries({ queryKey: ["invites"] }),
   });
+  const resend = useMutation({
+    mutationFn: async (id: string) => ok(await api.POST("/v1/invites/{id}/resend", { params: { path: { id } } })),
+    onSuccess: () => void client.invalidateQueries({ queryKey: ["invites"] }),
+  });
   const setRole = useMutation({
     mutationFn: async ({ user, role }: { user: string; role: string }) =>
       ok(await api.PUT("/v1/members/{user_id}/role", { params: { path: { user_id: user } }, body: { role } })),
@@ -76,7 +80,12 @@ export function Team() {
       {manage && (
         <>
           <h2>Invites</h2>
-          <ProblemView error={invites.error ?? revoke.error} />
+          <ProblemView error={invites.error ?? revoke.error ?? resend.error} />
+          {resend.data && (
+            <p role="status" className="success">
+              A new link is on its way to {resend.data.email}; the earlier one stops working.
+            </p>
+          )}
           {invites.data?.length === 0 && <Empty>No invites yet.</Empty>}
           {invites.data && invites.data.length > 0 && (
             <table>
@@ -100,10 +109,15 @@ export function Team() {
                     <td>{i.state}</td>
                     <td>{when(i.expires_at)}</td>
                     <td>
-                      {i.state === "pending" && (
-                        <button type="button" className="secondary" onClick={() => revoke.mutate(i.id)}>
-                          Revoke invite to {i.email}
-                        </button>
+                      {(i.state === "pending" || i.state === "expired") && (
+                        <span className="actions">
+                          <button type="button" className="secondary" onClick={() => resend.mutate(i.id)}>
+                            Resend invite to {i.email}
+                          </button>
+                          <button type="button" className="secondary" onClick={() => revoke.mutate(i.id)}>
+                            Revoke invite to {i.email}
+                          </button>
+                        </span>
                       )}
                     </td>
                   </tr>
