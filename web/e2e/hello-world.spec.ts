@@ -48,7 +48,8 @@ test("a new team does the Hello World in the console", async ({ page, context })
   await expect(page).toHaveURL(/\/families$/);
   await page.getByLabel("Family", { exact: true }).fill("OpenAPI-Payments");
   await page.getByLabel("Version", { exact: true }).fill("2025-07");
-  await page.getByLabel("JSON Schema", { exact: true }).fill(read("openapi_payments.json"));
+  await page.getByLabel("Or upload a schema file", { exact: true }).setInputFiles(fileURLToPath(new URL("openapi_payments.json", examples)));
+  await expect(page.getByLabel("JSON Schema", { exact: true })).toHaveValue(read("openapi_payments.json"));
   await page.getByRole("button", { name: "Check compatibility" }).click();
   await expect(page.getByText("Compatible: adding it would break nothing.")).toBeVisible();
   await page.getByRole("button", { name: "Register" }).click();
@@ -64,6 +65,8 @@ test("a new team does the Hello World in the console", async ({ page, context })
   await accessible(page);
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Configs" }).click();
+  await expect(page.getByText("No config yet: paste one below.")).toBeVisible();
+  await accessible(page);
   // Uploaded from a file: its text and its name fill the form.
   await page.getByLabel("Or upload a file", { exact: true }).setInputFiles(fileURLToPath(new URL("payment_service.yaml", examples)));
   await expect(page.getByLabel("Name (optional)", { exact: true })).toHaveValue("payment_service.yaml");

@@ -93,6 +93,19 @@ export function Families() {
           <Field label="Version" name="version" required placeholder="2025-07" />
           <Select label="Compatibility level" name="compat" options={["", ...COMPAT]} />
         </div>
+        <div className="field">
+          <label htmlFor="schema-file">Or upload a schema file</label>
+          <input
+            id="schema-file"
+            type="file"
+            accept=".json,application/json,application/schema+json"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              const area = e.currentTarget.form?.elements.namedItem("schema");
+              if (file && area instanceof HTMLTextAreaElement) void file.text().then((content) => (area.value = content));
+            }}
+          />
+        </div>
         <TextArea label="JSON Schema" name="schema" required rows={12} placeholder='{"type": "object", "properties": {…}}' />
         {add.error instanceof ApiError && add.error.code === "schema_incompatible" && isReport(add.error.problem?.report) ? (
           <div className="problem" role="alert" data-code="schema_incompatible">
