@@ -75,6 +75,11 @@ test("a forced deployment drifts in the heatmap and is rolled back from the cons
   await made("POST", "/v1/envs/prod/observations", { target: "svc", version: "2.0.0" });
   await expect(cell).toHaveAccessibleName(/environment/, { timeout: 15_000 });
 
+  // The first-run guide counts the deployment as done.
+  await go(page, "Get started");
+  await expect(page.getByRole("listitem").filter({ hasText: "Set what runs where" })).toContainText("done");
+  await go(page, "Drift");
+
   // Filters are part of the URL.
   await page.getByRole("checkbox", { name: "environment" }).uncheck();
   await expect(page).toHaveURL(/dims=schema%2Cdependency%2Cconfig/);

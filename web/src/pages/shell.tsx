@@ -100,14 +100,17 @@ export function Start() {
   const targets = useQuery({ queryKey: ["targets"], queryFn: async () => ok(await api.GET("/v1/targets")).items });
   const configs = useQuery({ queryKey: ["configs"], queryFn: async () => ok(await api.GET("/v1/configs")).items });
   const bindings = useQuery({ queryKey: ["bindings"], queryFn: async () => ok(await api.GET("/v1/bindings")).items });
+  const drift = useQuery({ queryKey: ["drifts-graph"], queryFn: async () => ok(await api.GET("/v1/drifts")).items });
   const steps: [string, string, string, boolean | undefined][] = [
     ["Register a schema", "A JSON Schema for a family of configs, e.g. OpenAPI-Payments 2025-07.", "/families", families.data && families.data.length > 0],
     ["Declare a target", "The component that reads it, e.g. payment-api 3.2.1.", "/targets", targets.data && targets.data.length > 0],
     ["Store a config", "Paste the JSON or YAML the target runs with.", "/configs", configs.data && configs.data.length > 0],
     ["Bind it to an environment", "Validated against the schema that version reads; a broken config is refused with every error at its path.", "/configs", bindings.data && bindings.data.length > 0],
+    ["Set what runs where", "Deploy a version to an environment: the plan says in words what it would break before anything moves.", "/deployments", drift.data && drift.data.some((r) => r.desired_version)],
+    ["Watch for drift", "The heatmap shows every target in every environment whose schema, dependencies, config or running version drift, and why.", "/drift", undefined],
   ];
   return (
-    <Page title="Get started" intro="Four steps from nothing to a config that is known to fit the version that will run it.">
+    <Page title="Get started" intro="From nothing to a config that is known to fit the version that will run it, and kept that way.">
       <ol className="guide">
         {steps.map(([title, what, to, done]) => (
           <li key={title} className={done ? "done" : ""}>
