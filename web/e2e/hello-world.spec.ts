@@ -54,6 +54,13 @@ test("a new team does the Hello World in the console", async ({ page, context })
   await expect(page.getByText("Compatible: adding it would break nothing.")).toBeVisible();
   await page.getByRole("button", { name: "Register" }).click();
   await expect(page.getByRole("cell", { name: "OpenAPI-Payments" })).toBeVisible();
+  // The family's own page: its versions, and a version's schema.
+  await page.getByRole("link", { name: "OpenAPI-Payments" }).click();
+  await expect(page.getByRole("heading", { name: "Family OpenAPI-Payments" })).toBeVisible();
+  await expect(page.getByLabel("Schema 2025-07")).toContainText('"timeout_ms"');
+  await accessible(page);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/families$/);
   await accessible(page);
   await shot(page, "families");
 

@@ -13,6 +13,7 @@ import { Drift } from "./pages/drift";
 import { Deployments } from "./pages/deployments";
 import { Migrations } from "./pages/migrations";
 import { Environments } from "./pages/envs";
+import { Family } from "./pages/family";
 
 // The graph brings its layout engine and renderer: loaded only when opened.
 const Graph = lazy(() => import("./pages/graph"));
@@ -43,6 +44,8 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <Start /> },
       { path: "families", element: <Families /> },
+      { path: "families/:family", element: <Family /> },
+      { path: "families/:family/:version", element: <Family /> },
       { path: "targets", element: <Targets /> },
       { path: "configs", element: <Configs /> },
       { path: "configs/:id", element: <ConfigDetail /> },

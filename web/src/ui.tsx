@@ -68,13 +68,13 @@ export function ProblemView({ error }: { error: unknown }) {
       {p?.report !== undefined && p.report !== null && (
         <details open>
           <summary>Compatibility report</summary>
-          <pre className="report">{JSON.stringify(p.report, null, 2)}</pre>
+          <pre tabIndex={0} className="report">{JSON.stringify(p.report, null, 2)}</pre>
         </details>
       )}
       {p?.plan !== undefined && p.plan !== null && (
         <details open>
           <summary>Plan</summary>
-          <pre className="report">{JSON.stringify(p.plan, null, 2)}</pre>
+          <pre tabIndex={0} className="report">{JSON.stringify(p.plan, null, 2)}</pre>
         </details>
       )}
     </div>

@@ -155,13 +155,13 @@ export function ConfigDetail() {
         </dd>
       </dl>
       <h2>Data</h2>
-      <pre className="data" aria-label="Config data">
+      <pre tabIndex={0} className="data" aria-label="Config data">
         {JSON.stringify(r.data, null, 2)}
       </pre>
       {r.original && (
         <details>
           <summary>Original text ({r.format})</summary>
-          <pre aria-label="Original text">{r.original}</pre>
+          <pre tabIndex={0} aria-label="Original text">{r.original}</pre>
         </details>
       )}
       {r.migrated_by && r.migrated_by.length > 0 && (
@@ -191,7 +191,7 @@ export function ConfigDetail() {
             {bind.data.migrated && (
               <>
                 <Steps steps={bind.data.migrated.steps} />
-                <pre aria-label="Migration diff">{bind.data.migrated.diff}</pre>
+                <pre tabIndex={0} aria-label="Migration diff">{bind.data.migrated.diff}</pre>
               </>
             )}
           </div>

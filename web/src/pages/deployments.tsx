@@ -18,7 +18,7 @@ function PlanView({ plan, title }: { plan: Plan; title: string }) {
         {plan.env}: {plan.target} {plan.from_version ?? "(nothing)"} → {plan.to_version}.{" "}
         {plan.applied ? (plan.forced ? "Applied by force." : "Applied.") : plan.safe ? "Safe to apply." : "It would break something:"}
       </p>
-      <pre className="summary">{plan.summary}</pre>
+      <pre tabIndex={0} className="summary">{plan.summary}</pre>
       {plan.migrations && plan.migrations.length > 0 && (
         <>
           <h4>Bound configs that move to the new schema</h4>
@@ -27,7 +27,7 @@ function PlanView({ plan, title }: { plan: Plan; title: string }) {
               <summary>
                 {m.config}: {m.from_schema} → {m.to_schema} in {m.steps.length} step(s) ({m.steps.map((s) => `${s.kind} ${s.direction}`).join(", ")})
               </summary>
-              <pre aria-label={`Migration of ${m.config}`}>{m.diff}</pre>
+              <pre tabIndex={0} aria-label={`Migration of ${m.config}`}>{m.diff}</pre>
             </details>
           ))}
         </>

@@ -207,7 +207,7 @@ export function Migrations() {
                   <>
                     {preview.result.error && <p className="problem">{preview.result.error}</p>}
                     {preview.result.output !== undefined && preview.result.output !== null && (
-                      <pre aria-label="Preview output">{JSON.stringify(preview.result.output, null, 2)}</pre>
+                      <pre tabIndex={0} aria-label="Preview output">{JSON.stringify(preview.result.output, null, 2)}</pre>
                     )}
                     {preview.result.ok ? (
                       <p className="success">Valid for {toV}.</p>

@@ -76,7 +76,9 @@ export function Families() {
           <tbody>
             {families.data.map((f) => (
               <tr key={f.name}>
-                <td>{f.name}</td>
+                <td>
+                  <Link to={`/families/${encodeURIComponent(f.name)}`}>{f.name}</Link>
+                </td>
                 <td>{f.latest_version ?? "—"}</td>
                 <td>{f.version_count}</td>
                 <td>{f.compat_level}</td>

@@ -101,7 +101,7 @@ export function ReportView({ report, schema }: { report: Report; schema?: unknow
         ))}
       </ul>
       {schema !== undefined && (
-        <pre className={`schema-marked ${root ? "root-break" : ""}`} aria-label="The schema, breaks marked">
+        <pre tabIndex={0} className={`schema-marked ${root ? "root-break" : ""}`} aria-label="The schema, breaks marked">
           {render(schema, "", marked, 0, null)}
         </pre>
       )}
