@@ -5,6 +5,7 @@ pub mod canonical;
 pub mod compat;
 pub mod document;
 pub mod drift;
+pub mod egress;
 pub mod graph;
 pub mod identity;
 pub mod names;
