@@ -53,6 +53,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_api_key_envs",
         include_str!("../../../migrations/0012_api_key_envs.sql"),
     ),
+    (
+        "0013_refresh_grace",
+        include_str!("../../../migrations/0013_refresh_grace.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

@@ -7,6 +7,10 @@ use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 use versiqii_core::TenantId;
 
+/// How long after a rotation the old token may be presented once more without counting as a leak:
+/// long enough for a client whose answer was lost to ask again, too short to be worth stealing.
+pub const REUSE_GRACE_SECS: f64 = 30.0;
+
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rotation {
     Rotated {
@@ -65,9 +69,10 @@ impl TenantTx {
         let row = self
             .connection()
             .query_one(Self::stmt(
-                "select id, user_id, revoked_at is not null as revoked, expires_at < now() as expired
+                "select id, user_id, revoked_at is not null as revoked, expires_at < now() as expired,
+                        revoked_at > now() - make_interval(secs => $2) as lately, replaced_by
                  from refresh_tokens where token_hash = $1 for update",
-                [old_hash.to_vec().into()],
+                [old_hash.to_vec().into(), REUSE_GRACE_SECS.into()],
             ))
             .await?;
         let Some(row) = row else {
@@ -78,6 +83,25 @@ impl TenantTx {
         let revoked: bool = row.try_get("", "revoked")?;
         let expired: bool = row.try_get("", "expired")?;
         if revoked {
+            let lately: Option<bool> = row.try_get("", "lately")?;
+            let successor: Option<Uuid> = row.try_get("", "replaced_by")?;
+            // Rotated moments ago and its successor never used: the answer carrying the successor
+            // was lost (a reload or a dropped connection mid-refresh), not stolen. The unused
+            // successor ends and a new one takes its place; any later reuse is a leak as before.
+            if let (Some(true), Some(successor)) = (lately, successor) {
+                if self.end_unused_refresh_token(successor).await? {
+                    let new_id = self
+                        .create_refresh_token(user_id, new_hash, expires_at)
+                        .await?;
+                    self.connection()
+                        .execute(Self::stmt(
+                            "update refresh_tokens set replaced_by = $2 where id = $1",
+                            [old_id.into(), new_id.into()],
+                        ))
+                        .await?;
+                    return Ok(Rotation::Rotated { user_id });
+                }
+            }
             self.revoke_user_refresh_tokens(user_id).await?;
             return Ok(Rotation::Refused);
         }
@@ -94,6 +118,18 @@ impl TenantTx {
             ))
             .await?;
         Ok(Rotation::Rotated { user_id })
+    }
+
+    /// Ends a token that was never used (neither rotated nor revoked); `false` when it was.
+    async fn end_unused_refresh_token(&self, id: Uuid) -> Result<bool, StoreError> {
+        let res = self
+            .connection()
+            .execute(Self::stmt(
+                "update refresh_tokens set revoked_at = now() where id = $1 and revoked_at is null",
+                [id.into()],
+            ))
+            .await?;
+        Ok(res.rows_affected() == 1)
     }
 
     pub async fn revoke_refresh_token(&self, hash: &[u8]) -> Result<bool, StoreError> {

@@ -252,14 +252,18 @@ fn login_refresh_rotation_and_logout() {
         200
     );
 
-    // Reusing a rotated token is theft: it fails and takes the live one down with it.
+    // The successor used, then the rotated token again: theft. It fails and takes the live one
+    // down with it.
+    let used = app.post("/v1/auth/refresh", None, &json!({"refresh_token": second}));
+    assert_eq!(used.status, 200, "{}", used.body);
+    let live = used.body["refresh_token"].as_str().unwrap().to_owned();
     assert_problem(
         &app.post("/v1/auth/refresh", None, &json!({"refresh_token": first})),
         401,
         "unauthenticated",
     );
     assert_problem(
-        &app.post("/v1/auth/refresh", None, &json!({"refresh_token": second})),
+        &app.post("/v1/auth/refresh", None, &json!({"refresh_token": live})),
         401,
         "unauthenticated",
     );
@@ -513,4 +517,53 @@ fn an_unknown_api_key_is_looked_up_once() {
         text.contains("versiqii_api_key_lookups_total{outcome=\"remembered_unknown\"} 4\n"),
         "{text}"
     );
+}
+
+/// A refresh whose answer was lost (a reload mid-refresh) may be asked again, once, moments later,
+/// while its successor was never used: the unused successor ends instead of every session.
+/// Later, or once the successor was used, the same request is a leak.
+#[test]
+fn a_refresh_whose_answer_was_lost_is_asked_again_once() {
+    let app = app();
+    app.signup("grace-co");
+    let login = |app: &TestApp| {
+        let r = app.post(
+            "/v1/auth/login",
+            None,
+            &json!({"email": "owner@grace-co.test", "password": "correct horse battery"}),
+        );
+        r.body["refresh_token"].as_str().unwrap().to_owned()
+    };
+    let refresh =
+        |token: &str| app.post("/v1/auth/refresh", None, &json!({"refresh_token": token}));
+    let first = login(&app);
+    let lost = refresh(&first);
+    assert_eq!(lost.status, 200);
+    let lost = lost.body["refresh_token"].as_str().unwrap().to_owned();
+    let again = refresh(&first);
+    assert_eq!(again.status, 200, "{}", again.body);
+    let kept = again.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(kept, lost);
+    assert_eq!(
+        app.get("/v1/me", again.body["access_token"].as_str())
+            .status,
+        200
+    );
+    // The lost successor ended; presenting it is a leak and ends the session kept too.
+    assert_problem(&refresh(&lost), 401, "unauthenticated");
+    assert_problem(&refresh(&kept), 401, "unauthenticated");
+
+    // Past the grace, a rotated token is a leak even with its successor unused.
+    let first = login(&app);
+    let next = refresh(&first).body["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    crate::harness::block_on(sea_orm::ConnectionTrait::execute_unprepared(
+        &app.owner_db(),
+        "update refresh_tokens set revoked_at = now() - interval '1 minute' where revoked_at > now() - interval '1 minute' and replaced_by is not null",
+    ))
+    .unwrap();
+    assert_problem(&refresh(&first), 401, "unauthenticated");
+    assert_problem(&refresh(&next), 401, "unauthenticated");
 }

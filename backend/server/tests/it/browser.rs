@@ -155,7 +155,12 @@ fn a_console_session_keeps_its_refresh_token_in_an_http_only_cookie() {
     let access = renewed.body["access_token"].as_str().unwrap();
     assert_eq!(app.get("/v1/me", Some(access)).status, 200);
 
-    // The old cookie again: it leaked; refused, the cookies cleared, and the newer one ends too.
+    // The newer cookie used, then the old one again: it leaked; refused, the cookies cleared,
+    // and the newest ends too.
+    let used = cookie_refresh(&app, &next, &next_csrf, Some(&next_csrf));
+    assert_eq!(used.status, 200, "{}", used.body);
+    let next = value(&used.cookies["vq_refresh"]);
+    let next_csrf = value(&used.cookies["vq_csrf"]);
     let replay = cookie_refresh(&app, &refresh, &csrf, Some(&csrf));
     assert_eq!(replay.status, 401, "{}", replay.body);
     assert!(

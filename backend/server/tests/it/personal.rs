@@ -62,14 +62,25 @@ fn a_person_signs_up_without_an_organisation_and_creates_one_later() {
     assert_eq!(orgs.status, 200, "{}", orgs.body);
     assert_eq!(orgs.body["items"], json!([]));
 
-    // It refreshes like any session: once per refresh token, and a replayed one ends them all.
+    // It refreshes like any session: a token asked again at once while its successor is unused
+    // is a lost answer (a new successor); once the successor is used, a replay ends them all.
     let next = refresh(&app, &first_refresh);
     assert_eq!(next.status, 200, "{}", next.body);
     assert_eq!(next.body["tenant_id"], json!(null));
     assert_eq!(next.body["user_id"], r.body["user"]["id"]);
-    let second_refresh = text(&next.body["refresh_token"]);
-    assert_problem(&refresh(&app, &first_refresh), 401, "unauthenticated");
+    let lost = text(&next.body["refresh_token"]);
+    let retried = refresh(&app, &first_refresh);
+    assert_eq!(retried.status, 200, "{}", retried.body);
+    let second_refresh = text(&retried.body["refresh_token"]);
+    assert_ne!(second_refresh, lost);
+    let third = refresh(&app, &second_refresh);
+    assert_eq!(third.status, 200, "{}", third.body);
+    let third_refresh = text(&third.body["refresh_token"]);
+    let fourth = refresh(&app, &third_refresh);
+    assert_eq!(fourth.status, 200, "{}", fourth.body);
+    let fourth_refresh = text(&fourth.body["refresh_token"]);
     assert_problem(&refresh(&app, &second_refresh), 401, "unauthenticated");
+    assert_problem(&refresh(&app, &fourth_refresh), 401, "unauthenticated");
 
     // Signing in again gives a personal session too, since the person is in no organisation.
     let again = login(&app, &email);
