@@ -2,7 +2,7 @@
 // the cell explains why, the console rolls it back, and a pipeline's report shows up without a
 // reload (the matrix is polled with its ETag).
 import { expect, test } from "@playwright/test";
-import { accessible, apiAs, go, shot, signUpOwner, unique } from "./helpers";
+import { accessible, apiAs, go, mustSucceed, shot, signUpOwner, unique } from "./helpers";
 
 test("a forced deployment drifts in the heatmap and is rolled back from the console", async ({ page }) => {
   const slug = unique("drift");
@@ -10,10 +10,7 @@ test("a forced deployment drifts in the heatmap and is rolled back from the cons
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "Get started" })).toBeVisible();
   const api = await apiAs(page);
-  const made = async (method: string, path: string, body: unknown) => {
-    const r = await api(method, path, body);
-    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-  };
+  const made = mustSucceed(api);
   // svc 1.0.0 reads F v1 (any object); 2.0.0 reads v2, which needs `port`. The bound config has none.
   await made("POST", "/v1/families/F/schemas", { version: "v1", schema: { type: "object" } });
   await made("POST", "/v1/families/F/schemas", {

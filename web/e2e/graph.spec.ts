@@ -1,7 +1,7 @@
 // The version graph: versions and their constraints laid out, what runs where, the impact of a
 // move drawn on the selected version, and a constraint that would close a cycle refused with it.
 import { expect, test } from "@playwright/test";
-import { accessible, apiAs, go, shot, signUpOwner, unique } from "./helpers";
+import { accessible, apiAs, go, mustSucceed, shot, signUpOwner, unique } from "./helpers";
 
 test("the version graph shows what runs where and what a move would break", async ({ page }) => {
   const slug = unique("graph");
@@ -9,10 +9,7 @@ test("the version graph shows what runs where and what a move would break", asyn
   await page.goto("/");
   await expect(page.getByRole("heading", { name: "Get started" })).toBeVisible();
   const api = await apiAs(page);
-  const made = async (method: string, path: string, body: unknown) => {
-    const r = await api(method, path, body);
-    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
-  };
+  const made = mustSucceed(api);
   await made("POST", "/v1/families/F/schemas", { version: "v1", schema: { type: "object" } });
   for (const [name, version] of [["svc", "1.0.0"], ["svc", "2.0.0"], ["auth", "1.0.0"], ["auth", "2.0.0"]]) {
     await made("POST", "/v1/targets", { name, family: "F", version });

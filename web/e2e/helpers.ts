@@ -80,3 +80,11 @@ export async function apiAs(page: Page): Promise<(method: string, path: string, 
     return { status: res.status(), body: text ? (JSON.parse(text) as unknown) : null };
   };
 }
+
+/** A call as the page's person that must succeed (2xx): for setting a scene before the test. */
+export function mustSucceed(api: Awaited<ReturnType<typeof apiAs>>) {
+  return async (method: string, path: string, body: unknown): Promise<void> => {
+    const r = await api(method, path, body);
+    expect(r.status, `${method} ${path}: ${JSON.stringify(r.body)}`).toBeLessThan(300);
+  };
+}

@@ -1,5 +1,6 @@
 // The console's small set of parts: pages, forms, and problems shown in words with their code.
 import { useId, type ReactNode } from "react";
+import { useSearchParams } from "react-router";
 import { ApiError } from "./api/client";
 
 export function Page({ title, intro, children }: { title: string; intro?: ReactNode; children: ReactNode }) {
@@ -152,4 +153,19 @@ export function optional(form: FormData, name: string): string | undefined {
 
 export function when(at: string): string {
   return new Date(at).toLocaleString();
+}
+
+/**
+ * A view's filters kept in its URL (shareable, and the back button restores them): the current
+ * parameters, and a setter that drops a parameter set to "" and replaces the history entry.
+ */
+export function useUrlFilters(): [URLSearchParams, (key: string, value: string) => void] {
+  const [params, setParams] = useSearchParams();
+  const set = (key: string, value: string) => {
+    const next = new URLSearchParams(params);
+    if (value === "") next.delete(key);
+    else next.set(key, value);
+    setParams(next, { replace: true });
+  };
+  return [params, set];
 }

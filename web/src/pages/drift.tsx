@@ -3,10 +3,10 @@
 // drawn), so a thousand targets scroll as smoothly as ten. The matrix is polled with its ETag:
 // another user's or a pipeline's change shows within seconds, and an unchanged matrix costs a 304.
 import { useEffect, useMemo, useRef, useState } from "react";
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 import { ok, type Schemas } from "../api/client";
 import { useApi } from "../session";
-import { Empty, Loading, Page, ProblemView } from "../ui";
+import { Empty, Loading, Page, ProblemView, useUrlFilters } from "../ui";
 
 export type DriftRow = Schemas["DriftRow"];
 const DIMENSIONS = ["schema", "dependency", "config", "environment"] as const;
@@ -222,7 +222,7 @@ export function Heatmap({ rows, onOpen, dims, envFilter, targetFilter, onlyDrift
 
 export function Drift() {
   const { rows, error } = useDriftMatrix();
-  const [params, setParams] = useSearchParams();
+  const [params, set] = useUrlFilters();
   const dims = useMemo(() => {
     const given = params.get("dims");
     return new Set<Dimension>(given ? (given.split(",").filter((d) => (DIMENSIONS as readonly string[]).includes(d)) as Dimension[]) : DIMENSIONS);
@@ -232,12 +232,6 @@ export function Drift() {
   const onlyDrifting = params.get("drifting") === "1";
   const [open, setOpen] = useState<DriftRow | null>(null);
   const current = open && rows?.find((r) => r.env === open.env && r.target === open.target);
-  const set = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value === "") next.delete(key);
-    else next.set(key, value);
-    setParams(next, { replace: true });
-  };
   const toggleDim = (d: Dimension) => {
     const next = new Set(dims);
     if (next.has(d)) next.delete(d);

@@ -1,12 +1,12 @@
 // The signed-in frame: navigation, the organisation, the theme, signing out; and the first-run
 // guide that walks a new team through the Hello World.
 import { useEffect, useState } from "react";
-import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate, useSearchParams } from "react-router";
+import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { COOKIE_SESSION, ok } from "../api/client";
 import { allows, useMe, type Ability } from "../role";
 import { useApi, useSession } from "../session";
-import { Empty, Field, Loading, Page, ProblemView, text, when } from "../ui";
+import { Empty, Field, Loading, Page, ProblemView, text, useUrlFilters, when } from "../ui";
 
 const NAV: [string, string, Ability | null][] = [
   ["/", "Get started", null],
@@ -209,7 +209,7 @@ export function Organisations() {
 
 export function Audit() {
   const api = useApi();
-  const [params, setParams] = useSearchParams();
+  const [params, set] = useUrlFilters();
   const action = params.get("action") ?? "";
   const who = params.get("q") ?? "";
   const events = useQuery({ queryKey: ["audit"], queryFn: async () => ok(await api.GET("/v1/audit", { params: { query: { limit: 500 } } })).items });
@@ -217,12 +217,6 @@ export function Audit() {
   const shown = (events.data ?? []).filter(
     (e) => (action === "" || e.action === action) && (who === "" || `${e.actor} ${e.object}`.toLowerCase().includes(who.toLowerCase())),
   );
-  const set = (key: string, value: string) => {
-    const next = new URLSearchParams(params);
-    if (value === "") next.delete(key);
-    else next.set(key, value);
-    setParams(next, { replace: true });
-  };
   const verify = useMutation({ mutationFn: async () => ok(await api.GET("/v1/audit/verify")) });
   return (
     <Page title="Audit log" intro="Every change, in a hash chain: altering or removing an event breaks it.">

@@ -58,44 +58,18 @@ pub async fn add(
 ) -> Result<Written<MigrationView>, ApiError> {
     let (family, kind) = (&req.family, req.kind);
     let hash = hex::encode(Sha256::digest(&req.source));
-    let runtime = ops.migrations.runtime.clone();
     let checked = Arc::new(req.source);
-    let to_load = checked.clone();
-    // Compiling a WASM module is the costliest load: it gets a few tasks' time.
-    let limit = ops.compute.task_limit() * 4;
-    ops.compute
-        .run_within(ticket.tenant(), Task::Migration, limit, move || {
-            load_program(&runtime, kind, &to_load)
-        })
-        .await?
-        .map_err(|message| ApiError::Unprocessable {
-            code: ErrorCode::MigrationInvalid,
-            detail: format!("the {kind} does not load: {message}"),
-        })?;
+    load_in_sandbox(ops, &ticket, kind, checked.clone()).await?;
     let read = ticket.read(ops).await?;
     let fam = read
         .family(family.as_str())
         .await?
         .ok_or_else(|| ApiError::not_found(format!("family {family}")))?;
-    let from = read
-        .schema_version(family.as_str(), &req.from)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("schema version {family}@{}", req.from)))?;
-    let to = read
-        .schema_version(family.as_str(), &req.to)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("schema version {family}@{}", req.to)))?;
+    let from = schema_version_of(&read, family, &req.from).await?;
+    let to = schema_version_of(&read, family, &req.to).await?;
 
     let actors = ops.directory.tenant(ticket.tenant()).await?;
-    let step = ChainStep {
-        migration_id: Uuid::nil(),
-        kind: kind.to_owned(),
-        hash: hash.clone(),
-        source: checked.clone(),
-        direction: Direction::Up,
-        from: format!("{family}@{}", from.version),
-        to: format!("{family}@{}", to.version),
-    };
+    let step = trial_step(family, kind, &hash, checked.clone(), &from, &to);
     refuse_reverse_edge(&read, &fam, &from, &to).await?;
     let bound = read.current_bindings_on_schema(from.id).await?;
     let not_dry_run = bound.len().saturating_sub(MAX_DRY_RUN);
@@ -131,12 +105,7 @@ pub async fn add(
                 result.error = Some(e.to_string());
             }
             Ok(migrated) => {
-                result.violations = ops
-                    .violations(ticket.tenant(), &to, &migrated)
-                    .await?
-                    .into_iter()
-                    .map(crate::error::violation_view)
-                    .collect();
+                result.violations = violation_views(ops, &ticket, &to, &migrated).await?;
                 result.ok = result.violations.is_empty();
             }
         }
@@ -254,38 +223,14 @@ pub async fn preview(
     req: PreviewMigration,
 ) -> Result<versiqii_api::v1::MigrationPreview, ApiError> {
     let (family, kind) = (&req.family, req.kind);
-    let runtime = ops.migrations.runtime.clone();
+    let hash = hex::encode(Sha256::digest(&req.source));
     let source = Arc::new(req.source);
-    let to_load = source.clone();
-    let limit = ops.compute.task_limit() * 4;
-    ops.compute
-        .run_within(ticket.tenant(), Task::Migration, limit, move || {
-            load_program(&runtime, kind, &to_load)
-        })
-        .await?
-        .map_err(|message| ApiError::Unprocessable {
-            code: ErrorCode::MigrationInvalid,
-            detail: format!("the {kind} does not load: {message}"),
-        })?;
+    load_in_sandbox(ops, &ticket, kind, source.clone()).await?;
     let read = ticket.read(ops).await?;
-    let from = read
-        .schema_version(family.as_str(), &req.from)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("schema version {family}@{}", req.from)))?;
-    let to = read
-        .schema_version(family.as_str(), &req.to)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("schema version {family}@{}", req.to)))?;
+    let from = schema_version_of(&read, family, &req.from).await?;
+    let to = schema_version_of(&read, family, &req.to).await?;
     read.commit().await?;
-    let step = ChainStep {
-        migration_id: Uuid::nil(),
-        kind: kind.to_owned(),
-        hash: hex::encode(Sha256::digest(source.as_slice())),
-        source,
-        direction: Direction::Up,
-        from: format!("{family}@{}", from.version),
-        to: format!("{family}@{}", to.version),
-    };
+    let step = trial_step(family, kind, &hash, source, &from, &to);
     let actors = ops.directory.tenant(ticket.tenant()).await?;
     Ok(match run_chain(&actors, vec![step], req.sample).await {
         Err(e) => versiqii_api::v1::MigrationPreview {
@@ -295,12 +240,7 @@ pub async fn preview(
             violations: Vec::new(),
         },
         Ok(migrated) => {
-            let violations: Vec<_> = ops
-                .violations(ticket.tenant(), &to, &migrated)
-                .await?
-                .into_iter()
-                .map(crate::error::violation_view)
-                .collect();
+            let violations = violation_views(ops, &ticket, &to, &migrated).await?;
             versiqii_api::v1::MigrationPreview {
                 ok: violations.is_empty(),
                 output: Some(migrated),
@@ -309,4 +249,71 @@ pub async fn preview(
             }
         }
     })
+}
+
+/// Loads a lens or module in the sandbox, on the compute pool, to see that it loads at all.
+async fn load_in_sandbox(
+    ops: &Ops,
+    ticket: &WriteTicket,
+    kind: &'static str,
+    source: Arc<Vec<u8>>,
+) -> Result<(), ApiError> {
+    let runtime = ops.migrations.runtime.clone();
+    // Compiling a WASM module is the costliest load: it gets a few tasks' time.
+    let limit = ops.compute.task_limit() * 4;
+    ops.compute
+        .run_within(ticket.tenant(), Task::Migration, limit, move || {
+            load_program(&runtime, kind, &source)
+        })
+        .await?
+        .map_err(|message| ApiError::Unprocessable {
+            code: ErrorCode::MigrationInvalid,
+            detail: format!("the {kind} does not load: {message}"),
+        })?;
+    Ok(())
+}
+
+async fn schema_version_of(
+    read: &TenantTx,
+    family: &FamilyName,
+    version: &str,
+) -> Result<SchemaVersionRow, ApiError> {
+    read.schema_version(family.as_str(), version)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("schema version {family}@{version}")))
+}
+
+/// A migration not stored yet, as one step `up` from `from` to `to` (a dry run or a preview).
+fn trial_step(
+    family: &FamilyName,
+    kind: &str,
+    hash: &str,
+    source: Arc<Vec<u8>>,
+    from: &SchemaVersionRow,
+    to: &SchemaVersionRow,
+) -> ChainStep {
+    ChainStep {
+        migration_id: Uuid::nil(),
+        kind: kind.to_owned(),
+        hash: hash.to_owned(),
+        source,
+        direction: Direction::Up,
+        from: format!("{family}@{}", from.version),
+        to: format!("{family}@{}", to.version),
+    }
+}
+
+/// Where a migrated config breaks the to-version's schema, as the API shows it.
+async fn violation_views(
+    ops: &Ops,
+    ticket: &WriteTicket,
+    to: &SchemaVersionRow,
+    migrated: &serde_json::Value,
+) -> Result<Vec<versiqii_api::ViolationView>, ApiError> {
+    Ok(ops
+        .violations(ticket.tenant(), to, migrated)
+        .await?
+        .into_iter()
+        .map(crate::error::violation_view)
+        .collect())
 }
