@@ -54,7 +54,9 @@ VERSIQII_PG_EPHEMERAL=1 bash scripts/services.sh start "$work" "$pg_port" "$redi
 # Each test creates its own database from this template, so tests never share rows.
 owner_base=${VERSIQII_OWNER_DATABASE_URL%/*}
 app_base=${VERSIQII_DATABASE_URL%/*}
+dispatcher_base=${VERSIQII_DISPATCHER_DATABASE_URL%/*}
 export VERSIQII_TEST_OWNER_URL=$owner_base VERSIQII_TEST_APP_URL=$app_base
+export VERSIQII_TEST_DISPATCHER_URL=$dispatcher_base
 export VERSIQII_TEST_TEMPLATE=versiqii_template VERSIQII_TEST_REDIS_URL=$VERSIQII_REDIS_URL
 export VERSIQII_TEST_PG_SOCKET=$VERSIQII_PG_SOCKET VERSIQII_TEST_PG_PORT=$VERSIQII_PG_PORT
 export VERSIQII_TEST_BIN_DIR=$target/debug
@@ -63,7 +65,7 @@ bash scripts/mailbox.sh start "$work"
 # shellcheck disable=SC1091
 . "$work/mailbox.env"
 export VERSIQII_TEST_SMTP_PORT=$MAILBOX_SMTP_PORT VERSIQII_TEST_MAILBOX_URL=$MAILBOX_URL
-unset VERSIQII_DATABASE_URL VERSIQII_OWNER_DATABASE_URL VERSIQII_REDIS_URL VERSIQII_JWT_SECRET_FILE
+unset VERSIQII_DATABASE_URL VERSIQII_OWNER_DATABASE_URL VERSIQII_DISPATCHER_DATABASE_URL VERSIQII_REDIS_URL VERSIQII_JWT_SECRET_FILE
 
 step "tests"
 # Benches are compiled here but run only by `make bench`: in a debug build their 100k-node

@@ -56,6 +56,19 @@ audit_actions! {
     DeploymentForce = "deployment.force",
     DeploymentRollback = "deployment.rollback",
     MigrationAdd = "migration.add",
+    /// A webhook endpoint made; its object is `webhook:<id>`.
+    WebhookCreate = "webhook.create",
+    WebhookUpdate = "webhook.update",
+    WebhookEnable = "webhook.enable",
+    WebhookDisable = "webhook.disable",
+    WebhookRotateSecret = "webhook.rotate_secret",
+    WebhookDelete = "webhook.delete",
+    /// One delivery sent again; its object is `webhook:<id>/delivery:<id>`.
+    WebhookResend = "webhook.resend",
+    /// Every event since a time queued again for an endpoint.
+    WebhookReplay = "webhook.replay",
+    /// A test message queued for an endpoint.
+    WebhookTest = "webhook.test",
 }
 
 impl fmt::Display for AuditAction {

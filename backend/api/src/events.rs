@@ -135,6 +135,16 @@ events! {
     ApiKeyCreated(ApiKeyCreated) = ("api_key.created", 1),
     /// An API key was revoked.
     ApiKeyRevoked(ApiKeyRevoked) = ("api_key.revoked", 1),
+    /// A webhook endpoint was created (a test message goes to it alone).
+    WebhookEndpointCreated(WebhookEndpointCreated) = ("webhook_endpoint.created", 1),
+    /// A webhook endpoint's settings, state or secret changed.
+    WebhookEndpointUpdated(WebhookEndpointUpdated) = ("webhook_endpoint.updated", 1),
+    /// A webhook endpoint was deleted with its deliveries.
+    WebhookEndpointDeleted(WebhookEndpointDeleted) = ("webhook_endpoint.deleted", 1),
+    /// The dispatcher disabled an endpoint whose every delivery failed for days.
+    WebhookEndpointDisabled(WebhookEndpointDisabled) = ("webhook_endpoint.disabled", 1),
+    /// A test message, sent to one endpoint alone (on creation, or when asked).
+    WebhookTest(WebhookTest) = ("webhook.test", 1),
 }
 
 /// One event type as the catalogue publishes it.
@@ -396,6 +406,57 @@ payload! {
     pub struct ApiKeyRevoked {
         pub api_key_id: Uuid,
         pub revoked_by: String,
+    }
+}
+
+payload! {
+    /// A webhook endpoint created.
+    pub struct WebhookEndpointCreated {
+        pub endpoint_id: Uuid,
+        pub url: String,
+        /// `standard` or `slack`.
+        pub format: String,
+        /// The event type patterns it takes.
+        pub events: Vec<String>,
+    }
+}
+
+payload! {
+    /// A webhook endpoint changed: its settings, enabled or disabled by hand, or its secret
+    /// rotated (the secret is never in an event).
+    pub struct WebhookEndpointUpdated {
+        pub endpoint_id: Uuid,
+        pub url: String,
+        /// What changed: `settings`, `enabled`, `disabled` or `secret_rotated`.
+        pub change: String,
+    }
+}
+
+payload! {
+    /// A webhook endpoint deleted.
+    pub struct WebhookEndpointDeleted {
+        pub endpoint_id: Uuid,
+        pub url: String,
+    }
+}
+
+payload! {
+    /// An endpoint disabled by the dispatcher: every delivery to it failed since `failing_since`.
+    /// Its owners and admins get a mail; enabling it again sends what is still pending.
+    pub struct WebhookEndpointDisabled {
+        pub endpoint_id: Uuid,
+        pub url: String,
+        /// `failing`.
+        pub reason: String,
+        pub failing_since: DateTime<Utc>,
+    }
+}
+
+payload! {
+    /// A test message to one endpoint, to see that it receives and verifies deliveries.
+    pub struct WebhookTest {
+        pub endpoint_id: Uuid,
+        pub message: String,
     }
 }
 

@@ -113,6 +113,8 @@ ids! {
     AuditEventId;
     /// An invite into an organisation (not its link's token).
     InviteId;
+    /// A webhook endpoint.
+    WebhookEndpointId;
 }
 
 #[cfg(test)]

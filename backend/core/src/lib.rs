@@ -12,6 +12,7 @@ pub mod names;
 pub mod role;
 pub mod schema;
 pub mod version;
+pub mod webhook;
 
 pub use api_key::{ApiKeyError, ApiKeySecret};
 pub use compat::{CompatLevel, CompatReport};

@@ -33,6 +33,7 @@ pub struct Settings {
     pub migrations: Migrations,
     pub observability: Observability,
     pub mail: Mail,
+    pub webhooks: Webhooks,
     /// Each plan's limits by its name in `tenants.plan`.
     pub plans: BTreeMap<String, Plan>,
 }
@@ -140,6 +141,62 @@ pub struct Mail {
     pub retry_base_ms: u64,
     pub retry_max_ms: u64,
     pub max_attempts: u32,
+}
+
+/// `[webhooks]`
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Webhooks {
+    #[serde(deserialize_with = "unset_if_empty")]
+    pub database_url: Option<String>,
+    pub embedded: bool,
+    pub secret_keys: Vec<String>,
+    pub allow_loopback: bool,
+    pub nameservers: Vec<String>,
+    pub timeout_ms: u64,
+    pub retry_schedule_ms: Vec<u64>,
+    pub throttle_min_ms: u64,
+    pub throttle_max_ms: u64,
+    pub disable_after_secs: u64,
+    pub previous_secret_hours: u64,
+    pub keep_events_days: u64,
+    pub poll_ms: u64,
+    pub batch: u32,
+    pub concurrency: usize,
+    pub max_endpoints: u64,
+}
+
+impl std::fmt::Debug for Webhooks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Webhooks")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redacted_url),
+            )
+            .field("embedded", &self.embedded)
+            .field(
+                "secret_keys",
+                &self
+                    .secret_keys
+                    .iter()
+                    .map(|_| REDACTED)
+                    .collect::<Vec<_>>(),
+            )
+            .field("allow_loopback", &self.allow_loopback)
+            .field("nameservers", &self.nameservers)
+            .field("timeout_ms", &self.timeout_ms)
+            .field("retry_schedule_ms", &self.retry_schedule_ms)
+            .field("throttle_min_ms", &self.throttle_min_ms)
+            .field("throttle_max_ms", &self.throttle_max_ms)
+            .field("disable_after_secs", &self.disable_after_secs)
+            .field("previous_secret_hours", &self.previous_secret_hours)
+            .field("keep_events_days", &self.keep_events_days)
+            .field("poll_ms", &self.poll_ms)
+            .field("batch", &self.batch)
+            .field("concurrency", &self.concurrency)
+            .field("max_endpoints", &self.max_endpoints)
+            .finish()
+    }
 }
 
 /// `mail.tls`: how the SMTP connection is protected.
@@ -274,6 +331,9 @@ pub enum Read {
     Number(fn(&str) -> Option<Value>),
     /// Comma-separated text items (blank items dropped).
     List,
+    /// A list that is a secret: the variable, or the file named by `VERSIQII_<NAME>_FILE`
+    /// (items separated by commas or lines).
+    SecretList,
 }
 
 const TEXT: Read = Read::Text;
@@ -353,6 +413,17 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("MAIL_RETRY_BASE_MS",        "mail.retry_base_ms",             U64),
     ("MAIL_RETRY_MAX_MS",         "mail.retry_max_ms",              U64),
     ("MAIL_MAX_ATTEMPTS",         "mail.max_attempts",              U32),
+    ("DISPATCHER_DATABASE_URL",   "webhooks.database_url",          SECRET),
+    ("WEBHOOKS_EMBEDDED",         "webhooks.embedded",              BOOL),
+    ("WEBHOOK_SECRET_KEYS",       "webhooks.secret_keys",           Read::SecretList),
+    ("WEBHOOKS_ALLOW_LOOPBACK",   "webhooks.allow_loopback",        BOOL),
+    ("WEBHOOKS_NAMESERVERS",      "webhooks.nameservers",           Read::List),
+    ("WEBHOOKS_TIMEOUT_MS",       "webhooks.timeout_ms",            U64),
+    ("WEBHOOKS_DISABLE_AFTER_SECS", "webhooks.disable_after_secs",  U64),
+    ("WEBHOOKS_KEEP_EVENTS_DAYS", "webhooks.keep_events_days",      U64),
+    ("WEBHOOKS_POLL_MS",          "webhooks.poll_ms",               U64),
+    ("WEBHOOKS_BATCH",            "webhooks.batch",                 U32),
+    ("WEBHOOKS_CONCURRENCY",      "webhooks.concurrency",           USIZE),
 ];
 
 /// Each plan's keys, set for every plan in the table (the defaults' and any a file adds) by
@@ -533,7 +604,7 @@ fn var(
     let var = format!("VERSIQII_{name}");
     let text = match (get(&var), read) {
         (Some(text), _) => text,
-        (None, Read::Secret) => match get(&format!("{var}_FILE")) {
+        (None, Read::Secret | Read::SecretList) => match get(&format!("{var}_FILE")) {
             Some(file) => std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {var}_FILE={file}"))?
                 .trim_end()
@@ -544,8 +615,8 @@ fn var(
     };
     match read {
         Read::Text | Read::Secret => Ok(Some(Value::String(text))),
-        Read::List => Ok(Some(Value::Array(
-            text.split(',')
+        Read::List | Read::SecretList => Ok(Some(Value::Array(
+            text.split([',', '\n'])
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(|s| Value::String(s.to_owned()))

@@ -19,6 +19,8 @@ mod request_id;
 pub mod routes;
 pub mod schema_cache;
 mod security_headers;
+mod wake;
+pub mod webhooks;
 
 pub use app::{serve, AppState};
 pub use config::Settings;

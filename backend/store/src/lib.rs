@@ -4,6 +4,7 @@
 mod accounts;
 mod api_keys;
 mod audit;
+pub mod dispatch;
 mod error;
 mod invites;
 mod mail;
@@ -15,6 +16,7 @@ pub mod registry;
 mod role_check;
 mod tenant_tx;
 mod verification;
+mod webhooks;
 
 pub use accounts::{LoginRow, MemberRow, NewUser, OrganisationRow, TenantRow, UserRow};
 pub use api_keys::{split_envs, ApiKeyAuth, ApiKeyRow, NewApiKey};
@@ -31,3 +33,4 @@ pub use registry::*;
 pub use role_check::UnsafeRole;
 pub use tenant_tx::{SessionLimits, Store, TenantTx};
 pub use verification::{request_email_verification, use_email_verification};
+pub use webhooks::{AttemptRow, DeliveryRow, EndpointChanges, EndpointRow, NewEndpoint, Resend};

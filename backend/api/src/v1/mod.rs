@@ -22,6 +22,7 @@ pub mod members;
 pub mod migrations;
 pub mod password;
 pub mod targets;
+pub mod webhooks;
 
 pub use api_keys::*;
 pub use audit::*;
@@ -39,6 +40,7 @@ pub use members::*;
 pub use migrations::*;
 pub use password::*;
 pub use targets::*;
+pub use webhooks::*;
 
 #[cfg(all(test, feature = "openapi"))]
 mod spec_tests;

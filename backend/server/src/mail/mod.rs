@@ -35,6 +35,13 @@ pub struct Prepared {
     sealed: Vec<u8>,
 }
 
+impl Prepared {
+    /// The outbox's kind, the recipient and the sealed message.
+    pub fn into_parts(self) -> (&'static str, String, Vec<u8>) {
+        (self.kind, self.recipient, self.sealed)
+    }
+}
+
 /// A header value with a line break (or another control character) in it: refused, never sent.
 #[derive(Debug, thiserror::Error)]
 #[error("{0} holds a line break or another control character")]
@@ -60,6 +67,11 @@ impl Mail {
             link_base: settings.mail.link_base.trim_end_matches('/').to_owned(),
             metrics: MailMetrics::default(),
         }
+    }
+
+    /// The console's base URL (no trailing slash).
+    pub fn link_base(&self) -> &str {
+        &self.link_base
     }
 
     /// A link into the console: `{link_base}{path}?token={token}` (the token is URL-safe).

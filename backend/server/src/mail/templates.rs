@@ -36,6 +36,15 @@ pub enum Template {
         role: String,
         valid_days: u32,
     },
+    /// A webhook endpoint the dispatcher disabled after days of failing deliveries.
+    WebhookDisabled {
+        /// The organisation's slug.
+        organisation: String,
+        url: String,
+        failing_since: String,
+        /// `{link_base}/webhooks`
+        link: String,
+    },
 }
 
 /// A rendered mail: what the outbox seals and the worker sends.
@@ -53,6 +62,7 @@ impl Template {
             Template::PasswordReset { .. } => "password_reset",
             Template::Invite { .. } => "invite",
             Template::EmailVerification { .. } => "email_verification",
+            Template::WebhookDisabled { .. } => "webhook_disabled",
         }
     }
 
@@ -145,6 +155,12 @@ impl Template {
                 role,
                 valid_days,
             } => render_invite(link, organisation, inviter.as_deref(), role, *valid_days),
+            Template::WebhookDisabled {
+                organisation,
+                url,
+                failing_since,
+                link,
+            } => render_webhook_disabled(organisation, url, failing_since, link),
         }
     }
 }
@@ -186,6 +202,49 @@ fn render_invite(
         organisation = escape_html(organisation),
         product = escape_html(PRODUCT),
         role = escape_html(role),
+        link = escape_html(link),
+        button = BUTTON,
+    );
+    Rendered {
+        html: layout(&subject, &body),
+        subject,
+        text,
+    }
+}
+
+/// The mail to an organisation's admins when the dispatcher disabled one of its endpoints.
+fn render_webhook_disabled(
+    organisation: &str,
+    url: &str,
+    failing_since: &str,
+    link: &str,
+) -> Rendered {
+    let org_line: String = organisation.chars().filter(|c| !c.is_control()).collect();
+    let subject = format!("A webhook endpoint of {org_line} was disabled");
+    let text = format!(
+        "Every delivery to this webhook endpoint of {organisation} has failed since \
+         {failing_since}, so {PRODUCT} stopped sending to it:\n\
+         \n\
+         {url}\n\
+         \n\
+         Its deliveries are kept. Fix the receiver, then enable the endpoint again (`versiqii \
+         webhooks enable`, or in the console) and what is pending goes out:\n\
+         \n\
+         {link}\n\
+         \n\
+         -- \n{PRODUCT}\n"
+    );
+    let body = format!(
+        "<p>Every delivery to this webhook endpoint of <strong>{organisation}</strong> has failed \
+         since {failing_since}, so {product} stopped sending to it:</p>\n\
+         <p><code>{url}</code></p>\n\
+         <p>Its deliveries are kept. Fix the receiver, then enable the endpoint again and what is \
+         pending goes out.</p>\n\
+         <p><a href=\"{link}\" style=\"{button}\">Open webhooks</a></p>",
+        organisation = escape_html(organisation),
+        failing_since = escape_html(failing_since),
+        product = escape_html(PRODUCT),
+        url = escape_html(url),
         link = escape_html(link),
         button = BUTTON,
     );

@@ -6,7 +6,6 @@
 
 use super::{build_message, Mail};
 use crate::config::{self, MailTls};
-use futures_util::StreamExt;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
@@ -15,7 +14,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
-use tokio_postgres::{AsyncMessage, NoTls};
 use versiqii_store::{ClaimedMail, MailRetry, Store, MAIL_CHANNEL};
 
 /// Mails claimed at once.
@@ -82,7 +80,11 @@ impl Worker {
     /// Runs until the process ends: listens for queued mail and sends what is due.
     pub async fn run(self, database_url: String) {
         let wake = Arc::new(Notify::new());
-        actix_web::rt::spawn(listen(database_url, wake.clone()));
+        actix_web::rt::spawn(crate::wake::listen(
+            database_url,
+            MAIL_CHANNEL,
+            wake.clone(),
+        ));
         loop {
             let claimed = match self.store.claim_mail(BATCH, self.lease_secs).await {
                 Ok(claimed) => claimed,
@@ -163,50 +165,6 @@ impl Worker {
             }
         }
     }
-}
-
-/// Wakes the worker on each `mail_outbox` notification, reconnecting after a failure.
-async fn listen(database_url: String, wake: Arc<Notify>) {
-    let mut backoff = Duration::from_millis(200);
-    loop {
-        if let Err(e) = listen_once(&database_url, &wake).await {
-            tracing::warn!(error = %e, "mail outbox listener lost its connection; reconnecting");
-            backoff = (backoff * 2).min(Duration::from_secs(10));
-        } else {
-            backoff = Duration::from_millis(200);
-        }
-        tokio::time::sleep(backoff).await;
-    }
-}
-
-async fn listen_once(database_url: &str, wake: &Notify) -> anyhow::Result<()> {
-    let (client, mut connection) = tokio_postgres::connect(database_url, NoTls).await?;
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let pump = async move {
-        let mut messages = futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
-        while let Some(message) = messages.next().await {
-            match message {
-                Ok(AsyncMessage::Notification(_)) => {
-                    let _ = tx.send(());
-                }
-                Ok(_) => {}
-                Err(e) => return Err::<(), anyhow::Error>(e.into()),
-            }
-        }
-        Ok(())
-    };
-    let handle = tokio::spawn(pump);
-    client
-        .batch_execute(&format!("LISTEN {MAIL_CHANNEL}"))
-        .await?;
-    // Whatever was queued while no one listened is due now.
-    wake.notify_one();
-    while rx.recv().await.is_some() {
-        wake.notify_one();
-    }
-    drop(client);
-    handle.await??;
-    Ok(())
 }
 
 #[cfg(test)]

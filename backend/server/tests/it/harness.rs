@@ -107,7 +107,7 @@ impl TestApp {
                 .unwrap();
             admin
                 .execute_unprepared(&format!(
-                    "grant connect on database {db_name} to versiqii_app"
+                    "grant connect on database {db_name} to versiqii_app, versiqii_dispatcher"
                 ))
                 .await
                 .unwrap();

@@ -1,0 +1,196 @@
+//! Endpoint secrets at rest: sealed with ChaCha20-Poly1305 under a key of `webhooks.secret_keys`
+//! (or, when none is set, one derived from `auth.jwt_secret`). A sealed secret names its key, so
+//! keys rotate: a new key goes first and seals from then on, old keys still open what they
+//! sealed until `versiqii-server reseal-webhook-secrets` has moved every secret to the new one.
+//! The endpoint's id is bound to the seal, so a secret cannot be moved to another endpoint's row.
+
+use anyhow::{bail, Context};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hkdf::Hkdf;
+use rand::RngCore;
+use sha2::Sha256;
+use uuid::Uuid;
+use versiqii_core::webhook::WebhookSecret;
+
+const NONCE_LEN: usize = 12;
+
+/// The id of the key derived from `auth.jwt_secret`.
+pub const DERIVED_KEY_ID: &str = "jwt";
+
+pub struct KeyRing {
+    /// The first seals; all open.
+    keys: Vec<(String, ChaCha20Poly1305)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("a webhook secret does not open with any configured key (a key was removed, or the row is damaged)")]
+pub struct Unsealable;
+
+impl KeyRing {
+    /// From `webhooks.secret_keys` (each `id:base64 of 32 bytes`), or derived from `jwt_secret`.
+    pub fn from_settings(keys: &[String], jwt_secret: &[u8]) -> anyhow::Result<Self> {
+        if keys.is_empty() {
+            let hk = Hkdf::<Sha256>::new(Some(b"versiqii webhook secrets"), jwt_secret);
+            let mut key = [0u8; 32];
+            hk.expand(b"chacha20poly1305 key v1", &mut key)
+                .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF-SHA256 length"));
+            return Ok(Self {
+                keys: vec![(
+                    DERIVED_KEY_ID.to_owned(),
+                    ChaCha20Poly1305::new(Key::from_slice(&key)),
+                )],
+            });
+        }
+        let mut ring = Vec::with_capacity(keys.len());
+        for (n, entry) in keys.iter().enumerate() {
+            let (id, encoded) = entry
+                .split_once(':')
+                .with_context(|| format!("webhooks.secret_keys[{n}] is not `id:base64`"))?;
+            if id.is_empty()
+                || id.len() > 32
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            {
+                bail!("webhooks.secret_keys[{n}]: the id must be 1 to 32 letters, digits, - or _");
+            }
+            let key = B64
+                .decode(encoded.trim())
+                .ok()
+                .filter(|k| k.len() == 32)
+                .with_context(|| {
+                    format!("webhooks.secret_keys[{n}] ({id}): the key must be base64 of 32 bytes")
+                })?;
+            if ring.iter().any(|(other, _)| other == id) {
+                bail!("webhooks.secret_keys: the id {id} is used twice");
+            }
+            ring.push((id.to_owned(), ChaCha20Poly1305::new(Key::from_slice(&key))));
+        }
+        Ok(Self { keys: ring })
+    }
+
+    /// The id of the key that seals.
+    pub fn current(&self) -> &str {
+        &self.keys[0].0
+    }
+
+    /// `len(id) || id || nonce || ciphertext+tag`, bound to the endpoint.
+    pub fn seal(&self, endpoint: Uuid, secret: &WebhookSecret) -> Vec<u8> {
+        let (id, cipher) = &self.keys[0];
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: secret.bytes(),
+                    aad: endpoint.as_bytes(),
+                },
+            )
+            .unwrap_or_else(|_| {
+                unreachable!("ChaCha20-Poly1305 encrypts any message under 256 GiB")
+            });
+        let mut out = Vec::with_capacity(1 + id.len() + NONCE_LEN + sealed.len());
+        out.push(u8::try_from(id.len()).unwrap_or(u8::MAX));
+        out.extend_from_slice(id.as_bytes());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    /// The key id a sealed secret names.
+    pub fn key_of(sealed: &[u8]) -> Option<&str> {
+        let (&len, rest) = sealed.split_first()?;
+        std::str::from_utf8(rest.get(..usize::from(len))?).ok()
+    }
+
+    pub fn open(&self, endpoint: Uuid, sealed: &[u8]) -> Result<WebhookSecret, Unsealable> {
+        let id = Self::key_of(sealed).ok_or(Unsealable)?;
+        let rest = &sealed[1 + id.len()..];
+        if rest.len() < NONCE_LEN {
+            return Err(Unsealable);
+        }
+        let (_, cipher) = self.keys.iter().find(|(k, _)| k == id).ok_or(Unsealable)?;
+        let (nonce, body) = rest.split_at(NONCE_LEN);
+        let plain = cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: body,
+                    aad: endpoint.as_bytes(),
+                },
+            )
+            .map_err(|_| Unsealable)?;
+        WebhookSecret::from_bytes(plain).map_err(|_| Unsealable)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(id: &str, byte: u8) -> String {
+        format!("{id}:{}", B64.encode([byte; 32]))
+    }
+
+    #[test]
+    fn a_sealed_secret_opens_only_for_its_endpoint_and_hides_the_secret() {
+        let ring = KeyRing::from_settings(&[], b"a server secret of some length").unwrap();
+        let secret = WebhookSecret::from_random([9; 32]);
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let sealed = ring.seal(a, &secret);
+        assert_eq!(ring.open(a, &sealed).unwrap(), secret);
+        assert!(ring.open(b, &sealed).is_err(), "bound to its endpoint");
+        assert!(
+            !sealed.windows(32).any(|w| w == secret.bytes()),
+            "not in the clear"
+        );
+        let mut damaged = sealed.clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        assert!(ring.open(a, &damaged).is_err());
+        assert!(ring.open(a, &[]).is_err());
+        assert!(ring.open(a, &[200, 1, 2]).is_err());
+    }
+
+    #[test]
+    fn keys_rotate_new_first_old_still_opening() {
+        let secret = WebhookSecret::from_random([3; 32]);
+        let endpoint = Uuid::new_v4();
+        let old = KeyRing::from_settings(&[key("k1", 1)], b"").unwrap();
+        let sealed_old = old.seal(endpoint, &secret);
+        let both = KeyRing::from_settings(&[key("k2", 2), key("k1", 1)], b"").unwrap();
+        assert_eq!(both.current(), "k2");
+        assert_eq!(both.open(endpoint, &sealed_old).unwrap(), secret);
+        let sealed_new = both.seal(endpoint, &secret);
+        assert_eq!(KeyRing::key_of(&sealed_new), Some("k2"));
+        assert!(
+            old.open(endpoint, &sealed_new).is_err(),
+            "the old ring lacks k2"
+        );
+        let only_new = KeyRing::from_settings(&[key("k2", 2)], b"").unwrap();
+        assert!(
+            only_new.open(endpoint, &sealed_old).is_err(),
+            "k1 removed too early"
+        );
+    }
+
+    #[test]
+    fn bad_key_settings_are_refused_with_the_reason() {
+        for (keys, says) in [
+            (vec!["nocolon".to_owned()], "id:base64"),
+            (vec![format!("k:{}", B64.encode([1u8; 16]))], "32 bytes"),
+            (vec![key("bad id", 1)], "letters"),
+            (vec![key("k", 1), key("k", 2)], "twice"),
+        ] {
+            let err = KeyRing::from_settings(&keys, b"")
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(err.contains(says), "{err}");
+        }
+    }
+}
