@@ -182,6 +182,15 @@ error_codes! {
         "The invite was revoked, so it cannot be resent: create a new one."),
     InviteForAnotherEmail = ("invite_for_another_email", 403, Rejected, "Invite for another email",
         "The invite is for another email than the signed-in person's: sign in as that person, or sign up with the invite (`POST /v1/invites/accept/signup`)."),
+    // Webhooks.
+    WebhookUrlRefused = ("webhook_url_refused", 422, Rejected, "Webhook URL refused",
+        "The URL's host is, or resolves only to, an address the service never sends to (private, loopback, link-local such as cloud metadata, CGNAT, multicast, reserved, or an IPv6 form of one): use a public address."),
+    WebhookUrlUnresolvable = ("webhook_url_unresolvable", 422, Usage, "Webhook URL does not resolve",
+        "The URL's host name has no address in DNS: check the name, or create the endpoint once it resolves."),
+    WebhookLimit = ("webhook_limit", 409, Rejected, "Too many webhook endpoints",
+        "The organisation has as many webhook endpoints as it may (`webhooks.max_endpoints`): delete one first."),
+    DeliveryPending = ("delivery_pending", 409, Rejected, "Delivery pending",
+        "The delivery is still pending (being sent, or waiting for its next attempt): it goes out without a resend; resend it once it has succeeded or failed."),
     // The service.
     ComputeTimeExceeded = ("compute_time_exceeded", 422, Rejected, "Computation too long",
         "Compiling, checking, validating, diffing or migrating took longer than one task may (2 s by default; the detail says which work): simplify the schema or config. Nothing was stored."),

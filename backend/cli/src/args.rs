@@ -126,6 +126,11 @@ Examples:
     #[command(subcommand)]
     ApiKeys(ApiKeysCommand),
 
+    /// Send the organisation's events to signed webhooks or Slack: endpoints, deliveries,
+    /// resend and replay
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
+
     /// Add JSON Schema versions to schema families and inspect them
     #[command(subcommand)]
     Schemas(SchemasCommand),
@@ -523,6 +528,168 @@ pub struct ValidateArgs {
     /// Print only the summary line
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WebhooksCommand {
+    /// Create an endpoint; its signing secret is printed once, alone on stdout
+    #[command(after_help = "\
+Examples:
+  SECRET=$(versiqii webhooks create https://hooks.example.com/versiqii)
+  versiqii webhooks create https://hooks.example.com/x --events drift.changed,deployment.* --env prod-eu
+  versiqii webhooks create https://hooks.slack.com/services/T0/B0/XYZ --format slack --events drift.changed
+
+Deliveries follow the Standard Webhooks specification: verify `webhook-signature` with the
+secret (docs/webhooks.md has snippets). A Slack endpoint gets a test message at once.")]
+    Create(CreateWebhookArgs),
+
+    /// List the organisation's endpoints
+    List,
+
+    /// Show one endpoint
+    Show(WebhookIdArg),
+
+    /// Change an endpoint's URL, events, environments, description, ordering or rate limit
+    #[command(after_help = "\
+Examples:
+  versiqii webhooks update $ID --events '*'
+  versiqii webhooks update $ID --all-envs --rate-limit 0")]
+    Update(UpdateWebhookArgs),
+
+    /// Stop sending to an endpoint until it is enabled again
+    Disable(WebhookIdArg),
+
+    /// Send to an endpoint again (also one disabled for failing): what is pending goes out
+    Enable(WebhookIdArg),
+
+    /// Delete an endpoint with its deliveries
+    Delete(WebhookIdArg),
+
+    /// A new signing secret, printed once; the old one signs beside it for a day
+    RotateSecret(WebhookIdArg),
+
+    /// Send a test message to an endpoint
+    Test(WebhookIdArg),
+
+    /// List an endpoint's deliveries, newest first
+    #[command(after_help = "Example:\n  versiqii webhooks deliveries $ID --status failed")]
+    Deliveries(DeliveriesArgs),
+
+    /// Show one delivery with every attempt (status, answer, duration)
+    Delivery(DeliveryArg),
+
+    /// Send one delivery again (the same webhook-id)
+    Resend(DeliveryArg),
+
+    /// Send again every event since a time: failed and missed ones, or all with
+    /// --include-delivered
+    #[command(after_help = "\
+Examples:
+  versiqii webhooks replay $ID --since 2h
+  versiqii webhooks replay $ID --since 2026-12-01T00:00:00Z --include-delivered")]
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum WebhookFormatArg {
+    /// Standard Webhooks: the typed event as JSON, signed
+    Standard,
+    /// A Slack incoming webhook's Block Kit message
+    Slack,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateWebhookArgs {
+    /// Where to send: an https (or http) URL on a public address (positional: `--url` is the
+    /// Versiqii server's address, as in every command)
+    #[arg(value_name = "ENDPOINT_URL")]
+    pub endpoint_url: String,
+    /// Event types, comma-separated or repeated: exact (`drift.changed`), a prefix
+    /// (`deployment.*`) or `*` [default: *]
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+    pub events: Vec<String>,
+    /// Only events in this environment; repeat for several [default: every one]
+    #[arg(long = "env", value_name = "ENV")]
+    pub envs: Vec<String>,
+    /// How deliveries are written
+    #[arg(long, value_enum, default_value_t = WebhookFormatArg::Standard)]
+    pub format: WebhookFormatArg,
+    /// What the endpoint is for
+    #[arg(long, value_name = "TEXT", default_value = "")]
+    pub description: String,
+    /// Deliver one at a time, in order
+    #[arg(long)]
+    pub ordered: bool,
+    /// At most this many deliveries a second
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub rate_limit: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateWebhookArgs {
+    /// The endpoint's ID
+    pub id: String,
+    /// A new URL to send to
+    #[arg(long, value_name = "ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+    /// New event types, comma-separated or repeated
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+    pub events: Vec<String>,
+    /// Only events in this environment; repeat for several
+    #[arg(long = "env", value_name = "ENV", conflicts_with = "all_envs")]
+    pub envs: Vec<String>,
+    /// Every environment again
+    #[arg(long)]
+    pub all_envs: bool,
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Deliver in order (true) or concurrently (false)
+    #[arg(long, value_name = "BOOL")]
+    pub ordered: Option<bool>,
+    /// Deliveries a second at most; 0 removes the limit
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=10_000))]
+    pub rate_limit: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct WebhookIdArg {
+    /// The endpoint's ID (a UUID, as `webhooks list` shows it)
+    pub id: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DeliveriesArgs {
+    /// The endpoint's ID
+    pub id: String,
+    /// Only pending, delivered or failed ones
+    #[arg(long, value_parser = ["pending", "delivered", "failed"])]
+    pub status: Option<String>,
+    /// At most this many
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub limit: u32,
+    /// Older than this delivery ID (the last page's last one)
+    #[arg(long, value_name = "ID")]
+    pub before: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeliveryArg {
+    /// The endpoint's ID
+    pub id: String,
+    /// The delivery's ID (as `webhooks deliveries` shows it)
+    pub delivery: i64,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The endpoint's ID
+    pub id: String,
+    /// From when: an RFC 3339 time or an age (`30m`, `2h`, `7d`)
+    #[arg(long, value_name = "TIME")]
+    pub since: String,
+    /// Send deliveries that succeeded again too
+    #[arg(long)]
+    pub include_delivered: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -29,6 +29,7 @@ pub enum Method {
     Get,
     Post,
     Put,
+    Patch,
     Delete,
 }
 
@@ -276,6 +277,8 @@ impl Client {
             (Method::Post, None) => headers(self.agent.post(&url), token).send_empty(),
             (Method::Put, Some(body)) => headers(self.agent.put(&url), token).send_json(body),
             (Method::Put, None) => headers(self.agent.put(&url), token).send_empty(),
+            (Method::Patch, Some(body)) => headers(self.agent.patch(&url), token).send_json(body),
+            (Method::Patch, None) => headers(self.agent.patch(&url), token).send_empty(),
         };
         let response = match sent {
             Ok(response) => response,

@@ -137,7 +137,7 @@ macro_rules! display_cells {
     )*};
 }
 
-display_cells!(bool, i32, i64, u64, usize, uuid::Uuid);
+display_cells!(bool, i32, i64, u32, u64, usize, uuid::Uuid);
 display_cells!(
     TenantId,
     UserId,
@@ -155,7 +155,8 @@ display_cells!(
     ConstraintId,
     MigrationId,
     AuditEventId,
-    InviteId
+    InviteId,
+    WebhookEndpointId
 );
 
 /// [`Cell::cell`] as a function, for column tables.

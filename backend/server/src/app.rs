@@ -132,10 +132,36 @@ impl AppState {
             instance: uuid::Uuid::new_v4().simple().to_string().into(),
             mail: Arc::new(crate::mail::Mail::new(settings)),
             require_verified_email: settings.auth.require_verified_email,
+            webhooks: Arc::new(crate::ops::webhooks::WebhookTools {
+                client: crate::webhooks::dispatcher::client(&settings.webhooks)?,
+                keys: crate::webhooks::keyring::KeyRing::from_settings(
+                    &settings.webhooks.secret_keys,
+                    settings.auth.jwt_secret.as_bytes(),
+                )?,
+                max_endpoints: settings.webhooks.max_endpoints,
+                overlap_secs: settings.webhooks.previous_secret_hours.saturating_mul(3600),
+            }),
         };
         let mail_worker =
             crate::mail::worker::Worker::new(store.clone(), ops.mail.clone(), &settings.mail)?;
         actix_web::rt::spawn(mail_worker.run(settings.database.url.clone()));
+        let dispatch_metrics = Arc::new(crate::webhooks::dispatcher::DispatchMetrics::default());
+        match (&settings.webhooks.database_url, settings.webhooks.embedded) {
+            (Some(_), true) => {
+                let dispatcher = crate::webhooks::dispatcher::Dispatcher::new(
+                    settings,
+                    dispatch_metrics.clone(),
+                )
+                .await
+                .context("starting the webhook dispatcher")?;
+                actix_web::rt::spawn(dispatcher.run());
+            }
+            (None, true) => tracing::warn!(
+                "no webhook dispatcher: set VERSIQII_DISPATCHER_DATABASE_URL (webhooks.database_url) \
+                 or run `versiqii-server dispatch` somewhere"
+            ),
+            (_, false) => {}
+        }
         actix_web::rt::spawn(crate::changes::listen(
             settings.database.url.clone(),
             directory.clone(),

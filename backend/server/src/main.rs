@@ -1,13 +1,18 @@
-//! `versiqii-server [serve | migrate | openapi | errors-doc | events-doc | events-json]`
+//! `versiqii-server [serve | dispatch | migrate | reseal-webhook-secrets | openapi | errors-doc |
+//! events-doc | events-json]`
 
 use anyhow::Context;
 use std::net::TcpListener;
 use versiqii_server::{app, openapi, AppState, Settings};
 
 const USAGE: &str =
-    "usage: versiqii-server [serve | migrate | openapi | errors-doc | events-doc | events-json]
-  serve        run the API (default)
+    "usage: versiqii-server [serve | dispatch | migrate | reseal-webhook-secrets | openapi | errors-doc | events-doc | events-json]
+  serve        run the API (default), with a webhook dispatcher beside it unless webhooks.embedded is off
+  dispatch     run a webhook dispatcher alone (VERSIQII_DISPATCHER_DATABASE_URL); run as many as you like
   migrate      apply migrations/ as the owner role (VERSIQII_OWNER_DATABASE_URL)
+  reseal-webhook-secrets
+               seal every webhook secret with the first of webhooks.secret_keys, as the owner role
+               (after adding a key; then the old one can go)
   openapi      print the OpenAPI document (as checked in at spec/openapi.json)
   errors-doc   print the error-code table (as checked in at docs/errors.md)
   events-doc   print the event catalogue (as checked in at docs/events.md)
@@ -18,6 +23,8 @@ fn main() {
     let result = match command.as_str() {
         "serve" => serve(),
         "migrate" => migrate(),
+        "dispatch" => dispatch(),
+        "reseal-webhook-secrets" => reseal(),
         "openapi" => {
             println!("{}", openapi::document_json());
             Ok(())
@@ -78,6 +85,37 @@ fn migrate() -> anyhow::Result<()> {
     for name in applied {
         println!("migrations: applied {name}");
     }
+    Ok(())
+}
+
+fn dispatch() -> anyhow::Result<()> {
+    init_tracing();
+    let settings = Settings::load()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let dispatcher =
+            versiqii_server::webhooks::dispatcher::Dispatcher::new(&settings, Default::default())
+                .await?;
+        dispatcher.run().await;
+        Ok(())
+    })
+}
+
+fn reseal() -> anyhow::Result<()> {
+    init_tracing();
+    let settings = Settings::load()?;
+    let url = settings.database.owner_url.clone().context(
+        "set VERSIQII_OWNER_DATABASE_URL (database.owner_url) to reseal webhook secrets",
+    )?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let n = rt.block_on(versiqii_server::webhooks::keyring::reseal_all(
+        &settings, &url,
+    ))?;
+    println!("webhook secrets: {n} endpoint(s) sealed with the current key");
     Ok(())
 }
 

@@ -57,6 +57,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0013_refresh_grace",
         include_str!("../../../migrations/0013_refresh_grace.sql"),
     ),
+    (
+        "0014_webhooks",
+        include_str!("../../../migrations/0014_webhooks.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

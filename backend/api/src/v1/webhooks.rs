@@ -206,3 +206,17 @@ pub struct ReplayResult {
     /// Deliveries queued.
     pub queued: u64,
 }
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryQuery {
+    /// Only deliveries in this state: `pending`, `delivered` or `failed`.
+    #[cfg_attr(feature = "openapi", param(pattern = "^(pending|delivered|failed)$"))]
+    pub status: Option<String>,
+    /// Only deliveries with an id below this one (the last page's `next_before`).
+    pub before: Option<i64>,
+    /// At most this many (1 to 200, default 50).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
+    pub limit: Option<u32>,
+}

@@ -3,7 +3,7 @@
 
 use super::{encode, with_query, Client, Method};
 use crate::error::CliError;
-use versiqii_api::ids::{ApiKeyId, ConstraintId, RevisionId};
+use versiqii_api::ids::{ApiKeyId, ConstraintId, RevisionId, WebhookEndpointId};
 use versiqii_api::reference::{TargetRef, TargetVersionRef};
 use versiqii_api::v1::*;
 
@@ -97,6 +97,123 @@ impl Client {
 
     pub fn revoke_api_key(&mut self, id: ApiKeyId) -> Result<(), CliError> {
         self.send_for_status(Method::Delete, &format!("/v1/api-keys/{id}"), NO_BODY)
+    }
+
+    // Webhooks.
+
+    pub fn create_webhook(
+        &mut self,
+        body: &NewWebhookRequest,
+    ) -> Result<WebhookWithSecret, CliError> {
+        self.send(Method::Post, "/v1/webhooks", Some(body), "webhook creation")
+    }
+
+    pub fn webhooks(&mut self) -> Result<WebhookList, CliError> {
+        self.send(Method::Get, "/v1/webhooks", NO_BODY, "webhook list")
+    }
+
+    pub fn webhook(&mut self, id: WebhookEndpointId) -> Result<WebhookView, CliError> {
+        self.send(
+            Method::Get,
+            &format!("/v1/webhooks/{id}"),
+            NO_BODY,
+            "webhook",
+        )
+    }
+
+    pub fn update_webhook(
+        &mut self,
+        id: WebhookEndpointId,
+        body: &WebhookUpdateRequest,
+    ) -> Result<WebhookView, CliError> {
+        self.send(
+            Method::Patch,
+            &format!("/v1/webhooks/{id}"),
+            Some(body),
+            "webhook update",
+        )
+    }
+
+    /// `enable` or `disable`.
+    pub fn set_webhook_state(
+        &mut self,
+        id: WebhookEndpointId,
+        action: &str,
+    ) -> Result<WebhookView, CliError> {
+        let path = format!("/v1/webhooks/{id}/{action}");
+        self.send(
+            Method::Post,
+            &path,
+            Some(&serde_json::json!({})),
+            "webhook state",
+        )
+    }
+
+    pub fn delete_webhook(&mut self, id: WebhookEndpointId) -> Result<(), CliError> {
+        self.send_for_status(Method::Delete, &format!("/v1/webhooks/{id}"), NO_BODY)
+    }
+
+    pub fn rotate_webhook_secret(
+        &mut self,
+        id: WebhookEndpointId,
+    ) -> Result<WebhookWithSecret, CliError> {
+        let path = format!("/v1/webhooks/{id}/rotate-secret");
+        self.send(
+            Method::Post,
+            &path,
+            Some(&serde_json::json!({})),
+            "secret rotation",
+        )
+    }
+
+    pub fn test_webhook(&mut self, id: WebhookEndpointId) -> Result<(), CliError> {
+        let path = format!("/v1/webhooks/{id}/test");
+        self.send_for_status(Method::Post, &path, Some(&serde_json::json!({})))
+    }
+
+    pub fn webhook_deliveries(
+        &mut self,
+        id: WebhookEndpointId,
+        query: &DeliveryQuery,
+    ) -> Result<DeliveryList, CliError> {
+        let limit = query.limit.map(|l| l.to_string());
+        let before = query.before.map(|b| b.to_string());
+        let path = with_query(
+            &format!("/v1/webhooks/{id}/deliveries"),
+            &[
+                ("status", query.status.as_deref()),
+                ("before", before.as_deref()),
+                ("limit", limit.as_deref()),
+            ],
+        );
+        self.send(Method::Get, &path, NO_BODY, "delivery list")
+    }
+
+    pub fn webhook_delivery(
+        &mut self,
+        id: WebhookEndpointId,
+        delivery: i64,
+    ) -> Result<DeliveryDetail, CliError> {
+        let path = format!("/v1/webhooks/{id}/deliveries/{delivery}");
+        self.send(Method::Get, &path, NO_BODY, "delivery")
+    }
+
+    pub fn resend_webhook_delivery(
+        &mut self,
+        id: WebhookEndpointId,
+        delivery: i64,
+    ) -> Result<(), CliError> {
+        let path = format!("/v1/webhooks/{id}/deliveries/{delivery}/resend");
+        self.send_for_status(Method::Post, &path, Some(&serde_json::json!({})))
+    }
+
+    pub fn replay_webhook(
+        &mut self,
+        id: WebhookEndpointId,
+        body: &ReplayRequest,
+    ) -> Result<ReplayResult, CliError> {
+        let path = format!("/v1/webhooks/{id}/replay");
+        self.send(Method::Post, &path, Some(body), "replay")
     }
 
     pub fn audit(&mut self, query: &AuditQuery) -> Result<AuditPage, CliError> {

@@ -18,6 +18,7 @@ mod schemas;
 mod shared;
 mod targets;
 mod validate;
+mod webhooks;
 
 use crate::args::{AuthCommand, Cli, Command};
 use crate::error::CliError;
@@ -52,5 +53,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Migrations(command) => migrations::run(&global, command),
         Command::Rollback(args) => deployments::rollback(&global, &args),
         Command::Audit(command) => audit::run(&global, command),
+        Command::Webhooks(command) => webhooks::run(&global, command),
     }
 }

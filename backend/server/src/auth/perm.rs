@@ -25,6 +25,8 @@ permission!(MembersRead, "members", "read");
 permission!(MembersWrite, "members", "write");
 permission!(RegistryRead, "registry", "read");
 permission!(RegistryWrite, "registry", "write");
+permission!(WebhooksRead, "webhooks", "read");
+permission!(WebhooksWrite, "webhooks", "write");
 
 /// The `security` scope string the OpenAPI document shows for a permission.
 pub fn scope_of<P: Permission>() -> String {

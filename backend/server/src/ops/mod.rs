@@ -22,6 +22,7 @@ pub mod rollback;
 pub mod schemas;
 pub mod targets;
 pub mod verification;
+pub mod webhooks;
 mod write;
 
 pub use write::{Actor, GraphChange, TenantWrite, WriteTicket};
@@ -49,6 +50,8 @@ pub struct Ops {
     pub(crate) mail: Arc<crate::mail::Mail>,
     /// People must verify their email before creating API keys or inviting others.
     pub(crate) require_verified_email: bool,
+    /// Webhook endpoints' egress check and secret sealing.
+    pub(crate) webhooks: Arc<webhooks::WebhookTools>,
 }
 
 impl Ops {

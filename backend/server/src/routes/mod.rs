@@ -21,6 +21,7 @@ pub mod password;
 pub mod rollback;
 pub mod targets;
 pub mod verification;
+pub mod webhooks;
 
 use crate::error::{ApiError, ErrorCode};
 use actix_web::{web, HttpRequest};
@@ -71,6 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     drift::configure(cfg);
     migrations::configure(cfg);
     rollback::configure(cfg);
+    webhooks::configure(cfg);
 }
 
 /// Every module's part of the OpenAPI document, in the order its tags are listed (a module whose
@@ -96,6 +98,7 @@ pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
         migrations::Doc::openapi(),
         rollback::Doc::openapi(),
         drift::Doc::openapi(),
+        webhooks::Doc::openapi(),
         health::Doc::openapi(),
     ]
 }

@@ -128,6 +128,53 @@ impl KeyRing {
     }
 }
 
+/// Seals every endpoint's secrets with the current key (as the owner role, across tenants);
+/// how many endpoints were resealed. Each endpoint is updated only if its row is unchanged.
+pub async fn reseal_all(settings: &crate::Settings, owner_url: &str) -> anyhow::Result<u64> {
+    use sea_orm::{ConnectionTrait, Database, Statement};
+    let ring = KeyRing::from_settings(
+        &settings.webhooks.secret_keys,
+        settings.auth.jwt_secret.as_bytes(),
+    )?;
+    let db = Database::connect(owner_url).await?;
+    let rows = db
+        .query_all(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "select id, secret, previous_secret from webhook_endpoints",
+        ))
+        .await?;
+    let mut resealed = 0;
+    for row in rows {
+        let id: Uuid = row.try_get("", "id")?;
+        let secret: Vec<u8> = row.try_get("", "secret")?;
+        let previous: Option<Vec<u8>> = row.try_get("", "previous_secret")?;
+        let current = ring.current();
+        let stale = |sealed: &[u8]| KeyRing::key_of(sealed) != Some(current);
+        if !stale(&secret) && !previous.as_deref().is_some_and(stale) {
+            continue;
+        }
+        let new_secret = ring.seal(
+            id,
+            &ring
+                .open(id, &secret)
+                .with_context(|| format!("endpoint {id}"))?,
+        );
+        // A previous secret that no longer opens has stopped signing anyway: dropped.
+        let new_previous = previous
+            .as_deref()
+            .and_then(|p| ring.open(id, p).ok())
+            .map(|p| ring.seal(id, &p));
+        db.execute(Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            "update webhook_endpoints set secret = $2, previous_secret = $3 where id = $1 and secret = $4",
+            [id.into(), new_secret.into(), new_previous.into(), secret.into()],
+        ))
+        .await?;
+        resealed += 1;
+    }
+    Ok(resealed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

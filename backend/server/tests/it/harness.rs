@@ -145,6 +145,19 @@ impl TestApp {
         settings.mail.poll_ms = 200;
         settings.mail.retry_base_ms = 200;
         settings.mail.retry_max_ms = 1_000;
+        // Webhooks: the dispatcher's own role on this database, local receivers allowed, and
+        // Svix's schedule shortened to tenths of a second. The dispatcher runs only in the tests
+        // that ask for it (`webhooks.embedded`), or as processes of its own.
+        settings.webhooks.database_url = std::env::var("VERSIQII_TEST_DISPATCHER_URL")
+            .ok()
+            .map(|base| format!("{base}/{db_name}"));
+        settings.webhooks.embedded = false;
+        settings.webhooks.allow_loopback = true;
+        settings.webhooks.retry_schedule_ms = vec![100, 200, 300, 400, 500, 600, 700];
+        settings.webhooks.throttle_min_ms = 300;
+        settings.webhooks.throttle_max_ms = 2_000;
+        settings.webhooks.timeout_ms = 2_000;
+        settings.webhooks.poll_ms = 100;
         tweak(&mut settings);
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -207,6 +220,11 @@ impl TestApp {
 
     pub fn owner_db_url(&self) -> String {
         format!("{}/{}", env("VERSIQII_TEST_OWNER_URL"), self.db_name)
+    }
+
+    /// The dispatcher role's URL for this test's database.
+    pub fn dispatcher_db_url(&self) -> String {
+        format!("{}/{}", env("VERSIQII_TEST_DISPATCHER_URL"), self.db_name)
     }
 
     pub fn app_db_url(&self) -> String {
