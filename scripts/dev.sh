@@ -42,6 +42,7 @@ bash scripts/mailbox.sh start "$state" "$smtp_port" "$mailbox_port"
 
 VERSIQII_HTTP_PORT=$port VERSIQII_MAIL_HOST=127.0.0.1 VERSIQII_MAIL_PORT=$MAILBOX_SMTP_PORT \
   VERSIQII_MAIL_TLS=none VERSIQII_MAIL_LINK_BASE=${VERSIQII_MAIL_LINK_BASE:-http://127.0.0.1:$port} \
+  VERSIQII_WEBHOOKS_ALLOW_LOOPBACK=true \
   "$server_bin" serve &
 server_pid=$!
 url="http://127.0.0.1:$port"
@@ -87,6 +88,7 @@ Versiqii is running.
   API        $url/v1       (readiness: $url/readyz)
   API docs   $url/docs
   mailbox    $MAILBOX_URL          (every mail the server sends: verification, password resets)
+  webhooks   the dispatcher runs in the server; local receivers are allowed (docs/webhooks.md)
   tenant     demo
   owner      $email / $password
   API key    $key

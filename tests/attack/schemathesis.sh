@@ -34,6 +34,9 @@ export VERSIQII_SIGNUPS_PER_HOUR=1000000 VERSIQII_LOGIN_ATTEMPTS_PER_MINUTE=1000
 export VERSIQII_FAILED_AUTH_PER_MINUTE=1000000
 export VERSIQII_RESET_MAILS_PER_HOUR=1000000 VERSIQII_RESET_REQUESTS_PER_HOUR=1000000
 export VERSIQII_VERIFICATION_MAILS_PER_HOUR=1000000
+# Webhook URLs are resolved when saved: no DNS here (CI has no network), so a dead local server
+# answers at once and names are refused as unresolvable (422) instead of waiting on timeouts.
+export VERSIQII_WEBHOOKS_NAMESERVERS=127.0.0.1:9
 "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!
 url=http://127.0.0.1:$http_port

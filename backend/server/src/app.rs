@@ -122,6 +122,7 @@ impl AppState {
             std::time::Duration::from_secs(settings.tenants.idle_secs),
             settings.tenants.actor_threads,
         ));
+        let dispatch_metrics = Arc::new(crate::webhooks::dispatcher::DispatchMetrics::default());
         let ops = crate::ops::Ops {
             store: store.clone(),
             directory: directory.clone(),
@@ -140,12 +141,12 @@ impl AppState {
                 )?,
                 max_endpoints: settings.webhooks.max_endpoints,
                 overlap_secs: settings.webhooks.previous_secret_hours.saturating_mul(3600),
+                metrics: dispatch_metrics.clone(),
             }),
         };
         let mail_worker =
             crate::mail::worker::Worker::new(store.clone(), ops.mail.clone(), &settings.mail)?;
         actix_web::rt::spawn(mail_worker.run(settings.database.url.clone()));
-        let dispatch_metrics = Arc::new(crate::webhooks::dispatcher::DispatchMetrics::default());
         match (&settings.webhooks.database_url, settings.webhooks.embedded) {
             (Some(_), true) => {
                 let dispatcher = crate::webhooks::dispatcher::Dispatcher::new(

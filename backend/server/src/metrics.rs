@@ -155,6 +155,7 @@ pub async fn prometheus(
     http.render(&mut out);
     ops.compute.render(&mut out);
     ops.mail.metrics.render(&mut out);
+    ops.webhooks.metrics.render(&mut out);
     out.push_str(
         "# HELP versiqii_tenant_requests_total A tenant's requests by plan and budget outcome \
          (now, waited, refused), since this instance first saw the tenant.\n",

@@ -28,6 +28,8 @@ pub struct WebhookTools {
     pub max_endpoints: u64,
     /// How long a rotated-out secret keeps signing.
     pub overlap_secs: u64,
+    /// This process's dispatcher's counts, for `/metrics`.
+    pub metrics: std::sync::Arc<crate::webhooks::dispatcher::DispatchMetrics>,
 }
 
 pub struct NewEndpointSpec {

@@ -116,7 +116,37 @@ impl Tenant {
         // An open invite (its mail goes to the test SMTP receiver).
         let body = json!({"email": format!("invitee@{name}.test"), "role": "viewer"});
         let invite = ok(app.post("/v1/invites", tok, &body), 201, "invite");
+        // A webhook endpoint with a delivery (its test message, fanned out here as the
+        // dispatcher would, and given up after an attempt; nothing listens on port 9).
+        let hook = ok(
+            app.post(
+                "/v1/webhooks",
+                tok,
+                &json!({"url": "http://127.0.0.1:9/hook"}),
+            ),
+            201,
+            "webhook",
+        );
+        let webhook_id = hook["id"].as_str().unwrap().to_owned();
+        let owner = app.owner_db();
+        block_on(owner.execute_unprepared(&format!(
+            "select webhook_fanout(1000);
+             select webhook_record(c.delivery_id, c.claim, 'failed', null, 1, null, 'seeded',
+                                   'seed', null, 999999)
+               from webhook_claim(1000, 60) c where c.endpoint_id = '{webhook_id}'"
+        )))
+        .unwrap();
+        let delivery_id: i64 = block_on(owner.query_one(Statement::from_string(
+            DbBackend::Postgres,
+            format!("select id from webhook_deliveries where endpoint_id = '{webhook_id}'"),
+        )))
+        .unwrap()
+        .expect("the test message's delivery")
+        .try_get_by_index(0)
+        .unwrap();
         let values = BTreeMap::from([
+            ("webhook_id", webhook_id),
+            ("delivery_id", delivery_id.to_string()),
             ("user_id", mate_id),
             ("invite_id", invite["id"].as_str().unwrap().to_owned()),
             ("api_key_id", key_id),
@@ -487,6 +517,8 @@ fn path_value(after: &str, param: &str) -> Option<&'static str> {
         ("versions", "version") => "target_version",
         ("members", "user_id") => "user_id",
         ("invites", "id") => "invite_id",
+        ("webhooks", "id") => "webhook_id",
+        ("deliveries", "delivery") => "delivery_id",
         _ => return None,
     })
 }
@@ -511,6 +543,13 @@ fn path_body(op: &str, of: &Tenant) -> Option<Value> {
         "setDeploymentVersion" => json!({"version": "1.0.0"}),
         "setMemberRole" => json!({"role": "viewer"}),
         "resendInvite" => json!({}),
+        "updateWebhook" => json!({"description": "changed by another tenant"}),
+        "enableWebhook"
+        | "disableWebhook"
+        | "rotateWebhookSecret"
+        | "testWebhook"
+        | "resendWebhookDelivery" => json!({}),
+        "replayWebhook" => json!({"since": "2020-01-01T00:00:00Z", "include_delivered": true}),
         // A dry run: B already has this edge, and its control call must not change it.
         "createMigration" => json!({"from": "v1", "to": "v2", "lens": LENS, "dry_run": true}),
         // Stores nothing anywhere; B's family must not even be found.
@@ -580,6 +619,8 @@ const NO_REFERENCES: &[&str] = &[
     "resendVerification",
     "createApiKey",
     "createEnvironment",
+    // A URL and event types, in the caller's own organisation.
+    "createWebhook",
     // Leaves the caller's own organisation: names no other.
     "leaveOrganisation",
     // An email and a role, in the caller's own organisation.
@@ -803,7 +844,13 @@ fn api_matrix(app: &TestApp, a: &Tenant, b: &Tenant) -> (Vec<String>, String) {
     let b_tok = Some(b.owner.as_str());
     // The member's removal last, so the role change on that member still finds them; the
     // invite's revocation after its resend, which a revoked invite refuses.
-    probes.sort_by_key(|(op, _, _)| matches!(op.id.as_str(), "removeMember" | "revokeInvite"));
+    // The webhook endpoint's deletion last, so every other call on it still finds it.
+    probes.sort_by_key(|(op, _, _)| {
+        matches!(
+            op.id.as_str(),
+            "removeMember" | "revokeInvite" | "deleteWebhook"
+        )
+    });
     for (op, path, body) in &probes {
         let r = app.request(&op.method, path, b_tok, body.as_deref());
         if !(200..300).contains(&r.status) {

@@ -47,6 +47,8 @@ struct Story {
     key_id: String,
     /// The revision the story uploaded.
     revision: Value,
+    /// The webhook endpoint the story made.
+    webhook: String,
 }
 
 /// The writes of the story, each named by the event type it must emit.
@@ -66,6 +68,11 @@ const STEPS: &[&str] = &[
     "config.migrated",
     "deployment.rolled_back",
     "api_key.revoked",
+    "webhook_endpoint.created",
+    "webhook.test",
+    "webhook_endpoint.updated",
+    "webhook_endpoint.disabled",
+    "webhook_endpoint.deleted",
 ];
 
 impl Story {
@@ -78,6 +85,7 @@ impl Story {
             key: String::new(),
             key_id: String::new(),
             revision: Value::Null,
+            webhook: String::new(),
         }
     }
 
@@ -173,6 +181,43 @@ impl Story {
                 let path = format!("/v1/api-keys/{}", self.key_id);
                 self.ok(self.app.delete(&path, Some(&self.owner)), 204);
             }
+            "webhook_endpoint.created" => {
+                let body = json!({"url": "http://127.0.0.1:9/hook"});
+                let made = self.ok(self.app.post("/v1/webhooks", Some(&self.owner), &body), 201);
+                self.webhook = made["id"].as_str().unwrap().to_owned();
+            }
+            "webhook.test" => {
+                let path = format!("/v1/webhooks/{}/test", self.webhook);
+                self.ok(self.app.post(&path, Some(&self.owner), &json!({})), 202);
+            }
+            "webhook_endpoint.updated" => {
+                let path = format!("/v1/webhooks/{}", self.webhook);
+                let body = json!({"description": "changed"}).to_string();
+                self.ok(
+                    self.app
+                        .request("PATCH", &path, Some(&self.owner), Some(&body)),
+                    200,
+                );
+            }
+            "webhook_endpoint.disabled" => {
+                // Two failed attempts, as the dispatcher records them, with no grace: the second
+                // disables the endpoint (the event is written by the database function).
+                let db = self.app.owner_db();
+                block_on(db.execute_unprepared("select webhook_fanout(1000)")).unwrap();
+                for _ in 0..2 {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    block_on(db.execute_unprepared(
+                        "select webhook_record(c.delivery_id, c.claim, 'failed', 500, 1, null,
+                                               'test', 'story', 1, 0)
+                           from webhook_claim(1, 60) c",
+                    ))
+                    .unwrap();
+                }
+            }
+            "webhook_endpoint.deleted" => {
+                let path = format!("/v1/webhooks/{}", self.webhook);
+                self.ok(self.app.delete(&path, Some(&self.owner)), 204);
+            }
             other => panic!("no step for {other}"),
         }
     }
@@ -238,6 +283,11 @@ event_tests! {
     constraint_created_is_one_valid_event => "constraint.created",
     constraint_deleted_is_one_valid_event => "constraint.deleted",
     migration_added_is_one_valid_event => "migration.added",
+    webhook_endpoint_created_is_one_valid_event => "webhook_endpoint.created",
+    webhook_test_is_one_valid_event => "webhook.test",
+    webhook_endpoint_updated_is_one_valid_event => "webhook_endpoint.updated",
+    webhook_endpoint_disabled_is_one_valid_event => "webhook_endpoint.disabled",
+    webhook_endpoint_deleted_is_one_valid_event => "webhook_endpoint.deleted",
     config_migrated_is_one_valid_event => "config.migrated",
     deployment_rolled_back_is_one_valid_event => "deployment.rolled_back",
     api_key_revoked_is_one_valid_event => "api_key.revoked",
