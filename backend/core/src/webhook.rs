@@ -52,7 +52,7 @@ impl WebhookUrl {
         }
         match url.host() {
             None => return Err(WebhookError::Url("there is no host".into())),
-            Some(url::Host::Domain(d)) if d.is_empty() => {
+            Some(url::Host::Domain("")) => {
                 return Err(WebhookError::Url("there is no host".into()))
             }
             Some(_) => {}

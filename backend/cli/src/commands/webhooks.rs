@@ -163,7 +163,7 @@ fn print_endpoint(global: &GlobalArgs, e: &WebhookView) -> Result<(), CliError> 
             "environments",
             e.environments
                 .as_ref()
-                .map_or("all".to_owned(), |envs| show(envs)),
+                .map_or("all".to_owned(), show),
         ),
         ("ordered", show(&e.ordered)),
         (
