@@ -135,6 +135,12 @@ events! {
     ApiKeyCreated(ApiKeyCreated) = ("api_key.created", 1),
     /// An API key was revoked.
     ApiKeyRevoked(ApiKeyRevoked) = ("api_key.revoked", 1),
+    /// A binding was refused: the config is not valid for the target version (as it is, or after
+    /// migrating). Nothing else was written.
+    BindingRefused(BindingRefused) = ("binding.refused", 1),
+    /// A deployment or rollback was refused: it would break a constraint or a bound config.
+    /// Nothing else was written.
+    DeploymentRefused(DeploymentRefused) = ("deployment.refused", 1),
     /// A webhook endpoint was created (a test message goes to it alone).
     WebhookEndpointCreated(WebhookEndpointCreated) = ("webhook_endpoint.created", 1),
     /// A webhook endpoint's settings, state or secret changed.
@@ -406,6 +412,41 @@ payload! {
     pub struct ApiKeyRevoked {
         pub api_key_id: Uuid,
         pub revoked_by: String,
+    }
+}
+
+payload! {
+    /// A binding refused because the config does not validate.
+    pub struct BindingRefused {
+        pub env: String,
+        pub target: String,
+        /// The target version it was to be bound for.
+        pub version: String,
+        pub config: String,
+        pub revision: i32,
+        pub revision_id: Uuid,
+        /// `family@version` of the schema it failed.
+        pub schema_version: String,
+        /// Whether it failed after migrating to that schema.
+        pub after_migration: bool,
+        /// How many violations there were.
+        pub violation_count: usize,
+        /// The first violations (at most 20), as `pointer: message`.
+        pub violations: Vec<String>,
+    }
+}
+
+payload! {
+    /// A deployment or rollback refused: the plan and what it would break.
+    pub struct DeploymentRefused {
+        pub env: String,
+        pub target: String,
+        pub from_version: Option<String>,
+        pub to_version: String,
+        /// A rollback (rather than a deployment) was refused.
+        pub rollback: bool,
+        pub problems: Vec<DeploymentProblem>,
+        pub summary: String,
     }
 }
 

@@ -161,9 +161,7 @@ fn print_endpoint(global: &GlobalArgs, e: &WebhookView) -> Result<(), CliError> 
         ("events", show(&e.events)),
         (
             "environments",
-            e.environments
-                .as_ref()
-                .map_or("all".to_owned(), show),
+            e.environments.as_ref().map_or("all".to_owned(), show),
         ),
         ("ordered", show(&e.ordered)),
         (

@@ -29,6 +29,52 @@ pub struct Bound {
     pub migrated: Option<MigratedConfig>,
 }
 
+/// A config that does not validate is a refused binding: its event is recorded (the write rolls
+/// back). Any other error is returned as it is.
+async fn refused(
+    w: TenantWrite,
+    error: ApiError,
+    env: &str,
+    revision: &versiqii_store::RevisionRow,
+    target: &versiqii_store::TargetVersionRow,
+    schema: &versiqii_store::SchemaVersionRow,
+    after_migration: bool,
+) -> ApiError {
+    let ApiError::ConfigInvalid {
+        violations, count, ..
+    } = &error
+    else {
+        return error;
+    };
+    let event = versiqii_api::events::BindingRefused {
+        env: env.to_owned(),
+        target: target.target.clone(),
+        version: target.version.clone(),
+        config: revision.name.clone(),
+        revision: revision.revision,
+        revision_id: revision.id,
+        schema_version: format!("{}@{}", schema.family, schema.version),
+        after_migration,
+        violation_count: *count,
+        violations: violations
+            .iter()
+            .take(20)
+            .map(|v| {
+                format!(
+                    "{}: {}",
+                    if v.pointer.is_empty() {
+                        "/"
+                    } else {
+                        &v.pointer
+                    },
+                    v.message
+                )
+            })
+            .collect(),
+    };
+    w.refuse(event, error).await
+}
+
 pub async fn bind(mut w: TenantWrite, req: Bind) -> Result<Bound, ApiError> {
     let env = req.env.as_str();
     let revision = w
@@ -60,7 +106,9 @@ pub async fn bind(mut w: TenantWrite, req: Bind) -> Result<Bound, ApiError> {
     // The revision and the schema never change: the config is migrated and validated before
     // any lock is taken, so a slow check holds up no other write.
     let migration = if written_for.schema_version_id == target.schema_version_id {
-        validate_for(&w, &schema, &target, &revision.canonical, "").await?;
+        if let Err(e) = validate_for(&w, &schema, &target, &revision.canonical, "").await {
+            return Err(refused(w, e, env, &revision, &target, &schema, false).await);
+        }
         None
     } else {
         let from_schema = format!("{}@{}", written_for.family, written_for.schema_version);
@@ -90,7 +138,9 @@ pub async fn bind(mut w: TenantWrite, req: Bind) -> Result<Bound, ApiError> {
         let doc = run_chain(&actors, steps.clone(), revision.canonical.clone())
             .await
             .map_err(failure_to_api)?;
-        validate_for(&w, &schema, &target, &doc, " after migration").await?;
+        if let Err(e) = validate_for(&w, &schema, &target, &doc, " after migration").await {
+            return Err(refused(w, e, env, &revision, &target, &schema, true).await);
+        }
         let described = describe(&w, &revision, &from_schema, &to_schema, &steps, &doc).await?;
         Some((doc, steps, described))
     };

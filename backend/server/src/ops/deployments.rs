@@ -22,6 +22,22 @@ pub struct SetVersion {
     pub force: bool,
 }
 
+/// What a refused plan's event says.
+pub fn refusal_event(
+    plan: &versiqii_api::v1::Plan,
+    rollback: bool,
+) -> versiqii_api::events::DeploymentRefused {
+    versiqii_api::events::DeploymentRefused {
+        env: plan.env.clone(),
+        target: plan.target.clone(),
+        from_version: plan.from_version.clone(),
+        to_version: plan.to_version.clone(),
+        rollback,
+        problems: event_problems(plan),
+        summary: plan.summary.clone(),
+    }
+}
+
 pub async fn set_version(mut w: TenantWrite, req: SetVersion) -> Result<Plan, ApiError> {
     let (env, target) = (req.env.as_str(), req.target.as_str());
     let tv = w
@@ -53,7 +69,9 @@ pub async fn set_version(mut w: TenantWrite, req: SetVersion) -> Result<Plan, Ap
     if req.dry_run {
         return Ok(plan);
     }
-    apply_or_refuse(&plan, req.force, &plan)?;
+    if let Err(e) = apply_or_refuse(&plan, req.force, &plan) {
+        return Err(w.refuse(refusal_event(&plan, false), e).await);
+    }
     mark_applied(&mut plan);
     let forced = plan.forced;
     record_deployment(

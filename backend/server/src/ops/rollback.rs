@@ -147,7 +147,10 @@ pub async fn rollback(
     if req.dry_run {
         return Ok(view);
     }
-    apply_or_refuse(&view.plan, req.force, &view)?;
+    if let Err(e) = apply_or_refuse(&view.plan, req.force, &view) {
+        let event = super::deployments::refusal_event(&view.plan, true);
+        return Err(w.refuse(event, e).await);
+    }
     mark_applied(&mut view.plan);
     let migrating = match &check {
         Some(BoundCheck::Migrates(migration)) => Some(&**migration),

@@ -127,6 +127,23 @@ impl TenantWrite {
         &self.tx
     }
 
+    /// Ends a refused write: this one rolls back, and `event` (what was refused, for webhooks,
+    /// Slack and digests) is recorded in a write of its own. Returns `error`, the refusal, which
+    /// stays the answer even if recording the event fails (that is logged).
+    pub async fn refuse(self, event: impl Into<Event>, error: ApiError) -> ApiError {
+        let (ops, tenant, actor) = (self.ops.clone(), self.tx.tenant(), self.actor.clone());
+        drop(self);
+        let recorded = async {
+            let mut w = TenantWrite::open(&ops, tenant, actor).await?;
+            w.emit(event);
+            w.commit().await
+        };
+        if let Err(e) = recorded.await {
+            tracing::warn!(error = %e, "a refusal's event was not recorded");
+        }
+        error
+    }
+
     pub fn tenant(&self) -> TenantId {
         self.tx.tenant()
     }

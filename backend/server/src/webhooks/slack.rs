@@ -162,6 +162,52 @@ fn message(event: &Event) -> Message {
             vec![format!("Valid for schema {}", code(&e.schema_version))],
             format!("/bindings?env={}", query(&e.env)),
         ),
+        Event::BindingRefused(e) => m(
+            ":no_entry_sign:",
+            format!(
+                "Refused: {}#{} for {}@{} in {}",
+                code(&e.config),
+                e.revision,
+                code(&e.target),
+                esc(&e.version),
+                code(&e.env)
+            ),
+            std::iter::once(format!(
+                "{} violation(s) of {}{}",
+                e.violation_count,
+                code(&e.schema_version),
+                if e.after_migration {
+                    " after migrating"
+                } else {
+                    ""
+                }
+            ))
+            .chain(e.violations.iter().map(|v| format!("• {}", esc(v))))
+            .collect(),
+            format!("/bindings?env={}", query(&e.env)),
+        ),
+        Event::DeploymentRefused(e) => m(
+            ":no_entry_sign:",
+            format!(
+                "Refused: {} {} {} in {}",
+                if e.rollback {
+                    "rolling back"
+                } else {
+                    "deploying"
+                },
+                code(&e.target),
+                code(&e.to_version),
+                code(&e.env)
+            ),
+            std::iter::once(esc(&e.summary))
+                .chain(
+                    e.problems
+                        .iter()
+                        .map(|p| format!("• {}: {}", esc(&p.kind), esc(&p.message))),
+                )
+                .collect(),
+            format!("/deployments?env={}", query(&e.env)),
+        ),
         Event::ObservationRecorded(e) => m(
             ":eyes:",
             format!(

@@ -68,6 +68,8 @@ const STEPS: &[&str] = &[
     "config.migrated",
     "deployment.rolled_back",
     "api_key.revoked",
+    "binding.refused",
+    "deployment.refused",
     "webhook_endpoint.created",
     "webhook.test",
     "webhook_endpoint.updated",
@@ -181,6 +183,34 @@ impl Story {
                 let path = format!("/v1/api-keys/{}", self.key_id);
                 self.ok(self.app.delete(&path, Some(&self.owner)), 204);
             }
+            "binding.refused" => {
+                // A v3 that requires `retries`, reached from v1 through v2: svc's config fails
+                // it after migrating.
+                let o = Some(self.owner.as_str());
+                let schema = json!({"type": "object", "required": ["retries"],
+                                    "properties": {"retries": {"type": "integer"}}});
+                let body = json!({"version": "v3", "schema": schema, "compat": "NONE"});
+                self.ok(self.app.post("/v1/families/Svc/schemas", o, &body), 201);
+                let body = json!({"name": "svc", "family": "Svc", "version": "3.0.0", "schema_version": "v3"});
+                self.ok(self.app.post("/v1/targets", o, &body), 201);
+                let lens = "lens:\n  - rename: { source: timeout_ms, destination: timeout_v3 }\n";
+                let body = json!({"from": "v2", "to": "v3", "lens": lens});
+                self.ok(self.app.post("/v1/families/Svc/migrations", o, &body), 201);
+                let body = json!({"config_id": self.revision, "env": "prod", "version": "3.0.0"});
+                let r = self.app.post("/v1/bindings", o, &body);
+                assert_eq!(r.status, 422, "{}", r.body);
+                assert_eq!(r.body["code"], "config_invalid");
+            }
+            "deployment.refused" => {
+                let r = self.app.request(
+                    "PUT",
+                    "/v1/envs/prod/targets/svc/version",
+                    Some(&self.owner),
+                    Some(r#"{"version": "3.0.0"}"#),
+                );
+                assert_eq!(r.status, 409, "{}", r.body);
+                assert_eq!(r.body["code"], "deployment_refused");
+            }
             "webhook_endpoint.created" => {
                 let body = json!({"url": "http://127.0.0.1:9/hook"});
                 let made = self.ok(self.app.post("/v1/webhooks", Some(&self.owner), &body), 201);
@@ -283,6 +313,8 @@ event_tests! {
     constraint_created_is_one_valid_event => "constraint.created",
     constraint_deleted_is_one_valid_event => "constraint.deleted",
     migration_added_is_one_valid_event => "migration.added",
+    binding_refused_is_one_valid_event => "binding.refused",
+    deployment_refused_is_one_valid_event => "deployment.refused",
     webhook_endpoint_created_is_one_valid_event => "webhook_endpoint.created",
     webhook_test_is_one_valid_event => "webhook.test",
     webhook_endpoint_updated_is_one_valid_event => "webhook_endpoint.updated",
@@ -293,7 +325,8 @@ event_tests! {
     api_key_revoked_is_one_valid_event => "api_key.revoked",
 }
 
-/// A write that fails stores no event: the outbox commits or vanishes with the change.
+/// A write that fails stores none of its events (the outbox commits or vanishes with the
+/// change): only the refusal itself is recorded, as one `binding.refused` event.
 #[test]
 fn a_refused_write_stores_no_event() {
     let mut story = Story::new("ev-refused");
@@ -309,5 +342,22 @@ fn a_refused_write_stores_no_event() {
     let body = json!({"config_id": created["id"], "env": "prod"});
     let r = story.app.post("/v1/bindings", Some(&story.key), &body);
     assert_eq!(r.status, 422, "{}", r.body);
-    assert_eq!(outbox(&story.app).len(), after_config);
+    let new: Vec<String> = outbox(&story.app)
+        .into_iter()
+        .skip(after_config)
+        .map(|(_, topic, _)| topic)
+        .collect();
+    assert_eq!(new, ["binding.refused"]);
+    let bindings = block_on(story.app.owner_db().query_one(Statement::from_string(
+        DbBackend::Postgres,
+        format!(
+            "select count(*) from bindings where config_revision_id = '{}'",
+            created["id"].as_str().unwrap()
+        ),
+    )))
+    .unwrap()
+    .unwrap()
+    .try_get_by_index::<i64>(0)
+    .unwrap();
+    assert_eq!(bindings, 0, "the refused binding stored nothing");
 }
