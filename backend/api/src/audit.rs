@@ -69,6 +69,10 @@ audit_actions! {
     WebhookReplay = "webhook.replay",
     /// A test message queued for an endpoint.
     WebhookTest = "webhook.test",
+    /// A member subscribed to (or their subscription changed) an email digest; its object is
+    /// `digest:<user id>`.
+    DigestSet = "digest.set",
+    DigestRemove = "digest.remove",
 }
 
 impl fmt::Display for AuditAction {

@@ -131,6 +131,10 @@ Examples:
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
 
+    /// Choose which members get which events in an hourly or daily email digest
+    #[command(subcommand)]
+    Digests(DigestsCommand),
+
     /// Add JSON Schema versions to schema families and inspect them
     #[command(subcommand)]
     Schemas(SchemasCommand),
@@ -588,6 +592,41 @@ Examples:
   versiqii webhooks replay $ID --since 2h
   versiqii webhooks replay $ID --since 2026-12-01T00:00:00Z --include-delivered")]
     Replay(ReplayArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DigestsCommand {
+    /// List the organisation's digest subscriptions
+    List,
+    /// Subscribe a member to a digest, or change theirs
+    #[command(after_help = "\
+Examples:
+  versiqii digests set $USER_ID                      # drift, refused deployments and bindings, daily
+  versiqii digests set $USER_ID --events drift.changed --every hourly
+
+Member IDs are in `versiqii members list`. A digest with nothing in it is not sent.")]
+    Set(SetDigestArgs),
+    /// End a member's digest
+    Remove(DigestMemberArg),
+}
+
+#[derive(Debug, Args)]
+pub struct SetDigestArgs {
+    /// The member's user ID
+    pub user_id: String,
+    /// Event types, comma-separated or repeated [default: drift.changed, deployment.refused,
+    /// binding.refused]
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+    pub events: Vec<String>,
+    /// How often
+    #[arg(long, value_parser = ["hourly", "daily"], default_value = "daily")]
+    pub every: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DigestMemberArg {
+    /// The member's user ID
+    pub user_id: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -141,6 +141,10 @@ impl AppState {
                 )?,
                 max_endpoints: settings.webhooks.max_endpoints,
                 overlap_secs: settings.webhooks.previous_secret_hours.saturating_mul(3600),
+                digest_periods: (
+                    settings.webhooks.digest_hourly_secs,
+                    settings.webhooks.digest_daily_secs,
+                ),
                 metrics: dispatch_metrics.clone(),
             }),
         };

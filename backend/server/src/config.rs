@@ -164,6 +164,8 @@ pub struct Webhooks {
     pub batch: u32,
     pub concurrency: usize,
     pub max_endpoints: u64,
+    pub digest_hourly_secs: u64,
+    pub digest_daily_secs: u64,
 }
 
 impl std::fmt::Debug for Webhooks {
@@ -195,6 +197,8 @@ impl std::fmt::Debug for Webhooks {
             .field("batch", &self.batch)
             .field("concurrency", &self.concurrency)
             .field("max_endpoints", &self.max_endpoints)
+            .field("digest_hourly_secs", &self.digest_hourly_secs)
+            .field("digest_daily_secs", &self.digest_daily_secs)
             .finish()
     }
 }

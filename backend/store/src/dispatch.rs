@@ -241,3 +241,94 @@ impl Dispatch {
         Ok(u32::try_from(n).unwrap_or(0))
     }
 }
+
+/// A digest a dispatcher claimed.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ClaimedDigest {
+    pub tenant_id: Uuid,
+    pub user_id: Uuid,
+    pub email: String,
+    pub tenant_slug: String,
+    pub tenant_name: String,
+    /// `hourly` or `daily`.
+    pub every: String,
+    /// Comma-separated patterns.
+    pub event_types: String,
+    pub last_event_id: i64,
+}
+
+/// One event of a digest.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct DigestEvent {
+    pub id: i64,
+    pub topic: String,
+    pub payload: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Dispatch {
+    pub async fn claim_digests(
+        &self,
+        limit: u32,
+        lease_secs: u32,
+    ) -> Result<Vec<ClaimedDigest>, StoreError> {
+        Ok(ClaimedDigest::find_by_statement(TenantTx::stmt(
+            "select tenant_id, user_id, email, tenant_slug, tenant_name, every,
+                    array_to_string(event_types, ',') as event_types, last_event_id
+               from digest_claim($1, $2)",
+            [int(limit), int(lease_secs)],
+        ))
+        .all(&self.store.app)
+        .await?)
+    }
+
+    pub async fn digest_events(
+        &self,
+        digest: &ClaimedDigest,
+        limit: u32,
+    ) -> Result<Vec<DigestEvent>, StoreError> {
+        Ok(DigestEvent::find_by_statement(TenantTx::stmt(
+            "select id, topic, payload, created_at
+               from digest_events($1, $2, string_to_array($3, ','), $4)",
+            [
+                digest.tenant_id.into(),
+                digest.last_event_id.into(),
+                digest.event_types.clone().into(),
+                int(limit),
+            ],
+        ))
+        .all(&self.store.app)
+        .await?)
+    }
+
+    /// Queues the digest's mail (`None`: there was nothing to send) and moves the subscription
+    /// past `last_event`, due again in `next_secs`, in one transaction.
+    pub async fn digest_done(
+        &self,
+        digest: &ClaimedDigest,
+        last_event: i64,
+        next_secs: u64,
+        mail: Option<(&str, Vec<u8>)>,
+    ) -> Result<(), StoreError> {
+        let (kind, sealed) = match mail {
+            Some((kind, sealed)) => (Some(kind.to_owned()), Some(sealed)),
+            None => (None, None),
+        };
+        self.store
+            .app
+            .execute(TenantTx::stmt(
+                "select digest_done($1, $2, $3, $4, $5, $6, $7)",
+                [
+                    digest.tenant_id.into(),
+                    digest.user_id.into(),
+                    last_event.into(),
+                    big(next_secs),
+                    kind.into(),
+                    digest.email.clone().into(),
+                    sea_orm::Value::Bytes(sealed.map(Box::new)),
+                ],
+            ))
+            .await?;
+        Ok(())
+    }
+}

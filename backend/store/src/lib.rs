@@ -33,4 +33,6 @@ pub use registry::*;
 pub use role_check::UnsafeRole;
 pub use tenant_tx::{SessionLimits, Store, TenantTx};
 pub use verification::{request_email_verification, use_email_verification};
-pub use webhooks::{AttemptRow, DeliveryRow, EndpointChanges, EndpointRow, NewEndpoint, Resend};
+pub use webhooks::{
+    AttemptRow, DeliveryRow, DigestRow, EndpointChanges, EndpointRow, NewEndpoint, Resend,
+};

@@ -61,6 +61,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0014_webhooks",
         include_str!("../../../migrations/0014_webhooks.sql"),
     ),
+    (
+        "0015_digests",
+        include_str!("../../../migrations/0015_digests.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

@@ -464,3 +464,89 @@ impl TenantTx {
         Ok(())
     }
 }
+
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct DigestRow {
+    pub user_id: Uuid,
+    pub email: String,
+    /// Comma-separated patterns.
+    pub event_types: String,
+    pub every: String,
+    pub next_due_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl DigestRow {
+    pub fn event_types(&self) -> Vec<String> {
+        split(&self.event_types)
+    }
+}
+
+impl TenantTx {
+    /// Subscribes a member (or changes their subscription); the first digest covers events from
+    /// now on and is due in `period_secs`. `None` when the person is no member here.
+    pub async fn set_digest(
+        &self,
+        user: Uuid,
+        event_types: &[String],
+        every: &str,
+        period_secs: u64,
+    ) -> Result<Option<DigestRow>, StoreError> {
+        let TenantId(tenant) = self.tenant();
+        let row = DigestRow::find_by_statement(Self::stmt(
+            "with member as (select m.user_id, u.email from memberships m
+                               join users u on u.id = m.user_id
+                              where m.user_id = $2),
+                  saved as (
+                    insert into digest_subscriptions (tenant_id, user_id, event_types, every,
+                                                      last_event_id, next_due_at)
+                    select $1, user_id, string_to_array($3, ','), $4,
+                           coalesce((select max(id) from outbox), 0),
+                           now() + make_interval(secs => $5)
+                      from member
+                    on conflict (tenant_id, user_id) do update
+                       set event_types = excluded.event_types, every = excluded.every,
+                           next_due_at = case when digest_subscriptions.every = excluded.every
+                                              then digest_subscriptions.next_due_at
+                                              else excluded.next_due_at end,
+                           updated_at = now()
+                    returning user_id, array_to_string(event_types, ',') as event_types, every,
+                              next_due_at, created_at)
+             select s.user_id, m.email, s.event_types, s.every, s.next_due_at, s.created_at
+               from saved s join member m on m.user_id = s.user_id",
+            [
+                tenant.into(),
+                user.into(),
+                event_types.join(",").into(),
+                every.into(),
+                i64::try_from(period_secs).unwrap_or(i64::MAX).into(),
+            ],
+        ))
+        .one(self.connection())
+        .await?;
+        Ok(row)
+    }
+
+    pub async fn list_digests(&self) -> Result<Vec<DigestRow>, StoreError> {
+        Ok(DigestRow::find_by_statement(Self::stmt(
+            "select s.user_id, u.email, array_to_string(s.event_types, ',') as event_types,
+                    s.every, s.next_due_at, s.created_at
+               from digest_subscriptions s join users u on u.id = s.user_id
+              order by u.email",
+            [],
+        ))
+        .all(self.connection())
+        .await?)
+    }
+
+    pub async fn delete_digest(&self, user: Uuid) -> Result<bool, StoreError> {
+        let res = self
+            .connection()
+            .execute(Self::stmt(
+                "delete from digest_subscriptions where user_id = $1",
+                [user.into()],
+            ))
+            .await?;
+        Ok(res.rows_affected() == 1)
+    }
+}

@@ -220,3 +220,39 @@ pub struct DeliveryQuery {
     #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
 }
+
+/// A member's digest: the organisation's events of some types in one mail an hour or a day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct DigestRequest {
+    /// Event types (`drift.changed`, `deployment.*`, `*`); default `drift.changed`,
+    /// `deployment.refused` and `binding.refused`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(max_items = 64, min_items = 1))]
+    pub events: Option<Vec<String>>,
+    /// `hourly` or `daily` (the default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(hourly|daily)$"))]
+    pub every: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DigestView {
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub user_id: crate::ids::UserId,
+    pub email: String,
+    pub events: Vec<String>,
+    /// `hourly` or `daily`.
+    pub every: String,
+    /// When the next digest goes out (it is skipped when nothing happened).
+    pub next_due_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DigestList {
+    pub items: Vec<DigestView>,
+}

@@ -216,6 +216,27 @@ impl Client {
         self.send(Method::Post, &path, Some(body), "replay")
     }
 
+    pub fn digests(&mut self) -> Result<DigestList, CliError> {
+        self.send(Method::Get, "/v1/digests", NO_BODY, "digest list")
+    }
+
+    pub fn set_digest(
+        &mut self,
+        user: uuid::Uuid,
+        body: &DigestRequest,
+    ) -> Result<DigestView, CliError> {
+        self.send(
+            Method::Put,
+            &format!("/v1/digests/{user}"),
+            Some(body),
+            "digest",
+        )
+    }
+
+    pub fn delete_digest(&mut self, user: uuid::Uuid) -> Result<(), CliError> {
+        self.send_for_status(Method::Delete, &format!("/v1/digests/{user}"), NO_BODY)
+    }
+
     pub fn audit(&mut self, query: &AuditQuery) -> Result<AuditPage, CliError> {
         let limit = query.limit.map(|l| l.to_string());
         let before = query.before.map(|b| b.to_string());

@@ -6,6 +6,7 @@ mod auth;
 mod bindings;
 mod configs;
 mod deployments;
+mod digests;
 mod drifts;
 mod envs;
 mod graphs;
@@ -54,5 +55,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Rollback(args) => deployments::rollback(&global, &args),
         Command::Audit(command) => audit::run(&global, command),
         Command::Webhooks(command) => webhooks::run(&global, command),
+        Command::Digests(command) => digests::run(&global, command),
     }
 }

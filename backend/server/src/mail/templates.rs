@@ -36,6 +36,19 @@ pub enum Template {
         role: String,
         valid_days: u32,
     },
+    /// A member's digest of the organisation's events (drift, refused deployments and bindings).
+    Digest {
+        /// The organisation's name.
+        organisation: String,
+        /// `hourly` or `daily`.
+        every: String,
+        /// Each event: when (UTC), its headline, its details and a link into the console.
+        items: Vec<DigestItem>,
+        /// Events left out of this mail (the next one starts after the last shown).
+        more: usize,
+        /// The console's page where an admin changes the subscription.
+        manage: String,
+    },
     /// A webhook endpoint the dispatcher disabled after days of failing deliveries.
     WebhookDisabled {
         /// The organisation's slug.
@@ -45,6 +58,15 @@ pub enum Template {
         /// `{link_base}/webhooks`
         link: String,
     },
+}
+
+/// One event in a digest.
+#[derive(Debug, Clone)]
+pub struct DigestItem {
+    pub at: String,
+    pub headline: String,
+    pub details: Vec<String>,
+    pub link: String,
 }
 
 /// A rendered mail: what the outbox seals and the worker sends.
@@ -63,6 +85,7 @@ impl Template {
             Template::Invite { .. } => "invite",
             Template::EmailVerification { .. } => "email_verification",
             Template::WebhookDisabled { .. } => "webhook_disabled",
+            Template::Digest { .. } => "digest",
         }
     }
 
@@ -161,6 +184,13 @@ impl Template {
                 failing_since,
                 link,
             } => render_webhook_disabled(organisation, url, failing_since, link),
+            Template::Digest {
+                organisation,
+                every,
+                items,
+                more,
+                manage,
+            } => render_digest(organisation, every, items, *more, manage),
         }
     }
 }
@@ -205,6 +235,72 @@ fn render_invite(
         link = escape_html(link),
         button = BUTTON,
     );
+    Rendered {
+        html: layout(&subject, &body),
+        subject,
+        text,
+    }
+}
+
+/// A digest: one entry per event, oldest first, each with its details and a link.
+fn render_digest(
+    organisation: &str,
+    every: &str,
+    items: &[DigestItem],
+    more: usize,
+    manage: &str,
+) -> Rendered {
+    let org_line: String = organisation.chars().filter(|c| !c.is_control()).collect();
+    let subject = format!(
+        "{org_line}: {} event{} in your {every} {PRODUCT} digest",
+        items.len() + more,
+        if items.len() + more == 1 { "" } else { "s" }
+    );
+    let mut text = format!("What happened in {organisation} since your last digest:\n\n");
+    let mut body = format!(
+        "<p>What happened in <strong>{}</strong> since your last digest:</p>\n<ul style=\"padding-left:18px\">\n",
+        escape_html(organisation)
+    );
+    for item in items {
+        text.push_str(&format!("* {} — {}\n", item.at, item.headline));
+        for d in &item.details {
+            text.push_str(&format!("    {d}\n"));
+        }
+        text.push_str(&format!("    {}\n\n", item.link));
+        body.push_str(&format!(
+            "<li style=\"margin-bottom:12px\"><span style=\"color:#59636e\">{}</span> \
+             <a href=\"{}\">{}</a>",
+            escape_html(&item.at),
+            escape_html(&item.link),
+            escape_html(&item.headline)
+        ));
+        if !item.details.is_empty() {
+            body.push_str("<br><span style=\"font-size:13px\">");
+            let lines: Vec<String> = item.details.iter().map(|d| escape_html(d)).collect();
+            body.push_str(&lines.join("<br>"));
+            body.push_str("</span>");
+        }
+        body.push_str("</li>\n");
+    }
+    body.push_str("</ul>\n");
+    if more > 0 {
+        text.push_str(&format!(
+            "…and {more} more: the next digest continues from here.\n\n"
+        ));
+        body.push_str(&format!(
+            "<p>…and {more} more: the next digest continues from here.</p>\n"
+        ));
+    }
+    text.push_str(&format!(
+        "An admin of {organisation} subscribed you ({every}); they can change it here:\n{manage}\n\n-- \n{PRODUCT}\n"
+    ));
+    body.push_str(&format!(
+        "<p style=\"color:#59636e;font-size:13px\">An admin of {} subscribed you ({}); they can \
+         change it <a href=\"{}\">here</a>.</p>",
+        escape_html(organisation),
+        escape_html(every),
+        escape_html(manage)
+    ));
     Rendered {
         html: layout(&subject, &body),
         subject,

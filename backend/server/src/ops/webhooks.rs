@@ -28,6 +28,8 @@ pub struct WebhookTools {
     pub max_endpoints: u64,
     /// How long a rotated-out secret keeps signing.
     pub overlap_secs: u64,
+    /// An hourly and a daily digest's period.
+    pub digest_periods: (u64, u64),
     /// This process's dispatcher's counts, for `/metrics`.
     pub metrics: std::sync::Arc<crate::webhooks::dispatcher::DispatchMetrics>,
 }
@@ -312,5 +314,47 @@ pub async fn test(mut w: TenantWrite, endpoint: Uuid) -> Result<(), ApiError> {
         .ok_or_else(|| not_found(endpoint))?;
     queue_test(&w, endpoint, "A test message, sent on request.").await?;
     w.audit(AuditAction::WebhookTest, object(endpoint), None, None);
+    w.commit().await
+}
+
+/// Subscribes a member to a digest (or changes theirs).
+pub async fn set_digest(
+    ops: &Ops,
+    mut w: TenantWrite,
+    user: Uuid,
+    events: Vec<EventPattern>,
+    daily: bool,
+) -> Result<versiqii_store::DigestRow, ApiError> {
+    let (hourly, daily_secs) = ops.webhooks.digest_periods;
+    let (every, period) = if daily {
+        ("daily", daily_secs)
+    } else {
+        ("hourly", hourly)
+    };
+    let row = w
+        .tx()
+        .set_digest(user, &patterns(&events), every, period)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("member {user}")))?;
+    w.audit(
+        AuditAction::DigestSet,
+        format!("digest:{user}"),
+        None,
+        Some(&format!("{every}:{}", row.event_types)),
+    );
+    w.commit().await?;
+    Ok(row)
+}
+
+pub async fn delete_digest(mut w: TenantWrite, user: Uuid) -> Result<(), ApiError> {
+    if !w.tx().delete_digest(user).await? {
+        return Err(ApiError::NotFound(format!("digest of member {user}")));
+    }
+    w.audit(
+        AuditAction::DigestRemove,
+        format!("digest:{user}"),
+        None,
+        None,
+    );
     w.commit().await
 }

@@ -9,6 +9,7 @@ pub mod browser;
 pub mod configs;
 pub mod constraints;
 pub mod deployments;
+pub mod digests;
 pub mod drift;
 pub mod envs;
 pub mod families;
@@ -73,6 +74,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     migrations::configure(cfg);
     rollback::configure(cfg);
     webhooks::configure(cfg);
+    digests::configure(cfg);
 }
 
 /// Every module's part of the OpenAPI document, in the order its tags are listed (a module whose
@@ -99,6 +101,7 @@ pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
         rollback::Doc::openapi(),
         drift::Doc::openapi(),
         webhooks::Doc::openapi(),
+        digests::Doc::openapi(),
         health::Doc::openapi(),
     ]
 }

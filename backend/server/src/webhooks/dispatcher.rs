@@ -30,6 +30,12 @@ const FAN_OUT_BATCH: u32 = 1_000;
 /// Old events pruned per call, and how often.
 const PRUNE_BATCH: u32 = 5_000;
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
+/// Digests claimed at once, and for how long (another dispatcher takes one over after that).
+const DIGEST_BATCH: u32 = 16;
+const DIGEST_LEASE_SECS: u32 = 600;
+/// A digest shows this many events; up to `DIGEST_FETCH` are counted, the rest wait.
+const DIGEST_SHOWN: usize = 50;
+const DIGEST_FETCH: u32 = 500;
 
 /// Counts since start, for `/metrics` and the benchmarks.
 #[derive(Default)]
@@ -73,6 +79,8 @@ struct Shared {
     name: String,
     limiter: Option<crate::rate_limit::RateLimiter>,
     metrics: Arc<DispatchMetrics>,
+    /// An hourly and a daily digest's period.
+    digest_periods: (u64, u64),
 }
 
 pub struct Dispatcher {
@@ -160,6 +168,7 @@ impl Dispatcher {
                 name,
                 limiter,
                 metrics,
+                digest_periods: (w.digest_hourly_secs, w.digest_daily_secs),
             }),
             database_url: url,
             poll: Duration::from_millis(w.poll_ms.max(10)),
@@ -182,6 +191,7 @@ impl Dispatcher {
         tracing::info!(dispatcher = %self.shared.name, "webhook dispatcher running");
         let mut inflight: JoinSet<()> = JoinSet::new();
         let mut last_prune = Instant::now() - PRUNE_EVERY;
+        let mut last_digests = Instant::now() - self.poll;
         loop {
             let mut claimed_full = false;
             let free = self.concurrency.saturating_sub(inflight.len());
@@ -198,6 +208,10 @@ impl Dispatcher {
                     }
                     Err(e) => tracing::warn!(error = %e, "webhook dispatcher: claiming failed"),
                 }
+            }
+            if last_digests.elapsed() >= self.poll {
+                last_digests = Instant::now();
+                self.shared.send_digests().await;
             }
             if last_prune.elapsed() >= PRUNE_EVERY {
                 last_prune = Instant::now();
@@ -358,6 +372,71 @@ impl Shared {
             },
             Err(SendError::Failed(e)) => fail(e),
         }
+    }
+
+    /// Sends the digests that are due: each member's subscribed events since their last digest
+    /// in one mail (none when nothing happened), queued in the same transaction that moves the
+    /// subscription on.
+    async fn send_digests(&self) {
+        let due = match self
+            .dispatch
+            .claim_digests(DIGEST_BATCH, DIGEST_LEASE_SECS)
+            .await
+        {
+            Ok(due) => due,
+            Err(e) => {
+                tracing::warn!(error = %e, "digests: claiming failed");
+                return;
+            }
+        };
+        for digest in due {
+            if let Err(e) = self.send_digest(&digest).await {
+                tracing::warn!(error = %e, user = %digest.user_id, "digests: not sent (tried again after the lease)");
+            }
+        }
+    }
+
+    async fn send_digest(&self, d: &versiqii_store::dispatch::ClaimedDigest) -> anyhow::Result<()> {
+        let (hourly, daily) = self.digest_periods;
+        let period = if d.every == "daily" { daily } else { hourly };
+        let events = self.dispatch.digest_events(d, DIGEST_FETCH).await?;
+        let Some(last) = events.iter().take(DIGEST_SHOWN).last() else {
+            self.dispatch
+                .digest_done(d, d.last_event_id, period, None)
+                .await?;
+            return Ok(());
+        };
+        let items = events
+            .iter()
+            .take(DIGEST_SHOWN)
+            .map(|e| {
+                let (headline, details, page) = slack::summary(&e.payload)
+                    .unwrap_or_else(|| (e.topic.clone(), Vec::new(), "/".to_owned()));
+                crate::mail::templates::DigestItem {
+                    at: e.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    headline,
+                    details,
+                    link: format!("{}{page}", self.console),
+                }
+            })
+            .collect();
+        let template = Template::Digest {
+            organisation: d.tenant_name.clone(),
+            every: d.every.clone(),
+            items,
+            more: events.len().saturating_sub(DIGEST_SHOWN),
+            manage: format!("{}/webhooks", self.console),
+        };
+        let email = Email::parse(&d.email).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let prepared = self
+            .mail
+            .prepare(&email, &template)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (kind, _, sealed) = prepared.into_parts();
+        self.dispatch
+            .digest_done(d, last.id, period, Some((kind, sealed)))
+            .await?;
+        Ok(())
     }
 
     /// Mails the owners and admins of an endpoint the dispatcher just disabled.

@@ -17,10 +17,6 @@ fn esc(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn code(text: &str) -> String {
-    format!("`{}`", esc(&text.replace('`', "'")))
-}
-
 fn dimensions(f: &DriftFlags) -> Vec<&'static str> {
     let mut out = Vec::new();
     if f.schema {
@@ -58,7 +54,11 @@ fn query(value: &str) -> String {
         .collect()
 }
 
-fn message(event: &Event) -> Message {
+/// What an event says, for Slack (`slack`: its control characters escaped) or as plain text
+/// (mail digests, whose templates escape for HTML themselves).
+fn message(event: &Event, slack: bool) -> Message {
+    let esc = |t: &str| if slack { esc(t) } else { t.to_owned() };
+    let code = |t: &str| format!("`{}`", esc(&t.replace('`', "'")));
     let m = |emoji, headline: String, details: Vec<String>, page: String| Message {
         emoji,
         headline,
@@ -345,6 +345,14 @@ fn message(event: &Event) -> Message {
     }
 }
 
+/// An event in plain words: its headline, details and the console path it links to (`None`
+/// for an event this version cannot read).
+pub fn summary(envelope: &Value) -> Option<(String, Vec<String>, String)> {
+    let envelope = serde_json::from_value::<EventEnvelope>(envelope.clone()).ok()?;
+    let msg = message(&envelope.event, false);
+    Some((msg.headline, msg.details, msg.page))
+}
+
 /// The Slack message for an event; `console` is the console's base URL for the link. An event
 /// this version cannot read (from a newer server) still gets a plain message naming its type.
 pub fn render(envelope: &Value, console: &str) -> Value {
@@ -358,7 +366,7 @@ pub fn render(envelope: &Value, console: &str) -> Value {
             { "type": "section", "text": { "type": "mrkdwn", "text": text } }
         ] });
     };
-    let msg = message(&envelope.event);
+    let msg = message(&envelope.event, true);
     let kind = envelope.event.type_name();
     let link = format!("{}{}", console.trim_end_matches('/'), msg.page);
     let headline = format!("{} {}", msg.emoji, msg.headline);

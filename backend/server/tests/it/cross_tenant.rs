@@ -144,6 +144,15 @@ impl Tenant {
         .expect("the test message's delivery")
         .try_get_by_index(0)
         .unwrap();
+        // The mate gets a digest.
+        ok(
+            put(
+                &format!("/v1/digests/{mate_id}"),
+                json!({"every": "hourly"}),
+            ),
+            200,
+            "digest",
+        );
         let values = BTreeMap::from([
             ("webhook_id", webhook_id),
             ("delivery_id", delivery_id.to_string()),
@@ -518,6 +527,7 @@ fn path_value(after: &str, param: &str) -> Option<&'static str> {
         ("members", "user_id") => "user_id",
         ("invites", "id") => "invite_id",
         ("webhooks", "id") => "webhook_id",
+        ("digests", "user_id") => "user_id",
         ("deliveries", "delivery") => "delivery_id",
         _ => return None,
     })
@@ -544,6 +554,7 @@ fn path_body(op: &str, of: &Tenant) -> Option<Value> {
         "setMemberRole" => json!({"role": "viewer"}),
         "resendInvite" => json!({}),
         "updateWebhook" => json!({"description": "changed by another tenant"}),
+        "setDigest" => json!({"every": "daily"}),
         "enableWebhook"
         | "disableWebhook"
         | "rotateWebhookSecret"

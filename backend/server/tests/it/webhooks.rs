@@ -1048,3 +1048,110 @@ fn two_dispatchers_share_the_work_and_never_deliver_the_same_attempt_twice() {
     );
     eprintln!("two dispatchers: {workers} recorded attempts");
 }
+
+/// An event straight into the outbox, as a write puts it there.
+fn queue_event(app: &TestApp, tenant: &str, event: Value) {
+    let topic = event["type"].as_str().unwrap().to_owned();
+    block_on(app.owner_db().execute(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "insert into outbox (tenant_id, topic, payload) values ($1::uuid, $2, $3)",
+        [tenant.into(), topic.into(), event.into()],
+    )))
+    .unwrap();
+}
+
+#[test]
+fn chosen_members_get_digests_of_drift_and_refusals_and_nothing_twice() {
+    let app = TestApp::spawn_with(|s| {
+        s.webhooks.embedded = true;
+        s.webhooks.digest_hourly_secs = 1;
+        s.webhooks.digest_daily_secs = 1;
+    });
+    let s = app.signup("hooks-digest");
+    let owner = "owner@hooks-digest.test";
+    let me = app.get("/v1/me", Some(&s.access)).body["subject"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cli = Cli::new(&app);
+    let as_owner = [("VERSIQII_TOKEN", s.access.as_str())];
+    let out = cli.run(
+        &["digests", "set", &me, "--every", "hourly"],
+        &as_owner,
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout)
+            .contains("hourly digest of drift.changed,deployment.refused,binding.refused"),
+        "{}",
+        text(&out.stdout)
+    );
+    let listed = app.get("/v1/digests", Some(&s.access));
+    assert_eq!(listed.body["items"][0]["email"], owner);
+    // A subscription covers what happens after it: nothing earlier.
+    let drift = |target: &str| {
+        json!({"type": "drift.changed", "version": 1, "data": {
+        "env": "prod", "target": target,
+        "before": {"schema": false, "dependency": false, "config": false, "environment": false},
+        "after": {"schema": true, "dependency": false, "config": false, "environment": false},
+        "details": ["timeout_ms is required"]}})
+    };
+    queue_event(&app, &s.tenant_id, drift("svc"));
+    queue_event(
+        &app,
+        &s.tenant_id,
+        json!({"type": "environment.created", "version": 1,
+        "data": {"environment_id": "00000000-0000-0000-0000-000000000001", "env": "not-in-digest"}}),
+    );
+    queue_event(
+        &app,
+        &s.tenant_id,
+        json!({"type": "deployment.refused", "version": 1, "data": {
+        "env": "prod", "target": "svc", "from_version": "1.0.0", "to_version": "3.0.0",
+        "rollback": false, "problems": [{"kind": "config_invalid", "message": "retries is required"}],
+        "summary": "svc 1.0.0 -> 3.0.0 in prod"}}),
+    );
+    let mails = crate::mailbox::mails(owner, "digest", 1);
+    let first = mails.last().unwrap();
+    let body = first["text"].as_str().unwrap();
+    assert!(
+        first["subject"].as_str().unwrap().contains("2 events"),
+        "{first}"
+    );
+    assert!(body.contains("`svc` in `prod` drifts: schema"), "{body}");
+    assert!(body.contains("timeout_ms is required"), "{body}");
+    assert!(
+        body.contains("Refused: deploying `svc` `3.0.0` in `prod`"),
+        "{body}"
+    );
+    assert!(
+        body.contains("config_invalid: retries is required"),
+        "{body}"
+    );
+    assert!(
+        body.contains("http://console.test/drift?env=prod"),
+        "{body}"
+    );
+    assert!(!body.contains("not-in-digest"), "{body}");
+    // Nothing new: no mail. Something new: only that.
+    std::thread::sleep(Duration::from_millis(2_500));
+    assert_eq!(
+        crate::mailbox::mails(owner, "digest", 1).len(),
+        1,
+        "an empty digest was sent"
+    );
+    queue_event(&app, &s.tenant_id, drift("worker"));
+    let mails = crate::mailbox::mails(owner, "digest", 2);
+    let second = mails.last().unwrap()["text"].as_str().unwrap().to_owned();
+    assert!(
+        second.contains("`worker` in `prod`") && !second.contains("`svc` in `prod`"),
+        "{second}"
+    );
+    // Unsubscribed: no more.
+    let out = cli.run(&["digests", "remove", &me], &as_owner, None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    queue_event(&app, &s.tenant_id, drift("third"));
+    std::thread::sleep(Duration::from_millis(2_500));
+    assert_eq!(crate::mailbox::mails(owner, "digest", 2).len(), 2);
+}
