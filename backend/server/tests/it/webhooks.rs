@@ -1155,3 +1155,39 @@ fn chosen_members_get_digests_of_drift_and_refusals_and_nothing_twice() {
     std::thread::sleep(Duration::from_millis(2_500));
     assert_eq!(crate::mailbox::mails(owner, "digest", 2).len(), 2);
 }
+
+#[test]
+fn an_endpoints_rate_limit_spreads_its_deliveries() {
+    let app = with_dispatcher();
+    let s = app.signup("hooks-rate");
+    let rx = Receiver::ok();
+    create(
+        &app,
+        &s.access,
+        json!({"url": rx.url("/"), "events": ["environment.created"], "rate_limit": 2}),
+    );
+    queue_events(&app, &s.tenant_id, 8);
+    let got = rx.wait_for(8, 30, is_type("environment.created"));
+    // At most 2 in each second (Redis counts per second, shared by dispatchers): any 5 in a
+    // row span three seconds' counts, so at least a second; 8 take over 2.5 s.
+    let spread = got.last().unwrap().at - got.first().unwrap().at;
+    assert!(
+        spread >= Duration::from_millis(2_500),
+        "8 deliveries in {spread:?}"
+    );
+    for window in got.windows(5) {
+        assert!(
+            window[4].at - window[0].at >= Duration::from_millis(900),
+            "5 deliveries within a second"
+        );
+    }
+    // Held back, not failed: each delivery took one attempt.
+    assert_eq!(
+        count(
+            &app,
+            "select count(*) from webhook_deliveries where status = 'delivered' and attempts = 1"
+        ),
+        9,
+        "8 events and the test message"
+    );
+}
