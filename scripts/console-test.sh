@@ -3,7 +3,7 @@
 # own database (from the migrated template) and mail to the running SMTP receiver, then runs the
 # Playwright suite in Debian's Chromium against it.
 # Usage: scripts/console-test.sh SERVER_BIN   (in `make test`, after the services and the mailbox;
-# needs VERSIQII_TEST_OWNER_URL, VERSIQII_TEST_APP_URL, VERSIQII_TEST_TEMPLATE,
+# needs VERSIQII_TEST_OWNER_URL, VERSIQII_TEST_APP_URL, VERSIQII_TEST_DISPATCHER_URL, VERSIQII_TEST_TEMPLATE,
 # VERSIQII_TEST_REDIS_URL, MAILBOX_SMTP_PORT and MAILBOX_URL). VQ_SCREENSHOTS=DIR keeps a
 # screenshot of each main view (docs/console/ holds the committed ones).
 set -euo pipefail
@@ -15,7 +15,7 @@ bin=${1:?usage: scripts/console-test.sh SERVER_BIN}
 
 db=versiqii_console_$$
 psql -q -d "$VERSIQII_TEST_OWNER_URL/postgres" -c "create database $db template $VERSIQII_TEST_TEMPLATE" \
-  -c "grant connect on database $db to versiqii_app" >/dev/null
+  -c "grant connect on database $db to versiqii_app, versiqii_dispatcher" >/dev/null
 port=$(bash scripts/free-port.sh)
 work=$(mktemp -d /tmp/versiqii-console.XXXXXX)
 head -c 48 /dev/urandom | base64 >"$work/jwt"
@@ -33,6 +33,8 @@ VERSIQII_HTTP_PORT=$port \
   VERSIQII_REDIS_URL="$VERSIQII_TEST_REDIS_URL" VERSIQII_JWT_SECRET_FILE="$work/jwt" \
   VERSIQII_MAIL_HOST=127.0.0.1 VERSIQII_MAIL_PORT="$MAILBOX_SMTP_PORT" VERSIQII_MAIL_TLS=none \
   VERSIQII_MAIL_LINK_BASE="$url" VERSIQII_LOG=${VERSIQII_LOG:-warn} \
+  VERSIQII_DISPATCHER_DATABASE_URL="$VERSIQII_TEST_DISPATCHER_URL/$db" VERSIQII_WEBHOOKS_ALLOW_LOOPBACK=true \
+  VERSIQII_WEBHOOKS_POLL_MS=200 \
   "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do

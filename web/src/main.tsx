@@ -14,6 +14,7 @@ import { Deployments } from "./pages/deployments";
 import { Migrations } from "./pages/migrations";
 import { Environments } from "./pages/envs";
 import { Family } from "./pages/family";
+import { WebhookDeliveries, Webhooks } from "./pages/webhooks";
 
 // The graph brings its layout engine and renderer: loaded only when opened.
 const Graph = lazy(() => import("./pages/graph"));
@@ -65,6 +66,8 @@ const router = createBrowserRouter([
         ),
       },
       { path: "api-keys", element: <ApiKeys /> },
+      { path: "webhooks", element: <Webhooks /> },
+      { path: "webhooks/:id", element: <WebhookDeliveries /> },
       { path: "orgs", element: <Organisations /> },
       { path: "*", element: <p>There is no such page. </p> },
     ],

@@ -5,7 +5,13 @@ import { useQuery } from "@tanstack/react-query";
 import { ok } from "./api/client";
 import { useSession } from "./session";
 
-export type Ability = "registry:write" | "members:write" | "api-keys:read" | "api-keys:write" | "audit:read";
+export type Ability =
+  | "registry:write"
+  | "members:write"
+  | "api-keys:read"
+  | "api-keys:write"
+  | "audit:read"
+  | "webhooks:read";
 
 const RANK: Record<string, number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
 const NEEDS: Record<Ability, number> = {
@@ -14,6 +20,7 @@ const NEEDS: Record<Ability, number> = {
   "api-keys:read": 2,
   "api-keys:write": 2,
   "audit:read": 2,
+  "webhooks:read": 2,
 };
 
 export function allows(role: string | undefined, ability: Ability): boolean {

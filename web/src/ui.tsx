@@ -123,17 +123,31 @@ export function TextArea({ label, name, rows = 10, hint, ...rest }: FieldProps &
   );
 }
 
-export function Select({ label, name, options, required }: { label: string; name: string; options: string[]; required?: boolean }) {
+/** A choice among options: plain values, or values shown by a label (an id by its email). */
+export function Select({
+  label,
+  name,
+  options,
+  required,
+}: {
+  label: string;
+  name: string;
+  options: (string | { value: string; label: string })[];
+  required?: boolean;
+}) {
   const id = useId();
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
       <select id={id} name={name} required={required}>
-        {options.map((o) => (
-          <option key={o} value={o}>
-            {o}
-          </option>
-        ))}
+        {options.map((o) => {
+          const { value, label: shown } = typeof o === "string" ? { value: o, label: o } : o;
+          return (
+            <option key={value} value={value}>
+              {shown}
+            </option>
+          );
+        })}
       </select>
     </div>
   );

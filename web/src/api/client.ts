@@ -63,7 +63,8 @@ function fail(response: Response, error: unknown): never {
 /** The data of an openapi-fetch answer, or its problem thrown as an [`ApiError`]. */
 export function ok<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.data === undefined) {
-    if (result.response.ok && result.response.status === 204) return undefined as T;
+    // No body: 204, or a 202 that only says the work is queued.
+    if (result.response.ok && (result.response.status === 204 || result.response.status === 202)) return undefined as T;
     fail(result.response, result.error);
   }
   return result.data;

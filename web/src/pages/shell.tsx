@@ -21,6 +21,7 @@ const NAV: [string, string, Ability | null][] = [
   ["/graph", "Version graph", null],
   ["/team", "Team", null],
   ["/api-keys", "API keys", "api-keys:read"],
+  ["/webhooks", "Webhooks", "webhooks:read"],
   ["/audit", "Audit log", "audit:read"],
   ["/orgs", "Organisations", null],
 ];
