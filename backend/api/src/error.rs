@@ -185,7 +185,7 @@ error_codes! {
     // Webhooks.
     WebhookUrlRefused = ("webhook_url_refused", 422, Rejected, "Webhook URL refused",
         "The URL's host is, or resolves only to, an address the service never sends to (private, loopback, link-local such as cloud metadata, CGNAT, multicast, reserved, or an IPv6 form of one): use a public address."),
-    WebhookUrlUnresolvable = ("webhook_url_unresolvable", 422, Usage, "Webhook URL does not resolve",
+    WebhookUrlUnresolvable = ("webhook_url_unresolvable", 422, Rejected, "Webhook URL does not resolve",
         "The URL's host name has no address in DNS: check the name, or create the endpoint once it resolves."),
     WebhookLimit = ("webhook_limit", 409, Rejected, "Too many webhook endpoints",
         "The organisation has as many webhook endpoints as it may (`webhooks.max_endpoints`): delete one first."),

@@ -30,22 +30,34 @@ pub struct KeyRing {
 pub struct Unsealable;
 
 impl KeyRing {
-    /// From `webhooks.secret_keys` (each `id:base64 of 32 bytes`), or derived from `jwt_secret`.
+    /// From `webhooks.secret_keys` (each `id:base64 of 32 bytes`, or `jwt` for the key derived
+    /// from `auth.jwt_secret`), or only the derived key when there are none. Listing `jwt` after
+    /// a new key moves secrets off the derived key.
     pub fn from_settings(keys: &[String], jwt_secret: &[u8]) -> anyhow::Result<Self> {
-        if keys.is_empty() {
+        let derived = || {
             let hk = Hkdf::<Sha256>::new(Some(b"versiqii webhook secrets"), jwt_secret);
             let mut key = [0u8; 32];
             hk.expand(b"chacha20poly1305 key v1", &mut key)
                 .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF-SHA256 length"));
+            (
+                DERIVED_KEY_ID.to_owned(),
+                ChaCha20Poly1305::new(Key::from_slice(&key)),
+            )
+        };
+        if keys.is_empty() {
             return Ok(Self {
-                keys: vec![(
-                    DERIVED_KEY_ID.to_owned(),
-                    ChaCha20Poly1305::new(Key::from_slice(&key)),
-                )],
+                keys: vec![derived()],
             });
         }
-        let mut ring = Vec::with_capacity(keys.len());
+        let mut ring: Vec<(String, ChaCha20Poly1305)> = Vec::with_capacity(keys.len());
         for (n, entry) in keys.iter().enumerate() {
+            if entry.trim() == DERIVED_KEY_ID {
+                if ring.iter().any(|(id, _)| id == DERIVED_KEY_ID) {
+                    bail!("webhooks.secret_keys: the id {DERIVED_KEY_ID} is used twice");
+                }
+                ring.push(derived());
+                continue;
+            }
             let (id, encoded) = entry
                 .split_once(':')
                 .with_context(|| format!("webhooks.secret_keys[{n}] is not `id:base64`"))?;
@@ -64,6 +76,9 @@ impl KeyRing {
                 .with_context(|| {
                     format!("webhooks.secret_keys[{n}] ({id}): the key must be base64 of 32 bytes")
                 })?;
+            if id == DERIVED_KEY_ID {
+                bail!("webhooks.secret_keys: `{DERIVED_KEY_ID}` names the key derived from auth.jwt_secret; give yours another id");
+            }
             if ring.iter().any(|(other, _)| other == id) {
                 bail!("webhooks.secret_keys: the id {id} is used twice");
             }
@@ -226,12 +241,31 @@ mod tests {
     }
 
     #[test]
+    fn secrets_move_off_the_derived_key() {
+        let secret = WebhookSecret::from_random([5; 32]);
+        let endpoint = Uuid::new_v4();
+        let jwt = b"the server's secret, of some length";
+        let sealed = KeyRing::from_settings(&[], jwt)
+            .unwrap()
+            .seal(endpoint, &secret);
+        let moving = KeyRing::from_settings(&[key("k1", 1), "jwt".into()], jwt).unwrap();
+        assert_eq!(moving.open(endpoint, &sealed).unwrap(), secret);
+        assert_eq!(moving.current(), "k1");
+        let moved = moving.seal(endpoint, &secret);
+        let after = KeyRing::from_settings(&[key("k1", 1)], jwt).unwrap();
+        assert_eq!(after.open(endpoint, &moved).unwrap(), secret);
+        assert!(after.open(endpoint, &sealed).is_err());
+    }
+
+    #[test]
     fn bad_key_settings_are_refused_with_the_reason() {
         for (keys, says) in [
             (vec!["nocolon".to_owned()], "id:base64"),
             (vec![format!("k:{}", B64.encode([1u8; 16]))], "32 bytes"),
             (vec![key("bad id", 1)], "letters"),
             (vec![key("k", 1), key("k", 2)], "twice"),
+            (vec!["jwt".into(), "jwt".into()], "twice"),
+            (vec![key("jwt", 1)], "another id"),
         ] {
             let err = KeyRing::from_settings(&keys, b"")
                 .err()

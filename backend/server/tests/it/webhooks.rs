@@ -894,6 +894,27 @@ fn only_admins_manage_webhooks_and_bad_input_is_named() {
 
 /// `versiqii-server dispatch` as a process of its own, for this test's database.
 fn dispatcher(app: &TestApp, concurrency: &str) -> Child {
+    dispatcher_with(app, concurrency, &[])
+}
+
+fn server_command(app: &TestApp, command: &str) -> Command {
+    let bin = std::path::Path::new(&std::env::var("VERSIQII_TEST_BIN_DIR").unwrap())
+        .join("versiqii-server");
+    let mut cmd = Command::new(bin);
+    cmd.arg(command)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("VERSIQII_DATABASE_URL", app.app_db_url())
+        .env("VERSIQII_OWNER_DATABASE_URL", app.owner_db_url())
+        .env(
+            "VERSIQII_JWT_SECRET",
+            format!("test-secret-shared-by-instances-{}", app.db_name),
+        )
+        .current_dir(std::env::temp_dir());
+    cmd
+}
+
+fn dispatcher_with(app: &TestApp, concurrency: &str, extra: &[(&str, &str)]) -> Child {
     let bin = std::path::Path::new(&std::env::var("VERSIQII_TEST_BIN_DIR").unwrap())
         .join("versiqii-server");
     Command::new(bin)
@@ -917,6 +938,7 @@ fn dispatcher(app: &TestApp, concurrency: &str) -> Child {
         .env("VERSIQII_WEBHOOKS_TIMEOUT_MS", "1000")
         .env("VERSIQII_WEBHOOKS_POLL_MS", "100")
         .env("VERSIQII_LOG", "warn")
+        .envs(extra.iter().copied())
         .current_dir(std::env::temp_dir())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
@@ -1189,5 +1211,123 @@ fn an_endpoints_rate_limit_spreads_its_deliveries() {
         ),
         9,
         "8 events and the test message"
+    );
+}
+
+#[test]
+fn secrets_move_to_a_new_key_and_deliveries_still_verify() {
+    let app = TestApp::spawn();
+    let s = app.signup("hooks-reseal");
+    let rx = Receiver::ok();
+    let made = create(
+        &app,
+        &s.access,
+        json!({"url": rx.url("/"), "events": ["environment.created"]}),
+    );
+    let (endpoint, secret) = (
+        made["id"].as_str().unwrap(),
+        made["secret"].as_str().unwrap(),
+    );
+    let sealed = |app: &TestApp| -> Vec<u8> {
+        rows(
+            app,
+            &format!("select secret from webhook_endpoints where id = '{endpoint}'"),
+        )[0]
+        .try_get_by_index(0)
+        .unwrap()
+    };
+    let before = sealed(&app);
+    assert_eq!(
+        &before[1..4],
+        b"jwt",
+        "sealed with the key derived from the server's secret"
+    );
+    let k1 = format!("k1:{}", {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode([7u8; 32])
+    });
+    let out = server_command(&app, "reseal-webhook-secrets")
+        .env("VERSIQII_WEBHOOK_SECRET_KEYS", format!("{k1},jwt"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("1 endpoint(s) sealed with the current key"),
+        "{}",
+        text(&out.stdout)
+    );
+    let after = sealed(&app);
+    assert_eq!(&after[1..3], b"k1");
+    // Once more: nothing left to move.
+    let out = server_command(&app, "reseal-webhook-secrets")
+        .env("VERSIQII_WEBHOOK_SECRET_KEYS", format!("{k1},jwt"))
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stdout).contains("0 endpoint(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+    // A dispatcher with the new key alone opens it: the delivery verifies with the same secret.
+    let mut d = dispatcher_with(&app, "4", &[("VERSIQII_WEBHOOK_SECRET_KEYS", k1.as_str())]);
+    env(&app, &s.access, "resealed");
+    let got = rx.wait_for(1, 15, is_type("environment.created"));
+    d.kill().unwrap();
+    let _ = d.wait();
+    got[0].verify(secret).unwrap();
+}
+
+#[test]
+fn finished_events_are_pruned_after_the_retention_and_pending_ones_kept() {
+    let app = TestApp::spawn();
+    let s = app.signup("hooks-prune");
+    let rx = Receiver::ok();
+    create(
+        &app,
+        &s.access,
+        json!({"url": rx.url("/"), "events": ["environment.created"]}),
+    );
+    queue_events(&app, &s.tenant_id, 5);
+    let mut first = dispatcher(&app, "4");
+    rx.wait_for(5, 15, is_type("environment.created"));
+    let pending = "select count(*) from webhook_deliveries where status = 'pending'";
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while count(&app, pending) > 0 {
+        assert!(Instant::now() < deadline, "deliveries still pending");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    first.kill().unwrap();
+    let _ = first.wait();
+    // One more event for an endpoint that is disabled: its delivery stays pending, so it stays.
+    block_on(
+        app.owner_db()
+            .execute_unprepared("update webhook_endpoints set status = 'disabled'"),
+    )
+    .unwrap();
+    block_on(app.owner_db().execute_unprepared(
+        "insert into webhook_deliveries (tenant_id, endpoint_id, event_id)
+         select o.tenant_id, (select e.id from webhook_endpoints e), o.id from outbox o
+          where o.topic = 'environment.created' order by o.id limit 1
+         on conflict (endpoint_id, event_id) do update set status = 'pending'",
+    ))
+    .unwrap();
+    assert!(count(&app, "select count(*) from outbox") >= 7);
+    let mut pruner = dispatcher_with(&app, "4", &[("VERSIQII_WEBHOOKS_KEEP_EVENTS_DAYS", "0")]);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while count(&app, "select count(*) from outbox") > 1 {
+        assert!(Instant::now() < deadline, "old events were not pruned");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    pruner.kill().unwrap();
+    let _ = pruner.wait();
+    assert_eq!(
+        count(&app, "select count(*) from webhook_deliveries"),
+        1,
+        "the pending one stays"
+    );
+    assert_eq!(
+        count(&app, "select count(*) from webhook_attempts"),
+        1,
+        "only the kept delivery's attempt stays"
     );
 }
