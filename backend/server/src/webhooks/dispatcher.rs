@@ -400,15 +400,15 @@ impl Shared {
         let (hourly, daily) = self.digest_periods;
         let period = if d.every == "daily" { daily } else { hourly };
         let events = self.dispatch.digest_events(d, DIGEST_FETCH).await?;
-        let Some(last) = events.iter().take(DIGEST_SHOWN).last() else {
+        let shown = &events[..events.len().min(DIGEST_SHOWN)];
+        let Some(last) = shown.last() else {
             self.dispatch
                 .digest_done(d, d.last_event_id, period, None)
                 .await?;
             return Ok(());
         };
-        let items = events
+        let items = shown
             .iter()
-            .take(DIGEST_SHOWN)
             .map(|e| {
                 let (headline, details, page) = slack::summary(&e.payload)
                     .unwrap_or_else(|| (e.topic.clone(), Vec::new(), "/".to_owned()));
