@@ -338,6 +338,8 @@ pub enum Read {
     /// A list that is a secret: the variable, or the file named by `VERSIQII_<NAME>_FILE`
     /// (items separated by commas or lines).
     SecretList,
+    /// Comma-separated whole numbers.
+    NumberList,
 }
 
 const TEXT: Read = Read::Text;
@@ -428,6 +430,13 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("WEBHOOKS_POLL_MS",          "webhooks.poll_ms",               U64),
     ("WEBHOOKS_BATCH",            "webhooks.batch",                 U32),
     ("WEBHOOKS_CONCURRENCY",      "webhooks.concurrency",           USIZE),
+    ("WEBHOOKS_RETRY_SCHEDULE_MS", "webhooks.retry_schedule_ms",    Read::NumberList),
+    ("WEBHOOKS_THROTTLE_MIN_MS",  "webhooks.throttle_min_ms",       U64),
+    ("WEBHOOKS_THROTTLE_MAX_MS",  "webhooks.throttle_max_ms",       U64),
+    ("WEBHOOKS_PREVIOUS_SECRET_HOURS", "webhooks.previous_secret_hours", U64),
+    ("WEBHOOKS_MAX_ENDPOINTS",    "webhooks.max_endpoints",         U64),
+    ("WEBHOOKS_DIGEST_HOURLY_SECS", "webhooks.digest_hourly_secs",  U64),
+    ("WEBHOOKS_DIGEST_DAILY_SECS", "webhooks.digest_daily_secs",    U64),
 ];
 
 /// Each plan's keys, set for every plan in the table (the defaults' and any a file adds) by
@@ -626,6 +635,21 @@ fn var(
                 .map(|s| Value::String(s.to_owned()))
                 .collect(),
         ))),
+        Read::NumberList => text
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|n| {
+                n.parse::<u64>()
+                    .ok()
+                    .and_then(|n| i64::try_from(n).ok())
+                    .map(Value::Integer)
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(|items| Some(Value::Array(items)))
+            .with_context(|| {
+                format!("{var}={text} is not a comma-separated list of whole numbers")
+            }),
         Read::Number(parse) => parse(&text)
             .map(Some)
             .with_context(|| format!("{var}={text} is not a valid number")),
