@@ -18,6 +18,7 @@ st=${VQ_ATTACK_ST:-$HOME/.cache/versiqii-venv/bin/st}
 work=$(mktemp -d /tmp/versiqii-attack.XXXXXX)
 cleanup() {
   [ -z "${pid:-}" ] || kill "$pid" 2>/dev/null || true
+  [ -z "${dns_pid:-}" ] || kill "$dns_pid" 2>/dev/null || true
   bash "$root/scripts/services.sh" stop "$work" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
@@ -34,9 +35,12 @@ export VERSIQII_SIGNUPS_PER_HOUR=1000000 VERSIQII_LOGIN_ATTEMPTS_PER_MINUTE=1000
 export VERSIQII_FAILED_AUTH_PER_MINUTE=1000000
 export VERSIQII_RESET_MAILS_PER_HOUR=1000000 VERSIQII_RESET_REQUESTS_PER_HOUR=1000000
 export VERSIQII_VERIFICATION_MAILS_PER_HOUR=1000000
-# Webhook URLs are resolved when saved: no DNS here (CI has no network), so a dead local server
-# answers at once and names are refused as unresolvable (422) instead of waiting on timeouts.
-export VERSIQII_WEBHOOKS_NAMESERVERS=127.0.0.1:9
+# Webhook URLs are resolved when saved: no DNS here (CI has no network), so a local server answers
+# every name with NXDOMAIN at once, and names are refused as unresolvable (422).
+python3 tests/attack/nxdns.py >"$work/nxdns.port" &
+dns_pid=$!
+for _ in $(seq 50); do [ -s "$work/nxdns.port" ] && break; sleep 0.1; done
+export VERSIQII_WEBHOOKS_NAMESERVERS=127.0.0.1:$(cat "$work/nxdns.port")
 "$bin" serve >"$work/server.log" 2>&1 &
 pid=$!
 url=http://127.0.0.1:$http_port

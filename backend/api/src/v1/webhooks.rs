@@ -2,7 +2,26 @@
 
 use crate::ids::WebhookEndpointId;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// An optional whole number, which JSON may write as `220` or `220.0` (both integers to JSON
+/// Schema); a fraction or a number out of range is refused.
+fn whole_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let whole = n.as_u64().or_else(|| {
+        n.as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u32::MAX))
+            .map(|f| f as u64)
+    });
+    whole
+        .and_then(|w| u32::try_from(w).ok())
+        .map(Some)
+        .ok_or_else(|| {
+            serde::de::Error::custom(format!("{n} is not a whole number from 0 to {}", u32::MAX))
+        })
+}
 
 /// How deliveries are written: `standard` (Standard Webhooks: the typed event, signed) or
 /// `slack` (a Slack incoming webhook's Block Kit message).
@@ -53,7 +72,11 @@ pub struct NewWebhookRequest {
     #[serde(default)]
     pub ordered: bool,
     /// At most this many deliveries a second (1 to 10000); no limit when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_u32"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
     pub rate_limit: Option<u32>,
 }
@@ -79,7 +102,11 @@ pub struct WebhookUpdateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ordered: Option<bool>,
     /// A new limit; 0 removes it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "whole_u32"
+    )]
     #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 10000))]
     pub rate_limit: Option<u32>,
 }
@@ -255,4 +282,27 @@ pub struct DigestView {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DigestList {
     pub items: Vec<DigestView>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limits_are_whole_numbers_however_json_writes_them() {
+        let limit =
+            |json: &str| serde_json::from_str::<WebhookUpdateRequest>(json).map(|r| r.rate_limit);
+        assert_eq!(limit(r#"{"rate_limit": 220}"#).unwrap(), Some(220));
+        assert_eq!(limit(r#"{"rate_limit": 220.0}"#).unwrap(), Some(220));
+        assert_eq!(limit(r#"{"rate_limit": null}"#).unwrap(), None);
+        assert_eq!(limit("{}").unwrap(), None);
+        for bad in [
+            r#"{"rate_limit": 2.5}"#,
+            r#"{"rate_limit": -1}"#,
+            r#"{"rate_limit": 1e12}"#,
+            r#"{"rate_limit": "3"}"#,
+        ] {
+            assert!(limit(bad).is_err(), "{bad}");
+        }
+    }
 }
