@@ -129,7 +129,9 @@ impl Dispatcher {
         if w.batch == 0 || w.concurrency == 0 {
             anyhow::bail!("webhooks.batch and webhooks.concurrency must be at least 1");
         }
-        let dispatch = Dispatch::connect(&url, 4).await?;
+        // Every delivery records its attempt: enough connections for a good share of them at once.
+        let pool = u32::try_from((w.concurrency / 2).clamp(4, 16)).unwrap_or(16) + 1;
+        let dispatch = Dispatch::connect(&url, pool).await?;
         if let Some(unsafe_role) = dispatch.unsafe_role().await? {
             anyhow::bail!("the dispatcher's {unsafe_role}");
         }
@@ -192,15 +194,26 @@ impl Dispatcher {
         let mut inflight: JoinSet<()> = JoinSet::new();
         let mut last_prune = Instant::now() - PRUNE_EVERY;
         let mut last_digests = Instant::now() - self.poll;
+        // A claim is a round trip: made when a quarter of the slots are free (or none is busy),
+        // not for every slot that frees; and not again right after finding nothing due, until a
+        // notification or the poll says there may be something.
+        let refill_at = (self.concurrency / 4).max(1);
+        let mut need_fan_out = true;
+        let mut nothing_due = false;
         loop {
+            if need_fan_out {
+                need_fan_out = false;
+                nothing_due = false;
+                self.fan_out().await;
+            }
             let mut claimed_full = false;
             let free = self.concurrency.saturating_sub(inflight.len());
-            if free > 0 {
-                self.fan_out().await;
+            if free > 0 && (free >= refill_at || inflight.is_empty()) && !nothing_due {
                 let want = u32::try_from(free).unwrap_or(u32::MAX).min(self.batch);
                 match self.shared.dispatch.claim(want, self.lease_secs).await {
                     Ok(claimed) => {
                         claimed_full = claimed.len() == want as usize;
+                        nothing_due = claimed.is_empty();
                         for delivery in claimed {
                             let shared = self.shared.clone();
                             inflight.spawn(async move { shared.deliver(delivery).await });
@@ -231,8 +244,8 @@ impl Dispatcher {
             }
             tokio::select! {
                 Some(_) = inflight.join_next(), if !inflight.is_empty() => {}
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(self.poll) => {}
+                _ = wake.notified() => need_fan_out = true,
+                _ = tokio::time::sleep(self.poll) => need_fan_out = true,
             }
         }
     }
