@@ -49,11 +49,16 @@ python3 tests/attack/seed.py --url "$url" --out "$work"
 
 export VQ_ATTACK_DIR=$work PYTHONPATH=$root/tests/attack SCHEMATHESIS_HOOKS=hooks
 # One principal's run, its output kept in $work/WHO.out to tell the tool's own errors from findings.
+# Every check but "created resource not found" (ST302): it judges links schemathesis infers, and it
+# infers that POST /v1/envs makes what POST /v1/envs/{env}/observations needs, while an
+# observation names a target too (a made-up one is 404 naming the target; the environment
+# exists). The config file cannot turn it off under --checks all (docs/reliability.md).
 run_as() {
   local who=$1
   # From the work directory, where schemathesis keeps its cache (.schemathesis/).
   (cd "$work" && "$st" --config-file "$work/$who.toml" run "$root/spec/openapi.json" --url "$url" \
-    --checks all --phases examples,coverage,fuzzing,stateful \
+    --checks all --exclude-checks ensure_resource_availability \
+    --phases examples,coverage,fuzzing,stateful \
     --max-examples "${VQ_ATTACK_EXAMPLES:-10}" --seed "${VQ_ATTACK_SEED:-1}" --workers 2 \
     --generation-database none --no-color --output-truncate false) 2>&1 | tee "$work/$who.out"
   return "${PIPESTATUS[0]}"
