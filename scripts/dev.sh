@@ -40,7 +40,13 @@ bash scripts/mailbox.sh start "$state" "$smtp_port" "$mailbox_port"
 # shellcheck disable=SC1091
 . "$state/mailbox.env"
 
-VERSIQII_HTTP_PORT=$port VERSIQII_MAIL_HOST=127.0.0.1 VERSIQII_MAIL_PORT=$MAILBOX_SMTP_PORT \
+# A metrics token of this state directory's own, so a person (or a local Prometheus) can scrape.
+if [ ! -s "$state/metrics_token" ]; then
+  (umask 077 && head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$state/metrics_token")
+fi
+metrics_token=$(cat "$state/metrics_token")
+
+VERSIQII_METRICS_TOKEN=$metrics_token VERSIQII_HTTP_PORT=$port VERSIQII_MAIL_HOST=127.0.0.1 VERSIQII_MAIL_PORT=$MAILBOX_SMTP_PORT \
   VERSIQII_MAIL_TLS=none VERSIQII_MAIL_LINK_BASE=${VERSIQII_MAIL_LINK_BASE:-http://127.0.0.1:$port} \
   VERSIQII_WEBHOOKS_ALLOW_LOOPBACK=true \
   "$server_bin" serve &
@@ -89,6 +95,7 @@ Versiqii is running.
   API docs   $url/docs
   mailbox    $MAILBOX_URL          (every mail the server sends: verification, password resets)
   webhooks   the dispatcher runs in the server; local receivers are allowed (docs/webhooks.md)
+  metrics    curl -H 'Authorization: Bearer $metrics_token' $url/metrics
   tenant     demo
   owner      $email / $password
   API key    $key
