@@ -93,6 +93,7 @@ impl AppState {
             failed_auth: crate::auth::failed_auth::FailedAuth::new(
                 settings.auth.failed_auth_per_minute,
             ),
+            meter: Default::default(),
             proxies: crate::client_addr::TrustedProxies::parse(&settings.http.trusted_proxies)?,
         };
         let gate = Arc::new(gate);
@@ -151,6 +152,10 @@ impl AppState {
         let mail_worker =
             crate::mail::worker::Worker::new(store.clone(), ops.mail.clone(), &settings.mail)?;
         actix_web::rt::spawn(mail_worker.run(settings.database.url.clone()));
+        actix_web::rt::spawn(gate.meter.clone().run(
+            store.clone(),
+            std::time::Duration::from_millis(settings.metering.flush_ms.max(10)),
+        ));
         match (&settings.webhooks.database_url, settings.webhooks.embedded) {
             (Some(_), true) => {
                 let dispatcher = crate::webhooks::dispatcher::Dispatcher::new(

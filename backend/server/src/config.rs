@@ -34,6 +34,7 @@ pub struct Settings {
     pub observability: Observability,
     pub mail: Mail,
     pub webhooks: Webhooks,
+    pub metering: Metering,
     /// Each plan's limits by its name in `tenants.plan`.
     pub plans: BTreeMap<String, Plan>,
 }
@@ -141,6 +142,13 @@ pub struct Mail {
     pub retry_base_ms: u64,
     pub retry_max_ms: u64,
     pub max_attempts: u32,
+}
+
+/// `[metering]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metering {
+    pub flush_ms: u64,
 }
 
 /// `[webhooks]`
@@ -437,6 +445,7 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("WEBHOOKS_MAX_ENDPOINTS",    "webhooks.max_endpoints",         U64),
     ("WEBHOOKS_DIGEST_HOURLY_SECS", "webhooks.digest_hourly_secs",  U64),
     ("WEBHOOKS_DIGEST_DAILY_SECS", "webhooks.digest_daily_secs",    U64),
+    ("METERING_FLUSH_MS",         "metering.flush_ms",              U64),
 ];
 
 /// Each plan's keys, set for every plan in the table (the defaults' and any a file adds) by

@@ -10,6 +10,7 @@ pub mod config;
 mod console;
 pub mod error;
 pub mod mail;
+pub mod metering;
 mod metrics;
 pub mod migrating;
 pub mod openapi;

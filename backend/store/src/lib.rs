@@ -15,6 +15,7 @@ mod refresh_tokens;
 pub mod registry;
 mod role_check;
 mod tenant_tx;
+mod usage;
 mod verification;
 mod webhooks;
 
@@ -32,6 +33,7 @@ pub use refresh_tokens::Rotation;
 pub use registry::*;
 pub use role_check::UnsafeRole;
 pub use tenant_tx::{SessionLimits, Store, TenantTx};
+pub use usage::{UsageCount, UsageRow};
 pub use verification::{request_email_verification, use_email_verification};
 pub use webhooks::{
     AttemptRow, DeliveryRow, DigestRow, EndpointChanges, EndpointRow, NewEndpoint, Resend,

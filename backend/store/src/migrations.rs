@@ -65,6 +65,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0015_digests",
         include_str!("../../../migrations/0015_digests.sql"),
     ),
+    (
+        "0016_usage",
+        include_str!("../../../migrations/0016_usage.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

@@ -54,6 +54,8 @@ pub struct Gatekeeper {
     pub(crate) keys: super::key_cache::KeyCache,
     pub(crate) failed_auth: super::failed_auth::FailedAuth,
     pub(crate) proxies: crate::client_addr::TrustedProxies,
+    /// Counts each admitted request for usage metering.
+    pub(crate) meter: Arc<crate::metering::Meter>,
 }
 
 /// Proof that the caller is authenticated and allowed `P` in their tenant; the only way for a
@@ -238,6 +240,8 @@ pub async fn authenticate_request(
                 return Ok(req.into_response(response).map_into_right_body());
             }
             slot = gate.fair_share.enter(principal.tenant).await;
+            let kind = crate::metering::Kind::of(req.method().as_str(), req.path());
+            gate.meter.count(principal.tenant.0, kind);
         }
         req.extensions_mut().insert(Authentication(outcome));
     }

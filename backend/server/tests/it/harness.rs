@@ -158,6 +158,7 @@ impl TestApp {
         settings.webhooks.throttle_max_ms = 2_000;
         settings.webhooks.timeout_ms = 2_000;
         settings.webhooks.poll_ms = 100;
+        settings.metering.flush_ms = 100;
         tweak(&mut settings);
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {

@@ -27,5 +27,6 @@ mod receiver;
 mod registry;
 mod routes;
 mod tenancy;
+mod usage;
 mod verification;
 mod webhooks;
