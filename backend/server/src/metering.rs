@@ -45,14 +45,16 @@ impl Kind {
 
 #[derive(Default)]
 pub struct Meter {
-    counts: Mutex<HashMap<(Uuid, NaiveDate, Kind), u64>>,
+    /// By tenant, day and the kind's name (as stored), so a failed flush's counts go back as
+    /// they came.
+    counts: Mutex<HashMap<(Uuid, NaiveDate, &'static str), u64>>,
 }
 
 impl Meter {
     pub fn count(&self, tenant: Uuid, kind: Kind) {
         let day = Utc::now().date_naive();
         if let Ok(mut counts) = self.counts.lock() {
-            *counts.entry((tenant, day, kind)).or_default() += 1;
+            *counts.entry((tenant, day, kind.as_str())).or_default() += 1;
         }
     }
 
@@ -65,7 +67,7 @@ impl Meter {
             .map(|((tenant, day, kind), count)| UsageCount {
                 tenant,
                 day,
-                kind: kind.as_str(),
+                kind,
                 count,
             })
             .collect()
@@ -76,13 +78,7 @@ impl Meter {
             return;
         };
         for c in taken {
-            let kind = match c.kind {
-                "api_reads" => Kind::Read,
-                "api_writes" => Kind::Write,
-                "api_validations" => Kind::Validation,
-                _ => Kind::Migration,
-            };
-            *counts.entry((c.tenant, c.day, kind)).or_default() += c.count;
+            *counts.entry((c.tenant, c.day, c.kind)).or_default() += c.count;
         }
     }
 

@@ -41,26 +41,7 @@ fn parse(body: &DigestRequest) -> Result<(Vec<EventPattern>, bool), ApiError> {
     if given.is_empty() || given.len() > 64 {
         errors.push(FieldError::new("/events", "name 1 to 64 event types"));
     }
-    let mut events: Vec<EventPattern> = Vec::new();
-    for (i, text) in given.iter().enumerate() {
-        match EventPattern::parse(text) {
-            Ok(p)
-                if p.as_str() == "*"
-                    || versiqii_api::events::EventType::ALL
-                        .iter()
-                        .any(|t| p.matches(t.as_str())) =>
-            {
-                if !events.contains(&p) {
-                    events.push(p);
-                }
-            }
-            Ok(_) => errors.push(FieldError::new(
-                &format!("/events/{i}"),
-                format!("`{text}` matches no event type (docs/events.md lists them)"),
-            )),
-            Err(e) => errors.push(FieldError::new(&format!("/events/{i}"), e)),
-        }
-    }
+    let events = crate::routes::webhooks::known_patterns(&given, &mut errors);
     let daily = match body.every.as_deref() {
         None | Some("daily") => true,
         Some("hourly") => false,

@@ -90,6 +90,12 @@ fn parse_events(given: &[String], errors: &mut Vec<FieldError>) -> Vec<EventPatt
             "name 1 to 64 event types (`drift.changed`, `deployment.*`), or leave it out for `*`",
         ));
     }
+    known_patterns(given, errors)
+}
+
+/// Each event type pattern parsed, once, and matching some type of the catalogue; errors at
+/// `/events/{i}` (webhooks and digests take the same patterns).
+pub(crate) fn known_patterns(given: &[String], errors: &mut Vec<FieldError>) -> Vec<EventPattern> {
     let mut out: Vec<EventPattern> = Vec::new();
     for (i, text) in given.iter().enumerate() {
         match EventPattern::parse(text) {
