@@ -15,6 +15,8 @@ command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 # The console's browser tests (Playwright drives Debian's Chromium; it never downloads one).
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# Invoice PDFs are checked by their text (pdftotext).
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

@@ -191,6 +191,11 @@ error_codes! {
         "The organisation has as many webhook endpoints as it may (`webhooks.max_endpoints`): delete one first."),
     DeliveryPending = ("delivery_pending", 409, Rejected, "Delivery pending",
         "The delivery is still pending (being sent, or waiting for its next attempt): it goes out without a resend; resend it once it has succeeded or failed."),
+    // Plans.
+    QuotaExceeded = ("quota_exceeded", 402, Rejected, "Plan quota reached",
+        "The organisation holds as many configs, targets or seats as its plan allows (the detail says which and the limit): remove some, or move to a larger plan. Nothing was stored."),
+    CallQuotaExhausted = ("call_quota_exhausted", 429, Rejected, "Monthly call quota used up",
+        "The organisation made as many API calls this calendar month as its plan allows: `Retry-After` says when the month ends; a larger plan lifts the quota."),
     // The service.
     ComputeTimeExceeded = ("compute_time_exceeded", 422, Rejected, "Computation too long",
         "Compiling, checking, validating, diffing or migrating took longer than one task may (2 s by default; the detail says which work): simplify the schema or config. Nothing was stored."),

@@ -151,6 +151,8 @@ events! {
     WebhookEndpointDisabled(WebhookEndpointDisabled) = ("webhook_endpoint.disabled", 1),
     /// A test message, sent to one endpoint alone (on creation, or when asked).
     WebhookTest(WebhookTest) = ("webhook.test", 1),
+    /// The organisation reached 80% of one of its plan's quotas.
+    QuotaWarning(QuotaWarning) = ("quota.warning", 1),
 }
 
 /// One event type as the catalogue publishes it.
@@ -498,6 +500,22 @@ payload! {
     pub struct WebhookTest {
         pub endpoint_id: Uuid,
         pub message: String,
+    }
+}
+
+payload! {
+    /// A quota 80% used: sent by the write that crosses 80% of a quota on stored things
+    /// (`configs`, `targets`, `seats`), and once a calendar month for `calls_month`.
+    pub struct QuotaWarning {
+        /// `configs`, `targets`, `seats` or `calls_month`.
+        pub quota: String,
+        /// How much is used, counting the write that crossed.
+        pub used: u64,
+        pub limit: u64,
+        /// The plan whose quota it is.
+        pub plan: String,
+        /// The calendar month (`2026-12`) of a `calls_month` warning.
+        pub period: Option<String>,
     }
 }
 

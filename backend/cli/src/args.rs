@@ -135,6 +135,13 @@ Examples:
     #[command(subcommand)]
     Digests(DigestsCommand),
 
+    /// Show the organisation's plan, its quotas and a month's metered usage
+    #[command(after_help = "\
+Examples:
+  versiqii usage                    # this month, with every quota
+  versiqii usage --month 2026-11 --output json")]
+    Usage(UsageArgs),
+
     /// Add JSON Schema versions to schema families and inspect them
     #[command(subcommand)]
     Schemas(SchemasCommand),
@@ -592,6 +599,13 @@ Examples:
   versiqii webhooks replay $ID --since 2h
   versiqii webhooks replay $ID --since 2026-12-01T00:00:00Z --include-delivered")]
     Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// The calendar month (UTC) to show, e.g. 2026-11; default: this month
+    #[arg(long)]
+    pub month: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

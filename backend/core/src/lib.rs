@@ -1,6 +1,7 @@
 //! Versiqii's domain: values that are parsed once at the edge and valid afterwards. No IO here.
 
 pub mod api_key;
+pub mod billing;
 pub mod canonical;
 pub mod compat;
 pub mod document;
@@ -11,6 +12,8 @@ pub mod identity;
 pub mod names;
 pub mod role;
 pub mod schema;
+pub mod sla;
+pub mod totp;
 pub mod version;
 pub mod webhook;
 

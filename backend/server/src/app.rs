@@ -77,7 +77,13 @@ impl AppState {
             .await
             .context("connecting to Redis")?;
         let limiter = RateLimiter::new(redis, settings.redis.prefix.clone());
+        let plans = crate::quota::Plans::new(settings.plans.clone());
+        let (calls, calls_warnings) = crate::quota::CallQuota::new(
+            plans.clone(),
+            std::time::Duration::from_millis(settings.metering.quota_refresh_ms),
+        );
         let gate = Gatekeeper {
+            calls,
             store: store.clone(),
             jwt: JwtKeys::new(
                 settings.auth.jwt_secret.as_bytes(),
@@ -148,6 +154,7 @@ impl AppState {
                 ),
                 metrics: dispatch_metrics.clone(),
             }),
+            plans: Arc::new(plans),
         };
         let mail_worker =
             crate::mail::worker::Worker::new(store.clone(), ops.mail.clone(), &settings.mail)?;
@@ -155,6 +162,14 @@ impl AppState {
         actix_web::rt::spawn(gate.meter.clone().run(
             store.clone(),
             std::time::Duration::from_millis(settings.metering.flush_ms.max(10)),
+        ));
+        actix_web::rt::spawn(crate::ops::quotas::send_warnings(
+            ops.clone(),
+            calls_warnings,
+        ));
+        actix_web::rt::spawn(crate::metering::snapshot(
+            store.clone(),
+            std::time::Duration::from_secs(settings.metering.snapshot_secs.max(1)),
         ));
         match (&settings.webhooks.database_url, settings.webhooks.embedded) {
             (Some(_), true) => {

@@ -149,6 +149,10 @@ pub struct Mail {
 #[serde(deny_unknown_fields)]
 pub struct Metering {
     pub flush_ms: u64,
+    /// How stale an instance's view of a tenant's monthly calls (for its quota) may get.
+    pub quota_refresh_ms: u64,
+    /// How often the stored quantities (configs, targets, seats, ...) are snapshotted per day.
+    pub snapshot_secs: u64,
 }
 
 /// `[webhooks]`
@@ -321,6 +325,35 @@ impl std::fmt::Debug for Mail {
 pub struct Plan {
     pub rate: f64,
     pub burst_secs: f64,
+    /// Quotas (0 is unlimited): config lineages, targets, members, API calls a calendar month.
+    pub quota_configs: u64,
+    pub quota_targets: u64,
+    pub quota_seats: u64,
+    pub quota_calls_month: u64,
+    /// The monthly price and what it includes, in the currency's minor units (`billing.currency`).
+    pub price_cents: u64,
+    pub included_calls: u64,
+    pub overage_calls_per_1k_cents: u64,
+    pub included_deliveries: u64,
+    pub overage_deliveries_per_1k_cents: u64,
+    pub included_seats: u64,
+    pub seat_cents: u64,
+    /// The availability promised, in parts per million (999000 is 99.9%); 0 promises none.
+    pub sla_target_ppm: u64,
+}
+
+impl Plan {
+    /// The quota's limit on this plan; `None` when unlimited.
+    pub fn limit(&self, quota: crate::quota::Quota) -> Option<u64> {
+        use crate::quota::Quota;
+        let limit = match quota {
+            Quota::Configs => self.quota_configs,
+            Quota::Targets => self.quota_targets,
+            Quota::Seats => self.quota_seats,
+            Quota::CallsMonth => self.quota_calls_month,
+        };
+        (limit > 0).then_some(limit)
+    }
 }
 
 /// An empty string is unset.
@@ -446,13 +479,33 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("WEBHOOKS_DIGEST_HOURLY_SECS", "webhooks.digest_hourly_secs",  U64),
     ("WEBHOOKS_DIGEST_DAILY_SECS", "webhooks.digest_daily_secs",    U64),
     ("METERING_FLUSH_MS",         "metering.flush_ms",              U64),
+    ("METERING_QUOTA_REFRESH_MS", "metering.quota_refresh_ms",      U64),
+    ("METERING_SNAPSHOT_SECS",    "metering.snapshot_secs",         U64),
 ];
 
 /// Each plan's keys, set for every plan in the table (the defaults' and any a file adds) by
 /// `VERSIQII_PLAN_<FIELD>_<PLAN>` (e.g. `VERSIQII_PLAN_RATE_FREE` → `plans.free.rate`), and
 /// for all plans at once by `VERSIQII_PLAN_<FIELD>` (e.g. `VERSIQII_PLAN_BURST_SECS`), which
 /// the per-plan variable overrides.
-pub const PLAN_FIELDS: &[(&str, Read)] = &[("rate", F64), ("burst_secs", F64)];
+pub const PLAN_FIELDS: &[(&str, Read)] = &[
+    ("rate", F64),
+    ("burst_secs", F64),
+    ("quota_configs", U64),
+    ("quota_targets", U64),
+    ("quota_seats", U64),
+    ("quota_calls_month", U64),
+    ("price_cents", U64),
+    ("included_calls", U64),
+    ("overage_calls_per_1k_cents", U64),
+    ("included_deliveries", U64),
+    ("overage_deliveries_per_1k_cents", U64),
+    ("included_seats", U64),
+    ("seat_cents", U64),
+    ("sla_target_ppm", U64),
+];
+
+/// The largest price a plan may state (minor units), so invoice sums cannot overflow.
+const MAX_CENTS: u64 = 1_000_000_000_000;
 
 /// The variable (without `VERSIQII_`) that sets `plans.<plan>.<field>`.
 pub fn plan_var(field: &str, plan: &str) -> String {
@@ -546,6 +599,20 @@ impl Settings {
                     plan_var("burst_secs", name),
                     plan.burst_secs
                 );
+            }
+            if plan.sla_target_ppm > 1_000_000 {
+                bail!(
+                    "plans.{name}.sla_target_ppm (VERSIQII_{}) = {} must be at most 1000000",
+                    plan_var("sla_target_ppm", name),
+                    plan.sla_target_ppm
+                );
+            }
+            if plan.price_cents > MAX_CENTS
+                || plan.overage_calls_per_1k_cents > MAX_CENTS
+                || plan.overage_deliveries_per_1k_cents > MAX_CENTS
+                || plan.seat_cents > MAX_CENTS
+            {
+                bail!("plans.{name}: a price is over {MAX_CENTS} minor units");
             }
         }
         Ok(())
@@ -814,6 +881,7 @@ mod tests {
     fn nested_keys_and_plans_merge_key_by_key() {
         let file = "[plans.team]\nburst_secs = 5\n\
                     [plans.startup]\nrate = 50\nburst_secs = 1.5\n\
+                    quota_configs = 0\nquota_targets = 0\nquota_seats = 0\nquota_calls_month = 0\nprice_cents = 0\nincluded_calls = 0\noverage_calls_per_1k_cents = 0\nincluded_deliveries = 0\noverage_deliveries_per_1k_cents = 0\nincluded_seats = 0\nseat_cents = 0\nsla_target_ppm = 0\n\
                     [observability]\nmetrics_token = \"0123456789abcdef\"\n";
         let s = Settings::from_layers(Some(("test.toml", file)), |_| None).unwrap();
         assert_eq!(s.plans["team"].burst_secs, 5.0);
@@ -854,7 +922,11 @@ mod tests {
     #[test]
     fn env_vars_set_plans_each_and_all() {
         let s = Settings::from_layers(
-            Some(("test.toml", "[plans.startup]\nrate = 50\nburst_secs = 1\n")),
+            Some((
+                "test.toml",
+                "[plans.startup]\nrate = 50\nburst_secs = 1\n\
+                 quota_configs = 0\nquota_targets = 0\nquota_seats = 0\nquota_calls_month = 0\nprice_cents = 0\nincluded_calls = 0\noverage_calls_per_1k_cents = 0\nincluded_deliveries = 0\noverage_deliveries_per_1k_cents = 0\nincluded_seats = 0\nseat_cents = 0\nsla_target_ppm = 0\n",
+            )),
             env(&[
                 ("VERSIQII_PLAN_RATE_FREE", "0"),
                 ("VERSIQII_PLAN_BURST_SECS", "4"),
@@ -978,10 +1050,8 @@ mod tests {
         assert!(unlimited.validate_for_serving().is_ok());
         let bad = |plan: &str, edit: fn(&mut Plan)| {
             let mut s = serving();
-            edit(s.plans.entry(plan.to_owned()).or_insert(Plan {
-                rate: 1.0,
-                burst_secs: 1.0,
-            }));
+            let free = s.plans["free"].clone();
+            edit(s.plans.entry(plan.to_owned()).or_insert(free));
             s.validate_for_serving().unwrap_err().to_string()
         };
         for (err, names) in [

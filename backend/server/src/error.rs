@@ -70,6 +70,14 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("too many requests; retry in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
+    #[error("{0}")]
+    QuotaExceeded(String),
+    #[error("the {plan} plan's {limit} API calls this month are used up; the quota renews in {retry_after} seconds, or move to a larger plan")]
+    CallQuotaExhausted {
+        plan: String,
+        limit: u64,
+        retry_after: u64,
+    },
     #[error("{what} took longer than {limit_ms} ms, the limit of one task; simplify the schema or config")]
     ComputeTooLong { what: &'static str, limit_ms: u128 },
     #[error("this tenant's earlier work holds its share of the CPU pool; retry in {retry_after} seconds")]
@@ -117,6 +125,8 @@ impl ApiError {
             Self::PayloadTooLarge { .. } => C::PayloadTooLarge,
             Self::UnsupportedMediaType => C::UnsupportedMediaType,
             Self::RateLimited { .. } => C::RateLimited,
+            Self::QuotaExceeded(_) => C::QuotaExceeded,
+            Self::CallQuotaExhausted { .. } => C::CallQuotaExhausted,
             Self::ComputeTooLong { .. } => C::ComputeTimeExceeded,
             Self::ComputeBusy { .. } => C::ComputeBusy,
             Self::Unavailable(_) => C::Unavailable,
@@ -183,7 +193,10 @@ impl ResponseError for ApiError {
         }
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
-        if let Self::RateLimited { retry_after } | Self::ComputeBusy { retry_after } = self {
+        if let Self::RateLimited { retry_after }
+        | Self::ComputeBusy { retry_after }
+        | Self::CallQuotaExhausted { retry_after, .. } = self
+        {
             res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
         if matches!(self, Self::Unauthenticated(_) | Self::InvalidApiKey(_)) {

@@ -15,6 +15,7 @@ mod metrics;
 pub mod migrating;
 pub mod openapi;
 pub mod ops;
+pub mod quota;
 mod rate_limit;
 mod request_id;
 pub mod routes;

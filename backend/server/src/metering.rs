@@ -58,6 +58,18 @@ impl Meter {
         }
     }
 
+    /// `tenant`'s calls counted here and not flushed yet, from `from` on.
+    pub fn pending_calls(&self, tenant: Uuid, from: NaiveDate) -> u64 {
+        let Ok(counts) = self.counts.lock() else {
+            return 0;
+        };
+        counts
+            .iter()
+            .filter(|((t, day, _), _)| *t == tenant && *day >= from)
+            .map(|(_, n)| *n)
+            .sum()
+    }
+
     fn take(&self) -> Vec<UsageCount> {
         let Ok(mut counts) = self.counts.lock() else {
             return Vec::new();
@@ -100,6 +112,22 @@ impl Meter {
             tokio::time::sleep(every).await;
             self.flush(&store).await;
         }
+    }
+}
+
+/// Snapshots every tenant's stored quantities into today's usage (and yesterday's deliveries
+/// once more, so a day's last hours are not missed), at start and every `every`, until the process ends.
+/// Every instance may run it: it keeps each day's peak, so repeats change nothing.
+pub async fn snapshot(store: Store, every: Duration) {
+    loop {
+        let today = Utc::now().date_naive();
+        let days = [(today.pred_opt(), false), (Some(today), true)];
+        for (day, gauges) in days.into_iter().filter_map(|(d, g)| Some((d?, g))) {
+            if let Err(e) = store.snapshot_usage(day, gauges).await {
+                tracing::warn!(error = %e, "usage: snapshot failed");
+            }
+        }
+        tokio::time::sleep(every).await;
     }
 }
 

@@ -33,7 +33,7 @@ pub use refresh_tokens::Rotation;
 pub use registry::*;
 pub use role_check::UnsafeRole;
 pub use tenant_tx::{SessionLimits, Store, TenantTx};
-pub use usage::{UsageCount, UsageRow};
+pub use usage::{QuotaMeasure, UsageCount, UsageRow, CALL_KINDS};
 pub use verification::{request_email_verification, use_email_verification};
 pub use webhooks::{
     AttemptRow, DeliveryRow, DigestRow, EndpointChanges, EndpointRow, NewEndpoint, Resend,

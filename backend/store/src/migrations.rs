@@ -69,6 +69,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0016_usage",
         include_str!("../../../migrations/0016_usage.sql"),
     ),
+    (
+        "0017_quotas",
+        include_str!("../../../migrations/0017_quotas.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

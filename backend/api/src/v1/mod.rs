@@ -22,6 +22,7 @@ pub mod members;
 pub mod migrations;
 pub mod password;
 pub mod targets;
+pub mod usage;
 pub mod webhooks;
 
 pub use api_keys::*;
@@ -40,6 +41,7 @@ pub use members::*;
 pub use migrations::*;
 pub use password::*;
 pub use targets::*;
+pub use usage::*;
 pub use webhooks::*;
 
 #[cfg(all(test, feature = "openapi"))]

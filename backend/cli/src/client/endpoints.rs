@@ -216,6 +216,14 @@ impl Client {
         self.send(Method::Post, &path, Some(body), "replay")
     }
 
+    pub fn usage(&mut self, month: Option<&str>) -> Result<UsageView, CliError> {
+        let path = match month {
+            Some(m) => format!("/v1/usage?month={}", super::encode(m)),
+            None => "/v1/usage".to_owned(),
+        };
+        self.send(Method::Get, &path, NO_BODY, "usage")
+    }
+
     pub fn digests(&mut self) -> Result<DigestList, CliError> {
         self.send(Method::Get, "/v1/digests", NO_BODY, "digest list")
     }

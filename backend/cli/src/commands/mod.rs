@@ -18,6 +18,7 @@ mod password;
 mod schemas;
 mod shared;
 mod targets;
+mod usage;
 mod validate;
 mod webhooks;
 
@@ -56,5 +57,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Audit(command) => audit::run(&global, command),
         Command::Webhooks(command) => webhooks::run(&global, command),
         Command::Digests(command) => digests::run(&global, command),
+        Command::Usage(args) => usage::run(&global, args),
     }
 }

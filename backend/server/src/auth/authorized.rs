@@ -56,6 +56,8 @@ pub struct Gatekeeper {
     pub(crate) proxies: crate::client_addr::TrustedProxies,
     /// Counts each admitted request for usage metering.
     pub(crate) meter: Arc<crate::metering::Meter>,
+    /// Each tenant's monthly call quota.
+    pub(crate) calls: crate::quota::CallQuota,
 }
 
 /// Proof that the caller is authenticated and allowed `P` in their tenant; the only way for a
@@ -234,7 +236,15 @@ pub async fn authenticate_request(
             ))),
         };
         if let (Some(gate), Ok(principal)) = (&gate, &outcome) {
-            if let Err(refused) = gate.within_budget(principal.tenant).await {
+            let admitted = match gate.within_budget(principal.tenant).await {
+                Ok(()) => {
+                    gate.calls
+                        .admit(principal.tenant, &gate.store, &gate.meter)
+                        .await
+                }
+                Err(refused) => Err(refused),
+            };
+            if let Err(refused) = admitted {
                 // Answered here, before any handler (public ones included) does any work.
                 let response = refused.error_response();
                 return Ok(req.into_response(response).map_into_right_body());

@@ -27,6 +27,7 @@ permission!(RegistryRead, "registry", "read");
 permission!(RegistryWrite, "registry", "write");
 permission!(WebhooksRead, "webhooks", "read");
 permission!(WebhooksWrite, "webhooks", "write");
+permission!(UsageRead, "usage", "read");
 
 /// The `security` scope string the OpenAPI document shows for a permission.
 pub fn scope_of<P: Permission>() -> String {

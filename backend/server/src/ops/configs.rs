@@ -29,6 +29,9 @@ pub async fn create(
     let target = super::targets::resolve(w.tx(), &req.target).await?;
     let name = ConfigName::parse(req.name.as_deref().unwrap_or(&target.target))
         .map_err(|e| ApiError::InvalidName(e.to_string()))?;
+    if !w.tx().config_exists(name.as_str()).await? {
+        super::quotas::claim(&mut w, crate::quota::Quota::Configs).await?;
+    }
     let config_id = w.tx().config_for_update(name.as_str()).await?;
     let latest = w.tx().latest_revision(config_id).await?;
     if let Some(latest) = &latest {

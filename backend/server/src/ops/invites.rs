@@ -155,6 +155,7 @@ pub async fn create(
             "a member of the organisation has this email already; change their role instead",
         ));
     }
+    super::quotas::claim(&mut w, crate::quota::Quota::Seats).await?;
     let token = secrets::INVITE_TOKEN.generate();
     let id = Uuid::new_v4();
     let invited_by = w.actor().as_str().to_owned();
@@ -319,6 +320,7 @@ impl Ops {
                 "you are a member of this organisation already; switch to it",
             ));
         }
+        super::quotas::claim_accepted_seat(&mut w).await?;
         w.tx().add_member(user, role).await?;
         Self::mark_accepted(&mut w, &row, user).await?;
         accounts::login(w, user, refresh_ttl, AuditAction::SessionLogin)
@@ -344,6 +346,7 @@ impl Ops {
         )
         .await?;
         let (row, role) = Self::lock_open(&w, &hash).await?;
+        super::quotas::claim_accepted_seat(&mut w).await?;
         w.tx()
             .create_user(NewUser {
                 id: user,

@@ -18,6 +18,7 @@ pub mod migrations;
 pub mod observations;
 pub mod password;
 pub mod plan;
+pub mod quotas;
 pub mod rollback;
 pub mod schemas;
 pub mod targets;
@@ -52,6 +53,8 @@ pub struct Ops {
     pub(crate) require_verified_email: bool,
     /// Webhook endpoints' egress check and secret sealing.
     pub(crate) webhooks: Arc<webhooks::WebhookTools>,
+    /// The plans' terms: quotas, prices, SLA targets.
+    pub(crate) plans: Arc<crate::quota::Plans>,
 }
 
 impl Ops {

@@ -54,7 +54,10 @@ pub async fn create(mut w: TenantWrite, req: DeclareVersion) -> Result<TargetVer
             })
         }
         Some(t) => t.id,
-        None => w.tx().create_target(name.as_str(), fam.id).await?,
+        None => {
+            super::quotas::claim(&mut w, crate::quota::Quota::Targets).await?;
+            w.tx().create_target(name.as_str(), fam.id).await?
+        }
     };
     if w.tx()
         .target_version_by_name(name.as_str(), &version.to_string())

@@ -21,6 +21,7 @@ pub mod migrations;
 pub mod password;
 pub mod rollback;
 pub mod targets;
+pub mod usage;
 pub mod verification;
 pub mod webhooks;
 
@@ -75,6 +76,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     rollback::configure(cfg);
     webhooks::configure(cfg);
     digests::configure(cfg);
+    usage::configure(cfg);
 }
 
 /// Every module's part of the OpenAPI document, in the order its tags are listed (a module whose
@@ -102,6 +104,7 @@ pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
         drift::Doc::openapi(),
         webhooks::Doc::openapi(),
         digests::Doc::openapi(),
+        usage::Doc::openapi(),
         health::Doc::openapi(),
     ]
 }

@@ -342,6 +342,22 @@ fn message(event: &Event, slack: bool) -> Message {
             vec![esc(&e.message)],
             "/webhooks".into(),
         ),
+        Event::QuotaWarning(e) => m(
+            ":chart_with_upwards_trend:",
+            format!(
+                "{} of {} {} used on the {} plan{}",
+                e.used,
+                e.limit,
+                esc(&e.quota.replace('_', " ")),
+                code(&e.plan),
+                e.period
+                    .as_deref()
+                    .map(|p| format!(" in {}", esc(p)))
+                    .unwrap_or_default()
+            ),
+            vec!["At the limit, more is refused: remove some or move to a larger plan.".into()],
+            "/usage".into(),
+        ),
     }
 }
 

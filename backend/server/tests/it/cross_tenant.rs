@@ -153,6 +153,12 @@ impl Tenant {
             200,
             "digest",
         );
+        // A month's call quota warning, as an instance records it.
+        block_on(owner.execute_unprepared(&format!(
+            "insert into quota_warnings (tenant_id, quota, period) values ('{}', 'calls_month', '2026-12')",
+            session.tenant_id
+        )))
+        .unwrap();
         // The seed's requests are the tenant's usage: flushed (every 100 ms here) before anyone
         // compares its rows.
         std::thread::sleep(std::time::Duration::from_millis(350));

@@ -75,6 +75,7 @@ const STEPS: &[&str] = &[
     "webhook_endpoint.updated",
     "webhook_endpoint.disabled",
     "webhook_endpoint.deleted",
+    "quota.warning",
 ];
 
 impl Story {
@@ -248,6 +249,18 @@ impl Story {
                 let path = format!("/v1/webhooks/{}", self.webhook);
                 self.ok(self.app.delete(&path, Some(&self.owner)), 204);
             }
+            "quota.warning" => {
+                // 19 targets held (`free` allows 25): the 20th is 80%.
+                block_on(self.app.owner_db().execute_unprepared(
+                    "insert into targets (tenant_id, id, name, family_id)
+                     select tenant_id, gen_random_uuid(), 'q' || g, family_id
+                       from targets, generate_series(1, 18) g where name = 'svc'",
+                ))
+                .unwrap();
+                // The story's key was revoked by now: the owner declares it.
+                let body = json!({"name": "q20", "family": "Svc", "version": "1.0.0"});
+                self.ok(self.app.post("/v1/targets", Some(&self.owner), &body), 201);
+            }
             other => panic!("no step for {other}"),
         }
     }
@@ -323,6 +336,7 @@ event_tests! {
     config_migrated_is_one_valid_event => "config.migrated",
     deployment_rolled_back_is_one_valid_event => "deployment.rolled_back",
     api_key_revoked_is_one_valid_event => "api_key.revoked",
+    quota_warning_is_one_valid_event => "quota.warning",
 }
 
 /// A write that fails stores none of its events (the outbox commits or vanishes with the

@@ -23,6 +23,7 @@ mod members;
 mod migrations;
 mod ops;
 mod personal;
+mod quotas;
 mod receiver;
 mod registry;
 mod routes;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 fn usage(app: &TestApp, tenant: &str) -> BTreeMap<String, i64> {
     block_on(app.owner_db().query_all(Statement::from_string(
         DbBackend::Postgres,
-        format!("select kind, sum(count)::bigint as n from usage_daily where tenant_id = '{tenant}' group by kind"),
+        format!("select kind, sum(count)::bigint as n from usage_daily where tenant_id = '{tenant}' and kind like 'api\\_%' group by kind"),
     )))
     .unwrap()
     .iter()

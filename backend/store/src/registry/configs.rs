@@ -54,6 +54,18 @@ const REV_SELECT: &str =
     join targets t on t.id = tv.target_id";
 
 impl TenantTx {
+    /// Whether a lineage of this name exists.
+    pub async fn config_exists(&self, name: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .connection()
+            .query_one(Self::stmt(
+                "select 1 as one from configs where name = $1",
+                [name.into()],
+            ))
+            .await?
+            .is_some())
+    }
+
     /// The lineage's id, creating it on first use; locked so revisions are numbered one at a time.
     pub async fn config_for_update(&self, name: &str) -> Result<Uuid, StoreError> {
         self.connection()
