@@ -83,8 +83,9 @@ struct TooManyRequests;
 impl Modify for TooManyRequests {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let response = retry_after_problem(
-            "The tenant is over its plan's request budget (`rate_limited`); retry after \
-             `Retry-After` seconds. Requests a little over budget wait for their turn instead.",
+            "The tenant is over its plan's request budget (`rate_limited`) or has used up its \
+             plan's API calls this month (`call_quota_exhausted`); retry after `Retry-After` \
+             seconds. Requests a little over budget wait for their turn instead.",
             "Seconds to wait",
         );
         let busy = retry_after_problem(

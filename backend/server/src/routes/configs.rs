@@ -82,6 +82,7 @@ fn document_error(err: DocumentError) -> ApiError {
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = ConfigRevisionView, description = "A new revision"),
     (status = 200, body = ConfigRevisionView, description = "Identical to the latest revision"),
+    (status = 402, body = Problem, content_type = "application/problem+json", description = "The plan's quota is reached (`quota_exceeded`)"),
     (status = 400, body = Problem, content_type = "application/problem+json", description = "`invalid_document` or `invalid_name`"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),

@@ -58,6 +58,7 @@ fn inviter<P: perm::Permission>(auth: &Authorized<P>) -> Inviter {
 #[utoipa::path(operation_id = "createInvite", tag = "invites", request_body = NewInviteRequest,
     security(("bearer" = ["members:write"])), responses(
     (status = 201, body = InviteView, description = "Invited; the mail is on its way"),
+    (status = 402, body = Problem, content_type = "application/problem+json", description = "The plan's quota is reached (`quota_exceeded`)"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json",
         description = "`forbidden`: inviting needs admin, inviting an owner needs owner"),
@@ -189,6 +190,7 @@ async fn limit_acceptance(
 #[utoipa::path(operation_id = "acceptInvite", tag = "invites", request_body = AcceptInviteRequest,
     security(("bearer" = ["session:read"])), responses(
     (status = 200, body = TokenPair, description = "A member now; a session in the invite's organisation"),
+    (status = 402, body = Problem, content_type = "application/problem+json", description = "The plan's quota is reached (`quota_exceeded`)"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json",
         description = "`invite_for_another_email`, or `people_only` for an API key"),
@@ -229,6 +231,7 @@ pub async fn accept(
 #[utoipa::path(operation_id = "acceptInviteBySignup", tag = "invites",
     request_body = AcceptInviteSignupRequest, responses(
     (status = 201, body = TokenPair, description = "Signed up, a member, and signed in there"),
+    (status = 402, body = Problem, content_type = "application/problem+json", description = "The plan's quota is reached (`quota_exceeded`)"),
     (status = 404, body = Problem, content_type = "application/problem+json",
         description = "`invite_invalid`: unknown, revoked or replaced by a newer link"),
     (status = 409, body = Problem, content_type = "application/problem+json",

@@ -53,6 +53,7 @@ pub fn parse_target_version_ref(text: &str) -> Result<TargetVersionRef, ApiError
 #[utoipa::path(operation_id = "createTargetVersion", tag = "targets", request_body = NewTargetVersionRequest,
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = TargetVersionView),
+    (status = 402, body = Problem, content_type = "application/problem+json", description = "The plan's quota is reached (`quota_exceeded`)"),
     (status = 400, body = Problem, content_type = "application/problem+json"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
