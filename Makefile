@@ -10,6 +10,7 @@ test:
 # Regenerates spec/openapi.json from the code (make test fails when it differs).
 openapi:
 	cargo run -q -p versiqii-server -- openapi > spec/openapi.json
+	cargo run -q -p versiqii-server -- ops-openapi > spec/ops-openapi.json
 
 # Regenerates the documents made from the wire crate's tables (make test fails when they differ).
 docs:

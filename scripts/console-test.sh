@@ -15,7 +15,7 @@ bin=${1:?usage: scripts/console-test.sh SERVER_BIN}
 
 db=versiqii_console_$$
 psql -q -d "$VERSIQII_TEST_OWNER_URL/postgres" -c "create database $db template $VERSIQII_TEST_TEMPLATE" \
-  -c "grant connect on database $db to versiqii_app, versiqii_dispatcher" >/dev/null
+  -c "grant connect on database $db to versiqii_app, versiqii_dispatcher, versiqii_operator" >/dev/null
 port=$(bash scripts/free-port.sh)
 work=$(mktemp -d /tmp/versiqii-console.XXXXXX)
 head -c 48 /dev/urandom | base64 >"$work/jwt"
@@ -34,6 +34,7 @@ VERSIQII_HTTP_PORT=$port \
   VERSIQII_MAIL_HOST=127.0.0.1 VERSIQII_MAIL_PORT="$MAILBOX_SMTP_PORT" VERSIQII_MAIL_TLS=none \
   VERSIQII_MAIL_LINK_BASE="$url" VERSIQII_LOG=${VERSIQII_LOG:-warn} \
   VERSIQII_DISPATCHER_DATABASE_URL="$VERSIQII_TEST_DISPATCHER_URL/$db" VERSIQII_WEBHOOKS_ALLOW_LOOPBACK=true \
+  VERSIQII_OPERATOR_DATABASE_URL="$VERSIQII_TEST_OPERATOR_URL/$db" \
   VERSIQII_WEBHOOKS_POLL_MS=200 \
   "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!

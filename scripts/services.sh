@@ -41,6 +41,7 @@ start() {
       echo "OWNER_PASSWORD=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
       echo "APP_PASSWORD=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
       echo "DISPATCHER_PASSWORD=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+      echo "OPERATOR_PASSWORD=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
       echo "JWT_SECRET=$(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')"
     } >"$dir/secrets.env"
     umask 022
@@ -51,6 +52,11 @@ start() {
   if [ -z "${DISPATCHER_PASSWORD:-}" ]; then
     DISPATCHER_PASSWORD=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
     (umask 077 && echo "DISPATCHER_PASSWORD=$DISPATCHER_PASSWORD" >>"$dir/secrets.env")
+  fi
+  # ... and before the operators' portal had one.
+  if [ -z "${OPERATOR_PASSWORD:-}" ]; then
+    OPERATOR_PASSWORD=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    (umask 077 && echo "OPERATOR_PASSWORD=$OPERATOR_PASSWORD" >>"$dir/secrets.env")
   fi
 
   if [ ! -f "$dir/pg/PG_VERSION" ]; then
@@ -85,15 +91,20 @@ do \$\$ begin
   if not exists (select from pg_roles where rolname = 'versiqii_dispatcher') then
     create role versiqii_dispatcher login nosuperuser nobypassrls nocreatedb nocreaterole;
   end if;
+  -- The operators' portal: its own tables and op_* functions only (migration 0018).
+  if not exists (select from pg_roles where rolname = 'versiqii_operator') then
+    create role versiqii_operator login nosuperuser nobypassrls nocreatedb nocreaterole;
+  end if;
 end \$\$;
 alter role versiqii_owner password '$OWNER_PASSWORD';
 alter role versiqii_app password '$APP_PASSWORD';
 alter role versiqii_dispatcher password '$DISPATCHER_PASSWORD';
+alter role versiqii_operator password '$OPERATOR_PASSWORD';
 SQL
   if [ -z "$("${psql[@]}" -c "select 1 from pg_database where datname = '$db'")" ]; then
     "${psql[@]}" -c "create database $db owner versiqii_owner"
   fi
-  "${psql[@]}" -c "revoke all on database $db from public" -c "grant connect on database $db to versiqii_app, versiqii_dispatcher"
+  "${psql[@]}" -c "revoke all on database $db from public" -c "grant connect on database $db to versiqii_app, versiqii_dispatcher, versiqii_operator"
 
   if ! { [ -f "$dir/redis.pid" ] && kill -0 "$(cat "$dir/redis.pid")" 2>/dev/null; }; then
     redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir/redis" --daemonize yes \
@@ -110,6 +121,7 @@ export VERSIQII_PG_SOCKET=$dir/run
 export VERSIQII_DATABASE_URL=postgres://versiqii_app:$APP_PASSWORD@127.0.0.1:$pg_port/$db
 export VERSIQII_OWNER_DATABASE_URL=postgres://versiqii_owner:$OWNER_PASSWORD@127.0.0.1:$pg_port/$db
 export VERSIQII_DISPATCHER_DATABASE_URL=postgres://versiqii_dispatcher:$DISPATCHER_PASSWORD@127.0.0.1:$pg_port/$db
+export VERSIQII_OPERATOR_DATABASE_URL=postgres://versiqii_operator:$OPERATOR_PASSWORD@127.0.0.1:$pg_port/$db
 export VERSIQII_REDIS_URL=redis://127.0.0.1:$redis_port
 export VERSIQII_JWT_SECRET_FILE=$dir/jwt_secret
 ENV

@@ -27,6 +27,12 @@ if ! "$target/debug/versiqii-server" openapi | diff -u spec/openapi.json - >/tmp
   exit 1
 fi
 
+if ! "$target/debug/versiqii-server" ops-openapi | diff -u spec/ops-openapi.json - >/tmp/vq-openapi.diff; then
+  head -50 /tmp/vq-openapi.diff >&2
+  echo "spec/ops-openapi.json is stale: run 'make openapi' and commit it" >&2
+  exit 1
+fi
+
 step "OpenAPI client (unique operationIds; openapi-typescript + tsc --strict on web/src/api)"
 bash scripts/openapi-client-check.sh
 
@@ -57,6 +63,7 @@ app_base=${VERSIQII_DATABASE_URL%/*}
 dispatcher_base=${VERSIQII_DISPATCHER_DATABASE_URL%/*}
 export VERSIQII_TEST_OWNER_URL=$owner_base VERSIQII_TEST_APP_URL=$app_base
 export VERSIQII_TEST_DISPATCHER_URL=$dispatcher_base
+export VERSIQII_TEST_OPERATOR_URL=${VERSIQII_OPERATOR_DATABASE_URL%/*}
 export VERSIQII_TEST_TEMPLATE=versiqii_template VERSIQII_TEST_REDIS_URL=$VERSIQII_REDIS_URL
 export VERSIQII_TEST_PG_SOCKET=$VERSIQII_PG_SOCKET VERSIQII_TEST_PG_PORT=$VERSIQII_PG_PORT
 export VERSIQII_TEST_BIN_DIR=$target/debug
@@ -65,7 +72,7 @@ bash scripts/mailbox.sh start "$work"
 # shellcheck disable=SC1091
 . "$work/mailbox.env"
 export VERSIQII_TEST_SMTP_PORT=$MAILBOX_SMTP_PORT VERSIQII_TEST_MAILBOX_URL=$MAILBOX_URL
-unset VERSIQII_DATABASE_URL VERSIQII_OWNER_DATABASE_URL VERSIQII_DISPATCHER_DATABASE_URL VERSIQII_REDIS_URL VERSIQII_JWT_SECRET_FILE
+unset VERSIQII_DATABASE_URL VERSIQII_OWNER_DATABASE_URL VERSIQII_DISPATCHER_DATABASE_URL VERSIQII_OPERATOR_DATABASE_URL VERSIQII_REDIS_URL VERSIQII_JWT_SECRET_FILE
 
 step "tests"
 # Benches are compiled here but run only by `make bench`: in a debug build their 100k-node

@@ -73,6 +73,16 @@ audit_actions! {
     /// `digest:<user id>`.
     DigestSet = "digest.set",
     DigestRemove = "digest.remove",
+    /// An operator of the service changed the organisation's plan; before and after hashes
+    /// are the plans' names.
+    TenantPlanChange = "tenant.plan_change",
+    /// An operator suspended the organisation (its keys and sessions are refused).
+    TenantSuspend = "tenant.suspend",
+    TenantResume = "tenant.resume",
+    /// An operator granted a credit; its object is `credit:<id>`.
+    CreditGrant = "credit.grant",
+    /// An operator started a read-only look at the organisation; the object names the reason.
+    ImpersonationStart = "impersonation.start",
 }
 
 impl fmt::Display for AuditAction {

@@ -72,6 +72,10 @@ error_codes! {
         "The email or password is wrong (which of the two is not said)."),
     Forbidden = ("forbidden", 403, Rejected, "Forbidden",
         "The caller's role or the API key's scopes do not allow this action."),
+    TenantSuspended = ("tenant_suspended", 403, Rejected, "Organisation suspended",
+        "The organisation is suspended by the service's operators (its data is kept): its owners hear why by mail; contact support."),
+    ImpersonationReadOnly = ("impersonation_read_only", 403, Rejected, "Read-only look",
+        "An operator's look at an organisation reads only: nothing can be changed with it."),
     RateLimited = ("rate_limited", 429, Rejected, "Too many requests",
         "Over the tenant's plan budget or a sign-in limit: wait for `Retry-After` seconds."),
     // The request's shape.

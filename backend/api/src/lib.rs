@@ -6,6 +6,7 @@ pub mod audit;
 pub mod error;
 pub mod events;
 pub mod ids;
+pub mod ops;
 pub mod reference;
 pub mod v1;
 

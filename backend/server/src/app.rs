@@ -48,6 +48,7 @@ pub struct AppState {
     ops: web::Data<crate::ops::Ops>,
     http_metrics: web::Data<crate::metrics::HttpMetrics>,
     metrics_token: web::Data<crate::metrics::MetricsToken>,
+    portal: web::Data<crate::portal::Portal>,
     max_body_bytes: usize,
 }
 
@@ -84,6 +85,7 @@ impl AppState {
         );
         let gate = Gatekeeper {
             calls,
+            suspended: Default::default(),
             store: store.clone(),
             jwt: JwtKeys::new(
                 settings.auth.jwt_secret.as_bytes(),
@@ -167,6 +169,8 @@ impl AppState {
             ops.clone(),
             calls_warnings,
         ));
+        gate.suspended.reload(&store).await;
+        actix_web::rt::spawn(crate::auth::suspended::Suspended::refresh(gate.clone()));
         actix_web::rt::spawn(crate::metering::snapshot(
             store.clone(),
             std::time::Duration::from_secs(settings.metering.snapshot_secs.max(1)),
@@ -193,8 +197,17 @@ impl AppState {
             gate.clone(),
             ops.instance.clone(),
         ));
+        let portal = crate::portal::Portal::new(
+            settings,
+            Arc::new(crate::webhooks::keyring::KeyRing::from_settings(
+                &settings.webhooks.secret_keys,
+                settings.auth.jwt_secret.as_bytes(),
+            )?),
+        )
+        .await?;
         Ok(Self {
             gate,
+            portal: web::Data::new(portal),
             limiter: web::Data::new(limiter.clone()),
             policy: web::Data::new(SessionPolicy {
                 refresh_ttl,
@@ -243,6 +256,7 @@ impl AppState {
             .app_data(self.ops.clone())
             .app_data(self.http_metrics.clone())
             .app_data(self.metrics_token.clone())
+            .app_data(self.portal.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(limit)
@@ -256,6 +270,7 @@ impl AppState {
                 web::QueryConfig::default().error_handler(|err, _| error::query_error(err).into()),
             )
             .configure(routes::configure)
+            .configure(crate::portal::configure)
             .configure(openapi::configure)
             .configure(crate::metrics::configure);
     }

@@ -14,6 +14,7 @@ use versiqii_store::CHANGES_CHANNEL;
 /// again.
 async fn resync(directory: &Directory, gate: &Gatekeeper) {
     gate.keys.clear();
+    gate.suspended.reload(&gate.store).await;
     if let Ok(live) = directory.live().await {
         for (tenant, _) in live {
             directory.reload_if_live(tenant).await;
@@ -94,6 +95,8 @@ async fn listen_once(
             .and_then(|id| id.parse::<uuid::Uuid>().ok())
         {
             gate.keys.evict(id);
+        } else if payload.starts_with("tenant-status:") {
+            gate.suspended.reload(&gate.store).await;
         }
     }
     drop(client);

@@ -35,6 +35,7 @@ pub struct Settings {
     pub mail: Mail,
     pub webhooks: Webhooks,
     pub metering: Metering,
+    pub operators: Operators,
     /// Each plan's limits by its name in `tenants.plan`.
     pub plans: BTreeMap<String, Plan>,
 }
@@ -153,6 +154,34 @@ pub struct Metering {
     pub quota_refresh_ms: u64,
     /// How often the stored quantities (configs, targets, seats, ...) are snapshotted per day.
     pub snapshot_secs: u64,
+}
+
+/// `[operators]`: the operators' portal (`/ops/v1`).
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operators {
+    /// As the role `versiqii_operator`; unset, the portal answers 404 everywhere.
+    #[serde(deserialize_with = "unset_if_empty")]
+    pub database_url: Option<String>,
+    pub max_connections: u32,
+    pub session_hours: u64,
+    pub impersonation_minutes: u64,
+    pub login_attempts_per_minute: u32,
+}
+
+impl std::fmt::Debug for Operators {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Operators")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(redacted_url),
+            )
+            .field("max_connections", &self.max_connections)
+            .field("session_hours", &self.session_hours)
+            .field("impersonation_minutes", &self.impersonation_minutes)
+            .field("login_attempts_per_minute", &self.login_attempts_per_minute)
+            .finish()
+    }
 }
 
 /// `[webhooks]`
@@ -461,6 +490,11 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("MAIL_RETRY_MAX_MS",         "mail.retry_max_ms",              U64),
     ("MAIL_MAX_ATTEMPTS",         "mail.max_attempts",              U32),
     ("DISPATCHER_DATABASE_URL",   "webhooks.database_url",          SECRET),
+    ("OPERATOR_DATABASE_URL",     "operators.database_url",         SECRET),
+    ("OPERATORS_MAX_CONNECTIONS", "operators.max_connections",      U32),
+    ("OPERATORS_SESSION_HOURS",   "operators.session_hours",        U64),
+    ("OPERATORS_IMPERSONATION_MINUTES", "operators.impersonation_minutes", U64),
+    ("OPERATORS_LOGIN_ATTEMPTS_PER_MINUTE", "operators.login_attempts_per_minute", U32),
     ("WEBHOOKS_EMBEDDED",         "webhooks.embedded",              BOOL),
     ("WEBHOOK_SECRET_KEYS",       "webhooks.secret_keys",           Read::SecretList),
     ("WEBHOOKS_ALLOW_LOOPBACK",   "webhooks.allow_loopback",        BOOL),

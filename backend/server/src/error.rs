@@ -72,6 +72,10 @@ pub enum ApiError {
     RateLimited { retry_after: u64 },
     #[error("{0}")]
     QuotaExceeded(String),
+    #[error("this organisation is suspended: {0}")]
+    TenantSuspended(String),
+    #[error("an operator's look at an organisation reads only")]
+    ImpersonationReadOnly,
     #[error("the {plan} plan's {limit} API calls this month are used up; the quota renews in {retry_after} seconds, or move to a larger plan")]
     CallQuotaExhausted {
         plan: String,
@@ -126,6 +130,8 @@ impl ApiError {
             Self::UnsupportedMediaType => C::UnsupportedMediaType,
             Self::RateLimited { .. } => C::RateLimited,
             Self::QuotaExceeded(_) => C::QuotaExceeded,
+            Self::TenantSuspended(_) => C::TenantSuspended,
+            Self::ImpersonationReadOnly => C::ImpersonationReadOnly,
             Self::CallQuotaExhausted { .. } => C::CallQuotaExhausted,
             Self::ComputeTooLong { .. } => C::ComputeTimeExceeded,
             Self::ComputeBusy { .. } => C::ComputeBusy,

@@ -15,6 +15,7 @@ mod metrics;
 pub mod migrating;
 pub mod openapi;
 pub mod ops;
+pub mod portal;
 pub mod quota;
 mod rate_limit;
 mod request_id;

@@ -1,19 +1,24 @@
-//! `versiqii-server [serve | dispatch | migrate | reseal-webhook-secrets | openapi | errors-doc |
-//! events-doc | events-json]`
+//! `versiqii-server [serve | dispatch | migrate | operator create | reseal-webhook-secrets |
+//! openapi | ops-openapi | errors-doc | events-doc | events-json]`
 
 use anyhow::Context;
 use std::net::TcpListener;
 use versiqii_server::{app, openapi, AppState, Settings};
 
 const USAGE: &str =
-    "usage: versiqii-server [serve | dispatch | migrate | reseal-webhook-secrets | openapi | errors-doc | events-doc | events-json]
+    "usage: versiqii-server [serve | dispatch | migrate | operator create | reseal-webhook-secrets | openapi | ops-openapi | errors-doc | events-doc | events-json]
   serve        run the API (default), with a webhook dispatcher beside it unless webhooks.embedded is off
   dispatch     run a webhook dispatcher alone (VERSIQII_DISPATCHER_DATABASE_URL); run as many as you like
   migrate      apply migrations/ as the owner role (VERSIQII_OWNER_DATABASE_URL)
+  operator create --email E [--role support|admin] [--name N] [--output json]
+               provision an operator of the portal (VERSIQII_OPERATOR_DATABASE_URL); the password
+               from VERSIQII_OPERATOR_PASSWORD or the first line of stdin; prints the TOTP secret
+               for their authenticator app, once
   reseal-webhook-secrets
                seal every webhook secret with the first of webhooks.secret_keys, as the owner role
                (after adding a key; then the old one can go)
   openapi      print the OpenAPI document (as checked in at spec/openapi.json)
+  ops-openapi  print the operators' portal's OpenAPI document (spec/ops-openapi.json)
   errors-doc   print the error-code table (as checked in at docs/errors.md)
   events-doc   print the event catalogue (as checked in at docs/events.md)
   events-json  print the events' JSON Schemas (as checked in at spec/events.json)";
@@ -25,6 +30,11 @@ fn main() {
         "migrate" => migrate(),
         "dispatch" => dispatch(),
         "reseal-webhook-secrets" => reseal(),
+        "operator" => operator(std::env::args().skip(2).collect()),
+        "ops-openapi" => {
+            println!("{}", versiqii_server::portal::document_json());
+            Ok(())
+        }
         "openapi" => {
             println!("{}", openapi::document_json());
             Ok(())
@@ -101,6 +111,66 @@ fn dispatch() -> anyhow::Result<()> {
         dispatcher.run().await;
         Ok(())
     })
+}
+
+/// `operator create --email E [--role R] [--name N] [--output json]`; usage errors exit 2.
+fn operator(args: Vec<String>) -> anyhow::Result<()> {
+    use versiqii_server::portal::OperatorRole;
+    let usage = |why: &str| -> ! {
+        eprintln!("error: {why}\nusage: versiqii-server operator create --email E [--role support|admin] [--name N] [--output json]");
+        std::process::exit(2)
+    };
+    let mut args = args.into_iter();
+    if args.next().as_deref() != Some("create") {
+        usage("the only operator command is `create`");
+    }
+    let (mut email, mut role, mut name, mut json) = (None, OperatorRole::Support, None, false);
+    while let Some(flag) = args.next() {
+        let mut value = || {
+            args.next()
+                .unwrap_or_else(|| usage(&format!("{flag} needs a value")))
+        };
+        match flag.as_str() {
+            "--email" => email = Some(value()),
+            "--role" => {
+                let text = value();
+                role = OperatorRole::parse(&text)
+                    .unwrap_or_else(|| usage(&format!("--role {text}: support or admin")));
+            }
+            "--name" => name = Some(value()),
+            "--output" => json = value() == "json",
+            other => usage(&format!("unknown option {other}")),
+        }
+    }
+    let email = email.unwrap_or_else(|| usage("--email is required"));
+    let password = match std::env::var("VERSIQII_OPERATOR_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let settings = Settings::load()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let made = rt.block_on(versiqii_server::portal::provision::create_operator(
+        &settings,
+        &email,
+        role,
+        name.as_deref(),
+        password,
+    ))?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&made)?);
+    } else {
+        println!(
+            "operator {} ({}, {}) created\nTOTP secret (shown once; add it to an authenticator app): {}\n{}",
+            made.email, made.role, made.id, made.totp_secret, made.otpauth_uri
+        );
+    }
+    Ok(())
 }
 
 fn reseal() -> anyhow::Result<()> {

@@ -48,13 +48,13 @@ pub struct AuditVerdict {
     pub first_broken: Option<BrokenLink>,
 }
 
-const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 const COLUMNS: &str =
     "seq, id, actor, action, object, before_hash, after_hash, prev_hash, hash, at, hash_version";
 /// Events verified per read, so a long chain is checked in bounded memory.
 const VERIFY_PAGE: i64 = 1000;
 
-fn hash_parts(parts: &[&str]) -> String {
+pub(crate) fn hash_parts(parts: &[&str]) -> String {
     let mut h = Sha256::new();
     for part in parts {
         // Length-prefixed so field boundaries cannot be shifted between fields.

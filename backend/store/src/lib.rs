@@ -9,6 +9,7 @@ mod error;
 mod invites;
 mod mail;
 mod migrations;
+mod operators;
 mod outbox;
 mod person_sessions;
 mod refresh_tokens;
@@ -28,6 +29,10 @@ pub use mail::{
     enqueue_mail, request_password_reset, use_password_reset, ClaimedMail, MailRetry, MAIL_CHANNEL,
 };
 pub use migrations::{apply_migrations, MIGRATIONS};
+pub use operators::{
+    CreditRow, NewOperator, OperatorAuditRecord, OperatorAuditRow, OperatorRow, OperatorStore,
+    TenantSummary, UsageFigure,
+};
 pub use person_sessions::{create_person, create_person_session};
 pub use refresh_tokens::Rotation;
 pub use registry::*;

@@ -73,6 +73,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0017_quotas",
         include_str!("../../../migrations/0017_quotas.sql"),
     ),
+    (
+        "0018_operators",
+        include_str!("../../../migrations/0018_operators.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

@@ -123,7 +123,7 @@ pub struct Me {
     /// The user's or the API key's id.
     // A `UserId` or an `ApiKeyId` as `kind` says, hence untyped.
     pub subject: Uuid,
-    /// `user` or `api_key`.
+    /// `user`, `api_key`, or `operator` (an operator's read-only look).
     pub kind: String,
     pub role: String,
 }
@@ -133,4 +133,6 @@ impl Me {
     pub const USER: &'static str = "user";
     /// `kind` for an API key.
     pub const API_KEY: &'static str = "api_key";
+    /// `kind` for an operator's read-only look at the organisation.
+    pub const OPERATOR: &'static str = "operator";
 }

@@ -20,6 +20,9 @@ use versiqii_store::{Store, TenantTx};
 pub enum PrincipalKind {
     User,
     ApiKey,
+    /// An operator of the service looking at the tenant, read-only (an impersonation token
+    /// from the operators' portal).
+    Operator,
 }
 
 /// The authenticated caller.
@@ -39,6 +42,7 @@ impl Principal {
         match self.kind {
             PrincipalKind::User => format!("user:{}", self.id),
             PrincipalKind::ApiKey => format!("api_key:{}", self.id),
+            PrincipalKind::Operator => format!("operator:{}", self.id),
         }
     }
 }
@@ -58,6 +62,8 @@ pub struct Gatekeeper {
     pub(crate) meter: Arc<crate::metering::Meter>,
     /// Each tenant's monthly call quota.
     pub(crate) calls: crate::quota::CallQuota,
+    /// The tenants suspended by operators.
+    pub(crate) suspended: super::suspended::Suspended,
 }
 
 /// Proof that the caller is authenticated and allowed `P` in their tenant; the only way for a
@@ -205,7 +211,10 @@ pub async fn authenticate_request(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let mut slot = None;
-    if req.headers().contains_key(header::AUTHORIZATION) {
+    // The operators' portal has its own principal, checked by its own extractor: an operator's
+    // token is no tenant's, and must not count as a tenant's failed sign-in.
+    let portal = req.path().starts_with("/ops/");
+    if req.headers().contains_key(header::AUTHORIZATION) && !portal {
         let gate = req.app_data::<web::Data<Arc<Gatekeeper>>>().cloned();
         let outcome = match &gate {
             Some(gate) => {
@@ -235,7 +244,19 @@ pub async fn authenticate_request(
                 "gatekeeper not configured"
             ))),
         };
+        let outcome = match (&gate, outcome) {
+            (Some(gate), Ok(principal)) => gate.standing(principal, req.method()),
+            (_, outcome) => outcome,
+        };
         if let (Some(gate), Ok(principal)) = (&gate, &outcome) {
+            if principal.kind == PrincipalKind::Operator {
+                // An operator's look is not the tenant's usage, and waits for no budget.
+                req.extensions_mut().insert(Authentication(outcome));
+                return next
+                    .call(req)
+                    .await
+                    .map(ServiceResponse::map_into_left_body);
+            }
             let admitted = match gate.within_budget(principal.tenant).await {
                 Ok(()) => {
                     gate.calls
@@ -261,6 +282,31 @@ pub async fn authenticate_request(
 }
 
 impl Gatekeeper {
+    /// Refuses a suspended tenant's callers (an operator may still look), and an operator's
+    /// look anything but reading.
+    fn standing(
+        &self,
+        principal: Principal,
+        method: &actix_web::http::Method,
+    ) -> Result<Principal, ApiError> {
+        use actix_web::http::Method;
+        if principal.kind == PrincipalKind::Operator {
+            return if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+                Ok(principal)
+            } else {
+                Err(ApiError::ImpersonationReadOnly)
+            };
+        }
+        if self.suspended.contains(principal.tenant) {
+            return Err(ApiError::TenantSuspended(
+                "its keys and sessions are refused until the service's operators resume it; \
+                 its data is kept"
+                    .into(),
+            ));
+        }
+        Ok(principal)
+    }
+
     /// Waits for the tenant's turn in its plan's request budget, or refuses (429).
     async fn within_budget(&self, tenant: TenantId) -> Result<(), ApiError> {
         use super::budget::Admission;
@@ -299,7 +345,7 @@ impl Gatekeeper {
     }
 }
 
-fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
+pub(crate) fn bearer(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
         ApiError::Unauthenticated("send `Authorization: Bearer <token or API key>`".into())
     })?;
@@ -335,8 +381,12 @@ async fn authenticate(gate: &Gatekeeper, token: String) -> Result<Caller, ApiErr
         (Some(tenant), Some(role)) => Caller::Member(Principal {
             tenant: TenantId(tenant),
             id: claims.sub,
-            kind: PrincipalKind::User,
-            role,
+            kind: if claims.imp {
+                PrincipalKind::Operator
+            } else {
+                PrincipalKind::User
+            },
+            role: if claims.imp { Role::Viewer } else { role },
             envs: None,
         }),
         (None, None) => Caller::Person(claims.sub),

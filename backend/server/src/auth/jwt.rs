@@ -18,6 +18,9 @@ pub struct Claims {
     pub tid: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<Role>,
+    /// Set on an operator's read-only look at `tid` (`sub` is the operator).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub imp: bool,
     pub iss: String,
     pub aud: String,
     pub iat: u64,
@@ -56,17 +59,41 @@ impl JwtKeys {
         self.sign(user, None)
     }
 
+    /// An operator's read-only look at `tenant`, for `ttl_secs`.
+    pub fn issue_impersonation(
+        &self,
+        operator: Uuid,
+        tenant: Uuid,
+        ttl_secs: u64,
+    ) -> anyhow::Result<String> {
+        let now = jsonwebtoken::get_current_timestamp();
+        self.encode(Claims {
+            sub: operator,
+            tid: Some(tenant),
+            role: Some(Role::Viewer),
+            imp: true,
+            iss: ISSUER.into(),
+            aud: AUDIENCE.into(),
+            iat: now,
+            exp: now + ttl_secs,
+        })
+    }
+
     fn sign(&self, user: Uuid, membership: Option<(Uuid, Role)>) -> anyhow::Result<String> {
         let now = jsonwebtoken::get_current_timestamp();
-        let claims = Claims {
+        self.encode(Claims {
             sub: user,
             tid: membership.map(|m| m.0),
             role: membership.map(|m| m.1),
+            imp: false,
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
             iat: now,
             exp: now + self.ttl_secs,
-        };
+        })
+    }
+
+    fn encode(&self, claims: Claims) -> anyhow::Result<String> {
         Ok(encode(
             &Header::new(Algorithm::HS256),
             &claims,

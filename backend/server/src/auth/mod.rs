@@ -12,6 +12,7 @@ pub mod perm;
 pub mod person;
 pub mod rbac;
 pub mod secrets;
+pub mod suspended;
 
 pub use authorized::{Authorized, Principal, PrincipalKind};
 pub use person::Person;

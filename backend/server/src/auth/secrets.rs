@@ -26,6 +26,8 @@ pub const REFRESH_TOKEN: TokenKind = TokenKind { prefix: "vqr_" };
 pub const RESET_TOKEN: TokenKind = TokenKind { prefix: "vqp_" };
 pub const INVITE_TOKEN: TokenKind = TokenKind { prefix: "vqi_" };
 pub const VERIFY_TOKEN: TokenKind = TokenKind { prefix: "vqv_" };
+/// An operator's session in the operators' portal.
+pub const OPERATOR_TOKEN: TokenKind = TokenKind { prefix: "vqop_" };
 /// The console's double-submitted CSRF token (never stored: compared with its cookie).
 pub const CSRF_TOKEN: TokenKind = TokenKind { prefix: "vqc_" };
 

@@ -22,6 +22,7 @@ pub mod quotas;
 pub mod rollback;
 pub mod schemas;
 pub mod targets;
+pub mod tenancy;
 pub mod verification;
 pub mod webhooks;
 mod write;

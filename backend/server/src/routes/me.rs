@@ -31,6 +31,7 @@ pub async fn me(auth: Authorized<perm::SessionRead>) -> Result<HttpResponse, Api
         kind: match p.kind {
             PrincipalKind::User => Me::USER,
             PrincipalKind::ApiKey => Me::API_KEY,
+            PrincipalKind::Operator => Me::OPERATOR,
         }
         .to_owned(),
         role: p.role.to_string(),

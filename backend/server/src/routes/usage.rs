@@ -34,10 +34,8 @@ fn parse_month(text: Option<&str>) -> Result<NaiveDate, ApiError> {
     };
     NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
         .ok()
-        .filter(|d| text.len() == 7 && *d <= this)
-        .ok_or_else(|| {
-            ApiError::invalid("/month", "a month like 2026-12, this one or an earlier one")
-        })
+        .filter(|_| text.len() == 7)
+        .ok_or_else(|| ApiError::invalid("/month", "a month like 2026-12"))
 }
 
 fn percent(used: u64, limit: Option<u64>) -> Option<u64> {

@@ -94,17 +94,17 @@ impl KeyRing {
 
     /// `len(id) || id || nonce || ciphertext+tag`, bound to the endpoint.
     pub fn seal(&self, endpoint: Uuid, secret: &WebhookSecret) -> Vec<u8> {
+        self.seal_bytes(endpoint.as_bytes(), secret.bytes())
+    }
+
+    /// Seals any secret, bound to `aad` (the id of what it belongs to): `len(id) || id ||
+    /// nonce || ciphertext+tag`.
+    pub fn seal_bytes(&self, aad: &[u8], msg: &[u8]) -> Vec<u8> {
         let (id, cipher) = &self.keys[0];
         let mut nonce = [0u8; NONCE_LEN];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let sealed = cipher
-            .encrypt(
-                Nonce::from_slice(&nonce),
-                Payload {
-                    msg: secret.bytes(),
-                    aad: endpoint.as_bytes(),
-                },
-            )
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg, aad })
             .unwrap_or_else(|_| {
                 unreachable!("ChaCha20-Poly1305 encrypts any message under 256 GiB")
             });
@@ -123,6 +123,12 @@ impl KeyRing {
     }
 
     pub fn open(&self, endpoint: Uuid, sealed: &[u8]) -> Result<WebhookSecret, Unsealable> {
+        let plain = self.open_bytes(endpoint.as_bytes(), sealed)?;
+        WebhookSecret::from_bytes(plain).map_err(|_| Unsealable)
+    }
+
+    /// Opens what [`KeyRing::seal_bytes`] sealed for the same `aad`.
+    pub fn open_bytes(&self, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, Unsealable> {
         let id = Self::key_of(sealed).ok_or(Unsealable)?;
         let rest = &sealed[1 + id.len()..];
         if rest.len() < NONCE_LEN {
@@ -130,16 +136,9 @@ impl KeyRing {
         }
         let (_, cipher) = self.keys.iter().find(|(k, _)| k == id).ok_or(Unsealable)?;
         let (nonce, body) = rest.split_at(NONCE_LEN);
-        let plain = cipher
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: body,
-                    aad: endpoint.as_bytes(),
-                },
-            )
-            .map_err(|_| Unsealable)?;
-        WebhookSecret::from_bytes(plain).map_err(|_| Unsealable)
+        cipher
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad })
+            .map_err(|_| Unsealable)
     }
 }
 

@@ -153,6 +153,13 @@ impl Tenant {
             200,
             "digest",
         );
+        // A credit, as an operator grants it.
+        block_on(owner.execute_unprepared(&format!(
+            "insert into credits (tenant_id, id, amount_cents, reason, granted_by)
+             values ('{}', gen_random_uuid(), 100, 'seed', 'operator:seed')",
+            session.tenant_id
+        )))
+        .unwrap();
         // A month's call quota warning, as an instance records it.
         block_on(owner.execute_unprepared(&format!(
             "insert into quota_warnings (tenant_id, quota, period) values ('{}', 'calls_month', '2026-12')",

@@ -107,7 +107,7 @@ impl TestApp {
                 .unwrap();
             admin
                 .execute_unprepared(&format!(
-                    "grant connect on database {db_name} to versiqii_app, versiqii_dispatcher"
+                    "grant connect on database {db_name} to versiqii_app, versiqii_dispatcher, versiqii_operator"
                 ))
                 .await
                 .unwrap();
@@ -152,6 +152,10 @@ impl TestApp {
             .ok()
             .map(|base| format!("{base}/{db_name}"));
         settings.webhooks.embedded = false;
+        // The operators' portal on its own role.
+        settings.operators.database_url = std::env::var("VERSIQII_TEST_OPERATOR_URL")
+            .ok()
+            .map(|base| format!("{base}/{db_name}"));
         settings.webhooks.allow_loopback = true;
         settings.webhooks.retry_schedule_ms = vec![100, 200, 300, 400, 500, 600, 700];
         settings.webhooks.throttle_min_ms = 300;
@@ -226,6 +230,11 @@ impl TestApp {
     /// The dispatcher role's URL for this test's database.
     pub fn dispatcher_db_url(&self) -> String {
         format!("{}/{}", env("VERSIQII_TEST_DISPATCHER_URL"), self.db_name)
+    }
+
+    /// The operators' portal role's URL for this test's database.
+    pub fn operator_db_url(&self) -> String {
+        format!("{}/{}", env("VERSIQII_TEST_OPERATOR_URL"), self.db_name)
     }
 
     pub fn app_db_url(&self) -> String {

@@ -21,6 +21,7 @@ mod mail;
 mod mailbox;
 mod members;
 mod migrations;
+mod operators;
 mod ops;
 mod personal;
 mod quotas;
