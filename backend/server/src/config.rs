@@ -35,6 +35,7 @@ pub struct Settings {
     pub mail: Mail,
     pub webhooks: Webhooks,
     pub metering: Metering,
+    pub sla: Sla,
     /// Each plan's limits by its name in `tenants.plan`.
     pub plans: BTreeMap<String, Plan>,
 }
@@ -153,6 +154,20 @@ pub struct Metering {
     pub quota_refresh_ms: u64,
     /// How often the stored quantities (configs, targets, seats, ...) are snapshotted per day.
     pub snapshot_secs: u64,
+}
+
+/// `[sla]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    /// The region this instance's embedded prober reports as; none: no embedded prober.
+    #[serde(deserialize_with = "unset_if_empty")]
+    pub probe_region: Option<String>,
+    /// The base URL the embedded prober checks; none: this instance's own address.
+    #[serde(deserialize_with = "unset_if_empty")]
+    pub probe_url: Option<String>,
+    pub probe_interval_secs: u64,
+    pub probe_timeout_ms: u64,
 }
 
 /// `[webhooks]`
@@ -481,6 +496,10 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("METERING_FLUSH_MS",         "metering.flush_ms",              U64),
     ("METERING_QUOTA_REFRESH_MS", "metering.quota_refresh_ms",      U64),
     ("METERING_SNAPSHOT_SECS",    "metering.snapshot_secs",         U64),
+    ("SLA_PROBE_REGION",          "sla.probe_region",               TEXT),
+    ("SLA_PROBE_URL",             "sla.probe_url",                  TEXT),
+    ("SLA_PROBE_INTERVAL_SECS",   "sla.probe_interval_secs",        U64),
+    ("SLA_PROBE_TIMEOUT_MS",      "sla.probe_timeout_ms",           U64),
 ];
 
 /// Each plan's keys, set for every plan in the table (the defaults' and any a file adds) by
@@ -581,6 +600,7 @@ impl Settings {
             );
         }
         crate::mail::validate_settings(&self.mail)?;
+        crate::sla::validate_settings(&self.sla)?;
         if !self.plans.contains_key(FALLBACK_PLAN) {
             bail!("plans.{FALLBACK_PLAN} is missing: it is the plan of tenants on unknown plans");
         }

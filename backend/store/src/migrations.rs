@@ -73,6 +73,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0017_quotas",
         include_str!("../../../migrations/0017_quotas.sql"),
     ),
+    ("0019_sla", include_str!("../../../migrations/0019_sla.sql")),
 ];
 
 /// Returns the names of the migrations applied by this call.

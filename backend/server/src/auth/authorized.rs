@@ -58,6 +58,8 @@ pub struct Gatekeeper {
     pub(crate) meter: Arc<crate::metering::Meter>,
     /// Each tenant's monthly call quota.
     pub(crate) calls: crate::quota::CallQuota,
+    /// Counts each admitted request's status and latency for SLA metering.
+    pub(crate) sla: Arc<crate::sla::SlaMeter>,
 }
 
 /// Proof that the caller is authenticated and allowed `P` in their tenant; the only way for a
@@ -205,6 +207,9 @@ pub async fn authenticate_request(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let mut slot = None;
+    // The admitted tenant and when it was admitted: its answer's status and latency count for
+    // its SLA (budget and fair-share waits are the tenant's own pacing, not the service's).
+    let mut admitted_at = None;
     if req.headers().contains_key(header::AUTHORIZATION) {
         let gate = req.app_data::<web::Data<Arc<Gatekeeper>>>().cloned();
         let outcome = match &gate {
@@ -252,11 +257,20 @@ pub async fn authenticate_request(
             slot = gate.fair_share.enter(principal.tenant).await;
             let kind = crate::metering::Kind::of(req.method().as_str(), req.path());
             gate.meter.count(principal.tenant.0, kind);
+            admitted_at = Some((gate.clone(), principal.tenant, Instant::now()));
         }
         req.extensions_mut().insert(Authentication(outcome));
     }
     let response = next.call(req).await;
     drop(slot);
+    if let Some((gate, tenant, started)) = admitted_at {
+        let status = match &response {
+            Ok(res) => res.status(),
+            Err(e) => e.as_response_error().status_code(),
+        };
+        gate.sla
+            .record(tenant.0, status.as_u16(), started.elapsed());
+    }
     response.map(ServiceResponse::map_into_left_body)
 }
 
