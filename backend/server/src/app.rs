@@ -49,6 +49,10 @@ pub struct AppState {
     http_metrics: web::Data<crate::metrics::HttpMetrics>,
     metrics_token: web::Data<crate::metrics::MetricsToken>,
     portal: web::Data<crate::portal::Portal>,
+    sla_gauges: web::Data<crate::sla::Gauges>,
+    /// The embedded prober's settings (`sla.probe_region` set): started by [`serve`], which
+    /// knows the address to probe when `sla.probe_url` is empty.
+    probe: Option<crate::config::Sla>,
     max_body_bytes: usize,
 }
 
@@ -102,6 +106,7 @@ impl AppState {
                 settings.auth.failed_auth_per_minute,
             ),
             meter: Default::default(),
+            sla: Default::default(),
             proxies: crate::client_addr::TrustedProxies::parse(&settings.http.trusted_proxies)?,
         };
         let gate = Arc::new(gate);
@@ -162,6 +167,10 @@ impl AppState {
             crate::mail::worker::Worker::new(store.clone(), ops.mail.clone(), &settings.mail)?;
         actix_web::rt::spawn(mail_worker.run(settings.database.url.clone()));
         actix_web::rt::spawn(gate.meter.clone().run(
+            store.clone(),
+            std::time::Duration::from_millis(settings.metering.flush_ms.max(10)),
+        ));
+        actix_web::rt::spawn(gate.sla.clone().run(
             store.clone(),
             std::time::Duration::from_millis(settings.metering.flush_ms.max(10)),
         ));
@@ -230,6 +239,12 @@ impl AppState {
             metrics_token: web::Data::new(crate::metrics::MetricsToken(
                 settings.observability.metrics_token.clone(),
             )),
+            sla_gauges: web::Data::new(Default::default()),
+            probe: settings
+                .sla
+                .probe_region
+                .is_some()
+                .then(|| settings.sla.clone()),
             max_body_bytes: settings.http.max_body_bytes,
         })
     }
@@ -257,6 +272,7 @@ impl AppState {
             .app_data(self.http_metrics.clone())
             .app_data(self.metrics_token.clone())
             .app_data(self.portal.clone())
+            .app_data(self.sla_gauges.clone())
             .app_data(
                 web::JsonConfig::default()
                     .limit(limit)
@@ -303,6 +319,27 @@ pub fn serve(
     workers: usize,
 ) -> anyhow::Result<(Server, SocketAddr)> {
     let addr = listener.local_addr()?;
+    if let Some(sla) = &state.probe {
+        let base_url = sla.probe_url.clone().unwrap_or_else(|| {
+            let host = match addr.ip() {
+                ip if ip.is_unspecified() && ip.is_ipv4() => "127.0.0.1".to_owned(),
+                ip if ip.is_unspecified() => "[::1]".to_owned(),
+                std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+                ip => ip.to_string(),
+            };
+            format!("http://{host}:{}", addr.port())
+        });
+        actix_web::rt::spawn(
+            crate::sla::Prober {
+                store: state.probes.store.clone(),
+                region: sla.probe_region.clone().unwrap_or_default(),
+                base_url,
+                interval: std::time::Duration::from_secs(sla.probe_interval_secs.max(1)),
+                timeout: std::time::Duration::from_millis(sla.probe_timeout_ms.max(1)),
+            }
+            .run(),
+        );
+    }
     let server = HttpServer::new(move || {
         let state = state.clone();
         App::new()

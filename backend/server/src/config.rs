@@ -36,6 +36,7 @@ pub struct Settings {
     pub webhooks: Webhooks,
     pub metering: Metering,
     pub operators: Operators,
+    pub sla: Sla,
     /// Each plan's limits by its name in `tenants.plan`.
     pub plans: BTreeMap<String, Plan>,
 }
@@ -182,6 +183,20 @@ impl std::fmt::Debug for Operators {
             .field("login_attempts_per_minute", &self.login_attempts_per_minute)
             .finish()
     }
+}
+
+/// `[sla]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sla {
+    /// The region this instance's embedded prober reports as; none: no embedded prober.
+    #[serde(deserialize_with = "unset_if_empty")]
+    pub probe_region: Option<String>,
+    /// The base URL the embedded prober checks; none: this instance's own address.
+    #[serde(deserialize_with = "unset_if_empty")]
+    pub probe_url: Option<String>,
+    pub probe_interval_secs: u64,
+    pub probe_timeout_ms: u64,
 }
 
 /// `[webhooks]`
@@ -515,6 +530,10 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("METERING_FLUSH_MS",         "metering.flush_ms",              U64),
     ("METERING_QUOTA_REFRESH_MS", "metering.quota_refresh_ms",      U64),
     ("METERING_SNAPSHOT_SECS",    "metering.snapshot_secs",         U64),
+    ("SLA_PROBE_REGION",          "sla.probe_region",               TEXT),
+    ("SLA_PROBE_URL",             "sla.probe_url",                  TEXT),
+    ("SLA_PROBE_INTERVAL_SECS",   "sla.probe_interval_secs",        U64),
+    ("SLA_PROBE_TIMEOUT_MS",      "sla.probe_timeout_ms",           U64),
 ];
 
 /// Each plan's keys, set for every plan in the table (the defaults' and any a file adds) by
@@ -615,6 +634,7 @@ impl Settings {
             );
         }
         crate::mail::validate_settings(&self.mail)?;
+        crate::sla::validate_settings(&self.sla)?;
         if !self.plans.contains_key(FALLBACK_PLAN) {
             bail!("plans.{FALLBACK_PLAN} is missing: it is the plan of tenants on unknown plans");
         }

@@ -22,6 +22,7 @@ mod request_id;
 pub mod routes;
 pub mod schema_cache;
 mod security_headers;
+pub mod sla;
 mod wake;
 pub mod webhooks;
 

@@ -1,14 +1,17 @@
-//! `versiqii-server [serve | dispatch | migrate | operator create | reseal-webhook-secrets |
-//! openapi | ops-openapi | errors-doc | events-doc | events-json]`
+//! `versiqii-server [serve | dispatch | probe | migrate | operator create |
+//! reseal-webhook-secrets | openapi | ops-openapi | errors-doc | events-doc | events-json]`
 
 use anyhow::Context;
 use std::net::TcpListener;
 use versiqii_server::{app, openapi, AppState, Settings};
 
 const USAGE: &str =
-    "usage: versiqii-server [serve | dispatch | migrate | operator create | reseal-webhook-secrets | openapi | ops-openapi | errors-doc | events-doc | events-json]
+    "usage: versiqii-server [serve | dispatch | probe | migrate | operator create | reseal-webhook-secrets | openapi | ops-openapi | errors-doc | events-doc | events-json]
   serve        run the API (default), with a webhook dispatcher beside it unless webhooks.embedded is off
   dispatch     run a webhook dispatcher alone (VERSIQII_DISPATCHER_DATABASE_URL); run as many as you like
+  probe --region R --url BASE
+               check BASE/readyz every sla.probe_interval_secs and record each result for region R
+               (VERSIQII_DATABASE_URL); a failed check counts its minute as down for every tenant
   migrate      apply migrations/ as the owner role (VERSIQII_OWNER_DATABASE_URL)
   operator create --email E [--role support|admin] [--name N] [--output json]
                provision an operator of the portal (VERSIQII_OPERATOR_DATABASE_URL); the password
@@ -29,6 +32,7 @@ fn main() {
         "serve" => serve(),
         "migrate" => migrate(),
         "dispatch" => dispatch(),
+        "probe" => probe(),
         "reseal-webhook-secrets" => reseal(),
         "operator" => operator(std::env::args().skip(2).collect()),
         "ops-openapi" => {
@@ -171,6 +175,64 @@ fn operator(args: Vec<String>) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// `probe --region R --url BASE`, flags in either order.
+fn probe_args(args: &[String]) -> anyhow::Result<(String, String)> {
+    let (mut region, mut url) = (None, None);
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--region" => region = Some(value.clone()),
+            "--url" => url = Some(value.clone()),
+            other => anyhow::bail!("unknown flag `{other}`\n{USAGE}"),
+        }
+    }
+    let region = region.context("probe needs --region R")?;
+    let url = url.context("probe needs --url BASE")?;
+    anyhow::ensure!(
+        versiqii_server::sla::valid_region(&region),
+        "--region {region:?}: 1 to 40 of a-z, 0-9 and -, starting with a letter or digit"
+    );
+    anyhow::ensure!(
+        url.starts_with("http://") || url.starts_with("https://"),
+        "--url {url:?}: an http:// or https:// base URL"
+    );
+    Ok((region, url))
+}
+
+fn probe() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let (region, base_url) = match probe_args(&args) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::exit(2);
+        }
+    };
+    init_tracing();
+    let settings = Settings::load()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let store = versiqii_store::Store::connect(&settings.database.url, 2)
+            .await
+            .context("connecting to Postgres")?;
+        tracing::info!(%region, url = %base_url, "versiqii-server probing");
+        versiqii_server::sla::Prober {
+            store,
+            region,
+            base_url,
+            interval: std::time::Duration::from_secs(settings.sla.probe_interval_secs.max(1)),
+            timeout: std::time::Duration::from_millis(settings.sla.probe_timeout_ms.max(1)),
+        }
+        .run()
+        .await;
+        Ok(())
+    })
 }
 
 fn reseal() -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! Prometheus text at `/metrics`: HTTP request counts and latency histograms per route, and the
-//! drift gauge per tenant, environment, target and dimension. Tenant names appear in labels, so
+//! drift gauge per tenant, environment, target and dimension, and each tenant's usage and SLA
+//! gauges this month (`crate::sla::Gauges`, cached 30 s). Tenant names appear in labels, so
 //! the endpoint needs its own bearer token (`VERSIQII_METRICS_TOKEN`) and is off without one.
 
 use crate::actors::{ComputeDrift, Directory};
@@ -134,6 +135,7 @@ pub async fn prometheus(
     directory: web::Data<Directory>,
     gate: web::Data<std::sync::Arc<crate::auth::authorized::Gatekeeper>>,
     ops: web::Data<crate::ops::Ops>,
+    sla: web::Data<crate::sla::Gauges>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(expected) = token.0.as_deref() else {
         return Err(ApiError::NotFound(
@@ -185,6 +187,7 @@ pub async fn prometheus(
             "versiqii_api_key_lookups_total{{outcome=\"{outcome}\"}} {n}"
         );
     }
+    sla.render(&ops.store, &ops.plans, &mut out).await;
     out.push_str(
         "# HELP versiqii_drift 1 when a target drifts in a dimension in an environment.\n",
     );

@@ -77,6 +77,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0018_operators",
         include_str!("../../../migrations/0018_operators.sql"),
     ),
+    (
+        "0019_sla",
+        include_str!("../../../migrations/0019_sla.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

@@ -80,6 +80,7 @@ fn component_schemas_match_the_spec() {
         UsageTotal,
         UsageDay,
         UsageView,
+        SlaView,
         ApiKeyList,
         AuditEventView,
         AuditPage,

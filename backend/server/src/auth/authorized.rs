@@ -64,6 +64,8 @@ pub struct Gatekeeper {
     pub(crate) calls: crate::quota::CallQuota,
     /// The tenants suspended by operators.
     pub(crate) suspended: super::suspended::Suspended,
+    /// Counts each admitted request's status and latency for SLA metering.
+    pub(crate) sla: Arc<crate::sla::SlaMeter>,
 }
 
 /// Proof that the caller is authenticated and allowed `P` in their tenant; the only way for a
@@ -214,6 +216,9 @@ pub async fn authenticate_request(
     // The operators' portal has its own principal, checked by its own extractor: an operator's
     // token is no tenant's, and must not count as a tenant's failed sign-in.
     let portal = req.path().starts_with("/ops/");
+    // The admitted tenant and when it was admitted: its answer's status and latency count for
+    // its SLA (budget and fair-share waits are the tenant's own pacing, not the service's).
+    let mut admitted_at = None;
     if req.headers().contains_key(header::AUTHORIZATION) && !portal {
         let gate = req.app_data::<web::Data<Arc<Gatekeeper>>>().cloned();
         let outcome = match &gate {
@@ -273,11 +278,20 @@ pub async fn authenticate_request(
             slot = gate.fair_share.enter(principal.tenant).await;
             let kind = crate::metering::Kind::of(req.method().as_str(), req.path());
             gate.meter.count(principal.tenant.0, kind);
+            admitted_at = Some((gate.clone(), principal.tenant, Instant::now()));
         }
         req.extensions_mut().insert(Authentication(outcome));
     }
     let response = next.call(req).await;
     drop(slot);
+    if let Some((gate, tenant, started)) = admitted_at {
+        let status = match &response {
+            Ok(res) => res.status(),
+            Err(e) => e.as_response_error().status_code(),
+        };
+        gate.sla
+            .record(tenant.0, status.as_u16(), started.elapsed());
+    }
     response.map(ServiceResponse::map_into_left_body)
 }
 

@@ -20,6 +20,7 @@ pub mod members;
 pub mod migrations;
 pub mod password;
 pub mod rollback;
+pub mod sla;
 pub mod targets;
 pub mod usage;
 pub mod verification;
@@ -77,6 +78,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     webhooks::configure(cfg);
     digests::configure(cfg);
     usage::configure(cfg);
+    sla::configure(cfg);
 }
 
 /// Every module's part of the OpenAPI document, in the order its tags are listed (a module whose
@@ -105,6 +107,7 @@ pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
         webhooks::Doc::openapi(),
         digests::Doc::openapi(),
         usage::Doc::openapi(),
+        sla::Doc::openapi(),
         health::Doc::openapi(),
     ]
 }

@@ -19,7 +19,7 @@ use versiqii_store::{QuotaMeasure, CALL_KINDS};
 pub struct Doc;
 
 /// Quantities whose month figure is their peak, not their sum.
-const GAUGES: [&str; 5] = [
+pub(crate) const GAUGES: [&str; 5] = [
     "configs",
     "config_bytes",
     "targets_active",
