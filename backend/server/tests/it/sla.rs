@@ -471,3 +471,28 @@ fn metrics_carry_each_tenants_usage_and_sla_gauges() {
         "versiqii_tenant_usage{{{labels},kind=\"api_reads\"}} 4"
     )));
 }
+
+#[test]
+fn instances_flushing_the_same_hour_add_up() {
+    let a = TestApp::spawn();
+    let b = a.another_instance();
+    let c = a.another_instance();
+    let s = a.signup("sla-instances");
+    // Three instances answer the same tenant in the same minute and hour and merge their
+    // histograms into the same row, often at the same moment.
+    for i in 0..60 {
+        let app = [&a, &b, &c][i % 3];
+        assert_eq!(app.get("/v1/envs", Some(&s.access)).status, 200);
+    }
+    wait_until(
+        "stored SLA counts",
+        || stored(&a, &s.tenant_id),
+        |got| *got == (60, 0, 60),
+    );
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(
+        stored(&a, &s.tenant_id),
+        (60, 0, 60),
+        "nothing lost or twice"
+    );
+}
