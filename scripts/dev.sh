@@ -48,7 +48,7 @@ metrics_token=$(cat "$state/metrics_token")
 
 VERSIQII_METRICS_TOKEN=$metrics_token VERSIQII_HTTP_PORT=$port VERSIQII_MAIL_HOST=127.0.0.1 VERSIQII_MAIL_PORT=$MAILBOX_SMTP_PORT \
   VERSIQII_MAIL_TLS=none VERSIQII_MAIL_LINK_BASE=${VERSIQII_MAIL_LINK_BASE:-http://127.0.0.1:$port} \
-  VERSIQII_WEBHOOKS_ALLOW_LOOPBACK=true \
+  VERSIQII_WEBHOOKS_ALLOW_LOOPBACK=true VERSIQII_SLA_PROBE_REGION=${VERSIQII_SLA_PROBE_REGION:-local} \
   "$server_bin" serve &
 server_pid=$!
 url="http://127.0.0.1:$port"
@@ -96,6 +96,7 @@ Versiqii is running.
   mailbox    $MAILBOX_URL          (every mail the server sends: verification, password resets)
   webhooks   the dispatcher runs in the server; local receivers are allowed (docs/webhooks.md)
   metrics    curl -H 'Authorization: Bearer $metrics_token' $url/metrics
+  SLA        versiqii sla   (the server probes its own /readyz as region "local"; docs/sla.md)
   tenant     demo
   owner      $email / $password
   API key    $key

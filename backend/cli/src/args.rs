@@ -142,6 +142,13 @@ Examples:
   versiqii usage --month 2026-11 --output json")]
     Usage(UsageArgs),
 
+    /// Show a month's availability, down minutes and p99 latency against the plan's SLA
+    #[command(after_help = "\
+Examples:
+  versiqii sla                      # this month so far
+  versiqii sla --month 2026-11 --output json")]
+    Sla(UsageArgs),
+
     /// Add JSON Schema versions to schema families and inspect them
     #[command(subcommand)]
     Schemas(SchemasCommand),

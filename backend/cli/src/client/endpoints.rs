@@ -224,6 +224,14 @@ impl Client {
         self.send(Method::Get, &path, NO_BODY, "usage")
     }
 
+    pub fn sla(&mut self, month: Option<&str>) -> Result<SlaView, CliError> {
+        let path = match month {
+            Some(m) => format!("/v1/sla?month={}", super::encode(m)),
+            None => "/v1/sla".to_owned(),
+        };
+        self.send(Method::Get, &path, NO_BODY, "SLA report")
+    }
+
     pub fn digests(&mut self) -> Result<DigestList, CliError> {
         self.send(Method::Get, "/v1/digests", NO_BODY, "digest list")
     }

@@ -17,6 +17,7 @@ mod observations;
 mod password;
 mod schemas;
 mod shared;
+mod sla;
 mod targets;
 mod usage;
 mod validate;
@@ -58,5 +59,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Webhooks(command) => webhooks::run(&global, command),
         Command::Digests(command) => digests::run(&global, command),
         Command::Usage(args) => usage::run(&global, args),
+        Command::Sla(args) => sla::run(&global, args),
     }
 }

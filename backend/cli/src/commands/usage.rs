@@ -5,20 +5,29 @@ use crate::client::Client;
 use crate::error::CliError;
 use crate::output::{self, out, render_table, OutputFormat};
 
-pub fn run(global: &GlobalArgs, args: UsageArgs) -> Result<(), CliError> {
-    if let Some(month) = &args.month {
-        let ok = month.len() == 7
-            && month.as_bytes()[4] == b'-'
-            && month
-                .chars()
-                .enumerate()
-                .all(|(i, c)| i == 4 || c.is_ascii_digit());
-        if !ok {
-            return Err(CliError::usage(format!(
-                "--month {month}: write a month like 2026-11"
-            )));
-        }
+/// `--month`'s shape (the server judges the rest): a usage error (exit 2) when it is not
+/// `YYYY-MM`.
+pub(super) fn check_month(month: Option<&str>) -> Result<(), CliError> {
+    let Some(month) = month else {
+        return Ok(());
+    };
+    let ok = month.len() == 7
+        && month.as_bytes()[4] == b'-'
+        && month
+            .chars()
+            .enumerate()
+            .all(|(i, c)| i == 4 || c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError::usage(format!(
+            "--month {month}: write a month like 2026-11"
+        )))
     }
+}
+
+pub fn run(global: &GlobalArgs, args: UsageArgs) -> Result<(), CliError> {
+    check_month(args.month.as_deref())?;
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
     let usage = client.usage(args.month.as_deref())?;
     if let OutputFormat::Json = global.output {

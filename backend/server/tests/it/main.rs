@@ -28,6 +28,7 @@ mod quotas;
 mod receiver;
 mod registry;
 mod routes;
+mod sla;
 mod tenancy;
 mod usage;
 mod verification;
