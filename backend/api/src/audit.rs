@@ -83,6 +83,11 @@ audit_actions! {
     CreditGrant = "credit.grant",
     /// An operator started a read-only look at the organisation; the object names the reason.
     ImpersonationStart = "impersonation.start",
+    /// A month's invoice was finalized; its object is `invoice:<number>`, its after-hash the
+    /// PDF's SHA-256.
+    InvoiceFinalize = "invoice.finalize",
+    /// A finalized invoice's payment was recorded; the after-hash names provider and reference.
+    InvoicePay = "invoice.pay",
 }
 
 impl fmt::Display for AuditAction {

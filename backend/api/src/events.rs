@@ -153,6 +153,8 @@ events! {
     WebhookTest(WebhookTest) = ("webhook.test", 1),
     /// The organisation reached 80% of one of its plan's quotas.
     QuotaWarning(QuotaWarning) = ("quota.warning", 1),
+    /// A month's invoice was finalized: numbered, its PDF rendered, immutable from now on.
+    InvoiceFinalized(InvoiceFinalized) = ("invoice.finalized", 1),
 }
 
 /// One event type as the catalogue publishes it.
@@ -516,6 +518,22 @@ payload! {
         pub plan: String,
         /// The calendar month (`2026-12`) of a `calls_month` warning.
         pub period: Option<String>,
+    }
+}
+
+payload! {
+    /// A finalized invoice (its PDF at `GET /v1/invoices/{invoice_id}/pdf`).
+    pub struct InvoiceFinalized {
+        pub invoice_id: Uuid,
+        /// `VQ-2026-000042`: numbered without gaps.
+        pub number: String,
+        /// The calendar month it bills, `2026-11`.
+        pub period: String,
+        pub currency: String,
+        /// What is due, in minor units, after credits and with tax.
+        pub total_cents: i64,
+        /// The SLA credit in percent of the subtotal (0 when the promise was kept).
+        pub sla_credit_percent: u32,
     }
 }
 

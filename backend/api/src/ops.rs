@@ -194,3 +194,61 @@ pub struct OperatorAuditVerification {
     pub first_broken: Option<i64>,
     pub reason: Option<String>,
 }
+
+/// Drafts (or finalizes) every tenant's invoice for a month now, instead of waiting for the
+/// scheduled run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BillingRunRequest {
+    /// The calendar month, `2026-11`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$"))]
+    pub period: String,
+    /// Finalize (number, PDF, immutable) instead of drafting; only for a month that has ended.
+    #[serde(default)]
+    pub finalize: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BillingRunView {
+    pub period: String,
+    pub drafted: u32,
+    pub finalized: u32,
+    /// Finalized before: left as they were.
+    pub unchanged: u32,
+    /// Nothing to bill (no price, nothing due).
+    pub skipped: u32,
+    pub failed: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvoiceSummaryView {
+    pub id: Uuid,
+    pub period: String,
+    /// `draft`, `final` or `paid`.
+    pub status: String,
+    pub number: Option<String>,
+    pub plan: String,
+    pub currency: String,
+    pub total_cents: i64,
+    pub finalized_at: Option<DateTime<Utc>>,
+    pub paid_at: Option<DateTime<Utc>>,
+    pub payment_reference: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvoiceSummaryList {
+    pub items: Vec<InvoiceSummaryView>,
+}
+
+/// A payment received by other means (a bank transfer), recorded with its reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRequest {
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub reference: String,
+}

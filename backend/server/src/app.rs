@@ -162,6 +162,7 @@ impl AppState {
                 metrics: dispatch_metrics.clone(),
             }),
             plans: Arc::new(plans),
+            billing: Arc::new(settings.billing.clone()),
         };
         let mail_worker =
             crate::mail::worker::Worker::new(store.clone(), ops.mail.clone(), &settings.mail)?;
@@ -180,6 +181,12 @@ impl AppState {
         ));
         gate.suspended.reload(&store).await;
         actix_web::rt::spawn(crate::auth::suspended::Suspended::refresh(gate.clone()));
+        if settings.billing.run_secs > 0 {
+            actix_web::rt::spawn(crate::ops::billing::run_forever(
+                ops.clone(),
+                std::time::Duration::from_secs(settings.billing.run_secs),
+            ));
+        }
         actix_web::rt::spawn(crate::metering::snapshot(
             store.clone(),
             std::time::Duration::from_secs(settings.metering.snapshot_secs.max(1)),

@@ -37,6 +37,7 @@ pub struct Settings {
     pub metering: Metering,
     pub operators: Operators,
     pub sla: Sla,
+    pub billing: Billing,
     /// Each plan's limits by its name in `tenants.plan`.
     pub plans: BTreeMap<String, Plan>,
 }
@@ -155,6 +156,22 @@ pub struct Metering {
     pub quota_refresh_ms: u64,
     /// How often the stored quantities (configs, targets, seats, ...) are snapshotted per day.
     pub snapshot_secs: u64,
+}
+
+/// `[billing]`: invoices (docs/billing.md).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Billing {
+    pub currency: String,
+    /// Tax in basis points of the amount due (1900 is 19%).
+    pub tax_rate_bp: u32,
+    /// Days after a month ends during which its invoice stays a draft.
+    pub grace_days: u32,
+    /// How often the billing run looks for invoices to draft and finalize.
+    pub run_secs: u64,
+    pub number_prefix: String,
+    /// The seller's name and address, one line each, as invoices print them.
+    pub seller: Vec<String>,
 }
 
 /// `[operators]`: the operators' portal (`/ops/v1`).
@@ -384,6 +401,8 @@ pub struct Plan {
     pub seat_cents: u64,
     /// The availability promised, in parts per million (999000 is 99.9%); 0 promises none.
     pub sla_target_ppm: u64,
+    /// Owners may move to it themselves (`PUT /v1/plan`); other plans are set by operators.
+    pub self_serve: bool,
 }
 
 impl Plan {
@@ -506,6 +525,12 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("MAIL_MAX_ATTEMPTS",         "mail.max_attempts",              U32),
     ("DISPATCHER_DATABASE_URL",   "webhooks.database_url",          SECRET),
     ("OPERATOR_DATABASE_URL",     "operators.database_url",         SECRET),
+    ("BILLING_CURRENCY",          "billing.currency",               TEXT),
+    ("BILLING_TAX_RATE_BP",       "billing.tax_rate_bp",            U32),
+    ("BILLING_GRACE_DAYS",        "billing.grace_days",             U32),
+    ("BILLING_RUN_SECS",          "billing.run_secs",               U64),
+    ("BILLING_NUMBER_PREFIX",     "billing.number_prefix",          TEXT),
+    ("BILLING_SELLER",            "billing.seller",                 Read::List),
     ("OPERATORS_MAX_CONNECTIONS", "operators.max_connections",      U32),
     ("OPERATORS_SESSION_HOURS",   "operators.session_hours",        U64),
     ("OPERATORS_IMPERSONATION_MINUTES", "operators.impersonation_minutes", U64),
@@ -555,6 +580,7 @@ pub const PLAN_FIELDS: &[(&str, Read)] = &[
     ("included_seats", U64),
     ("seat_cents", U64),
     ("sla_target_ppm", U64),
+    ("self_serve", BOOL),
 ];
 
 /// The largest price a plan may state (minor units), so invoice sums cannot overflow.
@@ -635,6 +661,23 @@ impl Settings {
         }
         crate::mail::validate_settings(&self.mail)?;
         crate::sla::validate_settings(&self.sla)?;
+        versiqii_core::billing::Currency::parse(&self.billing.currency)
+            .map_err(|e| anyhow::anyhow!("billing.currency (VERSIQII_BILLING_CURRENCY): {e}"))?;
+        if self.billing.tax_rate_bp > 10_000 {
+            bail!(
+                "billing.tax_rate_bp (VERSIQII_BILLING_TAX_RATE_BP) must be at most 10000 (100%)"
+            );
+        }
+        if self.billing.number_prefix.is_empty()
+            || self.billing.number_prefix.len() > 12
+            || !self
+                .billing
+                .number_prefix
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric())
+        {
+            bail!("billing.number_prefix (VERSIQII_BILLING_NUMBER_PREFIX) must be 1 to 12 letters or digits");
+        }
         if !self.plans.contains_key(FALLBACK_PLAN) {
             bail!("plans.{FALLBACK_PLAN} is missing: it is the plan of tenants on unknown plans");
         }
@@ -935,7 +978,7 @@ mod tests {
     fn nested_keys_and_plans_merge_key_by_key() {
         let file = "[plans.team]\nburst_secs = 5\n\
                     [plans.startup]\nrate = 50\nburst_secs = 1.5\n\
-                    quota_configs = 0\nquota_targets = 0\nquota_seats = 0\nquota_calls_month = 0\nprice_cents = 0\nincluded_calls = 0\noverage_calls_per_1k_cents = 0\nincluded_deliveries = 0\noverage_deliveries_per_1k_cents = 0\nincluded_seats = 0\nseat_cents = 0\nsla_target_ppm = 0\n\
+                    quota_configs = 0\nquota_targets = 0\nquota_seats = 0\nquota_calls_month = 0\nprice_cents = 0\nincluded_calls = 0\noverage_calls_per_1k_cents = 0\nincluded_deliveries = 0\noverage_deliveries_per_1k_cents = 0\nincluded_seats = 0\nseat_cents = 0\nsla_target_ppm = 0\nself_serve = false\n\
                     [observability]\nmetrics_token = \"0123456789abcdef\"\n";
         let s = Settings::from_layers(Some(("test.toml", file)), |_| None).unwrap();
         assert_eq!(s.plans["team"].burst_secs, 5.0);
@@ -979,7 +1022,7 @@ mod tests {
             Some((
                 "test.toml",
                 "[plans.startup]\nrate = 50\nburst_secs = 1\n\
-                 quota_configs = 0\nquota_targets = 0\nquota_seats = 0\nquota_calls_month = 0\nprice_cents = 0\nincluded_calls = 0\noverage_calls_per_1k_cents = 0\nincluded_deliveries = 0\noverage_deliveries_per_1k_cents = 0\nincluded_seats = 0\nseat_cents = 0\nsla_target_ppm = 0\n",
+                 quota_configs = 0\nquota_targets = 0\nquota_seats = 0\nquota_calls_month = 0\nprice_cents = 0\nincluded_calls = 0\noverage_calls_per_1k_cents = 0\nincluded_deliveries = 0\noverage_deliveries_per_1k_cents = 0\nincluded_seats = 0\nseat_cents = 0\nsla_target_ppm = 0\nself_serve = false\n",
             )),
             env(&[
                 ("VERSIQII_PLAN_RATE_FREE", "0"),

@@ -7,6 +7,7 @@ mod audit;
 pub mod dispatch;
 mod error;
 mod invites;
+mod invoices;
 mod mail;
 mod migrations;
 mod operators;
@@ -26,6 +27,7 @@ pub use api_keys::{split_envs, ApiKeyAuth, ApiKeyRow, NewApiKey};
 pub use audit::{AuditEvent, AuditRecord, AuditVerdict, BrokenLink};
 pub use error::StoreError;
 pub use invites::{InviteByToken, InviteRow, NewInvite};
+pub use invoices::{BilledUsage, InvoiceFigures, InvoiceRow, InvoiceSummary};
 pub use mail::{
     enqueue_mail, request_password_reset, use_password_reset, ClaimedMail, MailRetry, MAIL_CHANNEL,
 };

@@ -77,9 +77,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0018_operators",
         include_str!("../../../migrations/0018_operators.sql"),
     ),
+    ("0019_sla", include_str!("../../../migrations/0019_sla.sql")),
     (
-        "0019_sla",
-        include_str!("../../../migrations/0019_sla.sql"),
+        "0020_invoices",
+        include_str!("../../../migrations/0020_invoices.sql"),
     ),
 ];
 

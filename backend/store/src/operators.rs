@@ -137,7 +137,7 @@ impl OperatorStore {
         self.store.unsafe_role().await
     }
 
-    fn db(&self) -> &sea_orm::DatabaseConnection {
+    pub(crate) fn db(&self) -> &sea_orm::DatabaseConnection {
         &self.store.app
     }
 

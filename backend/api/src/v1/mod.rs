@@ -9,6 +9,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod bindings;
 pub mod configs;
 pub mod constraints;
@@ -29,6 +30,7 @@ pub mod webhooks;
 pub use api_keys::*;
 pub use audit::*;
 pub use auth::*;
+pub use billing::*;
 pub use bindings::*;
 pub use configs::*;
 pub use constraints::*;

@@ -28,6 +28,8 @@ permission!(RegistryWrite, "registry", "write");
 permission!(WebhooksRead, "webhooks", "read");
 permission!(WebhooksWrite, "webhooks", "write");
 permission!(UsageRead, "usage", "read");
+permission!(BillingRead, "billing", "read");
+permission!(BillingWrite, "billing", "write");
 
 /// The `security` scope string the OpenAPI document shows for a permission.
 pub fn scope_of<P: Permission>() -> String {

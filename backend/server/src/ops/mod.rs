@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod billing;
 pub mod bindings;
 pub mod checks;
 pub mod configs;
@@ -56,6 +57,8 @@ pub struct Ops {
     pub(crate) webhooks: Arc<webhooks::WebhookTools>,
     /// The plans' terms: quotas, prices, SLA targets.
     pub(crate) plans: Arc<crate::quota::Plans>,
+    /// Currency, tax, numbering and seller of invoices.
+    pub(crate) billing: Arc<crate::config::Billing>,
 }
 
 impl Ops {

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod billing;
 mod principal;
 pub mod provision;
 pub mod tenants;
@@ -113,6 +114,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     for part in [
         auth::Doc::openapi(),
         tenants::Doc::openapi(),
+        billing::Doc::openapi(),
         audit::Doc::openapi(),
     ] {
         doc.merge(part);
@@ -137,6 +139,7 @@ pub async fn openapi_json() -> HttpResponse {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     auth::configure(cfg);
     tenants::configure(cfg);
+    billing::configure(cfg);
     audit::configure(cfg);
     cfg.service(openapi_json);
 }

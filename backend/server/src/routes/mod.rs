@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod bindings;
 pub mod browser;
 pub mod configs;
@@ -78,6 +79,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     webhooks::configure(cfg);
     digests::configure(cfg);
     usage::configure(cfg);
+    billing::configure(cfg);
     sla::configure(cfg);
 }
 
@@ -107,6 +109,7 @@ pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
         webhooks::Doc::openapi(),
         digests::Doc::openapi(),
         usage::Doc::openapi(),
+        billing::Doc::openapi(),
         sla::Doc::openapi(),
         health::Doc::openapi(),
     ]

@@ -16,7 +16,7 @@ use versiqii_core::sla::{format_ppm, Month};
 )]
 pub struct Doc;
 
-/// `2026-11`, this month or an earlier one; default this month.
+/// `2026-11` (a month to come has no minutes yet); default this month.
 fn parse_month(text: Option<&str>) -> Result<Month, ApiError> {
     let now = Utc::now();
     let this = Month::new(now.year(), now.month()).map_err(|e| anyhow::anyhow!(e))?;
@@ -24,11 +24,7 @@ fn parse_month(text: Option<&str>) -> Result<Month, ApiError> {
         return Ok(this);
     };
     text.parse::<Month>()
-        .ok()
-        .filter(|m| *m <= this)
-        .ok_or_else(|| {
-            ApiError::invalid("/month", "a month like 2026-12, this one or an earlier one")
-        })
+        .map_err(|_| ApiError::invalid("/month", "a month like 2026-12"))
 }
 
 /// A month's availability (down minutes: more than 5% of the organisation's requests answered

@@ -48,6 +48,7 @@ fn percent(used: u64, limit: Option<u64>) -> Option<u64> {
     security(("bearer" = ["usage:read"])), responses(
     (status = 200, body = UsageView),
     (status = 400, body = Problem, content_type = "application/problem+json"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`invalid_input`: not a month"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json")))]
 #[get("/v1/usage")]

@@ -358,6 +358,24 @@ fn message(event: &Event, slack: bool) -> Message {
             vec!["At the limit, more is refused: remove some or move to a larger plan.".into()],
             "/usage".into(),
         ),
+        Event::InvoiceFinalized(e) => m(
+            ":receipt:",
+            format!(
+                "Invoice {} for {}: {}",
+                code(&e.number),
+                esc(&e.period),
+                esc(&crate::ops::billing::money(e.total_cents, &e.currency))
+            ),
+            if e.sla_credit_percent > 0 {
+                vec![format!(
+                    "An SLA credit of {}% of the month is taken off.",
+                    e.sla_credit_percent
+                )]
+            } else {
+                Vec::new()
+            },
+            "/usage".into(),
+        ),
     }
 }
 

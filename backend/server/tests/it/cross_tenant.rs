@@ -160,6 +160,17 @@ impl Tenant {
             session.tenant_id
         )))
         .unwrap();
+        // A finalized invoice, as the billing run stores it (its PDF a stand-in).
+        let invoice_id = uuid::Uuid::new_v4().to_string();
+        block_on(owner.execute_unprepared(&format!(
+            "insert into invoices (tenant_id, id, period, status, number, plan, currency, usage,
+                lines, subtotal_cents, sla_credit_percent, sla_credit_cents, credit_applied_cents,
+                tax_rate_bp, tax_cents, total_cents, finalized_at, pdf)
+             values ('{}', '{invoice_id}', '2026-11', 'final', 'T-{invoice_id}', 'team', 'EUR',
+                '{{}}', '[]', 4900, 0, 0, 0, 0, 0, 4900, now(), '%PDF-1.4 seed'::bytea)",
+            session.tenant_id
+        )))
+        .unwrap();
         // A month's call quota warning, as an instance records it.
         block_on(owner.execute_unprepared(&format!(
             "insert into quota_warnings (tenant_id, quota, period) values ('{}', 'calls_month', '2026-12')",
@@ -172,6 +183,7 @@ impl Tenant {
         let values = BTreeMap::from([
             ("webhook_id", webhook_id),
             ("delivery_id", delivery_id.to_string()),
+            ("invoice_id", invoice_id),
             ("user_id", mate_id),
             ("invite_id", invite["id"].as_str().unwrap().to_owned()),
             ("api_key_id", key_id),
@@ -542,6 +554,7 @@ fn path_value(after: &str, param: &str) -> Option<&'static str> {
         ("versions", "version") => "target_version",
         ("members", "user_id") => "user_id",
         ("invites", "id") => "invite_id",
+        ("invoices", "id") => "invoice_id",
         ("webhooks", "id") => "webhook_id",
         ("digests", "user_id") => "user_id",
         ("deliveries", "delivery") => "delivery_id",
@@ -656,6 +669,8 @@ const NO_REFERENCES: &[&str] = &[
     // that token names (tested in invites.rs: unknown, foreign, revoked, used, expired).
     "acceptInvite",
     "acceptInviteBySignup",
+    // A plan's name: the caller's own organisation moves.
+    "choosePlan",
 ];
 
 fn fill(path: &str, of: &Tenant) -> Result<String, String> {

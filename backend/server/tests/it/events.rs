@@ -3,6 +3,7 @@
 //! published JSON Schema (spec/events.json) at the published version.
 
 use crate::harness::{block_on, TestApp};
+use chrono::Datelike;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{json, Value};
 use versiqii_core::schema::CompiledSchema;
@@ -76,6 +77,7 @@ const STEPS: &[&str] = &[
     "webhook_endpoint.disabled",
     "webhook_endpoint.deleted",
     "quota.warning",
+    "invoice.finalized",
 ];
 
 impl Story {
@@ -261,6 +263,26 @@ impl Story {
                 let body = json!({"name": "q20", "family": "Svc", "version": "1.0.0"});
                 self.ok(self.app.post("/v1/targets", Some(&self.owner), &body), 201);
             }
+            "invoice.finalized" => {
+                // Last month's invoice of a team tenant that existed then, finalized by an
+                // operator's billing run.
+                block_on(self.app.owner_db().execute_unprepared(
+                    "update tenants set plan = 'team', created_at = now() - interval '70 days'",
+                ))
+                .unwrap();
+                let op = crate::operators::provision(&self.app, "events@ops.test", "admin");
+                let token = crate::operators::sign_in(&self.app, &op);
+                let last = (chrono::Utc::now().date_naive().with_day(1).unwrap()
+                    - chrono::Duration::days(1))
+                .format("%Y-%m")
+                .to_string();
+                let body = json!({"period": last, "finalize": true});
+                let run = self.ok(
+                    self.app.post("/ops/v1/billing/run", Some(&token), &body),
+                    200,
+                );
+                assert_eq!(run["finalized"], 1, "{run}");
+            }
             other => panic!("no step for {other}"),
         }
     }
@@ -337,6 +359,7 @@ event_tests! {
     deployment_rolled_back_is_one_valid_event => "deployment.rolled_back",
     api_key_revoked_is_one_valid_event => "api_key.revoked",
     quota_warning_is_one_valid_event => "quota.warning",
+    invoice_finalized_is_one_valid_event => "invoice.finalized",
 }
 
 /// A write that fails stores none of its events (the outbox commits or vanishes with the

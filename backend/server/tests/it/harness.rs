@@ -313,6 +313,29 @@ impl TestApp {
         }
     }
 
+    /// A GET whose answer is not JSON: status, content type and bytes.
+    pub fn get_bytes(&self, path: &str, token: Option<&str>) -> (u16, String, Vec<u8>) {
+        let mut req = self.agent.get(&format!("{}{path}", self.url));
+        if let Some(t) = token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        let mut resp = req.call().expect("transport");
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = resp
+            .body_mut()
+            .with_config()
+            .limit(10 << 20)
+            .read_to_vec()
+            .expect("body");
+        (status, content_type, bytes)
+    }
+
     pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.request("GET", path, token, None)
     }

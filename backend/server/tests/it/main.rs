@@ -4,6 +4,7 @@
 mod audit_chain;
 mod auth;
 mod bad_input;
+mod billing;
 mod browser;
 mod caps;
 mod cli;

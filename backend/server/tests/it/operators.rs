@@ -12,7 +12,7 @@ use versiqii_core::totp::{code_at, TotpSecret};
 
 const PASSWORD: &str = "operators are careful people";
 
-struct Op {
+pub struct Op {
     email: String,
     secret: TotpSecret,
 }
@@ -29,7 +29,7 @@ fn server_bin() -> std::path::PathBuf {
 }
 
 /// `versiqii-server operator create`, as the people who run the service do it.
-fn provision(app: &TestApp, email: &str, role: &str) -> Op {
+pub fn provision(app: &TestApp, email: &str, role: &str) -> Op {
     let out = Command::new(server_bin())
         .args(["operator", "create", "--email", email, "--role", role])
         .args(["--name", "Test Operator", "--output", "json"])
@@ -67,7 +67,7 @@ fn login_at(app: &TestApp, op: &Op, password: &str, at: u64) -> crate::harness::
     )
 }
 
-fn sign_in(app: &TestApp, op: &Op) -> String {
+pub fn sign_in(app: &TestApp, op: &Op) -> String {
     let r = login_at(app, op, PASSWORD, now());
     assert_eq!(r.status, 200, "{}", r.body);
     r.body["token"].as_str().unwrap().to_owned()
@@ -479,8 +479,10 @@ fn the_portal_and_the_tenants_reach_nothing_of_each_other() {
     assert_eq!(
         op_functions,
         [
+            "op_invoice_pdf",
             "op_tenant",
             "op_tenant_credits",
+            "op_tenant_invoices",
             "op_tenant_usage",
             "op_tenants"
         ]

@@ -268,8 +268,13 @@ fn a_simulated_month_with_injected_5xx_minutes_yields_the_expected_availability(
     }
     block_on(tx.rollback()).unwrap();
 
-    // A month to come, or not a month: 422.
-    for bad in ["2999-01", "2026-13", "11-2026", "2026-1"] {
+    // A month to come has no minutes yet; not a month: 422.
+    let later = app.get("/v1/sla?month=2999-01", Some(&s.access)).body;
+    assert_eq!(
+        (&later["minutes"], &later["down_minutes"]),
+        (&Value::from(0), &Value::from(0))
+    );
+    for bad in ["2026-13", "11-2026", "2026-1", ""] {
         assert_problem(
             &app.get(&format!("/v1/sla?month={bad}"), Some(&s.access)),
             422,
