@@ -81,6 +81,16 @@ else
   VERSIQII_PASSWORD=$password "$cli_bin" login --email "$email" >/dev/null
 fi
 key=$("$cli_bin" api-keys create --name "dev-$(date +%Y%m%d-%H%M%S)" --scope admin 2>/dev/null)
+# An operator of the portal (docs/operators.md), made on the first run; its TOTP secret is kept
+# in the state directory for scripts/totp.py.
+ops_email=ops@versiqii.local
+ops_password=ops-password-change-me
+if [ ! -s "$state/operator.json" ]; then
+  VERSIQII_OPERATOR_PASSWORD=$ops_password VERSIQII_LOG=warn \
+    "$server_bin" operator create --email "$ops_email" --role admin --name "Dev Operator" --output json \
+    >"$state/operator.json.tmp" && mv "$state/operator.json.tmp" "$state/operator.json"
+fi
+ops_secret=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totp_secret"])' "$state/operator.json")
 cat >"$state/dev.env" <<ENV
 export VERSIQII_URL=$url
 export VERSIQII_TOKEN=$key
@@ -100,6 +110,8 @@ Versiqii is running.
   tenant     demo
   owner      $email / $password
   API key    $key
+  operators  $url/operators   as $ops_email / $ops_password, with the code from
+             python3 scripts/totp.py $ops_secret   (or add that secret to an authenticator app)
 Use it from another shell:  source .versiqii/dev.env && versiqii whoami
 (dev.env also puts $target/debug, where the versiqii CLI is, on PATH)
 Ctrl-C stops the server, the mailbox, Postgres and Redis.

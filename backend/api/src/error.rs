@@ -200,7 +200,7 @@ error_codes! {
         "The organisation holds as many configs, targets or seats as its plan allows (the detail says which and the limit): remove some, or move to a larger plan. Nothing was stored."),
     CallQuotaExhausted = ("call_quota_exhausted", 429, Rejected, "Monthly call quota used up",
         "The organisation made as many API calls this calendar month as its plan allows: `Retry-After` says when the month ends; a larger plan lifts the quota."),
-    PlanNotSelfServe = ("plan_not_self_serve", 422, Rejected, "Plan not self-serve",
+    PlanNotSelfServe = ("plan_not_self_serve", 403, Rejected, "Plan not self-serve",
         "That plan is set up by the service's operators (write to sales), not chosen with `PUT /v1/plan`."),
     InvoiceNotPayable = ("invoice_not_payable", 409, Rejected, "Invoice not payable",
         "Only a finalized, unpaid invoice takes a payment: a draft is still being computed, and a paid one was paid already."),

@@ -202,7 +202,10 @@ pub struct OperatorAuditVerification {
 #[serde(deny_unknown_fields)]
 pub struct BillingRunRequest {
     /// The calendar month, `2026-11`.
-    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")
+    )]
     pub period: String,
     /// Finalize (number, PDF, immutable) instead of drafting; only for a month that has ended.
     #[serde(default)]

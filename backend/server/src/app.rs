@@ -256,6 +256,14 @@ impl AppState {
         })
     }
 
+    /// What flushes this instance's usage and SLA counts one last time when it stops: call
+    /// [`Flusher::flush`] after the server has stopped, so a restart loses nothing.
+    pub fn flusher(&self) -> Flusher {
+        Flusher {
+            gate: self.gate.clone(),
+        }
+    }
+
     /// The operations, for fronts other than the API (the operators' portal; tests).
     pub fn ops(&self) -> crate::ops::Ops {
         self.ops.get_ref().clone()
@@ -296,6 +304,18 @@ impl AppState {
             .configure(crate::portal::configure)
             .configure(openapi::configure)
             .configure(crate::metrics::configure);
+    }
+}
+
+/// Flushes an instance's in-memory counts (usage, SLA) after its server stops.
+pub struct Flusher {
+    gate: Arc<Gatekeeper>,
+}
+
+impl Flusher {
+    pub async fn flush(&self) {
+        self.gate.meter.flush(&self.gate.store).await;
+        self.gate.sla.flush(&self.gate.store).await;
     }
 }
 

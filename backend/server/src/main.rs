@@ -263,12 +263,15 @@ fn serve() -> anyhow::Result<()> {
     });
     actix_web::rt::System::new().block_on(async move {
         let state = AppState::init(&settings).await?;
+        let flusher = state.flusher();
         let http = &settings.http;
         let listener = TcpListener::bind((http.host.as_str(), http.port))
             .with_context(|| format!("binding {}:{}", http.host, http.port))?;
         let (server, addr) = versiqii_server::serve(state, listener, http.workers)?;
         tracing::info!(%addr, "versiqii-server listening");
         server.await?;
+        // Stopped (SIGTERM, SIGINT): what was counted since the last flush is not lost.
+        flusher.flush().await;
         Ok(())
     })
 }

@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct SlaQuery {
     /// The calendar month (UTC) to report, `2026-11`; default: this month (so far).
-    #[cfg_attr(feature = "openapi", param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")
+    )]
     pub month: Option<String>,
 }
 

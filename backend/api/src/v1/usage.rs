@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct UsageQuery {
     /// The calendar month (UTC) whose usage to show, `2026-12`; default: this month.
-    #[cfg_attr(feature = "openapi", param(pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        param(pattern = "^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")
+    )]
     pub month: Option<String>,
 }
 

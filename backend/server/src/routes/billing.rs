@@ -105,9 +105,9 @@ pub async fn plans(
     security(("bearer" = ["billing:write"])), responses(
     (status = 200, body = PlanList),
     (status = 401, body = Problem, content_type = "application/problem+json"),
-    (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 422, body = Problem, content_type = "application/problem+json",
-        description = "`invalid_input`: no such plan; `plan_not_self_serve`: operators set it")))]
+    (status = 403, body = Problem, content_type = "application/problem+json",
+        description = "`forbidden`: not an owner; `plan_not_self_serve`: operators set that plan"),
+    (status = 404, body = Problem, content_type = "application/problem+json", description = "No such plan")))]
 #[put("/v1/plan")]
 pub async fn choose_plan(
     auth: Authorized<perm::BillingWrite>,
@@ -116,10 +116,10 @@ pub async fn choose_plan(
 ) -> Result<HttpResponse, ApiError> {
     match ops.plans.iter().find(|(name, _)| **name == body.plan) {
         None => {
-            return Err(ApiError::invalid(
-                "/plan",
-                "no such plan (GET /v1/plans lists them)",
-            ))
+            return Err(ApiError::not_found(format!(
+                "plan {} (GET /v1/plans lists them)",
+                body.plan
+            )))
         }
         Some((_, plan)) if !plan.self_serve => {
             return Err(ApiError::Unprocessable {

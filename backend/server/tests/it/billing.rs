@@ -301,13 +301,13 @@ fn owners_choose_self_serve_plans_and_only_owners_see_invoices() {
     assert_eq!(app.get("/v1/usage", Some(&s.access)).body["plan"], "team");
     assert_problem(
         &app.put_json("/v1/plan", Some(&s.access), &json!({"plan": "enterprise"})),
-        422,
+        403,
         "plan_not_self_serve",
     );
     assert_problem(
         &app.put_json("/v1/plan", Some(&s.access), &json!({"plan": "gold"})),
-        422,
-        "invalid_input",
+        404,
+        "not_found",
     );
     // Admins (and admin API keys) manage access, not money.
     let (_, admin_key) = app.api_key(&s.access, &["admin"]);

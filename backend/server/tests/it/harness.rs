@@ -168,12 +168,15 @@ impl TestApp {
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
                 let state = AppState::init(&settings).await.expect("app state");
+                let flusher = state.flusher();
                 let directory = state.directory();
                 let ops = state.ops();
                 let listener = TcpListener::bind("127.0.0.1:0").unwrap();
                 let (server, addr) = versiqii_server::serve(state, listener, 1).unwrap();
                 tx.send((addr, server.handle(), directory, ops)).unwrap();
-                server.await
+                let stopped = server.await;
+                flusher.flush().await;
+                stopped
             })
         });
         let (addr, handle, directory, ops) = rx

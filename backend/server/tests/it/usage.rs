@@ -89,3 +89,60 @@ fn two_instances_and_a_later_one_count_exactly_what_the_client_sent() {
     );
     assert_eq!(usage(&a, &s.tenant_id), tally);
 }
+
+/// Under load: clients on several threads hit two instances at once while a third is started
+/// and the second stopped (a restart), and the stored counts equal what the clients were
+/// answered, exactly.
+#[test]
+fn counts_stay_exact_under_load_across_instances_and_a_restart() {
+    let a = TestApp::spawn();
+    let b = a.another_instance();
+    let s = a.signup("usage-load");
+    let (_, key) = a.api_key(&s.access, &["write"]);
+    let sent = |apps: &[&TestApp], threads: usize, each: usize| -> BTreeMap<String, i64> {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let (apps, key) = (apps, &key);
+                    scope.spawn(move || {
+                        let mut tally: BTreeMap<String, i64> = BTreeMap::new();
+                        for i in 0..each {
+                            let app = apps[(t + i) % apps.len()];
+                            let (kind, status) = if i % 5 == 0 {
+                                let name = format!("l-{t}-{i}");
+                                let r = app.post("/v1/envs", Some(key), &json!({"name": name}));
+                                ("api_writes", r.status)
+                            } else {
+                                ("api_reads", app.get("/v1/envs", Some(key)).status)
+                            };
+                            // Waited-for requests are answered; every answer is counted.
+                            assert!(status < 500, "{status}");
+                            *tally.entry(kind.to_owned()).or_default() += 1;
+                        }
+                        tally
+                    })
+                })
+                .collect();
+            let mut total = BTreeMap::new();
+            for h in handles {
+                for (k, v) in h.join().unwrap() {
+                    *total.entry(k).or_default() += v;
+                }
+            }
+            total
+        })
+    };
+    let mut tally = BTreeMap::from([("api_writes".to_owned(), 1)]);
+    for (k, v) in sent(&[&a, &b], 4, 40) {
+        *tally.entry(k).or_default() += v;
+    }
+    // A restart: b stops after flushing what it counted, c starts and takes load with a.
+    drop(b);
+    let c = a.another_instance();
+    for (k, v) in sent(&[&a, &c], 4, 40) {
+        *tally.entry(k).or_default() += v;
+    }
+    wait_for(&a, &s.tenant_id, &tally);
+    std::thread::sleep(Duration::from_millis(400));
+    assert_eq!(usage(&a, &s.tenant_id), tally, "nothing counted twice");
+}
