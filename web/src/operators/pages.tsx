@@ -554,32 +554,34 @@ function InvoiceRow({ tenant, invoice: i, admin }: { tenant: string; invoice: In
       </td>
       <td>{money(i.total_cents, i.currency)}</td>
       <td>{i.paid_at ? `${when(i.paid_at)}: ${i.payment_reference ?? ""}` : "–"}</td>
-      <td className="actions">
-        {i.status !== "draft" && (
-          <PdfButton
-            label={`Download the PDF of invoice ${name}`}
-            filename={`${name}.pdf`}
-            fetchPdf={async () => ok(await api.GET("/ops/v1/invoices/{id}/pdf", { params: { path: { id: i.id } }, parseAs: "blob" }))}
-          />
-        )}
-        {admin && i.status === "final" && !i.paid_at && (
-          <form
-            className="inline"
-            aria-label={`Record a payment of invoice ${name}`}
-            onSubmit={(e) => {
-              e.preventDefault();
-              pay.mutate(text(new FormData(e.currentTarget), "reference"));
-            }}
-          >
-            <label>
-              Reference <input name="reference" required placeholder="bank transfer reference" />
-            </label>
-            <button type="submit" disabled={pay.isPending}>
-              Record payment
-            </button>
-            <ProblemView error={pay.error} />
-          </form>
-        )}
+      <td>
+        <div className="actions">
+          {i.status !== "draft" && (
+            <PdfButton
+              label={`Download the PDF of invoice ${name}`}
+              filename={`${name}.pdf`}
+              fetchPdf={async () => ok(await api.GET("/ops/v1/invoices/{id}/pdf", { params: { path: { id: i.id } }, parseAs: "blob" }))}
+            />
+          )}
+          {admin && i.status === "final" && !i.paid_at && (
+            <form
+              className="inline"
+              aria-label={`Record a payment of invoice ${name}`}
+              onSubmit={(e) => {
+                e.preventDefault();
+                pay.mutate(text(new FormData(e.currentTarget), "reference"));
+              }}
+            >
+              <label>
+                Reference <input name="reference" required placeholder="bank transfer reference" />
+              </label>
+              <button type="submit" disabled={pay.isPending}>
+                Record payment
+              </button>
+              <ProblemView error={pay.error} />
+            </form>
+          )}
+        </div>
       </td>
     </tr>
   );
