@@ -2,7 +2,7 @@
 // limits, a month's totals picked, the month's SLA, no invoices yet, and a move to the team plan
 // through its confirm step. (Invoices with PDFs are in operators.spec.ts: an operator bills them.)
 import { expect, test } from "@playwright/test";
-import { accessible, go, lastMonth, signUpOwner, unique } from "./helpers";
+import { accessible, apiAs, go, lastMonth, linkToken, mustSucceed, signUpOwner, unique } from "./helpers";
 
 test("an owner sees quotas, the month's usage and SLA, and moves to the team plan", async ({ page }) => {
   const slug = unique("bill");
@@ -61,4 +61,30 @@ test("an owner sees quotas, the month's usage and SLA, and moves to the team pla
   await expect(page.getByText(/used · unlimited/)).toBeVisible();
   await expect(page.getByRole("definition").filter({ hasText: "99.9%" }).first()).toBeVisible();
   await accessible(page);
+});
+
+test("an admin reads usage and plans but is offered neither invoices nor a plan change", async ({ page, browser }) => {
+  const slug = unique("billadm");
+  await signUpOwner(page, slug, `owner@${slug}.test`);
+  const adminEmail = `ada@${slug}.test`;
+  await mustSucceed(await apiAs(page))("POST", "/v1/invites", { email: adminEmail, role: "admin" });
+  const token = await linkToken(adminEmail, "/invites/accept");
+  const other = await browser.newContext();
+  const admin = await other.newPage();
+  await admin.goto(`/invites/accept?token=${token}`);
+  await admin.getByLabel("Password", { exact: true }).fill("another long passphrase");
+  await admin.getByRole("button", { name: "Create account and join" }).click();
+  await expect(admin.getByLabel("Organisation")).toHaveText(`${slug} · admin`);
+
+  await go(admin, "Usage & billing");
+  await expect(admin.getByRole("progressbar", { name: "Configs" })).toBeVisible();
+  await expect(admin.getByRole("heading", { name: "Plans" })).toBeVisible();
+  await expect(admin.getByText("Only the organisation's owners change its plan.")).toBeVisible();
+  await expect(admin.getByLabel("New plan", { exact: true })).toHaveCount(0);
+  await expect(admin.getByRole("heading", { name: "Invoices" })).toHaveCount(0);
+  await accessible(admin);
+  // The server decides all the same: invoices are the owners'.
+  const refused = await (await apiAs(admin))("GET", "/v1/invoices");
+  expect(refused.status).toBe(403);
+  await other.close();
 });
