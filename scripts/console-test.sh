@@ -2,14 +2,18 @@
 # The console in a real browser: builds web/ (Vite), starts the real server on a free port with its
 # own database (from the migrated template) and mail to the running SMTP receiver, then runs the
 # Playwright suite in Debian's Chromium against it.
-# Usage: scripts/console-test.sh SERVER_BIN   (in `make test`, after the services and the mailbox;
-# needs VERSIQII_TEST_OWNER_URL, VERSIQII_TEST_APP_URL, VERSIQII_TEST_DISPATCHER_URL, VERSIQII_TEST_TEMPLATE,
-# VERSIQII_TEST_REDIS_URL, MAILBOX_SMTP_PORT and MAILBOX_URL). VQ_SCREENSHOTS=DIR keeps a
-# screenshot of each main view (docs/console/ holds the committed ones).
+# Usage: scripts/console-test.sh SERVER_BIN [PLAYWRIGHT ARGS…]   (in `make test`, after the services
+# and the mailbox; needs VERSIQII_TEST_OWNER_URL, VERSIQII_TEST_APP_URL, VERSIQII_TEST_DISPATCHER_URL,
+# VERSIQII_TEST_OPERATOR_URL, VERSIQII_TEST_TEMPLATE, VERSIQII_TEST_REDIS_URL, MAILBOX_SMTP_PORT and
+# MAILBOX_URL). VQ_SCREENSHOTS=DIR keeps a screenshot of each main view (docs/console/ holds the
+# committed ones). An admin operator is provisioned for the operators' portal's tests
+# (VQ_OPERATOR_EMAIL, VQ_OPERATOR_PASSWORD, VQ_OPERATOR_TOTP), which may also reach the test
+# database as its owner (VQ_OWNER_DB_URL) to backdate a tenant so that last month bills it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-bin=${1:?usage: scripts/console-test.sh SERVER_BIN}
+bin=${1:?usage: scripts/console-test.sh SERVER_BIN [PLAYWRIGHT ARGS…]}
+shift
 
 (cd web && npm run -s build >/dev/null)
 
@@ -44,8 +48,19 @@ for _ in $(seq 100); do
   sleep 0.2
 done
 
+# An operator for the portal's tests: the server's key ring (derived from the same JWT secret)
+# seals its TOTP secret, so it is made with the server's settings.
+op_email=ops-admin@versiqii.test
+op_password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+op_json=$(VERSIQII_OPERATOR_DATABASE_URL="$VERSIQII_TEST_OPERATOR_URL/$db" VERSIQII_JWT_SECRET_FILE="$work/jwt" \
+  VERSIQII_DATABASE_URL="$VERSIQII_TEST_APP_URL/$db" VERSIQII_OPERATOR_PASSWORD="$op_password" VERSIQII_LOG=warn \
+  "$bin" operator create --email "$op_email" --role admin --name "E2E admin" --output json)
+op_totp=$(printf '%s' "$op_json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["totp_secret"])')
+
 cd web
-if ! VQ_BASE_URL=$url VQ_MAILBOX_URL=$MAILBOX_URL npx playwright test; then
+if ! VQ_BASE_URL=$url VQ_MAILBOX_URL=$MAILBOX_URL \
+  VQ_OPERATOR_EMAIL=$op_email VQ_OPERATOR_PASSWORD=$op_password VQ_OPERATOR_TOTP=$op_totp \
+  VQ_OWNER_DB_URL="$VERSIQII_TEST_OWNER_URL/$db" npx playwright test "$@"; then
   echo "--- server log" >&2
   tail -50 "$work/server.log" >&2
   exit 1

@@ -45,5 +45,7 @@ fi
 # Regenerated on every run (and gitignored), so the types can never be older than the spec.
 cd web
 npx --no-install openapi-typescript "$spec" -o src/api/schema.d.ts
+# The operators' portal's document, for src/api/ops.ts (the console's /operators pages).
+npx --no-install openapi-typescript ../spec/ops-openapi.json -o src/api/ops-schema.d.ts
 npx --no-install tsc --strict --noEmit -p .
 echo "web/src/api/client.ts type-checks against the spec's generated types" >&2

@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import reactHooks from "eslint-plugin-react-hooks";
 
 export default tseslint.config(
-  { ignores: ["dist", "dist-bench", "node_modules", "src/api/schema.d.ts", "test-results", "playwright-report"] },
+  { ignores: ["dist", "dist-bench", "node_modules", "src/api/schema.d.ts", "src/api/ops-schema.d.ts", "test-results", "playwright-report"] },
   {
     files: ["**/*.{ts,tsx}"],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],

@@ -15,6 +15,8 @@ import { Migrations } from "./pages/migrations";
 import { Environments } from "./pages/envs";
 import { Family } from "./pages/family";
 import { WebhookDeliveries, Webhooks } from "./pages/webhooks";
+import { Billing } from "./pages/billing";
+import { OpsAudit, OpsBilling, OpsRoot, OpsShell, OpsSignIn, OpsTenant, OpsTenants } from "./operators/pages";
 
 // The graph brings its layout engine and renderer: loaded only when opened.
 const Graph = lazy(() => import("./pages/graph"));
@@ -33,6 +35,25 @@ const queries = new QueryClient({
 });
 
 const router = createBrowserRouter([
+  // The operators' portal: its own sign-in, session and layout, under a prefix the API (/ops/v1)
+  // does not use.
+  {
+    path: "/operators",
+    element: <OpsRoot />,
+    children: [
+      { path: "signin", element: <OpsSignIn /> },
+      {
+        element: <OpsShell />,
+        children: [
+          { index: true, element: <OpsTenants /> },
+          { path: "tenants/:id", element: <OpsTenant /> },
+          { path: "billing", element: <OpsBilling /> },
+          { path: "audit", element: <OpsAudit /> },
+          { path: "*", element: <p>There is no such page in the operators' portal.</p> },
+        ],
+      },
+    ],
+  },
   { path: "/signin", element: <SignIn /> },
   { path: "/signup", element: <SignUp /> },
   { path: "/verify", element: <Verify /> },
@@ -68,6 +89,7 @@ const router = createBrowserRouter([
       { path: "api-keys", element: <ApiKeys /> },
       { path: "webhooks", element: <Webhooks /> },
       { path: "webhooks/:id", element: <WebhookDeliveries /> },
+      { path: "billing", element: <Billing /> },
       { path: "orgs", element: <Organisations /> },
       { path: "*", element: <p>There is no such page. </p> },
     ],

@@ -11,7 +11,9 @@ export type Ability =
   | "api-keys:read"
   | "api-keys:write"
   | "audit:read"
-  | "webhooks:read";
+  | "webhooks:read"
+  | "billing:read"
+  | "billing:write";
 
 const RANK: Record<string, number> = { viewer: 0, editor: 1, admin: 2, owner: 3 };
 const NEEDS: Record<Ability, number> = {
@@ -21,6 +23,8 @@ const NEEDS: Record<Ability, number> = {
   "api-keys:write": 2,
   "audit:read": 2,
   "webhooks:read": 2,
+  "billing:read": 3,
+  "billing:write": 3,
 };
 
 export function allows(role: string | undefined, ability: Ability): boolean {

@@ -1,5 +1,5 @@
 // The console's small set of parts: pages, forms, and problems shown in words with their code.
-import { useId, type ReactNode } from "react";
+import { useId, useState, type ReactNode } from "react";
 import { useSearchParams } from "react-router";
 import { ApiError } from "./api/client";
 
@@ -182,4 +182,60 @@ export function useUrlFilters(): [URLSearchParams, (key: string, value: string) 
     setParams(next, { replace: true });
   };
   return [params, set];
+}
+
+/** An amount in minor units as the reader's locale writes it in its currency (`€49.00`). */
+export function money(cents: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(cents / 100);
+  } catch {
+    return `${currency} ${(cents / 100).toFixed(2)}`;
+  }
+}
+
+/** Parts per million as a percentage (999500 → `99.95%`). */
+export function ppm(value: number): string {
+  return `${Number((value / 10_000).toFixed(4))}%`;
+}
+
+/** Hands a file the page fetched (with its bearer token) to the browser as a download. */
+export function saveBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 30_000);
+}
+
+/**
+ * A button that downloads a PDF the API serves behind the bearer token (a plain link would
+ * carry no token: the console keeps it in memory, not in a cookie).
+ */
+export function PdfButton({ label, filename, fetchPdf }: { label: string; filename: string; fetchPdf: () => Promise<Blob> }) {
+  const [state, setState] = useState<{ busy: boolean; error: unknown }>({ busy: false, error: null });
+  return (
+    <>
+      <button
+        type="button"
+        className="secondary"
+        aria-label={label}
+        disabled={state.busy}
+        onClick={() => {
+          setState({ busy: true, error: null });
+          fetchPdf()
+            .then((blob) => {
+              saveBlob(blob, filename);
+              setState({ busy: false, error: null });
+            })
+            .catch((error: unknown) => setState({ busy: false, error }));
+        }}
+      >
+        PDF
+      </button>
+      <ProblemView error={state.error} />
+    </>
+  );
 }

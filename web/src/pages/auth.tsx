@@ -5,11 +5,11 @@ import { ApiError, COOKIE_SESSION, ok } from "../api/client";
 import { anonymous, useSession } from "../session";
 import { Field, ProblemView, optional, text } from "../ui";
 
-function AuthCard({ title, children }: { title: string; children: React.ReactNode }) {
+export function AuthCard({ title, brand = "Versiqii", children }: { title: string; brand?: string; children: React.ReactNode }) {
   return (
     <main className="auth" aria-labelledby="auth-title">
       <div className="auth-card">
-        <p className="brand">Versiqii</p>
+        <p className="brand">{brand}</p>
         <h1 id="auth-title">{title}</h1>
         {children}
       </div>

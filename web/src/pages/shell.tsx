@@ -3,7 +3,7 @@
 import { useEffect, useState } from "react";
 import { Link, NavLink, Navigate, Outlet, useLocation, useNavigate } from "react-router";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { COOKIE_SESSION, ok } from "../api/client";
+import { ApiError, COOKIE_SESSION, ok } from "../api/client";
 import { allows, useMe, type Ability } from "../role";
 import { useApi, useSession } from "../session";
 import { Empty, Field, Loading, Page, ProblemView, text, useUrlFilters, when } from "../ui";
@@ -20,6 +20,7 @@ const NAV: [string, string, Ability | null][] = [
   ["/deployments", "Deployments", null],
   ["/graph", "Version graph", null],
   ["/team", "Team", null],
+  ["/billing", "Usage & billing", null],
   ["/api-keys", "API keys", "api-keys:read"],
   ["/webhooks", "Webhooks", "webhooks:read"],
   ["/audit", "Audit log", "audit:read"],
@@ -28,7 +29,7 @@ const NAV: [string, string, Ability | null][] = [
 
 type Theme = "light" | "dark";
 
-function useTheme(): [Theme, () => void] {
+export function useTheme(): [Theme, () => void] {
   const [theme, setTheme] = useState<Theme>(() =>
     localStorage.getItem("vq-theme") === "dark" ||
     (localStorage.getItem("vq-theme") === null && window.matchMedia("(prefers-color-scheme: dark)").matches)
@@ -89,6 +90,14 @@ export function Shell() {
         </ul>
       </nav>
       <main id="main" tabIndex={-1}>
+        {me.error instanceof ApiError && me.error.code === "tenant_suspended" && (
+          <div className="problem suspended" role="alert" data-code="tenant_suspended">
+            <p>
+              <strong>Suspended</strong>: {me.error.message}. Write to support to have it resumed.{" "}
+              <code className="code">tenant_suspended</code>
+            </p>
+          </div>
+        )}
         <Outlet />
       </main>
     </div>
