@@ -26,7 +26,11 @@ fn per_request(c: &mut Criterion) {
     c.bench_function("request/sla_record", |b| {
         b.iter(|| {
             i = (i + 1) % tenants.len();
-            sla.record(black_box(tenants[i]), 200, Duration::from_micros(1_500 + i as u64))
+            sla.record(
+                black_box(tenants[i]),
+                200,
+                Duration::from_micros(1_500 + i as u64),
+            )
         })
     });
     c.bench_function("request/suspension_check", |b| {
@@ -43,7 +47,9 @@ fn histograms(c: &mut Criterion) {
         h.record(500 + us % 50_000);
     }
     let bytes = h.to_bytes();
-    c.bench_function("histogram/serialize_100k", |b| b.iter(|| black_box(&h).to_bytes()));
+    c.bench_function("histogram/serialize_100k", |b| {
+        b.iter(|| black_box(&h).to_bytes())
+    });
     c.bench_function("histogram/deserialize_merge_p99", |b| {
         b.iter(|| {
             let mut stored = LatencyHistogram::from_bytes(black_box(&bytes)).unwrap();
@@ -51,7 +57,10 @@ fn histograms(c: &mut Criterion) {
             stored.quantile_micros(0.99)
         })
     });
-    eprintln!("a 100k-sample hour's histogram stores in {} bytes", bytes.len());
+    eprintln!(
+        "a 100k-sample hour's histogram stores in {} bytes",
+        bytes.len()
+    );
 }
 
 criterion_group!(benches, per_request, histograms);
