@@ -25,6 +25,7 @@ pub mod password;
 pub mod sla;
 pub mod targets;
 pub mod usage;
+pub mod validate;
 pub mod webhooks;
 
 pub use api_keys::*;
@@ -46,6 +47,7 @@ pub use password::*;
 pub use sla::*;
 pub use targets::*;
 pub use usage::*;
+pub use validate::*;
 pub use webhooks::*;
 
 #[cfg(all(test, feature = "openapi"))]

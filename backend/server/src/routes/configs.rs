@@ -53,13 +53,13 @@ fn revision_view(row: RevisionRow, with_original: bool) -> ConfigRevisionView {
     }
 }
 
-fn too_large() -> ApiError {
+pub(crate) fn too_large() -> ApiError {
     ApiError::ConfigTooLarge(format!(
         "the config is larger than {MAX_CONFIG_BYTES} bytes"
     ))
 }
 
-fn document_error(err: DocumentError) -> ApiError {
+pub(crate) fn document_error(err: DocumentError) -> ApiError {
     let about_config = |err: &DocumentError| {
         let text = err.to_string();
         format!("the config {}", text.trim_start_matches("document "))

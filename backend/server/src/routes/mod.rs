@@ -24,6 +24,7 @@ pub mod rollback;
 pub mod sla;
 pub mod targets;
 pub mod usage;
+pub mod validate;
 pub mod verification;
 pub mod webhooks;
 
@@ -79,6 +80,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     webhooks::configure(cfg);
     digests::configure(cfg);
     usage::configure(cfg);
+    validate::configure(cfg);
     billing::configure(cfg);
     sla::configure(cfg);
 }
@@ -109,6 +111,7 @@ pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
         webhooks::Doc::openapi(),
         digests::Doc::openapi(),
         usage::Doc::openapi(),
+        validate::Doc::openapi(),
         billing::Doc::openapi(),
         sla::Doc::openapi(),
         health::Doc::openapi(),

@@ -32,5 +32,6 @@ mod routes;
 mod sla;
 mod tenancy;
 mod usage;
+mod validate;
 mod verification;
 mod webhooks;
