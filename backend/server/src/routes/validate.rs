@@ -86,33 +86,7 @@ pub async fn validate(
             ))
         }
     };
-    let tx = auth.begin().await?;
-    let schema = match (&body.target, &body.schema) {
-        (Some(target), None) => {
-            let reference = crate::routes::targets::parse_target_version_ref(target)?;
-            let target = crate::ops::targets::resolve(&tx, &reference).await?;
-            tx.schema_version_by_id(target.schema_version_id).await?
-        }
-        (None, Some(schema)) => {
-            let (family, version) = schema.rsplit_once('@').ok_or_else(|| {
-                ApiError::InvalidName(format!("`{schema}` is not FAMILY@VERSION"))
-            })?;
-            tx.schema_version(family, version).await?
-        }
-        _ => return Err(ApiError::invalid(
-            "/target",
-            "name the schema by `target` (NAME@VERSION) or `schema` (FAMILY@VERSION), one of them",
-        )),
-    }
-    .ok_or_else(|| {
-        ApiError::not_found(
-            body.target
-                .as_deref()
-                .or(body.schema.as_deref())
-                .unwrap_or("schema"),
-        )
-    })?;
-    tx.commit().await?;
+    let schema = resolve(&auth, &ops, &body).await?;
     let mut results = Vec::with_capacity(docs.len());
     for (name, doc) in docs {
         let violations = ops.violations(auth.principal.tenant, &schema, &doc).await?;
@@ -125,9 +99,57 @@ pub async fn validate(
     Ok(HttpResponse::Ok().json(ValidateResponse {
         valid: results.iter().all(|r| r.valid),
         schema: format!("{}@{}", schema.family, schema.version),
-        schema_hash: schema.hash,
+        schema_hash: schema.hash.clone(),
         results,
     }))
+}
+
+/// The schema version the request names: from the process's cache after the first call (a
+/// target version reads one schema version forever, and schema versions never change), else
+/// from Postgres.
+async fn resolve(
+    auth: &Authorized<perm::RegistryRead>,
+    ops: &Ops,
+    body: &ValidateRequest,
+) -> Result<std::sync::Arc<versiqii_store::SchemaVersionRow>, ApiError> {
+    let reference = match (&body.target, &body.schema) {
+        (Some(target), None) => format!("target:{target}"),
+        (None, Some(schema)) => format!("schema:{schema}"),
+        _ => return Err(ApiError::invalid(
+            "/target",
+            "name the schema by `target` (NAME@VERSION) or `schema` (FAMILY@VERSION), one of them",
+        )),
+    };
+    let tenant = auth.principal.tenant.0;
+    if let Some(hit) = ops.schemas.resolved(tenant, &reference) {
+        return Ok(hit);
+    }
+    let tx = auth.begin().await?;
+    let found = match (&body.target, &body.schema) {
+        (Some(target), _) => {
+            let parsed = crate::routes::targets::parse_target_version_ref(target)?;
+            let target = crate::ops::targets::resolve(&tx, &parsed).await?;
+            tx.schema_version_by_id(target.schema_version_id).await?
+        }
+        (None, Some(schema)) => {
+            let (family, version) = schema.rsplit_once('@').ok_or_else(|| {
+                ApiError::InvalidName(format!("`{schema}` is not FAMILY@VERSION"))
+            })?;
+            tx.schema_version(family, version).await?
+        }
+        (None, None) => None,
+    };
+    tx.commit().await?;
+    let schema = std::sync::Arc::new(found.ok_or_else(|| {
+        ApiError::not_found(
+            body.target
+                .as_deref()
+                .or(body.schema.as_deref())
+                .unwrap_or("schema"),
+        )
+    })?);
+    ops.schemas.remember(tenant, &reference, schema.clone());
+    Ok(schema)
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -168,3 +168,50 @@ fn validation_answers_as_a_binding_would_and_stores_nothing() {
         "invalid_input",
     );
 }
+
+/// After the first call, validation does no database work: with the registry's tables locked
+/// by another transaction (any read of them would wait out the statement timeout), the same
+/// validation still answers.
+#[test]
+fn the_hot_path_does_no_database_work_after_the_first_call() {
+    let app = TestApp::spawn_with(|s| s.database.statement_timeout_ms = 1_000);
+    let s = app.signup("validate-hot");
+    let (_, key) = app.api_key(&s.access, &["write"]);
+    let k = Some(key.as_str());
+    let schema: Value = serde_json::from_str(SCHEMA).unwrap();
+    let body = json!({"version": "v1", "schema": schema});
+    assert_eq!(app.post("/v1/families/Svc/schemas", k, &body).status, 201);
+    let body = json!({"name": "svc", "family": "Svc", "version": "1.0.0"});
+    assert_eq!(app.post("/v1/targets", k, &body).status, 201);
+    let ask = json!({"target": "svc@1.0.0", "content": "{\"timeout\": 5}"});
+    let first = app.post("/v1/validate", k, &ask);
+    assert_eq!(
+        (first.status, &first.body["valid"]),
+        (200, &json!(true)),
+        "{}",
+        first.body
+    );
+
+    let owner = app.owner_db();
+    block_on(async {
+        let tx = sea_orm::TransactionTrait::begin(&owner).await.unwrap();
+        tx.execute_unprepared(
+            "lock table families, schema_versions, targets, target_versions in access exclusive mode",
+        )
+        .await
+        .unwrap();
+        // A read of the registry now waits for this lock, past the 1 s statement timeout.
+        let blocked = app.get("/v1/targets", k);
+        assert!(blocked.status >= 500, "the lock holds: {}", blocked.status);
+        let again = app.post("/v1/validate", k, &ask);
+        assert_eq!(again.status, 200, "{}", again.body);
+        assert_eq!(again.body, first.body);
+        let bad = app.post(
+            "/v1/validate",
+            k,
+            &json!({"target": "svc@1.0.0", "content": "{\"timeout\": 500}"}),
+        );
+        assert_eq!((bad.status, &bad.body["valid"]), (200, &json!(false)));
+        tx.rollback().await.unwrap();
+    });
+}
