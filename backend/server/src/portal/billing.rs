@@ -195,20 +195,7 @@ pub async fn tenant_sla(
             .map_err(|e| anyhow::anyhow!(e))?,
     };
     let m = crate::sla::month_report(&ops.store, &ops.plans, TenantId(*id), month, now).await?;
-    let r = m.report;
-    Ok(HttpResponse::Ok().json(SlaView {
-        month: r.month.to_string(),
-        minutes: r.minutes,
-        down_minutes: r.down_minutes,
-        availability_ppm: r.availability_ppm,
-        availability: versiqii_core::sla::format_ppm(r.availability_ppm),
-        p99_ms: r.p99_micros.map(|us| us as f64 / 1000.0),
-        requests: r.requests,
-        errors_5xx: r.errors_5xx,
-        target_ppm: r.target_ppm,
-        met: r.met,
-        down: m.down,
-    }))
+    Ok(HttpResponse::Ok().json(crate::routes::sla::view(m)))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -170,6 +170,42 @@ pub async fn set_plan(
     Ok(HttpResponse::Ok().json(view(summary(&portal, id).await?)))
 }
 
+/// Suspends the tenant (`Some(reason)`) or resumes it (`None`), records a change in the
+/// operators' chain, and refuses (or admits) its callers on this instance at once; the others
+/// follow when the notification reaches them.
+async fn set_suspension(
+    auth: &OperatorAuth<Admin>,
+    portal: &Portal,
+    ops: &Ops,
+    gate: &Gatekeeper,
+    id: Uuid,
+    suspension: Option<&str>,
+    why: &str,
+) -> Result<HttpResponse, ApiError> {
+    summary(portal, id).await?;
+    let w = ops
+        .write_as_operator(TenantId(id), auth.operator.id)
+        .await?;
+    if tenancy::set_suspended(w, suspension).await? {
+        let action = if suspension.is_some() {
+            "tenant.suspend"
+        } else {
+            "tenant.resume"
+        };
+        portal
+            .record(
+                &auth.operator,
+                action,
+                &format!("tenant:{id}"),
+                Some(id),
+                Some(why),
+            )
+            .await?;
+    }
+    gate.suspended.reload(&gate.store).await;
+    Ok(HttpResponse::Ok().json(view(summary(portal, id).await?)))
+}
+
 /// Suspends a tenant: its API keys and sessions get 403 `tenant_suspended` on every instance;
 /// its data is kept and nothing else changes.
 #[utoipa::path(operation_id = "opsSuspendTenant", tag = "tenants", request_body = ReasonRequest,
@@ -189,26 +225,8 @@ pub async fn suspend(
     id: web::Path<Uuid>,
     body: web::Json<ReasonRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
     let why = reason(&body.reason)?;
-    summary(&portal, id).await?;
-    let w = ops
-        .write_as_operator(TenantId(id), auth.operator.id)
-        .await?;
-    if tenancy::set_suspended(w, Some(why)).await? {
-        portal
-            .record(
-                &auth.operator,
-                "tenant.suspend",
-                &format!("tenant:{id}"),
-                Some(id),
-                Some(why),
-            )
-            .await?;
-    }
-    // This instance refuses at once; the others when the notification reaches them.
-    gate.suspended.reload(&gate.store).await;
-    Ok(HttpResponse::Ok().json(view(summary(&portal, id).await?)))
+    set_suspension(&auth, &portal, &ops, &gate, id.into_inner(), Some(why), why).await
 }
 
 /// Resumes a suspended tenant: its keys and sessions work again, its data as it was.
@@ -229,25 +247,8 @@ pub async fn resume(
     id: web::Path<Uuid>,
     body: web::Json<ReasonRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
     let why = reason(&body.reason)?;
-    summary(&portal, id).await?;
-    let w = ops
-        .write_as_operator(TenantId(id), auth.operator.id)
-        .await?;
-    if tenancy::set_suspended(w, None).await? {
-        portal
-            .record(
-                &auth.operator,
-                "tenant.resume",
-                &format!("tenant:{id}"),
-                Some(id),
-                Some(why),
-            )
-            .await?;
-    }
-    gate.suspended.reload(&gate.store).await;
-    Ok(HttpResponse::Ok().json(view(summary(&portal, id).await?)))
+    set_suspension(&auth, &portal, &ops, &gate, id.into_inner(), None, why).await
 }
 
 /// Grants a tenant a credit, taken off its next invoices until used up.

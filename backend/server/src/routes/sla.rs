@@ -44,8 +44,13 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let month = parse_month(query.month.as_deref())?;
     let m = crate::sla::month_report_in(auth.begin().await?, &ops.plans, month, Utc::now()).await?;
+    Ok(HttpResponse::Ok().json(view(m)))
+}
+
+/// A month's report as the API shows it (to tenants here, to operators in the portal).
+pub(crate) fn view(m: crate::sla::SlaMonth) -> SlaView {
     let r = m.report;
-    Ok(HttpResponse::Ok().json(SlaView {
+    SlaView {
         month: r.month.to_string(),
         minutes: r.minutes,
         down_minutes: r.down_minutes,
@@ -57,7 +62,7 @@ pub async fn show(
         target_ppm: r.target_ppm,
         met: r.met,
         down: m.down,
-    }))
+    }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
