@@ -245,3 +245,91 @@ fn unknown_environments_and_bad_waits_are_refused() {
     assert_problem(&app.get("/v1/envs/b%20d/configs", tok), 400, "invalid_name");
     assert_eq!(app.get("/v1/envs/empty/configs", None).status, 401);
 }
+
+#[test]
+fn env_pull_writes_the_configs_a_deploy_step_reads() {
+    use crate::cli::{text, Cli};
+    let app = TestApp::spawn();
+    let s = app.signup("env-pull-cli");
+    let tok = Some(s.access.as_str());
+    let revisions = registry(&app, tok, &[5]);
+    ok(app.post(
+        "/v1/bindings",
+        tok,
+        &json!({"config_id": revisions[0], "env": "prod"}),
+    ));
+    deploy(&app, tok, "prod", "svc", "1.0.0");
+    deploy(&app, tok, "prod", "db", "2.0.0");
+    let cli = Cli::new(&app);
+    let dir = std::env::temp_dir().join(format!("vq-pull-{}", app.db_name));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let token = [("VERSIQII_TOKEN", s.access.as_str())];
+
+    let run = cli.run(&["env", "pull", "--env", "prod", "--dir", d], &token, None);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stdout).contains("1 config file"),
+        "{}",
+        text(&run.stdout)
+    );
+    let svc: Value = serde_json::from_slice(&std::fs::read(dir.join("svc.json")).unwrap()).unwrap();
+    assert_eq!(svc, json!({"timeout": 5}));
+    assert!(!dir.join("db.json").exists(), "nothing is bound to db");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("_versiqii.json")).unwrap()).unwrap();
+    assert_eq!(manifest["env"], "prod");
+    assert_eq!(manifest["items"][0]["target"], "db");
+    assert_eq!(manifest["items"][0]["version"], "2.0.0");
+    assert_eq!(manifest["items"][1]["config"]["file"], "svc.json");
+    assert_eq!(
+        manifest["items"][1]["config"]["revision_id"],
+        revisions[0].as_str()
+    );
+
+    // As YAML: the JSON file of the previous pull is replaced, not left beside it.
+    let run = cli.run(
+        &[
+            "env", "pull", "--env", "prod", "--dir", d, "--format", "yaml", "--output", "json",
+        ],
+        &token,
+        None,
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    let printed: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(printed["files"], json!(["svc.yaml"]));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("svc.yaml")).unwrap(),
+        "timeout: 5\n"
+    );
+    assert!(!dir.join("svc.json").exists());
+
+    // A drifting environment: the files are written and the exit code says so.
+    ok(app.post(
+        "/v1/envs/prod/observations",
+        tok,
+        &json!({"target": "svc", "version": "1.1.0"}),
+    ));
+    let run = cli.run(&["env", "pull", "--env", "prod", "--dir", d], &token, None);
+    assert_eq!(run.status.code(), Some(1), "{}", text(&run.stderr));
+    assert!(
+        text(&run.stderr).contains("svc drifts in prod"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert!(dir.join("svc.json").exists());
+
+    let run = cli.run(
+        &["env", "pull", "--env", "nowhere", "--dir", d],
+        &token,
+        None,
+    );
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run.stderr));
+    assert_eq!(
+        text(&run.stderr).trim().lines().count(),
+        1,
+        "{}",
+        text(&run.stderr)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
