@@ -1076,13 +1076,16 @@ Examples:
 Examples:
   versiqii env pull --env prod-eu --dir deploy/config/
   versiqii env pull --env prod-eu --dir out/ --format yaml --output json
+  versiqii env pull --env prod-eu --dir /etc/app/config --watch
 
 Writes <dir>/<target>.json (or .yaml) with the bound config's canonical data for each
 target bound in the environment, and <dir>/_versiqii.json with what was pulled: per
 target the deployed version, its schema, the config's name, revision and hash, and the
 drift. Each file's hash is checked against the server's before it is written; files of
 targets no longer bound there (named in the previous _versiqii.json) are removed.
-Exit code 1 when a target in the environment drifts (the files are still written).")]
+Exit code 1 when a target in the environment drifts (the files are still written).
+With --watch it runs until stopped, printing a line (a JSON object per line with
+--output json) each time it writes.")]
     Pull(EnvPullArgs),
 }
 
@@ -1099,6 +1102,11 @@ pub struct EnvPullArgs {
     /// File format of the configs
     #[arg(long, value_enum, default_value_t = PullFormat::Json)]
     pub format: PullFormat,
+
+    /// Keep running: wait for the environment to change (long poll) and write the files
+    /// again each time it does; network trouble is retried, not fatal
+    #[arg(long)]
+    pub watch: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

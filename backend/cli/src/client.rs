@@ -189,16 +189,7 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value, CliError> {
-        let token = match &self.auth {
-            Auth::Explicit(token) => token.clone(),
-            Auth::Stored(creds) => creds.access_token.clone(),
-            Auth::Missing { hint } => {
-                return Err(CliError::usage(format!(
-                    "not logged in to {}{hint}; run `versiqii login` or pass --token",
-                    self.base_url
-                )))
-            }
-        };
+        let token = self.token()?;
         match self.send_retrying(method, path, body, Some(&token)) {
             Err(CliError::Api { status: 401, .. }) if self.refresh()? => {
                 let token = self
@@ -208,6 +199,74 @@ impl Client {
             }
             other => other,
         }
+    }
+
+    fn token(&self) -> Result<String, CliError> {
+        match &self.auth {
+            Auth::Explicit(token) => Ok(token.clone()),
+            Auth::Stored(creds) => Ok(creds.access_token.clone()),
+            Auth::Missing { hint } => Err(CliError::usage(format!(
+                "not logged in to {}{hint}; run `versiqii login` or pass --token",
+                self.base_url
+            ))),
+        }
+    }
+
+    /// A conditional `GET`: `None` when the server answers 304 (nothing changed since `etag`),
+    /// else the body read as `Resp` and its `ETag`.
+    pub fn get_if_changed<Resp: DeserializeOwned>(
+        &mut self,
+        path: &str,
+        etag: Option<&str>,
+        what: &str,
+    ) -> Result<Option<(Resp, Option<String>)>, CliError> {
+        let token = self.token()?;
+        let answer = match self.get_conditional(path, &token, etag) {
+            Err(CliError::Api { status: 401, .. }) if self.refresh()? => {
+                let token = self.token()?;
+                self.get_conditional(path, &token, etag)
+            }
+            other => other,
+        }?;
+        answer
+            .map(|(value, tag)| decode(value, what).map(|v| (v, tag)))
+            .transpose()
+    }
+
+    fn get_conditional(
+        &self,
+        path: &str,
+        token: &str,
+        etag: Option<&str>,
+    ) -> Result<Option<(Value, Option<String>)>, CliError> {
+        let url = format!("{}{path}", self.base_url);
+        let mut request = headers(self.agent.get(&url), Some(token));
+        if let Some(etag) = etag {
+            request = request.header("If-None-Match", etag);
+        }
+        let response = request
+            .call()
+            .map_err(|e| transport_error(&self.base_url, e))?;
+        let status = response.status().as_u16();
+        if status == 304 {
+            return Ok(None);
+        }
+        let tag = response
+            .headers()
+            .get("etag")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let text = response
+            .into_body()
+            .read_to_string()
+            .map_err(|e| transport_error(&self.base_url, e))?;
+        if !(200..300).contains(&status) {
+            return Err(CliError::api(status, Problem::from_body(&text)));
+        }
+        let value = serde_json::from_str(&text).map_err(|e| {
+            CliError::failure(format!("the server sent a response that is not JSON: {e}"))
+        })?;
+        Ok(Some((value, tag)))
     }
 
     /// A request that carries no `Authorization` header.

@@ -392,6 +392,18 @@ impl Client {
         self.send(Method::Get, &path, NO_BODY, "environment's configs")
     }
 
+    /// The environment's configs once they differ from `etag`, waiting up to `wait_secs` for
+    /// a change; `None` when nothing changed in that time.
+    pub fn env_configs_changed(
+        &mut self,
+        env: &str,
+        etag: Option<&str>,
+        wait_secs: u32,
+    ) -> Result<Option<(EnvConfigs, Option<String>)>, CliError> {
+        let path = format!("/v1/envs/{}/configs?wait={wait_secs}", encode(env));
+        self.get_if_changed(&path, etag, "environment's configs")
+    }
+
     pub fn validate(&mut self, body: &ValidateRequest) -> Result<ValidateResponse, CliError> {
         self.send(Method::Post, "/v1/validate", Some(body), "validation")
     }

@@ -17,7 +17,51 @@ const MANIFEST: &str = "_versiqii.json";
 
 pub fn pull(global: &GlobalArgs, args: &EnvPullArgs) -> Result<(), CliError> {
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
+    if args.watch {
+        return watch(global, args, &mut client);
+    }
     let answer = client.env_configs(&args.env)?;
+    if write_all(global, args, &answer)? {
+        Err(CliError::Reported(exit::REJECTED))
+    } else {
+        Ok(())
+    }
+}
+
+/// How long each long poll waits (under the client's 60 s request timeout).
+const WATCH_WAIT_SECS: u32 = 50;
+/// Waits between attempts while the server cannot be reached: doubling up to the last.
+const RETRY_SECS: [u64; 5] = [1, 2, 5, 10, 30];
+
+fn watch(global: &GlobalArgs, args: &EnvPullArgs, client: &mut Client) -> Result<(), CliError> {
+    let mut etag: Option<String> = None;
+    let mut failures = 0usize;
+    loop {
+        match client.env_configs_changed(&args.env, etag.as_deref(), WATCH_WAIT_SECS) {
+            Ok(None) => failures = 0,
+            Ok(Some((answer, tag))) => {
+                failures = 0;
+                write_all(global, args, &answer)?;
+                etag = tag;
+            }
+            // The server or the network is down for a while: an agent outlives that.
+            Err(CliError::Failure(why)) => {
+                let wait = RETRY_SECS[failures.min(RETRY_SECS.len() - 1)];
+                failures += 1;
+                note(&format!("{}; trying again in {wait} s", one_line(&why)));
+                std::thread::sleep(std::time::Duration::from_secs(wait));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+}
+
+/// Writes the files of one answer and reports them; answers whether a target drifts.
+fn write_all(
+    global: &GlobalArgs,
+    args: &EnvPullArgs,
+    answer: &EnvConfigs,
+) -> Result<bool, CliError> {
     std::fs::create_dir_all(&args.dir)
         .map_err(|e| CliError::usage(format!("cannot create {}: {e}", args.dir.display())))?;
     let previous = previous_files(&args.dir);
@@ -44,8 +88,8 @@ pub fn pull(global: &GlobalArgs, args: &EnvPullArgs) -> Result<(), CliError> {
     let manifest = json!({"env": answer.env, "items": manifest_items});
     write_atomically(&args.dir.join(MANIFEST), &pretty(&manifest)?)?;
 
+    report(global, args, answer, &written, &manifest)?;
     let drifting: Vec<&EnvConfig> = answer.items.iter().filter(|i| drifts(i)).collect();
-    report(global, args, &answer, &written, &manifest)?;
     for item in &drifting {
         note(&format!(
             "{} drifts in {}: {}",
@@ -54,11 +98,7 @@ pub fn pull(global: &GlobalArgs, args: &EnvPullArgs) -> Result<(), CliError> {
             one_line(&item.drift_details.join("; "))
         ));
     }
-    if drifting.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::Reported(exit::REJECTED))
-    }
+    Ok(!drifting.is_empty())
 }
 
 fn report(
@@ -68,14 +108,17 @@ fn report(
     written: &[String],
     manifest: &Value,
 ) -> Result<(), CliError> {
-    match global.output {
-        OutputFormat::Json => output::print_json(&json!({
-            "env": answer.env,
-            "dir": args.dir.display().to_string(),
-            "files": written,
-            "items": manifest["items"],
-        })),
-        OutputFormat::Table => out(&format!(
+    let summary = json!({
+        "env": answer.env,
+        "dir": args.dir.display().to_string(),
+        "files": written,
+        "items": manifest["items"],
+    });
+    match (global.output, args.watch) {
+        // One object per line while watching, so a reader can take each as it comes.
+        (OutputFormat::Json, true) => out(&summary.to_string()),
+        (OutputFormat::Json, false) => output::print_json(&summary),
+        (OutputFormat::Table, _) => out(&format!(
             "pulled {} into {}: {} config file{} ({} target{} in the environment)",
             one_line(&answer.env),
             args.dir.display(),

@@ -19,6 +19,26 @@ impl Cli {
         }
     }
 
+    /// The command started with its stdout and stderr piped, for one that keeps running.
+    pub fn spawn(&self, args: &[&str], env: &[(&str, &str)]) -> std::process::Child {
+        let bin = std::path::Path::new(
+            &std::env::var("VERSIQII_TEST_BIN_DIR").expect("VERSIQII_TEST_BIN_DIR"),
+        )
+        .join("versiqii");
+        let mut cmd = Command::new(bin);
+        cmd.args(args)
+            .env_remove("VERSIQII_TOKEN")
+            .env("VERSIQII_URL", &self.url)
+            .env("VERSIQII_CONFIG_DIR", &self.config_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.spawn().unwrap()
+    }
+
     pub fn run(&self, args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Output {
         let bin = std::path::Path::new(
             &std::env::var("VERSIQII_TEST_BIN_DIR").expect("VERSIQII_TEST_BIN_DIR"),

@@ -333,3 +333,75 @@ fn env_pull_writes_the_configs_a_deploy_step_reads() {
     );
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+/// `env pull --watch` writes the files, then waits (long poll) and writes them again when the
+/// environment changes, a JSON line each time.
+#[test]
+fn env_pull_watch_rewrites_the_files_when_the_environment_changes() {
+    use crate::cli::Cli;
+    use std::io::BufRead;
+    let app = TestApp::spawn();
+    let s = app.signup("env-watch-cli");
+    let tok = Some(s.access.as_str());
+    let revisions = registry(&app, tok, &[5, 8]);
+    ok(app.post(
+        "/v1/bindings",
+        tok,
+        &json!({"config_id": revisions[0], "env": "prod"}),
+    ));
+    let cli = Cli::new(&app);
+    let dir = std::env::temp_dir().join(format!("vq-watch-{}", app.db_name));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut child = cli.spawn(
+        &[
+            "env",
+            "pull",
+            "--env",
+            "prod",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--watch",
+            "--output",
+            "json",
+        ],
+        &[("VERSIQII_TOKEN", s.access.as_str())],
+    );
+    let (lines, read) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines.send(line);
+        }
+    });
+    // Bounded waits for events that come at once when the watch works (not timings).
+    let next = || -> Value {
+        let line = read
+            .recv_timeout(std::time::Duration::from_secs(40))
+            .expect("a line from the watch");
+        serde_json::from_str(&line).unwrap()
+    };
+    let first = next();
+    assert_eq!(first["files"], json!(["svc.json"]));
+    let data = |dir: &std::path::Path| -> Value {
+        serde_json::from_slice(&std::fs::read(dir.join("svc.json")).unwrap()).unwrap()
+    };
+    assert_eq!(data(&dir), json!({"timeout": 5}));
+
+    ok(app.post(
+        "/v1/bindings",
+        tok,
+        &json!({"config_id": revisions[1], "env": "prod"}),
+    ));
+    let second = next();
+    assert_eq!(
+        second["items"][0]["config"]["revision_id"],
+        revisions[1].as_str()
+    );
+    assert_eq!(data(&dir), json!({"timeout": 8}));
+    let _ = child.kill();
+    let _ = child.wait();
+    std::fs::remove_dir_all(dir).unwrap();
+}
