@@ -206,7 +206,7 @@ pub async fn promote(mut w: TenantWrite, req: Promote) -> Result<PromotionPlan, 
     }
     if !view.safe && !req.force {
         let refusal = ApiError::DeploymentRefused {
-            summary: format!("refused: {}", view.summary.replace('\n', "; ")),
+            summary: refusal_detail(&view),
             plan: serde_json::to_value(&view).map_err(anyhow::Error::from)?,
         };
         let event = PromotionRefused {
@@ -416,6 +416,26 @@ async fn apply(
         }
     }
     Ok(())
+}
+
+/// The refusal in one line: the promotion's first line and its first problems (the plan in the
+/// problem document has them all).
+fn refusal_detail(view: &PromotionPlan) -> String {
+    const SHOWN: usize = 10;
+    let all = problems(view);
+    let mut parts = vec![format!(
+        "refused: {}",
+        view.summary.lines().next().unwrap_or_default()
+    )];
+    parts.extend(
+        all.iter()
+            .take(SHOWN)
+            .map(|p| format!("{}: {}: {}", p.target, p.kind, p.message)),
+    );
+    if all.len() > SHOWN {
+        parts.push(format!("and {} more", all.len() - SHOWN));
+    }
+    parts.join("; ")
 }
 
 fn promoted(revision: &RevisionRow, migrated: bool) -> PromotedConfig {
