@@ -287,6 +287,16 @@ fn a_subset_of_targets_and_bad_requests() {
     assert_problem(&r, 400, "invalid_name");
     let r = w.promote(json!({"from": "staging", "to": "prod", "extra": 1}));
     assert_eq!(r.status, 400, "{}", r.body);
+    // A key limited to prod may promote into it (reading staging); one limited to staging may
+    // not write prod.
+    for (env, status) in [("prod", 200), ("staging", 403)] {
+        let body = json!({"name": format!("k-{env}"), "scopes": ["write"], "environments": [env]});
+        let made = w.ok(w.post("/v1/api-keys", &body), 201);
+        let key = made["key"].as_str().unwrap();
+        let body = json!({"from": "staging", "to": "prod", "targets": ["alpha"], "dry_run": true});
+        let r = w.app.post("/v1/promotions", Some(key), &body);
+        assert_eq!(r.status, status, "{}", r.body);
+    }
     assert_eq!(w.history("prod").len(), 1, "nothing else was written");
 }
 
