@@ -55,6 +55,11 @@ audit_actions! {
     /// A deployment recorded despite its problems.
     DeploymentForce = "deployment.force",
     DeploymentRollback = "deployment.rollback",
+    /// One target of a promotion (one row per target moved); its object is
+    /// `deployment:<to>/<target>@<version>`, its after-hash the bound revision's hash.
+    PromotionApply = "promotion.apply",
+    /// A promotion's target recorded despite the promotion's problems.
+    PromotionForce = "promotion.force",
     MigrationAdd = "migration.add",
     /// A webhook endpoint made; its object is `webhook:<id>`.
     WebhookCreate = "webhook.create",

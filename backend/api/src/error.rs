@@ -130,6 +130,8 @@ error_codes! {
         "The deployment or rollback would break a constraint or a bound config; `plan` says what. Use `force` to record it anyway."),
     NothingToRollBack = ("nothing_to_roll_back", 409, Rejected, "Nothing to roll back",
         "There is no earlier deployment of the target in the environment to go back to."),
+    SameEnvironment = ("same_environment", 400, Usage, "Same environment",
+        "A promotion's `from` and `to` name the same environment: name the one to copy to."),
     MigrationRequired = ("migration_required", 409, Rejected, "Migration required",
         "The config was written for another schema version and `no_migrate` was asked for."),
     NoMigrationPath = ("no_migration_path", 409, Rejected, "No migration path",

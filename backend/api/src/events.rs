@@ -141,6 +141,12 @@ events! {
     /// A deployment or rollback was refused: it would break a constraint or a bound config.
     /// Nothing else was written.
     DeploymentRefused(DeploymentRefused) = ("deployment.refused", 1),
+    /// One environment's deployments and bound configs were copied to another (applied or
+    /// forced); each moved target also has its `deployment.changed` and `binding.created`.
+    PromotionApplied(PromotionApplied) = ("promotion.applied", 1),
+    /// A promotion was refused: it would break a constraint or a bound config in the
+    /// destination. Nothing else was written.
+    PromotionRefused(PromotionRefused) = ("promotion.refused", 1),
     /// A webhook endpoint was created (a test message goes to it alone).
     WebhookEndpointCreated(WebhookEndpointCreated) = ("webhook_endpoint.created", 1),
     /// A webhook endpoint's settings, state or secret changed.
@@ -450,6 +456,46 @@ payload! {
         /// A rollback (rather than a deployment) was refused.
         pub rollback: bool,
         pub problems: Vec<DeploymentProblem>,
+        pub summary: String,
+    }
+}
+
+payload! {
+    /// One thing a promotion breaks, in one target's plan.
+    pub struct PromotionProblem {
+        pub target: String,
+        /// As in `deployment.changed`'s problems.
+        pub kind: String,
+        pub message: String,
+    }
+}
+
+payload! {
+    /// A promotion applied (or forced): the destination now runs what the source ran.
+    pub struct PromotionApplied {
+        /// The source environment.
+        pub from: String,
+        /// The destination environment.
+        pub to: String,
+        /// The targets moved or given another config, as `name@version`.
+        pub targets: Vec<String>,
+        /// Recorded despite problems.
+        pub forced: bool,
+        /// What it breaks (empty unless forced).
+        pub problems: Vec<PromotionProblem>,
+        /// The plan in words.
+        pub summary: String,
+    }
+}
+
+payload! {
+    /// A promotion refused: the plan and what it would break.
+    pub struct PromotionRefused {
+        pub from: String,
+        pub to: String,
+        /// The targets it would have moved, as `name@version`.
+        pub targets: Vec<String>,
+        pub problems: Vec<PromotionProblem>,
         pub summary: String,
     }
 }

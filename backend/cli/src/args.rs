@@ -204,6 +204,22 @@ moved on). Constraints are checked first; an unsafe rollback is refused with exi
 code 1 unless --force is given.")]
     Rollback(RollbackArgs),
 
+    /// Copy what one environment runs, with its bound configs, to another (e.g. staging to
+    /// prod) in one transaction
+    #[command(after_help = "\
+Examples:
+  versiqii promote --from staging --to prod --dry-run
+  versiqii promote --from staging --to prod
+  versiqii promote --from staging --to prod --target payment-api --target auth
+
+The plan is printed in words first: per target, the version it moves to in the
+destination, the constraints that would break there once every promoted version runs
+(checked together), and the config bound with it (validated for that version, migrated
+when the version reads another schema than the config was written for). A plan with
+problems is refused with exit code 1, and nothing changes, unless --force is given.
+Targets the destination already runs with the same config are left alone.")]
+    Promote(PromoteArgs),
+
     /// Read the tenant's audit log
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -1243,6 +1259,29 @@ pub struct RollbackArgs {
     pub dry_run: bool,
 
     /// Roll back even if the plan is unsafe
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    /// The environment to copy from, e.g. `staging`
+    #[arg(long, value_name = "ENV")]
+    pub from: String,
+
+    /// The environment to copy to, e.g. `prod`
+    #[arg(long, value_name = "ENV")]
+    pub to: String,
+
+    /// Only this target (repeat for more); default: every target deployed in --from
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
+
+    /// Only compute and print the plan; change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Promote even if the plan is unsafe (the drift matrix then shows it)
     #[arg(long)]
     pub force: bool,
 }

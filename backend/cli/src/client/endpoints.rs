@@ -443,6 +443,10 @@ impl Client {
         self.send(Method::Get, &path, NO_BODY, "deployment history")
     }
 
+    pub fn promote(&mut self, body: &PromotionRequest) -> Result<PromotionPlan, CliError> {
+        self.send(Method::Post, "/v1/promotions", Some(body), "promotion plan")
+    }
+
     pub fn rollback(
         &mut self,
         env: &str,

@@ -16,6 +16,7 @@ mod members;
 mod migrations;
 mod observations;
 mod password;
+mod promote;
 mod schemas;
 mod shared;
 mod sla;
@@ -56,6 +57,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Drifts(command) => drifts::run(&global, command),
         Command::Migrations(command) => migrations::run(&global, command),
         Command::Rollback(args) => deployments::rollback(&global, &args),
+        Command::Promote(args) => promote::run(&global, &args),
         Command::Audit(command) => audit::run(&global, command),
         Command::Webhooks(command) => webhooks::run(&global, command),
         Command::Digests(command) => digests::run(&global, command),

@@ -224,6 +224,34 @@ impl Handler<CheckDeployment> for GraphActor {
     }
 }
 
+/// Violations of each candidate if all of them were deployed into `deployed` together: each
+/// one checked against the environment as it would be after the others moved too.
+#[derive(Message)]
+#[rtype(result = "Result<Result<Vec<Vec<Violation>>, GraphError>, GraphLoadError>")]
+pub struct CheckTogether {
+    pub deployed: Deployed,
+    pub candidates: Vec<(String, TargetVersionId)>,
+}
+
+impl Handler<CheckTogether> for GraphActor {
+    type Result = Result<Result<Vec<Vec<Violation>>, GraphError>, GraphLoadError>;
+
+    fn handle(&mut self, msg: CheckTogether, ctx: &mut Self::Context) -> Self::Result {
+        self.with_graph(ctx, |g| {
+            let mut after = msg.deployed;
+            for (target, id) in &msg.candidates {
+                after.insert(target.clone(), *id);
+            }
+            // With the candidate's own target already at the candidate in `after`, the check
+            // is the one a single deployment gets, against every other move as well.
+            msg.candidates
+                .iter()
+                .map(|(_, id)| g.check_deployment(&after, *id))
+                .collect()
+        })
+    }
+}
+
 /// Unmet constraints of what runs in each environment.
 #[derive(Message)]
 #[rtype(result = "Result<Vec<Violation>, GraphLoadError>")]

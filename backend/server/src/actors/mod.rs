@@ -13,8 +13,8 @@ pub use drift::{
     DriftRow, DriftView, Refresh,
 };
 pub use graph::{
-    constraint_of, AddVersion, CheckDeployment, Crash, GraphActor, GraphLoadError, ImpactOf,
-    Reload, RemoveConstraint, TryAddConstraint, UnmetIn,
+    constraint_of, AddVersion, CheckDeployment, CheckTogether, Crash, GraphActor, GraphLoadError,
+    ImpactOf, Reload, RemoveConstraint, TryAddConstraint, UnmetIn,
 };
 pub use migration::{
     load_program, ChainStep, MigrationActor, MigrationFailure, MigrationPool, RunChain,

@@ -2,6 +2,7 @@
 //! version's schema, migrated first when the version reads another schema version.
 
 use super::TenantWrite;
+use crate::actors::{ChainStep, Tenant};
 use crate::error::{ApiError, ErrorCode};
 use crate::migrating::{
     binding_created, chain_between, describe, failure_to_api, run_chain, store_migrated,
@@ -11,7 +12,7 @@ use uuid::Uuid;
 use versiqii_api::v1::MigratedConfig;
 use versiqii_api::AuditAction;
 use versiqii_core::names::EnvName;
-use versiqii_store::{BindingRow, NewBinding};
+use versiqii_store::{BindingRow, NewBinding, RevisionRow, SchemaVersionRow, TargetVersionRow};
 
 pub struct Bind {
     /// The config revision's id.
@@ -75,6 +76,81 @@ async fn refused(
     w.refuse(event, error).await
 }
 
+/// A revision migrated for another target version than it was written for.
+pub struct Migration {
+    pub doc: serde_json::Value,
+    pub steps: Vec<ChainStep>,
+    pub described: MigratedConfig,
+}
+
+/// What binding `revision` (written for `written_for`) for `target` takes: nothing when it is
+/// valid for `target`'s schema as it is, or its migration along the family's chain when
+/// `target` reads another schema version; otherwise why not, and (for an invalid config)
+/// whether it failed after migrating.
+pub async fn prepare(
+    w: &TenantWrite,
+    actors: &Tenant,
+    revision: &RevisionRow,
+    written_for: &TargetVersionRow,
+    target: &TargetVersionRow,
+    schema: &SchemaVersionRow,
+    no_migrate: bool,
+) -> Result<Option<Migration>, (ApiError, bool)> {
+    if written_for.schema_version_id == target.schema_version_id {
+        validate_for(w, schema, target, &revision.canonical, "")
+            .await
+            .map_err(|e| (e, false))?;
+        return Ok(None);
+    }
+    let from_schema = format!("{}@{}", written_for.family, written_for.schema_version);
+    let to_schema = format!("{}@{}", schema.family, schema.version);
+    if no_migrate {
+        return Err((
+            ApiError::Conflict {
+                code: ErrorCode::MigrationRequired,
+                detail: format!(
+                    "{}#{} was written for {from_schema}; {}@{} reads {to_schema}; bind without no_migrate to migrate it",
+                    revision.name, revision.revision, target.target, target.version
+                ),
+            },
+            false,
+        ));
+    }
+    let steps = chain_between(
+        w.tx(),
+        target.family_id,
+        written_for.schema_version_id,
+        target.schema_version_id,
+    )
+    .await
+    .map_err(|e| (e, false))?
+    .ok_or_else(|| {
+        (
+            ApiError::Conflict {
+                code: ErrorCode::NoMigrationPath,
+                detail: format!(
+                    "no chain of migrations leads from {from_schema} to {to_schema}; add one with `versiqii migrations add`"
+                ),
+            },
+            false,
+        )
+    })?;
+    let doc = run_chain(actors, steps.clone(), revision.canonical.clone())
+        .await
+        .map_err(|e| (failure_to_api(e), false))?;
+    validate_for(w, schema, target, &doc, " after migration")
+        .await
+        .map_err(|e| (e, true))?;
+    let described = describe(w, revision, &from_schema, &to_schema, &steps, &doc)
+        .await
+        .map_err(|e| (e, false))?;
+    Ok(Some(Migration {
+        doc,
+        steps,
+        described,
+    }))
+}
+
 pub async fn bind(mut w: TenantWrite, req: Bind) -> Result<Bound, ApiError> {
     let env = req.env.as_str();
     let revision = w
@@ -105,44 +181,21 @@ pub async fn bind(mut w: TenantWrite, req: Bind) -> Result<Bound, ApiError> {
     let actors = w.actors().await?;
     // The revision and the schema never change: the config is migrated and validated before
     // any lock is taken, so a slow check holds up no other write.
-    let migration = if written_for.schema_version_id == target.schema_version_id {
-        if let Err(e) = validate_for(&w, &schema, &target, &revision.canonical, "").await {
-            return Err(refused(w, e, env, &revision, &target, &schema, false).await);
+    let migration = match prepare(
+        &w,
+        &actors,
+        &revision,
+        &written_for,
+        &target,
+        &schema,
+        req.no_migrate,
+    )
+    .await
+    {
+        Ok(m) => m.map(|m| (m.doc, m.steps, m.described)),
+        Err((e, after_migration)) => {
+            return Err(refused(w, e, env, &revision, &target, &schema, after_migration).await)
         }
-        None
-    } else {
-        let from_schema = format!("{}@{}", written_for.family, written_for.schema_version);
-        let to_schema = format!("{}@{}", schema.family, schema.version);
-        if req.no_migrate {
-            return Err(ApiError::Conflict {
-                code: ErrorCode::MigrationRequired,
-                detail: format!(
-                    "{}#{} was written for {from_schema}; {}@{} reads {to_schema}; bind without no_migrate to migrate it",
-                    revision.name, revision.revision, target.target, target.version
-                ),
-            });
-        }
-        let steps = chain_between(
-            w.tx(),
-            target.family_id,
-            written_for.schema_version_id,
-            target.schema_version_id,
-        )
-        .await?
-        .ok_or_else(|| ApiError::Conflict {
-            code: ErrorCode::NoMigrationPath,
-            detail: format!(
-                "no chain of migrations leads from {from_schema} to {to_schema}; add one with `versiqii migrations add`"
-            ),
-        })?;
-        let doc = run_chain(&actors, steps.clone(), revision.canonical.clone())
-            .await
-            .map_err(failure_to_api)?;
-        if let Err(e) = validate_for(&w, &schema, &target, &doc, " after migration").await {
-            return Err(refused(w, e, env, &revision, &target, &schema, true).await);
-        }
-        let described = describe(&w, &revision, &from_schema, &to_schema, &steps, &doc).await?;
-        Some((doc, steps, described))
     };
     // Serialised with deployments and rollbacks of this target here, which may write a
     // migrated binding of their own: the later writer sees the earlier one's.

@@ -19,6 +19,7 @@ pub mod migrations;
 pub mod observations;
 pub mod password;
 pub mod plan;
+pub mod promotion;
 pub mod quotas;
 pub mod rollback;
 pub mod schemas;

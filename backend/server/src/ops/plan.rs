@@ -3,7 +3,7 @@
 //! application.
 
 use super::TenantWrite;
-use crate::actors::{CheckDeployment, MigrationFailure, Tenant};
+use crate::actors::{CheckDeployment, CheckTogether, MigrationFailure, Tenant};
 use crate::error::ApiError;
 use crate::migrating::{binding_created, chain_between, describe, run_chain, store_migrated};
 use uuid::Uuid;
@@ -62,6 +62,58 @@ pub async fn constraint_problems(
         })
         .collect();
     Ok((from_version, problems))
+}
+
+/// For each of `tvs` (of distinct targets): the version its target runs in the environment now,
+/// and every constraint it would break if all of `tvs` were deployed there together. With one
+/// version this is `constraint_problems`' answer.
+pub async fn constraint_problems_together(
+    tx: &TenantTx,
+    actors: &Tenant,
+    env: &str,
+    tvs: &[&TargetVersionRow],
+) -> Result<Vec<(Option<String>, Vec<PlanProblem>)>, ApiError> {
+    let current = tx.current_deployments(Some(env)).await?;
+    let mut deployed = Deployed::new(env);
+    for d in &current {
+        deployed.insert(d.target.clone(), TargetVersionId(d.target_version_id));
+    }
+    let from: Vec<Option<String>> = tvs
+        .iter()
+        .map(|tv| {
+            current
+                .iter()
+                .find(|d| d.target_id == tv.target_id)
+                .map(|d| d.version.clone())
+        })
+        .collect();
+    let violations = actors
+        .graph
+        .send(CheckTogether {
+            deployed,
+            candidates: tvs
+                .iter()
+                .map(|tv| (tv.target.clone(), TargetVersionId(tv.id)))
+                .collect(),
+        })
+        .await
+        .map_err(anyhow::Error::from)?
+        .map_err(|_| ApiError::Unavailable("the version graph is loading; retry"))?
+        .map_err(anyhow::Error::from)?;
+    Ok(from
+        .into_iter()
+        .zip(violations)
+        .map(|(from, found)| {
+            let problems = found
+                .into_iter()
+                .map(|v| PlanProblem {
+                    kind: v.kind.as_str().to_owned(),
+                    message: v.message,
+                })
+                .collect();
+            (from, problems)
+        })
+        .collect())
 }
 
 /// What the environment's binding of a target needs when the target moves to `tv`.
@@ -243,6 +295,17 @@ pub async fn record_deployment(
         w.tx().lock_config(migration.source.config_id).await?;
     }
     w.touch_env(env).await?;
+    insert_deployment(w, environment_id, tv, forced, recorded).await
+}
+
+/// The deployment row alone, for a write that took its locks already (in the one order).
+pub async fn insert_deployment(
+    w: &mut TenantWrite,
+    environment_id: Uuid,
+    tv: &TargetVersionRow,
+    forced: bool,
+    recorded: &impl serde::Serialize,
+) -> Result<(), ApiError> {
     let actor = w.actor().to_string();
     w.tx()
         .insert_deployment(NewDeployment {

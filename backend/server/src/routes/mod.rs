@@ -21,6 +21,7 @@ pub mod me;
 pub mod members;
 pub mod migrations;
 pub mod password;
+pub mod promotions;
 pub mod rollback;
 pub mod sla;
 pub mod targets;
@@ -79,6 +80,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     drift::configure(cfg);
     migrations::configure(cfg);
     rollback::configure(cfg);
+    promotions::configure(cfg);
     webhooks::configure(cfg);
     digests::configure(cfg);
     usage::configure(cfg);
@@ -110,6 +112,7 @@ pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
         deployments::Doc::openapi(),
         migrations::Doc::openapi(),
         rollback::Doc::openapi(),
+        promotions::Doc::openapi(),
         drift::Doc::openapi(),
         webhooks::Doc::openapi(),
         digests::Doc::openapi(),

@@ -208,6 +208,47 @@ fn message(event: &Event, slack: bool) -> Message {
                 .collect(),
             format!("/deployments?env={}", query(&e.env)),
         ),
+        Event::PromotionApplied(e) => m(
+            ":rocket:",
+            format!(
+                "{} promoted to {}: {} target(s){}",
+                code(&e.from),
+                code(&e.to),
+                e.targets.len(),
+                if e.forced { " (forced)" } else { "" }
+            ),
+            std::iter::once(esc(&e.summary))
+                .chain(e.problems.iter().map(|p| {
+                    format!(
+                        "• {} {}: {}",
+                        code(&p.target),
+                        esc(&p.kind),
+                        esc(&p.message)
+                    )
+                }))
+                .collect(),
+            format!("/deployments?env={}", query(&e.to)),
+        ),
+        Event::PromotionRefused(e) => m(
+            ":no_entry_sign:",
+            format!(
+                "Refused: promoting {} to {} ({} target(s))",
+                code(&e.from),
+                code(&e.to),
+                e.targets.len()
+            ),
+            std::iter::once(esc(&e.summary))
+                .chain(e.problems.iter().map(|p| {
+                    format!(
+                        "• {} {}: {}",
+                        code(&p.target),
+                        esc(&p.kind),
+                        esc(&p.message)
+                    )
+                }))
+                .collect(),
+            format!("/deployments?env={}", query(&e.to)),
+        ),
         Event::ObservationRecorded(e) => m(
             ":eyes:",
             format!(

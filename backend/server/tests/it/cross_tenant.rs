@@ -628,6 +628,8 @@ fn reference_body(op: &str, of: &Tenant) -> Option<Value> {
         "createTargetVersion" => json!({"name": "alpha-new", "family": of.value("family"),
                                         "version": "9.0.0"}),
         "validateConfigs" => json!({"target": of.value("target_version_id"), "content": "{}"}),
+        // B's environment as the source: A has none of that name.
+        "promoteEnvironment" => json!({"from": of.value("env"), "to": "alpha-prod"}),
         // B's organisation by its slug: A's owner is no member there.
         "switchOrganisation" => json!({"organisation": "bravo-co"}),
         // B's slug for a new organisation of A's: taken.

@@ -71,6 +71,8 @@ const STEPS: &[&str] = &[
     "api_key.revoked",
     "binding.refused",
     "deployment.refused",
+    "promotion.applied",
+    "promotion.refused",
     "webhook_endpoint.created",
     "webhook.test",
     "webhook_endpoint.updated",
@@ -214,6 +216,36 @@ impl Story {
                 assert_eq!(r.status, 409, "{}", r.body);
                 assert_eq!(r.body["code"], "deployment_refused");
             }
+            "promotion.applied" => {
+                // Staging runs 2.0.0 with the config migrated for it (config.migrated's step);
+                // prod runs 1.0.0 (rolled back): promoted together.
+                let o = Some(self.owner.as_str());
+                let r = self.app.request(
+                    "PUT",
+                    "/v1/envs/staging/targets/svc/version",
+                    o,
+                    Some(r#"{"version": "2.0.0"}"#),
+                );
+                self.ok(r, 200);
+                let body = json!({"from": "staging", "to": "prod"});
+                let done = self.ok(self.app.post("/v1/promotions", o, &body), 200);
+                assert_eq!(done["applied"], true, "{done}");
+            }
+            "promotion.refused" => {
+                // Staging forced onto 3.0.0, whose schema svc's config fails after migrating.
+                let o = Some(self.owner.as_str());
+                let r = self.app.request(
+                    "PUT",
+                    "/v1/envs/staging/targets/svc/version",
+                    o,
+                    Some(r#"{"version": "3.0.0", "force": true}"#),
+                );
+                self.ok(r, 200);
+                let body = json!({"from": "staging", "to": "prod"});
+                let r = self.app.post("/v1/promotions", o, &body);
+                assert_eq!(r.status, 409, "{}", r.body);
+                assert_eq!(r.body["code"], "deployment_refused");
+            }
             "webhook_endpoint.created" => {
                 let body = json!({"url": "http://127.0.0.1:9/hook"});
                 let made = self.ok(self.app.post("/v1/webhooks", Some(&self.owner), &body), 201);
@@ -350,6 +382,8 @@ event_tests! {
     migration_added_is_one_valid_event => "migration.added",
     binding_refused_is_one_valid_event => "binding.refused",
     deployment_refused_is_one_valid_event => "deployment.refused",
+    promotion_applied_is_one_valid_event => "promotion.applied",
+    promotion_refused_is_one_valid_event => "promotion.refused",
     webhook_endpoint_created_is_one_valid_event => "webhook_endpoint.created",
     webhook_test_is_one_valid_event => "webhook.test",
     webhook_endpoint_updated_is_one_valid_event => "webhook_endpoint.updated",

@@ -26,6 +26,7 @@ mod migrations;
 mod operators;
 mod ops;
 mod personal;
+mod promotion;
 mod quotas;
 mod receiver;
 mod registry;
