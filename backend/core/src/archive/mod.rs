@@ -108,12 +108,19 @@ pub fn from_jsonl<T: for<'de> Deserialize<'de>>(
         .collect()
 }
 
+/// A packed archive and the SHA-256 of its manifest (what audit rows and events name it by).
+#[derive(Debug, Clone)]
+pub struct Packed {
+    pub bytes: Vec<u8>,
+    pub manifest_sha256: String,
+}
+
 /// Packs `files` (in this order, after the manifest) into a deterministic tar.zst: fixed
 /// mtime, owner and mode, no timestamps anywhere.
 pub fn pack(
     counts: BTreeMap<String, u64>,
     files: &[(String, Vec<u8>)],
-) -> Result<Vec<u8>, ArchiveError> {
+) -> Result<Packed, ArchiveError> {
     let manifest = Manifest {
         format: FORMAT.to_owned(),
         counts,
@@ -126,14 +133,28 @@ pub fn pack(
             })
             .collect(),
     };
-    let value = serde_json::to_value(&manifest).map_err(|e| ArchiveError::new(e.to_string()))?;
-    let manifest_bytes = canonical_json(&value).into_bytes();
+    let manifest_bytes = manifest_bytes(&manifest)?;
+    let mut entries = Vec::with_capacity(files.len() + 1);
+    entries.push((MANIFEST, manifest_bytes.as_slice()));
+    entries.extend(files.iter().map(|(p, b)| (p.as_str(), b.as_slice())));
+    Ok(Packed {
+        bytes: pack_entries(&entries)?,
+        manifest_sha256: sha256_hex(&manifest_bytes),
+    })
+}
+
+/// The manifest as `pack` writes it (canonical JSON), for tools that re-pack an archive.
+pub fn manifest_bytes(manifest: &Manifest) -> Result<Vec<u8>, ArchiveError> {
+    let value = serde_json::to_value(manifest).map_err(|e| ArchiveError::new(e.to_string()))?;
+    Ok(canonical_json(&value).into_bytes())
+}
+
+/// A tar.zst of exactly these entries, in this order, with fixed metadata; the manifest is
+/// the caller's (`pack` writes a true one; tests write false ones).
+pub fn pack_entries(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, ArchiveError> {
     let io = |e: std::io::Error| ArchiveError::new(format!("writing the archive: {e}"));
     let mut tar = tar::Builder::new(Vec::new());
-    tar.mode(tar::HeaderMode::Deterministic);
-    for (path, bytes) in std::iter::once((MANIFEST, &manifest_bytes))
-        .chain(files.iter().map(|(p, b)| (p.as_str(), b)))
-    {
+    for (path, bytes) in entries {
         let mut header = tar::Header::new_ustar();
         header.set_path(path).map_err(io)?;
         header.set_size(bytes.len() as u64);
@@ -143,7 +164,7 @@ pub fn pack(
         header.set_uid(0);
         header.set_gid(0);
         header.set_cksum();
-        tar.append(&header, bytes.as_slice()).map_err(io)?;
+        tar.append(&header, *bytes).map_err(io)?;
     }
     let tar = tar.into_inner().map_err(io)?;
     zstd::stream::encode_all(tar.as_slice(), ZSTD_LEVEL).map_err(io)
@@ -250,8 +271,9 @@ mod tests {
     fn packing_is_deterministic_and_round_trips() {
         let counts = BTreeMap::from([("a.jsonl".to_owned(), 1)]);
         let one = pack(counts.clone(), &files()).expect("pack");
-        assert_eq!(one, pack(counts, &files()).expect("pack"));
-        let back = unpack(&one, 1 << 20).expect("unpack");
+        assert_eq!(one.bytes, pack(counts, &files()).expect("pack").bytes);
+        let back = unpack(&one.bytes, 1 << 20).expect("unpack");
+        assert_eq!(back.manifest_sha256, one.manifest_sha256);
         assert_eq!(back.file("a.jsonl"), Some(&b"{\"a\":1}\n"[..]));
         assert_eq!(back.file("b/c.jsonl"), Some(&b""[..]));
         assert_eq!(back.manifest.files.len(), 2);
@@ -259,28 +281,20 @@ mod tests {
 
     #[test]
     fn a_changed_file_or_byte_is_refused() {
-        let packed = pack(BTreeMap::new(), &files()).expect("pack");
+        let packed = pack(BTreeMap::new(), &files()).expect("pack").bytes;
         let mut flipped = packed.clone();
         let mid = flipped.len() / 2;
         flipped[mid] ^= 0x01;
         assert!(unpack(&flipped, 1 << 20).is_err());
         // Re-packed with a changed file but the original manifest.
         let original = unpack(&packed, 1 << 20).expect("unpack");
-        let manifest = serde_json::to_vec(&original.manifest).expect("json");
-        let mut tar = tar::Builder::new(Vec::new());
-        for (path, bytes) in [
+        let manifest = manifest_bytes(&original.manifest).expect("json");
+        let tampered = pack_entries(&[
             (MANIFEST, manifest.as_slice()),
             ("a.jsonl", b"{\"a\":2}\n".as_slice()),
             ("b/c.jsonl", b"".as_slice()),
-        ] {
-            let mut h = tar::Header::new_ustar();
-            h.set_path(path).expect("path");
-            h.set_size(bytes.len() as u64);
-            h.set_cksum();
-            tar.append(&h, bytes).expect("append");
-        }
-        let tampered =
-            zstd::stream::encode_all(tar.into_inner().expect("tar").as_slice(), 1).expect("zstd");
+        ])
+        .expect("pack");
         let err = unpack(&tampered, 1 << 20).expect_err("refused");
         assert!(err.0.contains("a.jsonl"), "{err}");
     }
@@ -288,7 +302,7 @@ mod tests {
     #[test]
     fn unpacking_is_bounded() {
         let big = vec![("big".to_owned(), vec![b'x'; 100_000])];
-        let packed = pack(BTreeMap::new(), &big).expect("pack");
+        let packed = pack(BTreeMap::new(), &big).expect("pack").bytes;
         let err = unpack(&packed, 10_000).expect_err("too big");
         assert!(err.0.contains("more than"), "{err}");
     }
