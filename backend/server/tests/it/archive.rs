@@ -425,3 +425,204 @@ fn only_admins_move_archives_and_the_size_is_capped() {
     let r = import(&app, &a.access, &vec![0u8; 4096]);
     assert_problem(&r, 413, "payload_too_large");
 }
+
+#[test]
+fn the_cli_exports_and_imports_and_reports_a_refusal_on_one_line() {
+    let app = TestApp::spawn();
+    let cli = crate::cli::Cli::new(&app);
+    let a = app.signup("cli-archive-src");
+    build_source(&app, Some(&a.access));
+    let b = app.signup("cli-archive-dst");
+    let dir = std::env::temp_dir().join(format!("vq-archive-{}", app.db_name));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (first, second) = (dir.join("a.tar.zst"), dir.join("b.tar.zst"));
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+
+    let out = cli.run(
+        &["export", "--out", &path(&first), "--output", "json"],
+        &[("VERSIQII_TOKEN", &a.access)],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::cli::text(&out.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(summary["format"], "versiqii-archive/1");
+    assert_eq!(summary["counts"]["config_revisions.jsonl"], 5);
+    assert!(
+        crate::cli::text(&out.stderr).contains("exporting"),
+        "progress on stderr"
+    );
+
+    // A corrupt file: refused (exit 1), one line naming the problem, nothing written.
+    let mut bytes = std::fs::read(&first).unwrap();
+    let corrupt = dir.join("corrupt.tar.zst");
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x01;
+    std::fs::write(&corrupt, &bytes).unwrap();
+    let before = counts(&app, &b.tenant_id);
+    let out = cli.run(
+        &["import", &path(&corrupt)],
+        &[("VERSIQII_TOKEN", &b.access)],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        crate::cli::text(&out.stderr)
+    );
+    assert_eq!(
+        crate::cli::text(&out.stderr)
+            .trim()
+            .lines()
+            .last()
+            .map(|l| l.contains("archive")),
+        Some(true)
+    );
+    assert_eq!(counts(&app, &b.tenant_id), before);
+    let out = cli.run(
+        &["import", &path(&dir.join("missing"))],
+        &[("VERSIQII_TOKEN", &b.access)],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = cli.run(
+        &["import", &path(&first), "--output", "json"],
+        &[("VERSIQII_TOKEN", &b.access)],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::cli::text(&out.stderr)
+    );
+    let imported: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    assert_eq!(imported["manifest_sha256"], summary["manifest_sha256"]);
+    let out = cli.run(
+        &["export", "--out", &path(&second)],
+        &[("VERSIQII_TOKEN", &b.access)],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        crate::cli::text(&out.stderr)
+    );
+    assert!(std::fs::read(&first).unwrap() == std::fs::read(&second).unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The process's peak resident set in KiB since the last reset (the server runs in it).
+fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// `/usr/bin/time -v` figures of a CLI run: wall seconds and peak RSS in KiB.
+fn timed(cli_args: &[&str], token: &str, url: &str) -> (f64, u64) {
+    let bin =
+        std::path::Path::new(&std::env::var("VERSIQII_TEST_BIN_DIR").unwrap()).join("versiqii");
+    let out = std::process::Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(bin)
+        .args(cli_args)
+        .env("VERSIQII_TOKEN", token)
+        .env("VERSIQII_URL", url)
+        .env("VERSIQII_CONFIG_DIR", std::env::temp_dir())
+        .output()
+        .unwrap();
+    let err = crate::cli::text(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let field = |name: &str| {
+        err.lines()
+            .find_map(|l| l.trim().strip_prefix(name))
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let wall = field("Elapsed (wall clock) time (h:mm:ss or m:ss):");
+    let secs = wall.split(':').fold(0.0, |acc, part| {
+        acc * 60.0 + part.parse::<f64>().unwrap_or(0.0)
+    });
+    (
+        secs,
+        field("Maximum resident set size (kbytes):")
+            .parse()
+            .unwrap_or(0),
+    )
+}
+
+/// The figures in docs/benchmarks.md ("Export and import"): a tenant of 10,000 revisions
+/// (50 configs × 200), exported and imported with the CLI.
+/// `NAME=... bash /tmp/it-helper.sh archive::bench -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn bench_export_and_import_of_ten_thousand_revisions() {
+    let app = TestApp::spawn();
+    let a = app.signup("bench-archive-src");
+    let schema = json!({"type": "object"});
+    ok(
+        app.post(
+            "/v1/families/Svc/schemas",
+            Some(&a.access),
+            &json!({"version": "v1", "schema": schema}),
+        ),
+        201,
+    );
+    let body = json!({"name": "svc", "family": "Svc", "version": "1.0.0", "schema_version": "v1"});
+    ok(app.post("/v1/targets", Some(&a.access), &body), 201);
+    // The revisions straight into Postgres (as the API would store them, 300-byte configs).
+    block_on(app.owner_db().execute_unprepared(&format!(
+        "insert into configs (tenant_id, id, name)
+           select '{t}', gen_random_uuid(), 'cfg-' || c from generate_series(1, 50) c;
+         insert into config_revisions (tenant_id, id, config_id, revision, hash, target_version_id,
+                                       format, original, canonical, created_by)
+           select '{t}', gen_random_uuid(), c.id, r, encode(sha256(convert_to(doc, 'UTF8')), 'hex'),
+                  (select id from target_versions where tenant_id = '{t}'), 'json', doc, doc::jsonb,
+                  'user:bench'
+           from configs c, generate_series(1, 200) r,
+                lateral (select '{{\"i\":' || r || ',\"pad\":\"' || repeat(md5(c.name || r), 8) || '\"}}' as doc) d
+           where c.tenant_id = '{t}'",
+        t = a.tenant_id
+    )))
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("vq-bench-{}", app.db_name));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("tenant.tar.zst");
+    let file_s = file.to_str().unwrap();
+
+    reset_peak_rss();
+    let (export_secs, export_cli_kib) = timed(&["export", "--out", file_s], &a.access, &app.url);
+    let export_server_kib = peak_rss_kib();
+    let size = std::fs::metadata(&file).unwrap().len();
+
+    let b = app.signup("bench-archive-dst");
+    reset_peak_rss();
+    let (import_secs, import_cli_kib) = timed(&["import", file_s], &b.access, &app.url);
+    let import_server_kib = peak_rss_kib();
+    let rows = counts(&app, &b.tenant_id);
+    assert!(
+        rows.contains(&("config_revisions".to_owned(), 10_000)),
+        "{rows:?}"
+    );
+    println!(
+        "10000 revisions, archive {size} bytes\n\
+         export: {export_secs:.2} s, CLI peak RSS {export_cli_kib} KiB, server process peak RSS {export_server_kib} KiB\n\
+         import: {import_secs:.2} s, CLI peak RSS {import_cli_kib} KiB, server process peak RSS {import_server_kib} KiB"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
