@@ -326,6 +326,48 @@ mod tests {
     }
 
     #[test]
+    fn carried_evidence_verifies_and_a_changed_event_does_not() {
+        let tenant = Uuid::new_v4();
+        let at = Utc::now().trunc_subsecs(6);
+        let mut events = Vec::new();
+        let mut prev = GENESIS.to_owned();
+        for seq in 1..=3 {
+            let id = Uuid::new_v4();
+            let hash = chain_hash_v2(&prev, seq, id, tenant, at, &rec());
+            events.push(versiqii_core::archive::EvidenceRec {
+                tenant,
+                seq,
+                id,
+                actor: "user:1".into(),
+                action: "api_key.create".into(),
+                object: "api_key:9".into(),
+                before_hash: None,
+                after_hash: Some("ab".into()),
+                prev_hash: prev.clone(),
+                hash: hash.clone(),
+                at,
+                hash_version: 2,
+            });
+            prev = hash;
+        }
+        assert_eq!(verify_evidence(&events), Ok(()));
+        let mut changed = events.clone();
+        changed[1].actor = "user:2".into();
+        assert!(verify_evidence(&changed)
+            .expect_err("altered")
+            .contains("line 2"));
+        let mut missing = events.clone();
+        missing.remove(1);
+        assert!(verify_evidence(&missing)
+            .expect_err("gap")
+            .contains("line 2"));
+        assert!(
+            verify_evidence(&events[1..]).is_err(),
+            "a chain starts at its first event"
+        );
+    }
+
+    #[test]
     fn version_two_also_binds_the_id_tenant_and_time() {
         let (id, tenant) = (Uuid::new_v4(), Uuid::new_v4());
         let at = Utc::now().trunc_subsecs(6);

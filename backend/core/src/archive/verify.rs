@@ -235,3 +235,92 @@ pub fn verify_rows(rows: &TenantRows) -> Result<(), ArchiveError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::{
+        ConfigRec, FamilyRec, RevisionRec, SchemaVersionRec, TargetRec, TargetVersionRec,
+    };
+    use chrono::{TimeZone, Utc};
+    use serde_json::json;
+
+    fn rows() -> TenantRows {
+        let at = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("time");
+        let doc = json!({"type": "object"});
+        let revision = |n: i32, data: serde_json::Value| RevisionRec {
+            config: "c".into(),
+            revision: n,
+            hash: content_hash(&data),
+            target: "t".into(),
+            target_version: "1.0.0".into(),
+            format: "json".into(),
+            original: data.to_string(),
+            canonical: data,
+            parent: (n > 1).then(|| format!("c#{}", n - 1)),
+            migrated_by: None,
+            created_by: "user:1".into(),
+            created_at: at,
+        };
+        TenantRows {
+            families: vec![FamilyRec {
+                name: "F".into(),
+                compat_level: "BACKWARD".into(),
+                created_at: at,
+            }],
+            schema_versions: vec![SchemaVersionRec {
+                family: "F".into(),
+                version: "v1".into(),
+                seq: 1,
+                hash: content_hash(&doc),
+                document: doc,
+                compat_level: "BACKWARD".into(),
+                report: json!({}),
+                created_by: "user:1".into(),
+                created_at: at,
+            }],
+            targets: vec![TargetRec {
+                name: "t".into(),
+                family: "F".into(),
+                created_at: at,
+            }],
+            target_versions: vec![TargetVersionRec {
+                target: "t".into(),
+                version: "1.0.0".into(),
+                scheme: "semver".into(),
+                schema_family: "F".into(),
+                schema_version: "v1".into(),
+                created_at: at,
+            }],
+            configs: vec![ConfigRec {
+                name: "c".into(),
+                created_at: at,
+            }],
+            revisions: vec![revision(1, json!({"a": 1})), revision(2, json!({"a": 2}))],
+            ..TenantRows::default()
+        }
+    }
+
+    #[test]
+    fn consistent_rows_pass_and_each_break_is_named() {
+        assert_eq!(verify_rows(&rows()), Ok(()));
+        let mut changed = rows();
+        changed.revisions[1].canonical = json!({"a": 3});
+        assert!(verify_rows(&changed).expect_err("hash").0.contains("c#2"));
+        let mut gap = rows();
+        gap.revisions[1].revision = 3;
+        assert!(verify_rows(&gap).is_err());
+        let mut orphan = rows();
+        orphan.revisions[0].parent = Some("c#2".into());
+        assert!(verify_rows(&orphan)
+            .expect_err("parent")
+            .0
+            .contains("parent"));
+        let mut unknown = rows();
+        unknown.target_versions[0].schema_version = "v9".into();
+        assert!(verify_rows(&unknown).is_err());
+    }
+}

@@ -9,8 +9,10 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 use versiqii_core::archive::{migration_key, EvidenceRec, TenantRows};
 
-/// Rows per insert statement: bounds each statement's parameter and time.
-const CHUNK: usize = 1000;
+/// Rows per insert statement, and the JSON bytes one statement carries at most (a single
+/// larger row goes alone): each statement's parameter and time stay bounded.
+const CHUNK_ROWS: usize = 1000;
+const CHUNK_BYTES: usize = 4 << 20;
 
 fn decode<T: DeserializeOwned>(value: Value) -> Result<T, StoreError> {
     serde_json::from_value(value).map_err(|e| StoreError::Db(sea_orm::DbErr::Json(e.to_string())))
@@ -420,17 +422,28 @@ impl TenantTx {
         values: &str,
         rows: &[Value],
     ) -> Result<(), StoreError> {
-        for chunk in rows.chunks(CHUNK) {
+        let sql = format!(
+            "insert into {table} (tenant_id, {columns})
+             select $1, {values}
+             from jsonb_to_recordset($2) as x({record})"
+        );
+        let mut start = 0;
+        while start < rows.len() {
+            let (mut end, mut bytes) = (start, 0);
+            while end < rows.len() && end - start < CHUNK_ROWS && bytes < CHUNK_BYTES {
+                bytes += rows[end].to_string().len();
+                end += 1;
+            }
             self.connection()
                 .execute(Self::stmt(
-                    &format!(
-                        "insert into {table} (tenant_id, {columns})
-                         select $1, {values}
-                         from jsonb_to_recordset($2) as x({record})"
-                    ),
-                    [self.tenant().0.into(), Value::Array(chunk.to_vec()).into()],
+                    &sql,
+                    [
+                        self.tenant().0.into(),
+                        Value::Array(rows[start..end].to_vec()).into(),
+                    ],
                 ))
                 .await?;
+            start = end;
         }
         Ok(())
     }
