@@ -47,6 +47,21 @@ pub async fn export(
         .body(exported.packed.bytes))
 }
 
+/// The archive's bytes, as the document shows a request body of them.
+struct ArchiveBytes;
+
+impl utoipa::PartialSchema for ArchiveBytes {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ArchiveBytes {}
+
 /// Reads the body up to `limit` bytes; more is 413.
 async fn body_within(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>, ApiError> {
     let mut body = Vec::new();
@@ -71,7 +86,7 @@ async fn body_within(mut payload: web::Payload, limit: usize) -> Result<Vec<u8>,
 /// hashes and times. The carried audit chain is kept as evidence beside this organisation's
 /// own, where the import is recorded as `tenant.import`. `dry_run` checks and writes nothing.
 #[utoipa::path(operation_id = "importTenant", tag = "archive", params(ImportQuery),
-    request_body(content = Vec<u8>, content_type = "application/zstd", description = "The archive"),
+    request_body(content = inline(ArchiveBytes), content_type = "application/zstd", description = "The archive"),
     security(("bearer" = ["archive:write"])), responses(
     (status = 201, body = ImportSummary, description = "Imported"),
     (status = 200, body = ImportSummary, description = "Dry run: the archive would import"),
