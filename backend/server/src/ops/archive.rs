@@ -12,9 +12,6 @@ use versiqii_core::TenantId;
 
 /// An archive may unpack to this many times its compressed size (JSON compresses well).
 const UNPACK_RATIO: u64 = 16;
-/// Rows are read in several statements; a write between them can make them disagree, which
-/// the export's own verification notices. It reads again this many times before giving up.
-const EXPORT_ATTEMPTS: usize = 3;
 
 pub struct Exported {
     pub packed: Packed,
@@ -31,20 +28,13 @@ fn invalid(e: ArchiveError) -> ApiError {
 /// Reads the tenant's registry and packs it; then records the export in the audit chain (after
 /// packing, so the archive carries the chain as it was before its own export).
 pub async fn export(ops: &Ops, tenant: TenantId, actor: Actor) -> Result<Exported, ApiError> {
-    let mut attempt = 0;
-    let rows = loop {
-        attempt += 1;
-        let tx = ops.store.begin_for(tenant).await?;
-        let rows = tx.export_rows().await?;
-        tx.commit().await?;
-        match archive::verify_rows(&rows) {
-            Ok(()) => break rows,
-            Err(e) if attempt >= EXPORT_ATTEMPTS => {
-                return Err(anyhow::anyhow!("the tenant's rows do not verify: {e}").into())
-            }
-            Err(_) => continue,
-        }
-    };
+    // One snapshot: rows read in several statements agree with each other.
+    let tx = ops.store.begin_snapshot_for(tenant).await?;
+    let rows = tx.export_rows().await?;
+    tx.commit().await?;
+    // What an import would refuse is not exported: the stored rows themselves disagree.
+    archive::verify_rows(&rows)
+        .map_err(|e| anyhow::anyhow!("the tenant's rows do not verify: {e}"))?;
     // Serialising and compressing take a while: off the request workers.
     let (packed, rows) = tokio::task::spawn_blocking(move || {
         let (counts, files) = rows.to_files()?;
