@@ -81,6 +81,11 @@ audit_actions! {
     /// An operator of the service changed the organisation's plan; before and after hashes
     /// are the plans' names.
     TenantPlanChange = "tenant.plan_change",
+    /// The tenant's registry was exported; the after-hash is the archive manifest's SHA-256.
+    TenantExport = "tenant.export",
+    /// An archive was imported into the (empty) tenant; the after-hash is its manifest's
+    /// SHA-256. An export carries this tenant's own chain from after this event.
+    TenantImport = "tenant.import",
     /// An operator suspended the organisation (its keys and sessions are refused).
     TenantSuspend = "tenant.suspend",
     TenantResume = "tenant.resume",

@@ -148,6 +148,11 @@ error_codes! {
         "The shortest chain of migrations between the two schema versions has more than 32 steps: add a migration that skips some."),
     MigrationQuarantined = ("migration_quarantined", 422, Rejected, "Migration quarantined",
         "The module hit its limits repeatedly and is paused for a while; retry later or fix it."),
+    // Tenant archives.
+    TenantNotEmpty = ("tenant_not_empty", 409, Rejected, "Tenant not empty",
+        "An archive imports only into a tenant with no registry data (no families, targets, configs or environments, no imported evidence); nothing was written."),
+    ArchiveInvalid = ("archive_invalid", 422, Rejected, "Archive invalid",
+        "The archive is not a valid `versiqii-archive/1` (docs/archive.md): the detail names the file and the check that failed (a hash, a reference, a numbering, the audit evidence). Nothing was written."),
     // Accounts.
     TenantSlugTaken = ("tenant_slug_taken", 409, Rejected, "Tenant slug taken",
         "A tenant with that slug exists."),

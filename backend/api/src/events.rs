@@ -161,6 +161,8 @@ events! {
     QuotaWarning(QuotaWarning) = ("quota.warning", 1),
     /// A month's invoice was finalized: numbered, its PDF rendered, immutable from now on.
     InvoiceFinalized(InvoiceFinalized) = ("invoice.finalized", 1),
+    /// A tenant archive was imported into the (empty) organisation: its whole registry.
+    TenantImported(TenantImported) = ("tenant.imported", 1),
 }
 
 /// One event type as the catalogue publishes it.
@@ -666,5 +668,19 @@ mod tests {
             assert!(!e.description.trim().is_empty(), "{}", e.event_type);
             assert_eq!(e.schema["type"], "object", "{}", e.event_type);
         }
+    }
+}
+
+payload! {
+    /// A tenant archive imported (docs/archive.md): the organisation's registry is now the
+    /// archive's. No other event is emitted for the rows it wrote.
+    pub struct TenantImported {
+        /// SHA-256 of the archive's `manifest.json`, which covers every file's hash.
+        pub manifest_sha256: String,
+        pub families: u64,
+        pub targets: u64,
+        pub configs: u64,
+        pub revisions: u64,
+        pub environments: u64,
     }
 }

@@ -227,6 +227,49 @@ Targets the destination already runs with the same config are left alone.")]
     /// Check config files (JSON or YAML) against a JSON Schema, locally and in parallel
     #[command(after_help = VALIDATE_HELP)]
     Validate(ValidateArgs),
+
+    /// Save the organisation's whole registry as one archive (admins and owners)
+    #[command(after_help = "\
+Examples:
+  versiqii export --out tenant.tar.zst
+  versiqii export --out tenant.tar.zst --output json
+
+The archive (format versiqii-archive/1, docs/archive.md) holds families and schema
+versions, targets, configs with every revision, environments, binding and deployment
+histories, migrations, constraints and the audit chain as evidence. The same registry
+always gives the same bytes. The file is written only once the whole archive arrived
+and unpacked against its manifest.")]
+    Export(ExportArgs),
+
+    /// Load an archive made by `versiqii export` into an empty organisation (admins and owners)
+    #[command(after_help = "\
+Examples:
+  versiqii import tenant.tar.zst --dry-run
+  versiqii import tenant.tar.zst
+
+The server checks the whole archive first (every file's hash, every revision's content
+hash, every reference, the audit evidence) and writes everything in one transaction, or
+nothing: a tampered archive is refused with exit code 1 and the detail of what failed.
+An organisation that holds registry data is refused (`tenant_not_empty`).")]
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Where to write the archive (replaced if it exists)
+    #[arg(long, value_name = "FILE")]
+    pub out: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The archive, as `versiqii export` wrote it
+    #[arg(value_name = "FILE")]
+    pub file: std::path::PathBuf,
+
+    /// Check the archive and the organisation, write nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Subcommand)]

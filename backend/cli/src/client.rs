@@ -5,6 +5,7 @@
 //! success body is read into the `versiqii_api` type of its operation ([`endpoints`] names each
 //! operation once: its method, path and types).
 
+mod archive;
 mod endpoints;
 mod invites;
 mod password;

@@ -1,6 +1,7 @@
 //! Versiqii's domain: values that are parsed once at the edge and valid afterwards. No IO here.
 
 pub mod api_key;
+pub mod archive;
 pub mod billing;
 pub mod canonical;
 pub mod compat;

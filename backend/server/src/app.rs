@@ -163,6 +163,7 @@ impl AppState {
             }),
             plans: Arc::new(plans),
             billing: Arc::new(settings.billing.clone()),
+            max_archive_bytes: settings.http.max_archive_bytes,
         };
         let mail_worker =
             crate::mail::worker::Worker::new(store.clone(), ops.mail.clone(), &settings.mail)?;

@@ -50,6 +50,8 @@ pub struct Http {
     pub port: u16,
     pub workers: usize,
     pub max_body_bytes: usize,
+    /// A tenant archive sent to `POST /v1/import` (docs/archive.md) may be this large.
+    pub max_archive_bytes: usize,
     pub trusted_proxies: Vec<String>,
 }
 
@@ -479,6 +481,7 @@ pub const ENV: &[(&str, &str, Read)] = &[
     ("HTTP_PORT",                 "http.port",                      U16),
     ("WORKERS",                   "http.workers",                   USIZE),
     ("MAX_BODY_BYTES",            "http.max_body_bytes",            USIZE),
+    ("MAX_ARCHIVE_BYTES",         "http.max_archive_bytes",         USIZE),
     ("TRUSTED_PROXIES",           "http.trusted_proxies",           Read::List),
     ("DATABASE_URL",              "database.url",                   SECRET),
     ("OWNER_DATABASE_URL",        "database.owner_url",             SECRET),

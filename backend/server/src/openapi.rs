@@ -156,6 +156,11 @@ impl Modify for RequestErrors {
             .flatten()
             {
                 let has_body = op.request_body.is_some();
+                // A body of another type (an archive) is read as bytes, whatever its type says.
+                let json_body = op
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|b| b.content.contains_key("application/json"));
                 let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
                 let responses = &mut op.responses.responses;
                 if has_params || has_body {
@@ -167,6 +172,8 @@ impl Modify for RequestErrors {
                     responses
                         .entry("413".to_owned())
                         .or_insert_with(|| too_large.clone().into());
+                }
+                if json_body {
                     responses
                         .entry("415".to_owned())
                         .or_insert_with(|| media_type.clone().into());

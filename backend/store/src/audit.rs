@@ -129,6 +129,44 @@ impl AuditEvent {
     }
 }
 
+/// Verifies audit evidence carried by an archive, with no database: each run of events of one
+/// tenant must be a chain (contiguous sequence numbers, each linking to its predecessor's hash,
+/// each hash recomputed by its version's rule). The first run starts the source's chain (seq 1,
+/// linked to the genesis hash); a later run continues the chain of a tenant that imported the
+/// earlier ones, after its import event, which the archive does not carry.
+pub fn verify_evidence(events: &[versiqii_core::archive::EvidenceRec]) -> Result<(), String> {
+    let mut prev: Option<&versiqii_core::archive::EvidenceRec> = None;
+    for (i, e) in events.iter().enumerate() {
+        let at = format!("evidence/audit.jsonl line {}", i + 1);
+        let rec = AuditRecord {
+            actor: &e.actor,
+            action: &e.action,
+            object: &e.object,
+            before_hash: e.before_hash.as_deref(),
+            after_hash: e.after_hash.as_deref(),
+        };
+        match prev {
+            Some(p) if p.tenant == e.tenant && (e.seq != p.seq + 1 || e.prev_hash != p.hash) => {
+                return Err(format!("{at}: does not follow the event before it"));
+            }
+            None if e.seq != 1 || e.prev_hash != GENESIS => {
+                return Err(format!("{at}: the chain does not start at its first event"));
+            }
+            _ => {}
+        }
+        let expected = match e.hash_version {
+            1 => chain_hash_v1(&e.prev_hash, e.seq, &rec),
+            2 => chain_hash_v2(&e.prev_hash, e.seq, e.id, e.tenant, e.at, &rec),
+            v => return Err(format!("{at}: unknown hash version {v}")),
+        };
+        if expected != e.hash {
+            return Err(format!("{at}: its content does not match its hash"));
+        }
+        prev = Some(e);
+    }
+    Ok(())
+}
+
 impl TenantTx {
     pub async fn record_audit(&self, rec: AuditRecord<'_>) -> Result<AuditEvent, StoreError> {
         let TenantId(tenant) = self.tenant();
@@ -285,6 +323,48 @@ mod tests {
             ..rec
         };
         assert_ne!(base, chain_hash_v1(GENESIS, 1, &shifted));
+    }
+
+    #[test]
+    fn carried_evidence_verifies_and_a_changed_event_does_not() {
+        let tenant = Uuid::new_v4();
+        let at = Utc::now().trunc_subsecs(6);
+        let mut events = Vec::new();
+        let mut prev = GENESIS.to_owned();
+        for seq in 1..=3 {
+            let id = Uuid::new_v4();
+            let hash = chain_hash_v2(&prev, seq, id, tenant, at, &rec());
+            events.push(versiqii_core::archive::EvidenceRec {
+                tenant,
+                seq,
+                id,
+                actor: "user:1".into(),
+                action: "api_key.create".into(),
+                object: "api_key:9".into(),
+                before_hash: None,
+                after_hash: Some("ab".into()),
+                prev_hash: prev.clone(),
+                hash: hash.clone(),
+                at,
+                hash_version: 2,
+            });
+            prev = hash;
+        }
+        assert_eq!(verify_evidence(&events), Ok(()));
+        let mut changed = events.clone();
+        changed[1].actor = "user:2".into();
+        assert!(verify_evidence(&changed)
+            .expect_err("altered")
+            .contains("line 2"));
+        let mut missing = events.clone();
+        missing.remove(1);
+        assert!(verify_evidence(&missing)
+            .expect_err("gap")
+            .contains("line 2"));
+        assert!(
+            verify_evidence(&events[1..]).is_err(),
+            "a chain starts at its first event"
+        );
     }
 
     #[test]

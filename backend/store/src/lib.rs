@@ -24,7 +24,7 @@ mod webhooks;
 
 pub use accounts::{LoginRow, MemberRow, NewUser, OrganisationRow, TenantRow, UserRow};
 pub use api_keys::{split_envs, ApiKeyAuth, ApiKeyRow, NewApiKey};
-pub use audit::{AuditEvent, AuditRecord, AuditVerdict, BrokenLink};
+pub use audit::{verify_evidence, AuditEvent, AuditRecord, AuditVerdict, BrokenLink};
 pub use error::StoreError;
 pub use invites::{InviteByToken, InviteRow, NewInvite};
 pub use invoices::{BilledUsage, InvoiceFigures, InvoiceRow, InvoiceSummary};

@@ -82,6 +82,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0020_invoices",
         include_str!("../../../migrations/0020_invoices.sql"),
     ),
+    (
+        "0022_audit_evidence",
+        include_str!("../../../migrations/0022_audit_evidence.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

@@ -75,7 +75,26 @@ impl Store {
     /// The only way to reach tenant rows. `set_config(.., true)` is transaction-local, so the
     /// connection goes back to the pool with no tenant set.
     pub async fn begin_for(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
-        let inner = self.app.begin().await?;
+        Self::set_tenant(self.app.begin().await?, tenant).await
+    }
+
+    /// A read-only transaction that sees one snapshot throughout (repeatable read), for reads
+    /// in several statements that must agree with each other (an export's).
+    pub async fn begin_snapshot_for(&self, tenant: TenantId) -> Result<TenantTx, StoreError> {
+        let inner = self
+            .app
+            .begin_with_config(
+                Some(sea_orm::IsolationLevel::RepeatableRead),
+                Some(sea_orm::AccessMode::ReadOnly),
+            )
+            .await?;
+        Self::set_tenant(inner, tenant).await
+    }
+
+    async fn set_tenant(
+        inner: DatabaseTransaction,
+        tenant: TenantId,
+    ) -> Result<TenantTx, StoreError> {
         inner
             .execute(Statement::from_sql_and_values(
                 DbBackend::Postgres,

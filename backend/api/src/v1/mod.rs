@@ -7,6 +7,7 @@
 //! compatibility reports).
 
 pub mod api_keys;
+pub mod archive;
 pub mod audit;
 pub mod auth;
 pub mod billing;
@@ -30,6 +31,7 @@ pub mod validate;
 pub mod webhooks;
 
 pub use api_keys::*;
+pub use archive::*;
 pub use audit::*;
 pub use auth::*;
 pub use billing::*;

@@ -84,6 +84,7 @@ fn component_schemas_match_the_spec() {
         ValidateDocument,
         ValidateResult,
         ValidateResponse,
+        ImportSummary,
         SlaView,
         PlanView,
         PlanList,

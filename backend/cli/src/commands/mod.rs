@@ -1,6 +1,7 @@
 //! One module per API resource; each turns parsed arguments into requests and output.
 
 mod api_keys;
+mod archive;
 mod audit;
 mod auth;
 mod bindings;
@@ -63,5 +64,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Digests(command) => digests::run(&global, command),
         Command::Usage(args) => usage::run(&global, args),
         Command::Sla(args) => sla::run(&global, args),
+        Command::Export(args) => archive::export(&global, &args),
+        Command::Import(args) => archive::import(&global, &args),
     }
 }

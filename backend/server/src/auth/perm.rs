@@ -30,6 +30,8 @@ permission!(WebhooksWrite, "webhooks", "write");
 permission!(UsageRead, "usage", "read");
 permission!(BillingRead, "billing", "read");
 permission!(BillingWrite, "billing", "write");
+permission!(ArchiveRead, "archive", "read");
+permission!(ArchiveWrite, "archive", "write");
 
 /// The `security` scope string the OpenAPI document shows for a permission.
 pub fn scope_of<P: Permission>() -> String {

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod api_keys;
+pub mod archive;
 pub mod billing;
 pub mod bindings;
 pub mod checks;
@@ -60,6 +61,8 @@ pub struct Ops {
     pub(crate) plans: Arc<crate::quota::Plans>,
     /// Currency, tax, numbering and seller of invoices.
     pub(crate) billing: Arc<crate::config::Billing>,
+    /// The largest tenant archive an import takes (compressed).
+    pub(crate) max_archive_bytes: usize,
 }
 
 impl Ops {

@@ -2,6 +2,7 @@
 //! part of the OpenAPI document, `Doc`.
 
 pub mod api_keys;
+pub mod archive;
 pub mod audit;
 pub mod auth;
 pub mod billing;
@@ -85,6 +86,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     digests::configure(cfg);
     usage::configure(cfg);
     validate::configure(cfg);
+    archive::configure(cfg);
     billing::configure(cfg);
     sla::configure(cfg);
 }
@@ -118,6 +120,7 @@ pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
         digests::Doc::openapi(),
         usage::Doc::openapi(),
         validate::Doc::openapi(),
+        archive::Doc::openapi(),
         billing::Doc::openapi(),
         sla::Doc::openapi(),
         health::Doc::openapi(),

@@ -417,6 +417,15 @@ fn message(event: &Event, slack: bool) -> Message {
             },
             "/usage".into(),
         ),
+        Event::TenantImported(e) => m(
+            ":inbox_tray:",
+            "A tenant archive was imported".into(),
+            vec![format!(
+                "{} configs ({} revisions), {} targets, {} environments",
+                e.configs, e.revisions, e.targets, e.environments
+            )],
+            "/configs".into(),
+        ),
     }
 }
 

@@ -171,6 +171,16 @@ impl Tenant {
             session.tenant_id
         )))
         .unwrap();
+        // Audit evidence, as an import carries it in (an event of another tenant's chain).
+        let event = json!({"tenant": uuid::Uuid::new_v4(), "seq": 1, "id": uuid::Uuid::new_v4(),
+            "actor": "user:seed", "action": "tenant.create", "object": "tenant:seed",
+            "before_hash": null, "after_hash": null, "prev_hash": "0".repeat(64),
+            "hash": "1".repeat(64), "at": "2026-01-01T00:00:00Z", "hash_version": 2});
+        block_on(owner.execute_unprepared(&format!(
+            "insert into audit_evidence (tenant_id, pos, event) values ('{}', 1, '{event}')",
+            session.tenant_id
+        )))
+        .unwrap();
         // A month's call quota warning, as an instance records it.
         block_on(owner.execute_unprepared(&format!(
             "insert into quota_warnings (tenant_id, quota, period) values ('{}', 'calls_month', '2026-12')",
@@ -674,6 +684,8 @@ const NO_REFERENCES: &[&str] = &[
     "acceptInviteBySignup",
     // A plan's name: the caller's own organisation moves.
     "choosePlan",
+    // An archive: natural keys only, imported into the caller's own organisation.
+    "importTenant",
 ];
 
 fn fill(path: &str, of: &Tenant) -> Result<String, String> {

@@ -80,6 +80,7 @@ const STEPS: &[&str] = &[
     "webhook_endpoint.deleted",
     "quota.warning",
     "invoice.finalized",
+    "tenant.imported",
 ];
 
 impl Story {
@@ -315,6 +316,19 @@ impl Story {
                 );
                 assert_eq!(run["finalized"], 1, "{run}");
             }
+            "tenant.imported" => {
+                // The story's registry, into a new organisation of the same installation.
+                let (status, _, archive) = self.app.get_bytes("/v1/export", Some(&self.owner));
+                assert_eq!(status, 200);
+                let fresh = self.app.signup("ev-imported-into");
+                let r = self.app.post_bytes(
+                    "/v1/import",
+                    Some(&fresh.access),
+                    "application/zstd",
+                    &archive,
+                );
+                self.ok(r, 201);
+            }
             other => panic!("no step for {other}"),
         }
     }
@@ -394,6 +408,7 @@ event_tests! {
     api_key_revoked_is_one_valid_event => "api_key.revoked",
     quota_warning_is_one_valid_event => "quota.warning",
     invoice_finalized_is_one_valid_event => "invoice.finalized",
+    tenant_imported_is_one_valid_event => "tenant.imported",
 }
 
 /// A write that fails stores none of its events (the outbox commits or vanishes with the

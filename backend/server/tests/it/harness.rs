@@ -339,6 +339,44 @@ impl TestApp {
         (status, content_type, bytes)
     }
 
+    /// A POST whose body is not JSON (an archive): the answer as `request` reads it.
+    pub fn post_bytes(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: &[u8],
+    ) -> Reply {
+        let mut req = self.agent.post(&format!("{}{path}", self.url));
+        if let Some(t) = token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        let resp = req
+            .header("Content-Type", content_type)
+            .send(body)
+            .expect("transport");
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let headers = resp
+            .headers()
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect();
+        let text = resp.into_body().read_to_string().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            content_type,
+            body,
+            headers,
+        }
+    }
+
     pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
         self.request("GET", path, token, None)
     }

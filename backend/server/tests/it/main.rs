@@ -1,6 +1,7 @@
 //! Integration tests: the real server on 127.0.0.1:0 against real Postgres and Redis (started by
 //! `make test`), with a fresh database per test.
 
+mod archive;
 mod audit_chain;
 mod auth;
 mod bad_input;

@@ -1,6 +1,7 @@
 //! The registry's rows: families and schema versions, targets and target versions, configs and
 //! revisions, environments and bindings. All reached through a [`crate::TenantTx`].
 
+mod archive;
 mod bindings;
 mod cells;
 mod configs;
