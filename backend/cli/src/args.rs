@@ -498,18 +498,22 @@ Examples:
   versiqii validate --schema service.schema.json --file configs/
   versiqii validate --schema service.schema.json --file 'deploy/**/*.yaml' --output json
   versiqii validate --target payment-api@1.4.0 app.yaml worker.yaml
+  versiqii validate --target payment-api@1.4.0 --remote configs/
 
 Directories and globs contribute their *.json, *.yaml and *.yml files; a file named
 directly is always checked (its format taken from the extension, else detected).
 `--target` fetches the target version's schema once and caches it by hash under
 <cache dir>/versiqii/schemas (set VERSIQII_CACHE_DIR to use another cache dir), so
-later runs need no server; `--refresh` fetches it again.
+later runs need no server; `--refresh` fetches it again. `--remote` sends the files
+to the server instead (in batches of up to 100), which judges them exactly as
+`bindings create` would; files that do not parse are reported without being sent.
 
 Exit codes:
   0  every file is valid
   1  at least one file is invalid or does not parse
   2  bad usage or input (unreadable or invalid schema, missing file, no files matched)
-  3  server or network failure while fetching a --target schema";
+  3  server or network failure while fetching a --target schema (or, with --remote,
+     while validating)";
 
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("schema_source").required(true).args(["schema", "target"])))]
@@ -534,6 +538,11 @@ pub struct ValidateArgs {
     /// Fetch the --target schema from the server even if it is cached
     #[arg(long, requires = "target")]
     pub refresh: bool,
+
+    /// Have the server judge the files against the --target schema (POST /v1/validate):
+    /// exactly the verdict `bindings create` would give, no schema cached locally
+    #[arg(long, requires = "target", conflicts_with = "refresh")]
+    pub remote: bool,
 
     /// Descend into subdirectories of the directories given (hidden ones are skipped)
     #[arg(long, short = 'r')]
@@ -1060,6 +1069,42 @@ Examples:
   versiqii env history --env prod-eu
   versiqii env history --env prod-eu --target payment-api --output json")]
     History(HistoryArgs),
+
+    /// Write what an environment should run as files, one per bound target, for a deploy
+    /// step
+    #[command(after_help = "\
+Examples:
+  versiqii env pull --env prod-eu --dir deploy/config/
+  versiqii env pull --env prod-eu --dir out/ --format yaml --output json
+
+Writes <dir>/<target>.json (or .yaml) with the bound config's canonical data for each
+target bound in the environment, and <dir>/_versiqii.json with what was pulled: per
+target the deployed version, its schema, the config's name, revision and hash, and the
+drift. Each file's hash is checked against the server's before it is written; files of
+targets no longer bound there (named in the previous _versiqii.json) are removed.
+Exit code 1 when a target in the environment drifts (the files are still written).")]
+    Pull(EnvPullArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct EnvPullArgs {
+    /// Environment to pull, e.g. `prod-eu`
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+
+    /// Directory to write the files to (created when missing)
+    #[arg(long, value_name = "DIR")]
+    pub dir: std::path::PathBuf,
+
+    /// File format of the configs
+    #[arg(long, value_enum, default_value_t = PullFormat::Json)]
+    pub format: PullFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PullFormat {
+    Json,
+    Yaml,
 }
 
 #[derive(Debug, Args)]

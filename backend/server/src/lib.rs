@@ -8,6 +8,7 @@ mod client_addr;
 pub mod compute;
 pub mod config;
 mod console;
+pub mod env_configs;
 pub mod error;
 pub mod mail;
 pub mod metering;

@@ -117,6 +117,9 @@ fn component_schemas_match_the_spec() {
         NewEnvRequest,
         EnvView,
         EnvList,
+        EnvConfigs,
+        EnvConfig,
+        ResolvedConfig,
         NewBindingRequest,
         BindingView,
         BindingList,
@@ -189,6 +192,7 @@ fn query_parameters_match_the_spec() {
         ("/v1/constraints", params_of::<ConstraintQuery>()),
         ("/v1/envs/{env}/deployments", params_of::<HistoryQuery>()),
         ("/v1/drifts", params_of::<DriftQuery>()),
+        ("/v1/envs/{env}/configs", params_of::<EnvConfigsQuery>()),
         ("/v1/impact", params_of::<ImpactQuery>()),
     ];
     for (path, ours) in cases {

@@ -387,6 +387,15 @@ impl Client {
         self.send(Method::Get, "/v1/envs", NO_BODY, "environment list")
     }
 
+    pub fn env_configs(&mut self, env: &str) -> Result<EnvConfigs, CliError> {
+        let path = format!("/v1/envs/{}/configs", encode(env));
+        self.send(Method::Get, &path, NO_BODY, "environment's configs")
+    }
+
+    pub fn validate(&mut self, body: &ValidateRequest) -> Result<ValidateResponse, CliError> {
+        self.send(Method::Post, "/v1/validate", Some(body), "validation")
+    }
+
     pub fn create_binding(&mut self, body: &NewBindingRequest) -> Result<BindingView, CliError> {
         self.send(Method::Post, "/v1/bindings", Some(body), "binding creation")
     }

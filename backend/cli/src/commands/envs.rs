@@ -14,6 +14,7 @@ pub fn run(global: &GlobalArgs, command: EnvsCommand) -> Result<(), CliError> {
         EnvsCommand::List => list(global),
         EnvsCommand::SetTarget(args) => super::deployments::set_target(global, &args),
         EnvsCommand::History(args) => super::deployments::history(global, &args),
+        EnvsCommand::Pull(args) => super::env_pull::pull(global, &args),
     }
 }
 

@@ -8,6 +8,7 @@ mod configs;
 mod deployments;
 mod digests;
 mod drifts;
+mod env_pull;
 mod envs;
 mod graphs;
 mod invites;

@@ -5,6 +5,7 @@
 mod check;
 mod files;
 mod progress;
+mod remote;
 mod report;
 mod schema_cache;
 mod schema_source;
@@ -20,6 +21,9 @@ const PROGRESS_MIN_FILES: usize = 200;
 
 pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<(), CliError> {
     let started = Instant::now();
+    if let (true, Some(target)) = (args.remote, &args.target) {
+        return run_remote(global, args, target, started);
+    }
     let schema_value = schema_source::load(global, args)?;
     let schema = CompiledSchema::compile(&schema_value)
         .map_err(|e| CliError::usage(format!("{}: {e}", schema_source::label(args))))?;
@@ -38,9 +42,41 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<(), CliError> {
         pool.install(|| check::check_all(&files, &schema, None))
     };
 
-    let summary = report::Summary::of(&outcomes);
+    finish(global, args, &files, &outcomes, started)
+}
+
+/// The files judged by the server against the target version's schema.
+fn run_remote(
+    global: &GlobalArgs,
+    args: &ValidateArgs,
+    target: &str,
+    started: Instant,
+) -> Result<(), CliError> {
+    let mut client =
+        crate::client::Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
+    let inputs: Vec<_> = args.files.iter().chain(&args.paths).cloned().collect();
+    let files = files::expand(&inputs, args.recursive)?;
+    let show_progress = files.len() > PROGRESS_MIN_FILES && std::io::stderr().is_terminal();
+    let outcomes = if show_progress {
+        progress::run_with_progress(files.len(), |done| {
+            remote::check_all(&mut client, target, &files, Some(done))
+        })
+    } else {
+        remote::check_all(&mut client, target, &files, None)
+    }?;
+    finish(global, args, &files, &outcomes, started)
+}
+
+fn finish(
+    global: &GlobalArgs,
+    args: &ValidateArgs,
+    files: &[std::path::PathBuf],
+    outcomes: &[check::Outcome],
+    started: Instant,
+) -> Result<(), CliError> {
+    let summary = report::Summary::of(outcomes);
     if !args.quiet {
-        report::print(&files, &outcomes, &summary, global.output)?;
+        report::print(files, outcomes, &summary, global.output)?;
     }
     report::print_summary(&summary, started.elapsed());
     if summary.invalid > 0 {

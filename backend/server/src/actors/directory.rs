@@ -17,6 +17,8 @@ pub struct Tenant {
     /// The drift actor's matrix, read without a message.
     pub drift_view: DriftView,
     pub migration: Addr<MigrationActor>,
+    /// Each environment's resolved configs, as last built.
+    pub resolved: Arc<crate::env_configs::ResolvedCache>,
 }
 
 impl Tenant {
@@ -169,6 +171,7 @@ impl Handler<Get> for TenantDirectory {
                     drift,
                     drift_view,
                     migration,
+                    resolved: Arc::default(),
                 },
                 AtomicU64::new(now),
             )

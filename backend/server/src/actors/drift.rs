@@ -17,6 +17,7 @@ use crate::schema_cache::SchemaCache;
 use actix::{Actor, ActorFutureExt, Addr, AtomicResponse, Context, Handler, Message, WrapFuture};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
+use tokio::sync::watch;
 use uuid::Uuid;
 use versiqii_core::drift::{
     CellInput, CellState, ConfigHash, Dimension, DriftEvent, DriftFilter, DriftMatrix,
@@ -37,9 +38,17 @@ pub struct DriftActor {
 }
 
 /// The tenant's drift matrix as readers see it: the DriftActor writes it (loads, refreshes),
-/// everyone else reads it without a message. `None` until loaded.
-#[derive(Clone, Default)]
-pub struct DriftView(Arc<RwLock<Option<DriftCache>>>);
+/// everyone else reads it without a message. `None` until loaded. Every change also moves a
+/// stamp, which answers built from the matrix (an environment's resolved configs) are keyed by
+/// and long polls wait on.
+#[derive(Clone)]
+pub struct DriftView(Arc<RwLock<Option<DriftCache>>>, Arc<watch::Sender<u64>>);
+
+impl Default for DriftView {
+    fn default() -> Self {
+        Self(Arc::default(), Arc::new(watch::channel(0).0))
+    }
+}
 
 impl DriftView {
     /// The answer from the loaded matrix, or `None` when it is not loaded (send `ComputeDrift`,
@@ -70,6 +79,20 @@ impl DriftView {
         Some((generation, rows))
     }
 
+    /// How many times the matrix has changed (loads, drops and updates), when it is loaded.
+    pub fn stamp(&self) -> Option<u64> {
+        self.is_loaded().then(|| *self.1.borrow())
+    }
+
+    /// Wakes at the matrix's next change (see [`DriftView::stamp`]).
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.1.subscribe()
+    }
+
+    fn moved(&self) {
+        self.1.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
     fn is_loaded(&self) -> bool {
         self.0.read().map(|c| c.is_some()).unwrap_or(false)
     }
@@ -79,6 +102,8 @@ impl DriftView {
         let mut slot = self.0.write().unwrap_or_else(|e| e.into_inner());
         *slot = cache;
         self.0.clear_poison();
+        drop(slot);
+        self.moved();
     }
 
     /// Applies `f` to the loaded matrix; does nothing when it is not loaded.
@@ -91,6 +116,8 @@ impl DriftView {
         if let Some(cache) = slot.as_mut() {
             f(cache);
         }
+        drop(slot);
+        self.moved();
     }
 }
 

@@ -12,6 +12,7 @@ pub mod constraints;
 pub mod deployments;
 pub mod digests;
 pub mod drift;
+pub mod env_configs;
 pub mod envs;
 pub mod families;
 pub mod health;
@@ -71,6 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     targets::configure(cfg);
     configs::configure(cfg);
     envs::configure(cfg);
+    env_configs::configure(cfg);
     bindings::configure(cfg);
     constraints::configure(cfg);
     deployments::configure(cfg);
@@ -102,6 +104,7 @@ pub fn docs() -> Vec<utoipa::openapi::OpenApi> {
         targets::Doc::openapi(),
         configs::Doc::openapi(),
         envs::Doc::openapi(),
+        env_configs::Doc::openapi(),
         bindings::Doc::openapi(),
         constraints::Doc::openapi(),
         deployments::Doc::openapi(),

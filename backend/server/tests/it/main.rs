@@ -12,6 +12,7 @@ mod compute;
 mod cross_tenant;
 mod drift;
 mod drift_props;
+mod env_configs;
 mod env_keys;
 mod events;
 mod harness;

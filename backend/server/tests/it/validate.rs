@@ -215,3 +215,70 @@ fn the_hot_path_does_no_database_work_after_the_first_call() {
         tx.rollback().await.unwrap();
     });
 }
+
+/// `versiqii validate --remote` gives the verdicts the local check of the same schema gives,
+/// file by file, across several requests (250 files: three batches), and reports files that
+/// do not parse without sending them.
+#[test]
+fn validate_remote_agrees_with_the_local_check() {
+    use crate::cli::{text, Cli};
+    let app = TestApp::spawn();
+    let s = app.signup("validate-remote");
+    let (_, key) = app.api_key(&s.access, &["write"]);
+    let k = Some(key.as_str());
+    let schema: Value = serde_json::from_str(SCHEMA).unwrap();
+    let body = json!({"version": "v1", "schema": schema});
+    assert_eq!(app.post("/v1/families/Svc/schemas", k, &body).status, 201);
+    let body = json!({"name": "svc", "family": "Svc", "version": "1.0.0"});
+    assert_eq!(app.post("/v1/targets", k, &body).status, 201);
+
+    let dir = std::env::temp_dir().join(format!("vq-remote-{}", app.db_name));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..250 {
+        let (name, content) = match i % 5 {
+            0 => (
+                format!("c{i:03}.yaml"),
+                format!("timeout: {}\nmode: a\n", i % 60),
+            ),
+            1 => (
+                format!("c{i:03}.json"),
+                format!("{{\"timeout\": {}}}", 60 + i),
+            ),
+            2 => (format!("c{i:03}.yaml"), "mode: z\nextra: true\n".to_owned()),
+            3 => (format!("c{i:03}.yaml"), "timeout: [1\n".to_owned()),
+            _ => (format!("c{i:03}.json"), "{\"timeout\": 1}".to_owned()),
+        };
+        std::fs::write(dir.join(name), content).unwrap();
+    }
+    let cli = Cli::new(&app);
+    let d = dir.to_str().unwrap();
+    let token = [("VERSIQII_TOKEN", key.as_str())];
+    let cache = dir.join("cache");
+    let env = [token[0], ("VERSIQII_CACHE_DIR", cache.to_str().unwrap())];
+    let local = cli.run(
+        &["validate", "--target", "svc@1.0.0", "--output", "json", d],
+        &env,
+        None,
+    );
+    let remote = cli.run(
+        &[
+            "validate",
+            "--target",
+            "svc@1.0.0",
+            "--remote",
+            "--output",
+            "json",
+            d,
+        ],
+        &token,
+        None,
+    );
+    assert_eq!(remote.status.code(), Some(1), "{}", text(&remote.stderr));
+    assert_eq!(local.status.code(), Some(1), "{}", text(&local.stderr));
+    let remote_out: Value = serde_json::from_slice(&remote.stdout).unwrap();
+    let local_out: Value = serde_json::from_slice(&local.stdout).unwrap();
+    assert_eq!(remote_out, local_out);
+    assert!(text(&remote.stderr).contains("checked 250 files: 100 valid, 150 invalid"));
+    std::fs::remove_dir_all(dir).unwrap();
+}

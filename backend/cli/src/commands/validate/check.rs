@@ -73,7 +73,7 @@ fn check_one(path: &Path, schema: &CompiledSchema, buf: &mut Vec<u8>) -> Outcome
 
 /// Reads at most one byte past the cap, which is enough for the parser to refuse the file,
 /// and skips the `stat` that `fs::read` makes to size its buffer.
-fn read_capped(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
+pub(super) fn read_capped(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()> {
     buf.clear();
     let cap = u64::try_from(MAX_CONFIG_BYTES).map_or(u64::MAX, |max| max + 1);
     File::open(path)?.take(cap).read_to_end(buf)?;
