@@ -7,6 +7,8 @@
 #   BENCH_DURATION    each measured run (20s)
 #   BENCH_CONNS       connections of the throughput runs (32)
 #   CARGO_TARGET_DIR  where the release server is built (the workspace's target/)
+#   BENCH_NO_BUILD=1  use the binaries already built there (versiqii-server's build script
+#                     reruns while web/dist is absent, which rebuilds the whole crate)
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 state=${BENCH_STATE:-/tmp/vq-peer-bench}
@@ -37,6 +39,8 @@ wait_http() { # URL PID
 }
 
 build_server() {
+  server_bin=$target_dir/release/versiqii-server
+  [ "${BENCH_NO_BUILD:-0}" = 1 ] && [ -x "$server_bin" ] && return 0
   echo "building versiqii-server (release)..." >&2
   (cd "$root" && CARGO_TARGET_DIR=$target_dir cargo build --release --bin versiqii-server >&2)
   server_bin=$target_dir/release/versiqii-server

@@ -18,7 +18,8 @@ bash "$root/loadtest/setup.sh" oha
 build_server
 echo "building loadtest/echo (release)..." >&2
 echo_target=${ECHO_TARGET_DIR:-$root/loadtest/echo/target}
-(cd "$root/loadtest/echo" && CARGO_TARGET_DIR=$echo_target cargo build --release >&2)
+[ "${BENCH_NO_BUILD:-0}" = 1 ] && [ -x "$echo_target/release/versiqii-loadtest-echo" ] ||
+  (cd "$root/loadtest/echo" && CARGO_TARGET_DIR=$echo_target cargo build --release >&2)
 start_services
 start_server
 echo_port=$(free_port)
