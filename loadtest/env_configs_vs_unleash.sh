@@ -8,6 +8,8 @@
 # Prints the table and stops everything it started.
 #
 #   loadtest/env_configs_vs_unleash.sh      # settings: loadtest/peer_lib.sh; BENCH_COUNT (50)
+#   BENCH_SWEEP="1 4 8 16 32" loadtest/env_configs_vs_unleash.sh   # and the 200 path of both at
+#                                           # each of these connection counts (6 s each)
 set -euo pipefail
 # shellcheck source=loadtest/peer_lib.sh
 . "$(dirname "$0")/peer_lib.sh"
@@ -70,6 +72,13 @@ oha_run max-vq-304 -z "$duration" -c "$conns" -H "If-None-Match: $vq_etag" "${vq
 read -r v_rps _ <<<"$(oha_figures max-vq-200)"
 rate=$((v_rps / 2))
 oha_run rate-vq-200 -z "$duration" -c "$conns" -q "$rate" --latency-correction "${vq[@]}"
+
+# Unleash's throughput falls with more connections than its pool of 4: compare at each count.
+for c in ${BENCH_SWEEP:-}; do
+  oha_run "sweep-un-$c" -z 6s -c "$c" "${un[@]}"
+  oha_run "sweep-vq-$c" -z 6s -c "$c" "${vq[@]}"
+  echo "sweep, $c connections: unleash $(oha_figures "sweep-un-$c"); versiqii $(oha_figures "sweep-vq-$c")"
+done
 
 python3 - "$state" "$rate" <<'PY'
 import json, os, sys
