@@ -169,6 +169,15 @@ impl Compute {
         }
     }
 
+    /// Counts work done on the caller's thread (too small to be worth the pool's hand-off) in
+    /// the task's figures, as if the pool had run it.
+    pub fn record_inline(&self, task: Task, took: Duration) {
+        let i = Self::index(task);
+        self.stats.tasks[i].fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.stats.micros[i].fetch_add(micros, Ordering::Relaxed);
+    }
+
     /// Runs `work` for `tenant` on the pool within the per-task limit.
     pub async fn run<T, F>(&self, tenant: TenantId, task: Task, work: F) -> Result<T, ApiError>
     where

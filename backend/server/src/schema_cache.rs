@@ -67,6 +67,9 @@ impl<K: Hash + Eq + Clone, V: Clone> Lru<K, V> {
 pub struct SchemaCache {
     compiled: Lru<String, Arc<CompiledSchema>>,
     resolved: Lru<(Uuid, String), Arc<SchemaVersionRow>>,
+    /// Schemas (by hash) that once took too long to check a small config against on the
+    /// caller's thread: their checks go to the CPU pool.
+    slow: Lru<String, ()>,
 }
 
 impl Default for SchemaCache {
@@ -74,6 +77,7 @@ impl Default for SchemaCache {
         Self {
             compiled: Lru::new(CAPACITY),
             resolved: Lru::new(RESOLVED_CAPACITY),
+            slow: Lru::new(CAPACITY),
         }
     }
 }
@@ -105,6 +109,14 @@ impl SchemaCache {
 
     pub fn remember(&self, tenant: Uuid, reference: &str, schema: Arc<SchemaVersionRow>) {
         self.resolved.insert((tenant, reference.to_owned()), schema);
+    }
+
+    pub fn is_slow(&self, hash: &str) -> bool {
+        self.slow.get(&hash.to_owned()).is_some()
+    }
+
+    pub fn mark_slow(&self, hash: &str) {
+        self.slow.insert(hash.to_owned(), ());
     }
 
     /// How many schemas are compiled (for tests and metrics).

@@ -1,6 +1,6 @@
 //! Tenant archives travel as bytes (`application/zstd`), not JSON: their own two requests.
 
-use super::{headers, transport_error, Auth, Client};
+use super::{headers, transport_error, Client};
 use crate::error::{CliError, ProblemExt};
 use versiqii_api::v1::ImportSummary;
 use versiqii_api::Problem;
@@ -9,17 +9,6 @@ use versiqii_api::Problem;
 const MAX_ARCHIVE_BYTES: u64 = 4 << 30;
 
 impl Client {
-    fn token(&self) -> Result<String, CliError> {
-        match &self.auth {
-            Auth::Explicit(token) => Ok(token.clone()),
-            Auth::Stored(creds) => Ok(creds.access_token.clone()),
-            Auth::Missing { hint } => Err(CliError::usage(format!(
-                "not logged in to {}{hint}; run `versiqii login` or pass --token",
-                self.base_url
-            ))),
-        }
-    }
-
     /// Sends once, and once more after refreshing a stored session that answered 401.
     fn with_refresh<T>(
         &mut self,

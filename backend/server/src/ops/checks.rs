@@ -6,6 +6,7 @@ use super::Ops;
 use crate::compute::Task;
 use crate::error::{ApiError, FieldError};
 use serde_json::Value;
+use std::time::{Duration, Instant};
 use versiqii_core::canonical::{diff_paths, unified_diff, DiffLimits, PathChange};
 use versiqii_core::schema::{CompiledSchema, SchemaError, Violation};
 use versiqii_core::TenantId;
@@ -23,6 +24,38 @@ pub fn schema_error(err: SchemaError) -> ApiError {
         ),
         other => ApiError::SchemaInvalid(vec![FieldError::new("/schema", other)]),
     }
+}
+
+/// A check of a config this small runs on the caller's thread: handing a few microseconds of
+/// work to the pool (a wake-up on another thread and back) costs more than the work. Regexes
+/// run on a linear-time engine, so the check's cost is bounded by the config's and the schema's
+/// sizes; a schema that once takes longer than this is sent to the pool from then on.
+const INLINE_BUDGET: Duration = Duration::from_millis(1);
+/// Small: at most this many values, and this many bytes of strings and keys, in the config.
+const SMALL_NODES: usize = 512;
+const SMALL_TEXT_BYTES: usize = 16 * 1024;
+
+fn is_small(doc: &Value) -> bool {
+    let (mut nodes, mut text) = (0usize, 0usize);
+    let mut stack = vec![doc];
+    while let Some(v) = stack.pop() {
+        nodes += 1;
+        match v {
+            Value::String(s) => text += s.len(),
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => {
+                for (k, v) in map {
+                    text += k.len();
+                    stack.push(v);
+                }
+            }
+            _ => {}
+        }
+        if nodes > SMALL_NODES || text > SMALL_TEXT_BYTES {
+            return false;
+        }
+    }
+    true
 }
 
 /// Two revisions' differences, within the API's limits.
@@ -54,6 +87,19 @@ impl Ops {
         let hash = schema.hash.clone();
         // A cache hit needs no copy of the schema's document.
         let compiled = cache.get(&hash);
+        if let Some(hit) = compiled
+            .as_ref()
+            .filter(|_| is_small(doc) && !cache.is_slow(&hash))
+        {
+            let started = Instant::now();
+            let violations = hit.validate(doc);
+            let took = started.elapsed();
+            self.compute.record_inline(Task::Validation, took);
+            if took > INLINE_BUDGET {
+                cache.mark_slow(&hash);
+            }
+            return Ok(violations);
+        }
         let document = compiled.is_none().then(|| schema.document.clone());
         let doc = doc.clone();
         self.compute
@@ -109,5 +155,25 @@ impl Ops {
                 unified_diff(&before, &after, &labels.0, &labels.1, &DiffLimits::api()).0
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_small;
+    use serde_json::json;
+
+    #[test]
+    fn small_means_few_values_and_little_text() {
+        assert!(is_small(
+            &json!({"timeout": 5, "features": {"a": [1, 2, 3]}})
+        ));
+        let many: Vec<u32> = (0..600).collect();
+        assert!(!is_small(&json!({ "items": many })));
+        assert!(!is_small(&json!({"blob": "x".repeat(20_000)})));
+        let long_keys: serde_json::Map<String, serde_json::Value> = (0..100)
+            .map(|i| (format!("{i}{}", "k".repeat(200)), json!(1)))
+            .collect();
+        assert!(!is_small(&serde_json::Value::Object(long_keys)));
     }
 }
