@@ -124,7 +124,7 @@ impl TenantTx {
         Ok(BindingRow::find_by_statement(Self::stmt(
             &format!(
                 "{BINDING_SELECT} where b.id in ({}) order by e.name, t.name",
-                super::cells::newest_per_cell("bindings", "$1")
+                super::cells::newest_per_cell("bindings", "$1", env.is_some())
             ),
             [env.map(str::to_owned).into()],
         ))

@@ -223,7 +223,7 @@ impl TenantTx {
         Ok(DeploymentRow::find_by_statement(Self::stmt(
             &format!(
                 "{DEPLOYMENT_SELECT} where d.id in ({}) order by e.name, t.name",
-                super::cells::newest_per_cell("deployments", "$1")
+                super::cells::newest_per_cell("deployments", "$1", env.is_some())
             ),
             [env.map(str::to_owned).into()],
         ))
@@ -288,7 +288,7 @@ impl TenantTx {
         Ok(ObservationRow::find_by_statement(Self::stmt(
             &format!(
                 "{OBSERVATION_SELECT} where o.id in ({}) order by e.name, t.name",
-                super::cells::newest_per_cell("observations", "$1")
+                super::cells::newest_per_cell("observations", "$1", env.is_some())
             ),
             [env.map(str::to_owned).into()],
         ))

@@ -122,7 +122,7 @@ impl TenantTx {
             &format!(
                 "{BINDING_SELECT} where b.id in ({}) and b.schema_version_id = $2
                  order by e.name, t.name",
-                super::cells::newest_per_cell("bindings", "$1")
+                super::cells::newest_per_cell("bindings", "$1", false)
             ),
             [Option::<String>::None.into(), schema_version_id.into()],
         ))
