@@ -46,9 +46,9 @@ superuser() {
 }
 su_psql() { superuser psql -h "$VERSIQII_PG_SOCKET" -p "$VERSIQII_PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
 if [ "${STATEMENTS:-0}" = 1 ]; then
-  su_psql -d postgres -c "alter system set shared_preload_libraries = 'pg_stat_statements'" \
-    -c "alter system set pg_stat_statements.track_planning = on"
+  su_psql -d postgres -c "alter system set shared_preload_libraries = 'pg_stat_statements'"
   superuser /usr/lib/postgresql/15/bin/pg_ctl -D "$work/pg" -w restart >/dev/null
+  su_psql -d postgres -c "alter system set pg_stat_statements.track_planning = on" -c "select pg_reload_conf()" >/dev/null
   su_psql -d versiqii -c "create extension pg_stat_statements"
 fi
 wal_syncs() { su_psql -d postgres -c "select wal_sync from pg_stat_wal"; }
@@ -94,12 +94,15 @@ result=$(grep '^RESULT' "$work/wrk.out" || { cat "$work/wrk.out" "$work/wrk.err"
 bind_syncs=$(($(wal_syncs) - syncs0))
 if [ "${STATEMENTS:-0}" = 1 ]; then
   su_psql -d versiqii -F ' | ' -c "
-    select calls, round(mean_exec_time::numeric, 3) as exec_ms, round(mean_plan_time::numeric, 3) as plan_ms,
+    select calls, plans, round(((total_exec_time + total_plan_time) / greatest(calls, 1))::numeric, 3) as per_call_ms,
+           round(mean_exec_time::numeric, 3) as exec_ms, round(mean_plan_time::numeric, 3) as plan_ms,
            round((total_exec_time + total_plan_time)::numeric, 0) as total_ms,
            regexp_replace(left(query, 110), '\s+', ' ', 'g')
     from pg_stat_statements s join pg_database d on d.oid = s.dbid
     where d.datname = 'versiqii'
     order by total_exec_time + total_plan_time desc" >"$work/statements.txt"
+  # The columns: calls | plans | ms per call (planning included) | mean execution ms | mean
+  # planning ms (per plan made) | total ms | statement.
   echo "statements: $(awk -F' [|] ' '{ n += $1 } END { print n }' "$work/statements.txt") calls, in $work/statements.txt"
 fi
 echo "after the run: $(su_psql -d versiqii -c 'select count(*) from bindings') binding rows"
@@ -114,8 +117,17 @@ superuser pgbench -h "$VERSIQII_PG_SOCKET" -p "$VERSIQII_PG_PORT" -U postgres -M
 pgbench_syncs=$(($(wal_syncs) - syncs0))
 txns=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/pgbench.out")
 tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench.out" | head -1)
+# The same transactions with a NOTIFY each: Postgres serialises notifying transactions through
+# their commit (async.c holds a database-wide lock until after the commit record is flushed).
+syncs0=$(wal_syncs)
+superuser pgbench -h "$VERSIQII_PG_SOCKET" -p "$VERSIQII_PG_PORT" -U postgres -M prepared -c 8 -j 8 \
+  -T "$secs" -f "$root/loadtest/pgbench_notify.sql" pgbench >"$work/pgbench-notify.out" 2>&1
+notify_syncs=$(($(wal_syncs) - syncs0))
+notify_txns=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$work/pgbench-notify.out")
+notify_tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$work/pgbench-notify.out" | head -1)
 
-python3 - "$result" "$tps" "$history" "$bind_syncs" "$pgbench_syncs" "$txns" <<'PY'
+python3 - "$result" "$tps" "$history" "$bind_syncs" "$pgbench_syncs" "$txns" \
+  "$notify_tps" "$notify_syncs" "$notify_txns" <<'PY'
 import sys
 fields = dict(kv.split("=") for kv in sys.argv[1].split()[1:])
 created, secs, tps = int(fields["created"]), float(fields["secs"]), float(sys.argv[2])
@@ -125,4 +137,7 @@ print(f"history {sys.argv[3]}: {binds:.1f} binds/s ({created} created, {fields['
       f"pgbench {tps:.1f} tps; ratio {100 * binds / tps:.1f}%")
 syncs, pg_syncs, txns = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 print(f"WAL syncs: {syncs / max(created, 1):.2f} per bind, {pg_syncs / max(txns, 1):.2f} per pgbench transaction")
+n_tps, n_syncs, n_txns = float(sys.argv[7]), int(sys.argv[8]), int(sys.argv[9])
+print(f"pgbench with a NOTIFY per transaction: {n_tps:.1f} tps, {n_syncs / max(n_txns, 1):.2f} WAL syncs per transaction; "
+      f"binds/s are {100 * binds / n_tps:.1f}% of it")
 PY

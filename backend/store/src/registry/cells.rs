@@ -8,7 +8,9 @@
 /// index descent per cell, to the first entry past the last cell found), then one descent per
 /// cell finds its newest row. The cost is O(cells · log history), not O(history): a DISTINCT ON
 /// over the index reads every row of the environment's history (188 ms at 50k rows against
-/// 0.24 ms; docs/benchmarks.md, "Bindings write path").
+/// 0.24 ms; docs/benchmarks.md, "Bindings write path"). Callers take the rows by
+/// `id = any(array(...))`, not `id in (...)`: with `in`, the generic plan a prepared statement
+/// settles on joins the ids to a sequential scan of the whole history.
 pub(crate) fn newest_per_cell(table: &str, env_param: &str, one_env: bool) -> String {
     if one_env {
         // With the environment fixed, the next cell is the next target in it: `target_id >`
