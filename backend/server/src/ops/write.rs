@@ -13,7 +13,9 @@
 //!    computed in step 2 (no recomputation), the graph actor the new version or a reload.
 
 use super::Ops;
-use crate::actors::{AddVersion, ApplyCells, DriftDimensions, Refresh, Reload, Tenant};
+use crate::actors::{
+    AddVersion, ApplyCells, ComputeDrift, DriftDimensions, Refresh, Reload, Tenant,
+};
 use crate::error::ApiError;
 use crate::schema_cache::SchemaCache;
 use std::collections::BTreeMap;
@@ -189,11 +191,20 @@ impl TenantWrite {
             .map_or(0, |(_, g)| *g);
         let before = match actors.drift_view.env_state(env) {
             Some((held, rows)) if held == latest => rows,
-            _ => crate::actors::compute_drift(&self.tx, &actors.graph, self.schemas(), env)
-                .await?
-                .into_iter()
-                .map(|c| (c.row.target, c.row.dimensions))
-                .collect(),
+            held => {
+                if held.is_none() {
+                    // No one has asked for this tenant's drift since its actors started: the
+                    // actor loads the matrix now, in the background (its mailbox orders the
+                    // load before this write's cells), so that the next writes take their drift
+                    // before from it instead of computing it a second time.
+                    actors.drift.do_send(ComputeDrift::default());
+                }
+                crate::actors::compute_drift(&self.tx, &actors.graph, self.schemas(), env)
+                    .await?
+                    .into_iter()
+                    .map(|c| (c.row.target, c.row.dimensions))
+                    .collect()
+            }
         };
         self.drift_before.insert(env.to_owned(), before);
         Ok(())

@@ -18,6 +18,7 @@ mod env_keys;
 mod events;
 mod harness;
 mod headers;
+mod history;
 mod hygiene;
 mod invites;
 mod mail;

@@ -123,8 +123,8 @@ impl TenantTx {
     pub async fn current_bindings(&self, env: Option<&str>) -> Result<Vec<BindingRow>, StoreError> {
         Ok(BindingRow::find_by_statement(Self::stmt(
             &format!(
-                "{BINDING_SELECT} where b.id in ({}) order by e.name, t.name",
-                super::cells::newest_per_cell("bindings", "$1")
+                "{BINDING_SELECT} where b.id = any(array({})) order by e.name, t.name",
+                super::cells::newest_per_cell("bindings", "$1", env.is_some())
             ),
             [env.map(str::to_owned).into()],
         ))

@@ -222,8 +222,8 @@ impl TenantTx {
     ) -> Result<Vec<DeploymentRow>, StoreError> {
         Ok(DeploymentRow::find_by_statement(Self::stmt(
             &format!(
-                "{DEPLOYMENT_SELECT} where d.id in ({}) order by e.name, t.name",
-                super::cells::newest_per_cell("deployments", "$1")
+                "{DEPLOYMENT_SELECT} where d.id = any(array({})) order by e.name, t.name",
+                super::cells::newest_per_cell("deployments", "$1", env.is_some())
             ),
             [env.map(str::to_owned).into()],
         ))
@@ -287,8 +287,8 @@ impl TenantTx {
     ) -> Result<Vec<ObservationRow>, StoreError> {
         Ok(ObservationRow::find_by_statement(Self::stmt(
             &format!(
-                "{OBSERVATION_SELECT} where o.id in ({}) order by e.name, t.name",
-                super::cells::newest_per_cell("observations", "$1")
+                "{OBSERVATION_SELECT} where o.id = any(array({})) order by e.name, t.name",
+                super::cells::newest_per_cell("observations", "$1", env.is_some())
             ),
             [env.map(str::to_owned).into()],
         ))

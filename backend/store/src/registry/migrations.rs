@@ -120,9 +120,9 @@ impl TenantTx {
     ) -> Result<Vec<BindingRow>, StoreError> {
         Ok(BindingRow::find_by_statement(Self::stmt(
             &format!(
-                "{BINDING_SELECT} where b.id in ({}) and b.schema_version_id = $2
+                "{BINDING_SELECT} where b.id = any(array({})) and b.schema_version_id = $2
                  order by e.name, t.name",
-                super::cells::newest_per_cell("bindings", "$1")
+                super::cells::newest_per_cell("bindings", "$1", false)
             ),
             [Option::<String>::None.into(), schema_version_id.into()],
         ))
