@@ -60,6 +60,10 @@ pub(crate) fn id_in_path(req: &HttpRequest, text: &str, param: &str) -> Result<U
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    // Actix tries routes in the order registered, each a pattern match: the calls pipelines
+    // make most come first (no other route's pattern takes their paths).
+    validate::configure(cfg);
+    env_configs::configure(cfg);
     health::configure(cfg);
     auth::configure(cfg);
     browser::configure(cfg);
@@ -74,7 +78,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     targets::configure(cfg);
     configs::configure(cfg);
     envs::configure(cfg);
-    env_configs::configure(cfg);
     bindings::configure(cfg);
     constraints::configure(cfg);
     deployments::configure(cfg);
@@ -85,7 +88,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     webhooks::configure(cfg);
     digests::configure(cfg);
     usage::configure(cfg);
-    validate::configure(cfg);
     archive::configure(cfg);
     billing::configure(cfg);
     sla::configure(cfg);
