@@ -24,6 +24,7 @@ pub mod routes;
 pub mod schema_cache;
 mod security_headers;
 pub mod sla;
+mod thread_cpu;
 mod wake;
 pub mod webhooks;
 
