@@ -66,6 +66,7 @@ pub enum LensError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lens {
     description: Option<String>,
+    schema_name: Option<String>,
     /// As written: what `Up` runs.
     ops: Vec<Op>,
     /// The inverse of each operation, last first: what `Down` runs.
@@ -78,6 +79,7 @@ impl Lens {
         let parsed = parse::parse(text)?;
         Ok(Lens {
             description: parsed.description,
+            schema_name: parsed.schema_name,
             inverse: ops::invert(&parsed.ops),
             ops: parsed.ops,
         })
@@ -147,6 +149,7 @@ impl Lens {
     pub fn reversed(&self) -> Lens {
         Lens {
             description: self.description.clone(),
+            schema_name: self.schema_name.clone(),
             ops: self.inverse.clone(),
             inverse: self.ops.clone(),
         }
@@ -160,5 +163,10 @@ impl Lens {
     /// The file's `description`, if it has one.
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
+    }
+
+    /// The file's `schemaName` (Cambria's name for the schema the lens produces), if it has one.
+    pub fn schema_name(&self) -> Option<&str> {
+        self.schema_name.as_deref()
     }
 }

@@ -67,8 +67,21 @@ fn add_takes_the_zero_value_of_its_type_and_checks_the_default() {
     assert!(m.contains("not of `type` string"), "{m}");
     let m = invalid("lens:\n  - add: { name: retries, type: integer, default: 1.5 }");
     assert!(m.contains("integer"), "{m}");
-    let m = invalid("lens:\n  - remove: { name: legacy }");
+    let m = invalid("lens:\n  - add: { name: legacy }");
     assert!(m.contains("needs a `default`"), "{m}");
+}
+
+/// Cambria's `remove: { name: x }` (its demo lens has sixteen): up removes, down restores
+/// nothing (Cambria cannot run it down at all: its inverse `add` has no type).
+#[test]
+fn remove_without_a_default_restores_nothing_down() {
+    let l = lens("lens:\n  - remove: { name: legacy }");
+    assert_eq!(up(&l, json!({"legacy": 1, "a": 2})), json!({"a": 2}));
+    assert_eq!(down(&l, json!({"a": 2})), json!({"a": 2}));
+    assert_eq!(
+        down(&l, json!({"a": 2, "legacy": 3})),
+        json!({"a": 2, "legacy": 3})
+    );
 }
 
 #[test]
@@ -129,8 +142,10 @@ fn rename_onto_an_existing_property_fails() {
 
 // ---- hoist / plunge ----
 
+/// As in Cambria, hoist leaves its host in place, even when that empties it (Cambria's demo
+/// lens removes the host with a `remove` after the `hoist`).
 #[test]
-fn hoist_moves_up_and_drops_an_emptied_host() {
+fn hoist_moves_up_and_leaves_its_host() {
     let l = lens("lens:\n  - hoist: { host: database, name: port }");
     assert_eq!(
         up(&l, json!({"database": {"host": "db", "port": 5432}})),
@@ -138,7 +153,7 @@ fn hoist_moves_up_and_drops_an_emptied_host() {
     );
     assert_eq!(
         up(&l, json!({"database": {"port": 5432}})),
-        json!({"port": 5432})
+        json!({"database": {}, "port": 5432})
     );
     // Nothing to move.
     for doc in [
@@ -148,7 +163,11 @@ fn hoist_moves_up_and_drops_an_emptied_host() {
     ] {
         assert_eq!(up(&l, doc.clone()), doc);
     }
-    // Down plunges, creating the host again.
+    // Down plunges, into the host left in place or a new one.
+    assert_eq!(
+        down(&l, json!({"database": {}, "port": 5432})),
+        json!({"database": {"port": 5432}})
+    );
     assert_eq!(
         down(&l, json!({"port": 5432})),
         json!({"database": {"port": 5432}})
@@ -157,6 +176,19 @@ fn hoist_moves_up_and_drops_an_emptied_host() {
         down(&l, json!({"port": 1, "database": {"host": "db"}})),
         json!({"database": {"host": "db", "port": 1}})
     );
+}
+
+/// The inverse of a written plunge removes the host it empties: the plunge may have created it.
+#[test]
+fn plunge_down_removes_the_host_it_empties() {
+    let l = lens("lens:\n  - plunge: { host: tls, name: cert }");
+    assert_eq!(down(&l, json!({"tls": {"cert": 1}})), json!({"cert": 1}));
+    assert_eq!(
+        down(&l, json!({"tls": {"cert": 1, "key": 2}})),
+        json!({"cert": 1, "tls": {"key": 2}})
+    );
+    // The reversed lens is that hoist, running up.
+    assert_eq!(up(&l.reversed(), json!({"tls": {"cert": 1}})), json!({"cert": 1}));
 }
 
 #[test]
@@ -452,7 +484,9 @@ fn reversed_swaps_the_directions() {
         r.ops()[1],
         Op::Hoist {
             host: "h".into(),
-            name: "b".into()
+            name: "b".into(),
+            // The inverse of a written plunge removes the host it empties.
+            owns_host: true,
         }
     );
     assert_eq!(l.len(), 3);
