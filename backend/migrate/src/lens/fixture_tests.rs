@@ -107,11 +107,37 @@ fn the_schema_refuses_malformed_lenses_the_parser_refuses() {
         "lens: {}",
         "lens: []\nversion: 2",
         "description: no lens",
+        "lens:\n  - add: { name: a, type: [] }",
+        "lens:\n  - add: { name: a, type: [string, string] }",
+        "lens:\n  - add: { name: a, type: array, items: { default: 1 } }",
+        "lens:\n  - convert: { name: m, mapping: [ {a: b} ], sourceType: text }",
+        "lens:\n  - in: { name: a, lens: [ { map: { lens: [], list: 1 } } ] }",
+        "schemaName: [Issue]\nlens: []",
     ];
     for text in malformed {
         assert!(Lens::parse(text).is_err(), "parser accepted {text}");
         let value = yaml_to_json(serde_yaml_ng::from_str(text).unwrap());
         assert!(!schema.is_valid(&value), "schema accepted {text}");
+    }
+}
+
+/// Cambria's forms pass both the parser and the schema.
+#[test]
+fn the_schema_accepts_cambria_forms() {
+    let schema = schema();
+    let cambria = [
+        "schemaName: Issue\nlens:\n  -\n  - remove: { name: milestone }",
+        "lens:\n  - in: { name: tasks, lens: [ { map: { lens: [ { rename: { source: a, destination: b } } ] } } ] }",
+        "lens:\n  - map: { name: rows, lens: [ { map: { lens: [ { wrap: { name: v } } ] } } ] }",
+        "lens:\n  - add: { name: a, type: [string, null] }\n  - add: { name: b, type: null }",
+        "lens:\n  - add: { name: t, type: array, items: { type: object }, default: [], required: true }",
+        "lens:\n  - convert: { name: c, sourceType: boolean, destinationType: string, mapping: [ { false: todo, true: done }, { todo: false, done: true } ] }",
+    ];
+    for text in cambria {
+        Lens::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let value = yaml_to_json(serde_yaml_ng::from_str(text).unwrap());
+        let problems = schema.validate(&value);
+        assert!(problems.is_empty(), "{text}: {problems:?}");
     }
 }
 
