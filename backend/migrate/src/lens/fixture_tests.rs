@@ -317,7 +317,9 @@ fn cambria_cases_behave_as_in_cambria() {
     let cases: Vec<serde_yaml_ng::Value> = serde_yaml_ng::from_str(&text).unwrap();
     let mut ran = 0;
     for case in &cases {
-        let name = case["test"].as_str().expect("every case names its Cambria test");
+        let name = case["test"]
+            .as_str()
+            .expect("every case names its Cambria test");
         // The lens keeps its YAML (typed table keys): written back out as a lens file.
         let mut file = serde_yaml_ng::Mapping::new();
         file.insert("lens".into(), case["lens"].clone());
@@ -377,7 +379,10 @@ fn cambria_demo_lens_gives_cambria_output_and_round_trips() {
     );
     assert_eq!(lens.apply(github.clone(), Up).unwrap(), edited);
     // And up then down gives back an issue holding only what the lens keeps.
-    assert_eq!(lens.apply(arthropod, Down).unwrap()["labels"], serde_json::json!([{"name": "bug"}]));
+    assert_eq!(
+        lens.apply(arthropod, Down).unwrap()["labels"],
+        serde_json::json!([{"name": "bug"}])
+    );
 }
 
 /// Cambria's `test/github-arthropod.ts` lens, whose last `remove` has a type: down restores

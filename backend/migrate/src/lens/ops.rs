@@ -46,10 +46,7 @@ pub enum Op {
     /// Runs `lens` on every element of the array at `name`; without a `name` (Cambria's form),
     /// on every element of the array the operation itself is given: the one an enclosing
     /// [`Op::In`] or [`Op::Map`] selected. Inverse: `map` with the inverted lens.
-    Map {
-        name: Option<String>,
-        lens: Vec<Op>,
-    },
+    Map { name: Option<String>, lens: Vec<Op> },
     /// Maps the value at `name` through `forward`. Inverse: the same with the mappings swapped.
     Convert {
         name: String,

@@ -279,7 +279,8 @@ impl JsonType {
 
 impl<'de> Deserialize<'de> for JsonType {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(TypesVisitor { list: false })
+        deserializer
+            .deserialize_any(TypesVisitor { list: false })
             .and_then(|types: Types| match types.0.as_slice() {
                 [one] => Ok(*one),
                 _ => Err(de::Error::custom("expected one type")),
@@ -305,7 +306,9 @@ impl TypesVisitor {
             .ok_or_else(|| {
                 E::unknown_variant(
                     name,
-                    &["string", "number", "integer", "boolean", "object", "array", "null"],
+                    &[
+                        "string", "number", "integer", "boolean", "object", "array", "null",
+                    ],
                 )
             })
     }
@@ -381,7 +384,10 @@ impl Types {
             [one] => one.as_str().to_owned(),
             many => format!(
                 "[{}]",
-                many.iter().map(|ty| ty.as_str()).collect::<Vec<_>>().join(", ")
+                many.iter()
+                    .map(|ty| ty.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
@@ -628,10 +634,7 @@ fn check_types<'a>(
         return Ok(());
     };
     match values.find(|value| !types.admits(value)) {
-        Some(value) => Err(format!(
-            "{value} is not of `{field}` {}",
-            types.describe()
-        )),
+        Some(value) => Err(format!("{value} is not of `{field}` {}", types.describe())),
         None => Ok(()),
     }
 }

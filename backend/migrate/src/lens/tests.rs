@@ -188,7 +188,10 @@ fn plunge_down_removes_the_host_it_empties() {
         json!({"cert": 1, "tls": {"key": 2}})
     );
     // The reversed lens is that hoist, running up.
-    assert_eq!(up(&l.reversed(), json!({"tls": {"cert": 1}})), json!({"cert": 1}));
+    assert_eq!(
+        up(&l.reversed(), json!({"tls": {"cert": 1}})),
+        json!({"cert": 1})
+    );
 }
 
 #[test]
@@ -802,8 +805,13 @@ fn maps_without_names_nest_for_arrays_of_arrays() {
 
 #[test]
 fn map_without_a_name_cannot_share_a_lens_or_stand_at_the_top() {
-    let m = invalid("lens:\n  - in: { name: t, lens: [ { map: { lens: [] } }, { wrap: { name: x } } ] }");
-    assert!(m.contains("give each `map` a `name`") && m.contains("line 2"), "{m}");
+    let m = invalid(
+        "lens:\n  - in: { name: t, lens: [ { map: { lens: [] } }, { wrap: { name: x } } ] }",
+    );
+    assert!(
+        m.contains("give each `map` a `name`") && m.contains("line 2"),
+        "{m}"
+    );
     let m = invalid("lens:\n  - wrap: { name: x }\n  - map: { lens: [] }");
     assert!(m.contains("lens[1].map: missing field `name`"), "{m}");
     // `in` still needs its name.
@@ -839,8 +847,12 @@ fn cambria_add_fields_required_and_items_are_accepted() {
     );
     assert_eq!(up(&l, json!({"old": [1]})), json!({"tags": []}));
     assert_eq!(down(&l, json!({"tags": []})), json!({"old": []}));
-    let m = invalid("lens:\n  - add: { name: a, type: array, items: { type: string, default: 1 } }");
-    assert!(m.contains("`items`: `default` 1 is not of `type` string"), "{m}");
+    let m =
+        invalid("lens:\n  - add: { name: a, type: array, items: { type: string, default: 1 } }");
+    assert!(
+        m.contains("`items`: `default` 1 is not of `type` string"),
+        "{m}"
+    );
     let m = invalid("lens:\n  - add: { name: a, type: array, required: maybe }");
     assert!(m.contains("line 2"), "{m}");
 }
@@ -851,7 +863,10 @@ fn convert_types_are_checked_and_type_a_derived_backward_table() {
     let l = lens(
         "lens:\n  - convert:\n      name: complete\n      sourceType: boolean\n      destinationType: string\n      mapping:\n        - { false: todo, true: done }\n        - { todo: false, inProgress: false, done: true }",
     );
-    assert_eq!(up(&l, json!({"complete": true})), json!({"complete": "done"}));
+    assert_eq!(
+        up(&l, json!({"complete": true})),
+        json!({"complete": "done"})
+    );
     assert_eq!(
         down(&l, json!({"complete": "inProgress"})),
         json!({"complete": false})
@@ -869,9 +884,16 @@ fn convert_types_are_checked_and_type_a_derived_backward_table() {
     let m = invalid(
         r#"{"lens": [{"convert": {"name": "c", "sourceType": "boolean", "mapping": [{"yes": "on"}]}}]}"#,
     );
-    assert!(m.contains("the key \"yes\" is not of `sourceType` boolean"), "{m}");
-    let m = invalid("lens:\n  - convert: { name: c, destinationType: number, mapping: [ { a: b } ] }");
-    assert!(m.contains("\"b\" is not of `destinationType` number"), "{m}");
+    assert!(
+        m.contains("the key \"yes\" is not of `sourceType` boolean"),
+        "{m}"
+    );
+    let m =
+        invalid("lens:\n  - convert: { name: c, destinationType: number, mapping: [ { a: b } ] }");
+    assert!(
+        m.contains("\"b\" is not of `destinationType` number"),
+        "{m}"
+    );
     let m = invalid(
         "lens:\n  - convert: { name: c, sourceType: string, mapping: [ { a: 1 }, { 1: 2 } ] }",
     );
@@ -884,7 +906,8 @@ fn convert_types_are_checked_and_type_a_derived_backward_table() {
 
 #[test]
 fn schema_name_and_null_entries_load() {
-    let l = lens("schemaName: Issue\nlens:\n  -\n  - rename: { source: a, destination: b }\n  - ~\n");
+    let l =
+        lens("schemaName: Issue\nlens:\n  -\n  - rename: { source: a, destination: b }\n  - ~\n");
     assert_eq!(l.schema_name(), Some("Issue"));
     assert_eq!(l.len(), 1);
     assert_eq!(up(&l, json!({"a": 1})), json!({"b": 1}));
