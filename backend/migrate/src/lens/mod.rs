@@ -1,6 +1,7 @@
 //! Declarative lenses (Cambria's operations): a list of reversible edits on a JSON document.
 //! The file format and every operation are described in `docs/lenses.md`; the JSON Schema of
-//! lens files is [`LENS_SCHEMA`].
+//! lens files is [`LENS_SCHEMA`]. Cambria's own lens files load as they are, and run as in
+//! Cambria except where Cambria loses or invents data (listed in the docs, with the reasons).
 //!
 //! Running a lens `Up` applies its operations in order; `Down` applies the inverse of each,
 //! last one first. Documents are edited in place: values move, they are not copied.
