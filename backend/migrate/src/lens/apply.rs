@@ -6,7 +6,7 @@ use serde_json::map::Entry;
 use serde_json::{Map, Value};
 use versiqii_core::document::json_size_within;
 
-use super::ops::{Mapping, Op};
+use super::ops::{on_array, Mapping, Op};
 
 type Object = Map<String, Value>;
 
@@ -128,6 +128,10 @@ pub(crate) fn run(
 fn step(op: &Op, object: &mut Object, growth: &mut Growth) -> Result<(), Failure> {
     match op {
         Op::Add { name, default } => {
+            // No default: the inverse of a `remove` that had none; nothing to restore.
+            let Some(default) = default else {
+                return Ok(());
+            };
             if let Entry::Vacant(slot) = object.entry(name.as_str()) {
                 // The key with its quotes, colon and comma, and the value.
                 let added = growth.size(default, "add", name)? + name.len() + 4;
@@ -144,8 +148,12 @@ fn step(op: &Op, object: &mut Object, growth: &mut Growth) -> Result<(), Failure
             source,
             destination,
         } => rename(object, source, destination),
-        Op::Hoist { host, name } => hoist(object, host, name),
-        Op::Plunge { host, name } => plunge(object, host, name),
+        Op::Hoist {
+            host,
+            name,
+            owns_host,
+        } => hoist(object, host, name, *owns_host),
+        Op::Plunge { host, name, .. } => plunge(object, host, name),
         Op::Wrap { name } => {
             if let Some(slot) = object.get_mut(name) {
                 *slot = match slot.take() {
@@ -157,7 +165,17 @@ fn step(op: &Op, object: &mut Object, growth: &mut Growth) -> Result<(), Failure
         }
         Op::Head { name } => head(object, name),
         Op::In { name, lens } => lens_in(object, name, lens, growth),
-        Op::Map { name, lens } => lens_map(object, name, lens, growth),
+        Op::Map {
+            name: Some(name),
+            lens,
+        } => lens_map(object, name, lens, growth),
+        // The parser only lets a `map` without a name run on an array (see `on_array`).
+        Op::Map { name: None, .. } => Err(Failure {
+            op: "map",
+            path: Vec::new(),
+            message: "a `map` without a `name` runs on an array, not an object".to_owned(),
+            too_large: false,
+        }),
         Op::Convert { name, forward, .. } => convert(object, name, forward, growth),
     }
 }
@@ -183,7 +201,7 @@ fn rename(object: &mut Object, source: &str, destination: &str) -> Result<(), Fa
     }
 }
 
-fn hoist(object: &mut Object, host: &str, name: &str) -> Result<(), Failure> {
+fn hoist(object: &mut Object, host: &str, name: &str, owns_host: bool) -> Result<(), Failure> {
     let (key, value, host_now_empty) = match object.get_mut(host) {
         None | Some(Value::Null) => return Ok(()),
         Some(Value::Object(inner)) => match inner.remove_entry(name) {
@@ -213,7 +231,7 @@ fn hoist(object: &mut Object, host: &str, name: &str) -> Result<(), Failure> {
             ))
         }
     }
-    if host_now_empty {
+    if host_now_empty && owns_host {
         object.remove(host);
     }
     Ok(())
@@ -282,15 +300,28 @@ fn lens_in(
     lens: &[Op],
     growth: &mut Growth,
 ) -> Result<(), Failure> {
-    match object.get_mut(name) {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::Object(inner)) => run(lens, inner, growth)
-            .map_err(|(_, failure)| failure.within(Segment::Key(name.to_owned()))),
-        Some(other) => Err(Failure::at(
-            "in",
-            name,
-            format!("`{name}` is {}, not an object", kind(other)),
-        )),
+    let result = match object.get_mut(name) {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::Object(inner)) if !on_array(lens) => {
+            run(lens, inner, growth).map_err(|(_, failure)| failure)
+        }
+        Some(Value::Array(items)) if on_array(lens) => run_on_array(lens, items, growth, name),
+        Some(other) => Err(Failure {
+            op: "in",
+            path: Vec::new(),
+            message: format!("`{name}` is {}, not {}", kind(other), wanted(lens)),
+            too_large: false,
+        }),
+    };
+    result.map_err(|failure| failure.within(Segment::Key(name.to_owned())))
+}
+
+/// "an object" or "an array": what a nested lens runs on.
+fn wanted(lens: &[Op]) -> &'static str {
+    if on_array(lens) {
+        "an array"
+    } else {
+        "an object"
     }
 }
 
@@ -311,25 +342,63 @@ fn lens_map(
             ))
         }
     };
+    map_items(lens, items, growth, name)
+        .map_err(|failure| failure.within(Segment::Key(name.to_owned())))
+}
+
+/// Runs a lens made of `map`s without a name (see `on_array`) on the array `items`; `label`
+/// names the array in messages (the property an enclosing `in` or `map` selected).
+fn run_on_array(
+    lens: &[Op],
+    items: &mut [Value],
+    growth: &mut Growth,
+    label: &str,
+) -> Result<(), Failure> {
+    for op in lens {
+        match op {
+            Op::Map { name: None, lens } => map_items(lens, items, growth, label)?,
+            // The parser keeps other operations out of such a lens.
+            other => {
+                return Err(Failure {
+                    op: other.name(),
+                    path: Vec::new(),
+                    message: format!("`{label}` is an array, not an object"),
+                    too_large: false,
+                })
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `lens` on every element of `items`: objects, or arrays for a lens of `map`s without a
+/// name; a null element is left alone. `label` names the array in messages.
+fn map_items(
+    lens: &[Op],
+    items: &mut [Value],
+    growth: &mut Growth,
+    label: &str,
+) -> Result<(), Failure> {
+    let wants_array = on_array(lens);
     for (index, item) in items.iter_mut().enumerate() {
         let result = match item {
             Value::Null => Ok(()),
-            Value::Object(inner) => run(lens, inner, growth).map_err(|(_, failure)| failure),
+            Value::Object(inner) if !wants_array => {
+                run(lens, inner, growth).map_err(|(_, failure)| failure)
+            }
+            Value::Array(inner) if wants_array => run_on_array(lens, inner, growth, label),
             other => Err(Failure {
                 op: "map",
                 path: Vec::new(),
                 message: format!(
-                    "element {index} of `{name}` is {}, not an object",
-                    kind(other)
+                    "element {index} of `{label}` is {}, not {}",
+                    kind(other),
+                    wanted(lens)
                 ),
                 too_large: false,
             }),
         };
-        result.map_err(|failure| {
-            failure
-                .within(Segment::Index(index))
-                .within(Segment::Key(name.to_owned()))
-        })?;
+        result.map_err(|failure| failure.within(Segment::Index(index)))?;
     }
     Ok(())
 }

@@ -107,11 +107,37 @@ fn the_schema_refuses_malformed_lenses_the_parser_refuses() {
         "lens: {}",
         "lens: []\nversion: 2",
         "description: no lens",
+        "lens:\n  - add: { name: a, type: [] }",
+        "lens:\n  - add: { name: a, type: [string, string] }",
+        "lens:\n  - add: { name: a, type: array, items: { default: 1 } }",
+        "lens:\n  - convert: { name: m, mapping: [ {a: b} ], sourceType: text }",
+        "lens:\n  - in: { name: a, lens: [ { map: { lens: [], list: 1 } } ] }",
+        "schemaName: [Issue]\nlens: []",
     ];
     for text in malformed {
         assert!(Lens::parse(text).is_err(), "parser accepted {text}");
         let value = yaml_to_json(serde_yaml_ng::from_str(text).unwrap());
         assert!(!schema.is_valid(&value), "schema accepted {text}");
+    }
+}
+
+/// Cambria's forms pass both the parser and the schema.
+#[test]
+fn the_schema_accepts_cambria_forms() {
+    let schema = schema();
+    let cambria = [
+        "schemaName: Issue\nlens:\n  -\n  - remove: { name: milestone }",
+        "lens:\n  - in: { name: tasks, lens: [ { map: { lens: [ { rename: { source: a, destination: b } } ] } } ] }",
+        "lens:\n  - map: { name: rows, lens: [ { map: { lens: [ { wrap: { name: v } } ] } } ] }",
+        "lens:\n  - add: { name: a, type: [string, null] }\n  - add: { name: b, type: null }",
+        "lens:\n  - add: { name: t, type: array, items: { type: object }, default: [], required: true }",
+        "lens:\n  - convert: { name: c, sourceType: boolean, destinationType: string, mapping: [ { false: todo, true: done }, { todo: false, done: true } ] }",
+    ];
+    for text in cambria {
+        Lens::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let value = yaml_to_json(serde_yaml_ng::from_str(text).unwrap());
+        let problems = schema.validate(&value);
+        assert!(problems.is_empty(), "{text}: {problems:?}");
     }
 }
 
@@ -275,5 +301,117 @@ fn docs_error_messages_are_real() {
         missing.is_empty(),
         "docs/lenses.md does not show:\n{}",
         missing.join("\n")
+    );
+}
+
+fn yaml_text(value: &serde_yaml_ng::Value) -> String {
+    serde_yaml_ng::to_string(value).unwrap()
+}
+
+/// Cambria's own test cases (`backend/migrate/fixtures/cambria-cases.yaml`, each naming the
+/// Cambria test it comes from), on whole documents: up(before) is after, and down(after) is
+/// `down`, or before.
+#[test]
+fn cambria_cases_behave_as_in_cambria() {
+    let text = read(&repo("backend/migrate/fixtures/cambria-cases.yaml"));
+    let cases: Vec<serde_yaml_ng::Value> = serde_yaml_ng::from_str(&text).unwrap();
+    let mut ran = 0;
+    for case in &cases {
+        let name = case["test"]
+            .as_str()
+            .expect("every case names its Cambria test");
+        // The lens keeps its YAML (typed table keys): written back out as a lens file.
+        let mut file = serde_yaml_ng::Mapping::new();
+        file.insert("lens".into(), case["lens"].clone());
+        let lens = Lens::parse(&yaml_text(&serde_yaml_ng::Value::Mapping(file)))
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let doc = |key: &str| case.get(key).map(|v| yaml_to_json(v.clone()));
+        let after = doc("after").unwrap_or_else(|| panic!("{name}: no `after`"));
+        let before = doc("before");
+        if let Some(before) = &before {
+            let got = lens
+                .apply(before.clone(), Up)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(got, after, "{name}: up");
+        }
+        let expected = doc("down")
+            .or(before)
+            .unwrap_or_else(|| panic!("{name}: neither `before` nor `down`"));
+        let got = lens
+            .apply(after, Down)
+            .unwrap_or_else(|e| panic!("{name}: down: {e}"));
+        assert_eq!(got, expected, "{name}: down");
+        ran += 1;
+    }
+    assert!(ran >= 35, "{ran} cases");
+}
+
+/// Cambria's demo lens (examples/migrations/github-arthropod.lens.yaml, unchanged) on Cambria's
+/// test issue gives what Cambria gives (`github-issue.arthropod.json`, Cambria's own output),
+/// and the test's expectation ("github-arthropod.ts > renaming title, and hoisting label name
+/// to category > converts the doc forwards": the issue with `title` as `name` and the first
+/// label's name as `category`) holds for the fields that lens keeps.
+#[test]
+fn cambria_demo_lens_gives_cambria_output_and_round_trips() {
+    let lens = Lens::parse(&read(&repo(
+        "examples/migrations/github-arthropod.lens.yaml",
+    )))
+    .unwrap();
+    assert_eq!(lens.schema_name(), Some("Issue"));
+    let issue: Value =
+        serde_json::from_str(&read(&repo("backend/migrate/fixtures/github-issue.json"))).unwrap();
+    let cambria: Value = serde_json::from_str(&read(&repo(
+        "backend/migrate/fixtures/github-issue.arthropod.json",
+    )))
+    .unwrap();
+    let arthropod = lens.apply(issue.clone(), Up).unwrap();
+    assert_eq!(arthropod, cambria);
+    assert_eq!(arthropod["name"], issue["title"]);
+    assert_eq!(arthropod["category"], issue["labels"][0]["name"]);
+    assert!(arthropod.get("labels").is_none() && arthropod.get("title").is_none());
+
+    // Down then up gives an Arthropod issue back unchanged (Cambria cannot run this lens down).
+    let edited = serde_json::json!({"name": "Changed the name", "category": "Bug", "id": 1});
+    let github = lens.apply(edited.clone(), Down).unwrap();
+    assert_eq!(
+        github,
+        serde_json::json!({"title": "Changed the name", "labels": [{"name": "Bug"}], "id": 1})
+    );
+    assert_eq!(lens.apply(github.clone(), Up).unwrap(), edited);
+    // And up then down gives back an issue holding only what the lens keeps.
+    assert_eq!(
+        lens.apply(arthropod, Down).unwrap()["labels"],
+        serde_json::json!([{"name": "bug"}])
+    );
+}
+
+/// Cambria's `test/github-arthropod.ts` lens, whose last `remove` has a type: down restores
+/// `labels` as null first, which the plunge then fills.
+#[test]
+fn cambria_github_arthropod_test_lens() {
+    let lens = Lens::parse(
+        "lens:\n  - rename: { source: title, destination: name }\n  - head: { name: labels }\n  - in: { name: labels, lens: [ { rename: { source: name, destination: category } } ] }\n  - hoist: { host: labels, name: category }\n  - remove: { name: labels, type: [object, null] }\n",
+    )
+    .unwrap();
+    let issue: Value =
+        serde_json::from_str(&read(&repo("backend/migrate/fixtures/github-issue.json"))).unwrap();
+    // "converts the doc forwards": { ...rest, name: title, category: labels[0].name }.
+    let mut expected = issue.as_object().unwrap().clone();
+    let title = expected.remove("title").unwrap();
+    let labels = expected.remove("labels").unwrap();
+    expected.insert("name".into(), title);
+    expected.insert("category".into(), labels[0]["name"].clone());
+    assert_eq!(lens.apply(issue, Up).unwrap(), Value::Object(expected));
+    // "converts the doc backwards, merging with the original doc": without the merge (lenses
+    // here do not merge into a base document), what the lens itself gives.
+    let back = lens
+        .apply(
+            serde_json::json!({"name": "Changed the name", "category": "Bug"}),
+            Down,
+        )
+        .unwrap();
+    assert_eq!(
+        back,
+        serde_json::json!({"title": "Changed the name", "labels": [{"name": "Bug"}]})
     );
 }

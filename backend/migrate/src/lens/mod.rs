@@ -1,6 +1,7 @@
 //! Declarative lenses (Cambria's operations): a list of reversible edits on a JSON document.
 //! The file format and every operation are described in `docs/lenses.md`; the JSON Schema of
-//! lens files is [`LENS_SCHEMA`].
+//! lens files is [`LENS_SCHEMA`]. Cambria's own lens files load as they are, and run as in
+//! Cambria except where Cambria loses or invents data (listed in the docs, with the reasons).
 //!
 //! Running a lens `Up` applies its operations in order; `Down` applies the inverse of each,
 //! last one first. Documents are edited in place: values move, they are not copied.
@@ -66,6 +67,7 @@ pub enum LensError {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lens {
     description: Option<String>,
+    schema_name: Option<String>,
     /// As written: what `Up` runs.
     ops: Vec<Op>,
     /// The inverse of each operation, last first: what `Down` runs.
@@ -78,6 +80,7 @@ impl Lens {
         let parsed = parse::parse(text)?;
         Ok(Lens {
             description: parsed.description,
+            schema_name: parsed.schema_name,
             inverse: ops::invert(&parsed.ops),
             ops: parsed.ops,
         })
@@ -147,6 +150,7 @@ impl Lens {
     pub fn reversed(&self) -> Lens {
         Lens {
             description: self.description.clone(),
+            schema_name: self.schema_name.clone(),
             ops: self.inverse.clone(),
             inverse: self.ops.clone(),
         }
@@ -160,5 +164,10 @@ impl Lens {
     /// The file's `description`, if it has one.
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
+    }
+
+    /// The file's `schemaName` (Cambria's name for the schema the lens produces), if it has one.
+    pub fn schema_name(&self) -> Option<&str> {
+        self.schema_name.as_deref()
     }
 }

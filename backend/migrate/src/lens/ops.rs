@@ -7,24 +7,46 @@ use serde_json::Value;
 /// properties it touches; `docs/lenses.md` describes each one with examples.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Op {
-    /// Sets `name` to `default` when it is absent. Inverse: [`Op::Remove`].
-    Add { name: String, default: Value },
+    /// Sets `name` to `default` when it is absent. Inverse: [`Op::Remove`]. `default` is `None`
+    /// only as the inverse of a `remove` without a default or type (Cambria's `remove: {name}`):
+    /// that `add` adds nothing.
+    Add {
+        name: String,
+        default: Option<Value>,
+    },
     /// Deletes `name`. Inverse: [`Op::Add`] with the same default.
-    Remove { name: String, default: Value },
+    Remove {
+        name: String,
+        default: Option<Value>,
+    },
     /// Renames `source` to `destination`. Inverse: the swapped rename.
     Rename { source: String, destination: String },
-    /// Moves `host.name` up to `name`. Inverse: [`Op::Plunge`].
-    Hoist { host: String, name: String },
-    /// Moves `name` down into `host.name`. Inverse: [`Op::Hoist`].
-    Plunge { host: String, name: String },
+    /// Moves `host.name` up to `name`, leaving `host` in place (as Cambria does) unless
+    /// `owns_host`, when a `host` it empties is removed. Inverse: [`Op::Plunge`].
+    Hoist {
+        host: String,
+        name: String,
+        owns_host: bool,
+    },
+    /// Moves `name` down into `host.name`, creating `host` when absent or null. Inverse:
+    /// [`Op::Hoist`] with the same `owns_host`, which is true for a `plunge` written in a file
+    /// (so that its inverse removes the host the plunge created) and false for the inverse of a
+    /// written `hoist` (which leaves the host in place).
+    Plunge {
+        host: String,
+        name: String,
+        owns_host: bool,
+    },
     /// Replaces the value of `name` by a one-element array. Inverse: [`Op::Head`].
     Wrap { name: String },
     /// Replaces the array at `name` by its first element. Inverse: [`Op::Wrap`].
     Head { name: String },
     /// Runs `lens` on the object at `name`. Inverse: `in` with the inverted lens.
     In { name: String, lens: Vec<Op> },
-    /// Runs `lens` on every element of the array at `name`. Inverse: `map` with the inverted lens.
-    Map { name: String, lens: Vec<Op> },
+    /// Runs `lens` on every element of the array at `name`; without a `name` (Cambria's form),
+    /// on every element of the array the operation itself is given: the one an enclosing
+    /// [`Op::In`] or [`Op::Map`] selected. Inverse: `map` with the inverted lens.
+    Map { name: Option<String>, lens: Vec<Op> },
     /// Maps the value at `name` through `forward`. Inverse: the same with the mappings swapped.
     Convert {
         name: String,
@@ -68,13 +90,23 @@ impl Op {
                 source: destination.clone(),
                 destination: source.clone(),
             },
-            Op::Hoist { host, name } => Op::Plunge {
+            Op::Hoist {
+                host,
+                name,
+                owns_host,
+            } => Op::Plunge {
                 host: host.clone(),
                 name: name.clone(),
+                owns_host: *owns_host,
             },
-            Op::Plunge { host, name } => Op::Hoist {
+            Op::Plunge {
+                host,
+                name,
+                owns_host,
+            } => Op::Hoist {
                 host: host.clone(),
                 name: name.clone(),
+                owns_host: *owns_host,
             },
             Op::Wrap { name } => Op::Head { name: name.clone() },
             Op::Head { name } => Op::Wrap { name: name.clone() },
@@ -110,6 +142,13 @@ pub(crate) fn inverse_name(name: &'static str) -> &'static str {
         "head" => "wrap",
         other => other,
     }
+}
+
+/// Whether a nested lens runs on an array rather than an object: it is made of `map`s without
+/// a name (Cambria's `in: { name: tasks, lens: [ { map: ... } ] }`). The parser refuses a lens
+/// that mixes those with other operations, so the first one decides.
+pub(crate) fn on_array(lens: &[Op]) -> bool {
+    matches!(lens.first(), Some(Op::Map { name: None, .. }))
 }
 
 /// The lens that undoes `ops`: the inverse of each operation, last one first.

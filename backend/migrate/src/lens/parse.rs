@@ -28,9 +28,10 @@ pub const LENS_CAPS: Caps = Caps {
     max_json_bytes: 4 * MAX_LENS_BYTES,
 };
 
-/// A parsed lens file: its operations and optional description.
+/// A parsed lens file: its operations, optional description and Cambria's `schemaName`.
 pub(crate) struct Parsed {
     pub description: Option<String>,
+    pub schema_name: Option<String>,
     pub ops: Vec<Op>,
 }
 
@@ -47,7 +48,14 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, LensError> {
         invalid(format!("the lens {}", over.trim_start_matches("document ")))
     })?;
     let file: LensFile = serde_yaml_ng::from_str(text).map_err(|e| invalid(e.to_string()))?;
-    let ops: Vec<Op> = file.lens.into_iter().map(|op| op.0).collect();
+    let nameless = |op: &Option<FileOp>| matches!(op, Some(FileOp(Op::Map { name: None, .. })));
+    if let Some(index) = file.lens.iter().position(nameless) {
+        return Err(invalid(format!(
+            "lens[{index}].map: missing field `name`: a `map` without a `name` runs on the array an enclosing `in` selects, and at the top level there is none (the document is an object)"
+        )));
+    }
+    // Cambria's loader skips null entries of the top-level list (an empty `-`); so do we.
+    let ops: Vec<Op> = file.lens.into_iter().flatten().map(|op| op.0).collect();
     let total = count(&ops);
     if total > MAX_OPS {
         return Err(invalid(format!(
@@ -61,6 +69,7 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, LensError> {
     }
     Ok(Parsed {
         description: file.description,
+        schema_name: file.schema_name,
         ops,
     })
 }
@@ -103,7 +112,10 @@ fn too_deep(ops: &[Op], path: &str, depth: usize) -> Option<String> {
 struct LensFile {
     #[serde(default)]
     description: Option<String>,
-    lens: Vec<FileOp>,
+    /// Cambria's name of the schema the lens produces; kept, not used.
+    #[serde(default, rename = "schemaName")]
+    schema_name: Option<String>,
+    lens: Vec<Option<FileOp>>,
 }
 
 /// One operation as written: a mapping with exactly one key, the operation's name.
@@ -159,8 +171,17 @@ impl<'de> Visitor<'de> for FileOpVisitor {
             Kind::Head => Ok(Op::Head {
                 name: map.next_value::<NameArgs>()?.name.0,
             }),
-            Kind::In => Ok(nested(map.next_value()?, true)),
-            Kind::Map => Ok(nested(map.next_value()?, false)),
+            Kind::In => {
+                let InArgs { name, lens } = map.next_value()?;
+                nested(lens).map(|lens| Op::In { name: name.0, lens })
+            }
+            Kind::Map => {
+                let MapArgs { name, lens } = map.next_value()?;
+                nested(lens).map(|lens| Op::Map {
+                    name: name.map(|name| name.0),
+                    lens,
+                })
+            }
             Kind::Convert => convert(map.next_value()?),
         }
         .map_err(de::Error::custom)?;
@@ -198,8 +219,7 @@ fn some<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
     T::deserialize(deserializer).map(Some)
 }
 
-#[derive(Clone, Copy, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum JsonType {
     String,
     Number,
@@ -211,6 +231,16 @@ enum JsonType {
 }
 
 impl JsonType {
+    const ALL: [JsonType; 7] = [
+        JsonType::String,
+        JsonType::Number,
+        JsonType::Integer,
+        JsonType::Boolean,
+        JsonType::Object,
+        JsonType::Array,
+        JsonType::Null,
+    ];
+
     fn zero(self) -> Value {
         match self {
             JsonType::String => Value::String(String::new()),
@@ -247,30 +277,197 @@ impl JsonType {
     }
 }
 
+impl<'de> Deserialize<'de> for JsonType {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_any(TypesVisitor { list: false })
+            .and_then(|types: Types| match types.0.as_slice() {
+                [one] => Ok(*one),
+                _ => Err(de::Error::custom("expected one type")),
+            })
+    }
+}
+
+/// A `type` as written: one JSON type, or Cambria's list of them (`[string, null]`). A bare
+/// `null` (YAML's null rather than the string) is the type null, as Cambria reads it.
+struct Types(Vec<JsonType>);
+
+struct TypesVisitor {
+    /// Whether a list is allowed here (not inside a list).
+    list: bool,
+}
+
+impl TypesVisitor {
+    fn one<E: de::Error>(name: &str) -> Result<Types, E> {
+        JsonType::ALL
+            .into_iter()
+            .find(|ty| ty.as_str() == name)
+            .map(|ty| Types(vec![ty]))
+            .ok_or_else(|| {
+                E::unknown_variant(
+                    name,
+                    &[
+                        "string", "number", "integer", "boolean", "object", "array", "null",
+                    ],
+                )
+            })
+    }
+}
+
+impl<'de> Visitor<'de> for TypesVisitor {
+    type Value = Types;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        if self.list {
+            f.write_str("a JSON type (`string`, `number`, ...) or a list of them")
+        } else {
+            f.write_str("a JSON type (`string`, `number`, ...)")
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Types, E> {
+        Self::one(v)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Types, E> {
+        Ok(Types(vec![JsonType::Null]))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Types, E> {
+        Ok(Types(vec![JsonType::Null]))
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Types, A::Error> {
+        if !self.list {
+            return Err(de::Error::invalid_type(de::Unexpected::Seq, &self));
+        }
+        let mut types: Vec<JsonType> = Vec::new();
+        while let Some(ty) = seq.next_element::<JsonType>()? {
+            if types.contains(&ty) {
+                return Err(de::Error::custom(format!(
+                    "the type `{}` appears twice in `type`",
+                    ty.as_str()
+                )));
+            }
+            types.push(ty);
+        }
+        if types.is_empty() {
+            return Err(de::Error::custom("`type` lists no type"));
+        }
+        Ok(Types(types))
+    }
+}
+
+impl<'de> Deserialize<'de> for Types {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(TypesVisitor { list: true })
+    }
+}
+
+impl Types {
+    /// The value a property of these types gets when the lens gives none: null when null is
+    /// one of them (as Cambria does), else the zero value of the first.
+    fn zero(&self) -> Value {
+        match self.0.as_slice() {
+            [first, ..] if !self.0.contains(&JsonType::Null) => first.zero(),
+            _ => Value::Null,
+        }
+    }
+
+    fn admits(&self, value: &Value) -> bool {
+        self.0.iter().any(|ty| ty.admits(value))
+    }
+
+    /// `string`, or `[string, null]`, for messages.
+    fn describe(&self) -> String {
+        match self.0.as_slice() {
+            [one] => one.as_str().to_owned(),
+            many => format!(
+                "[{}]",
+                many.iter()
+                    .map(|ty| ty.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    /// `value` if it is of these types; for a string that is not, the scalar its text is
+    /// (`"true"` -> `true`, `"3"` -> `3`) if that is. For the keys of a JSON lens file's
+    /// table, which are strings whatever they stand for.
+    fn coerce(&self, value: &Value) -> Option<Value> {
+        if self.admits(value) {
+            return Some(value.clone());
+        }
+        let Value::String(text) = value else {
+            return None;
+        };
+        let parsed: Value = serde_json::from_str(text).ok()?;
+        (!parsed.is_array() && !parsed.is_object() && self.admits(&parsed)).then_some(parsed)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AddArgs {
     name: Name,
     #[serde(rename = "type", default, deserialize_with = "some")]
-    ty: Option<JsonType>,
+    ty: Option<Types>,
     #[serde(default, deserialize_with = "some")]
     default: Option<Value>,
+    /// Cambria's: whether its JSON Schema lists the property as required. Documents are not
+    /// affected; accepted so that Cambria lenses load.
+    #[serde(default, rename = "required")]
+    _required: Option<bool>,
+    /// Cambria's: the type of an array's elements, for its JSON Schema. Checked, not used.
+    #[serde(default)]
+    items: Option<Items>,
+}
+
+/// Cambria's `items` of an `add`/`remove` of an array: the elements' type and default.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Items {
+    #[serde(rename = "type")]
+    ty: Types,
+    #[serde(default, deserialize_with = "some")]
+    default: Option<Value>,
+    #[serde(default)]
+    items: Option<Box<Items>>,
+}
+
+impl Items {
+    fn check(&self) -> Result<(), String> {
+        if let Some(default) = &self.default {
+            if !self.ty.admits(default) {
+                return Err(format!(
+                    "`items`: `default` {default} is not of `type` {}",
+                    self.ty.describe()
+                ));
+            }
+        }
+        self.items.as_ref().map_or(Ok(()), |items| items.check())
+    }
 }
 
 fn add_or_remove(args: AddArgs, add: bool) -> Result<Op, String> {
+    if let Some(items) = &args.items {
+        items.check()?;
+    }
     let default = match (args.default, args.ty) {
         (Some(default), Some(ty)) if !ty.admits(&default) => {
             return Err(format!(
                 "`default` {default} is not of `type` {}",
-                ty.as_str()
+                ty.describe()
             ))
         }
-        (Some(default), _) => default,
-        (None, Some(ty)) => ty.zero(),
+        (Some(default), _) => Some(default),
+        (None, Some(ty)) => Some(ty.zero()),
+        // Cambria's `remove: { name: x }`: down has nothing to restore.
+        (None, None) if !add => None,
         (None, None) => {
             return Err(format!(
-                "`{}` of `{}` needs a `default` (or a `type` to take its zero value from)",
-                if add { "add" } else { "remove" },
+                "`add` of `{}` needs a `default` (or a `type` to take its zero value from)",
                 args.name.0
             ))
         }
@@ -320,10 +517,20 @@ fn host_and_name(HostArgs { host, name }: HostArgs, hoist: bool) -> Result<Op, S
         return Err(format!("`host` and `name` are both `{}`", host.0));
     }
     let (host, name) = (host.0, name.0);
+    // A written hoist leaves its host in place (Cambria); a written plunge owns the host it
+    // may create, so that its inverse removes it again once emptied.
     Ok(if hoist {
-        Op::Hoist { host, name }
+        Op::Hoist {
+            host,
+            name,
+            owns_host: false,
+        }
     } else {
-        Op::Plunge { host, name }
+        Op::Plunge {
+            host,
+            name,
+            owns_host: true,
+        }
     })
 }
 
@@ -335,18 +542,28 @@ struct NameArgs {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NestedArgs {
+struct InArgs {
     name: Name,
     lens: Vec<FileOp>,
 }
 
-fn nested(NestedArgs { name, lens }: NestedArgs, is_in: bool) -> Op {
-    let (name, lens) = (name.0, lens.into_iter().map(|op| op.0).collect());
-    if is_in {
-        Op::In { name, lens }
-    } else {
-        Op::Map { name, lens }
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MapArgs {
+    #[serde(default)]
+    name: Option<Name>,
+    lens: Vec<FileOp>,
+}
+
+/// The operations of an `in`'s or `map`'s lens: either all `map`s without a name (the lens
+/// runs on an array) or none (it runs on an object).
+fn nested(lens: Vec<FileOp>) -> Result<Vec<Op>, String> {
+    let ops: Vec<Op> = lens.into_iter().map(|op| op.0).collect();
+    let nameless = |op: &Op| matches!(op, Op::Map { name: None, .. });
+    if ops.iter().any(nameless) && !ops.iter().all(nameless) {
+        return Err("a `map` without a `name` runs on the array its enclosing `in` (or `map`) selects, so the other operations of that lens would have no object to work on; give each `map` a `name` instead".to_owned());
     }
+    Ok(ops)
 }
 
 #[derive(Deserialize)]
@@ -358,6 +575,12 @@ struct ConvertArgs {
     default: Option<Value>,
     #[serde(default, deserialize_with = "some")]
     reverse_default: Option<Value>,
+    /// Cambria's: the type of the values up converts, and of those down produces.
+    #[serde(default, rename = "sourceType")]
+    source_type: Option<Types>,
+    /// Cambria's: the type of the values up produces.
+    #[serde(default, rename = "destinationType")]
+    destination_type: Option<Types>,
 }
 
 fn convert(args: ConvertArgs) -> Result<Op, String> {
@@ -369,8 +592,27 @@ fn convert(args: ConvertArgs) -> Result<Op, String> {
     };
     let backward = match backward {
         Some(backward) => backward,
-        None => forward.derive_backward()?,
+        None => forward.derive_backward(|key| match &args.source_type {
+            Some(types) => types.coerce(key).ok_or_else(|| {
+                format!(
+                    "cannot derive the backward table: the key {key} is not of `sourceType` {}",
+                    types.describe()
+                )
+            }),
+            None => Ok(key.clone()),
+        })?,
     };
+    // Cambria's types say what each table produces: checked here rather than found out later.
+    check_types(
+        args.destination_type.as_ref(),
+        "destinationType",
+        forward.values().chain(args.default.as_ref()),
+    )?;
+    check_types(
+        args.source_type.as_ref(),
+        "sourceType",
+        backward.values().chain(args.reverse_default.as_ref()),
+    )?;
     let duplicate = |key: String| format!("the key `{key}` appears twice in one table");
     let forward = Mapping::new(forward.into_entries(), args.default).map_err(duplicate)?;
     let backward =
@@ -380,4 +622,19 @@ fn convert(args: ConvertArgs) -> Result<Op, String> {
         forward,
         backward,
     })
+}
+
+/// Every value is of `types` (when given), or a message naming the first that is not.
+fn check_types<'a>(
+    types: Option<&Types>,
+    field: &str,
+    mut values: impl Iterator<Item = &'a Value>,
+) -> Result<(), String> {
+    let Some(types) = types else {
+        return Ok(());
+    };
+    match values.find(|value| !types.admits(value)) {
+        Some(value) => Err(format!("{value} is not of `{field}` {}", types.describe())),
+        None => Ok(()),
+    }
 }

@@ -103,6 +103,31 @@ proptest! {
         round_trip(&l, &Value::Object(x))?;
     }
 
+    /// A written hoist leaves its host: up(down(y)) is y whenever y has the host (an object).
+    #[test]
+    fn hoist_then_plunge_round_trips_with_a_host(mut y in object(), mut host in object(), a in prop::option::of(value())) {
+        let l = lens(json!([{"hoist": {"host": "h", "name": "a"}}]));
+        host.remove("a");
+        y.insert("h".into(), Value::Object(host));
+        y.remove("a");
+        if let Some(a) = a {
+            y.insert("a".into(), a);
+        }
+        let y = Value::Object(y);
+        prop_assert_eq!(up(&l, &down(&l, &y)), y);
+    }
+
+    /// Without the host, down creates it and up leaves it, empty: exactly that, nothing else.
+    #[test]
+    fn hoist_leaves_the_host_plunge_created(mut y in object(), a in value()) {
+        let l = lens(json!([{"hoist": {"host": "h", "name": "a"}}]));
+        y.remove("h");
+        y.insert("a".into(), a);
+        let mut expected = y.clone();
+        expected.insert("h".into(), json!({}));
+        prop_assert_eq!(up(&l, &down(&l, &Value::Object(y))), Value::Object(expected));
+    }
+
     #[test]
     fn plunge_round_trips(mut x in object(), host in maybe_object()) {
         let l = lens(json!([{"plunge": {"host": "h", "name": "a"}}]));
@@ -185,6 +210,102 @@ proptest! {
         let items: Vec<Value> = items.into_iter().map(|i| i.map_or(Value::Null, without_b)).collect();
         x.insert("e".into(), Value::Array(items));
         round_trip(&l, &Value::Object(x))?;
+    }
+
+    /// Cambria's `map` without a name, inside an `in`, is the named `map`.
+    #[test]
+    fn nameless_map_is_the_named_map(
+        mut x in object(),
+        items in prop::option::of(vec(prop::option::of(object()), 0..5)),
+    ) {
+        let nested = json!([{"rename": {"source": "a", "destination": "b"}}, {"wrap": {"name": "c"}}]);
+        let named = lens(json!([{"map": {"name": "e", "lens": nested}}]));
+        let nameless = lens(json!([{"in": {"name": "e", "lens": [{"map": {"lens": nested}}]}}]));
+        x.remove("e");
+        if let Some(items) = items {
+            let items = items.into_iter().map(|i| i.map_or(Value::Null, |mut m| {
+                m.remove("b");
+                Value::Object(m)
+            }));
+            x.insert("e".into(), Value::Array(items.collect()));
+        }
+        let x = Value::Object(x);
+        let y = round_trip(&nameless, &x)?;
+        prop_assert_eq!(&y, &up(&named, &x));
+        prop_assert_eq!(up(&nameless, &down(&nameless, &y)), y);
+    }
+
+    /// A type list's zero value: null when it holds null, else the first type's; add then
+    /// remove gives the document back.
+    #[test]
+    fn type_lists_give_their_zero_value(
+        mut x in object(),
+        types in prop::sample::subsequence(vec!["string", "number", "integer", "boolean", "object", "array", "null"], 1..4),
+        shuffle in any::<prop::sample::Index>(),
+    ) {
+        let mut types = types;
+        let turn = shuffle.index(types.len());
+        types.rotate_left(turn);
+        let l = lens(json!([{"add": {"name": "a", "type": types}}]));
+        x.remove("a");
+        let x = Value::Object(x);
+        let y = round_trip(&l, &x)?;
+        let zero = if types.contains(&"null") {
+            Value::Null
+        } else {
+            match types[0] {
+                "string" => json!(""),
+                "number" | "integer" => json!(0),
+                "boolean" => json!(false),
+                "object" => json!({}),
+                _ => json!([]),
+            }
+        };
+        prop_assert_eq!(&y["a"], &zero);
+    }
+
+    /// Cambria's `remove` without a type: down restores nothing.
+    #[test]
+    fn remove_without_a_default_round_trips_what_it_keeps(mut x in object(), a in value()) {
+        let l = lens(json!([{"remove": {"name": "a"}}]));
+        x.remove("a");
+        let without = Value::Object(x.clone());
+        prop_assert_eq!(up(&l, &down(&l, &without)), without.clone());
+        round_trip(&l, &without)?;
+        x.insert("a".into(), a);
+        prop_assert_eq!(down(&l, &up(&l, &Value::Object(x))), without);
+    }
+
+    /// A JSON lens file's string keys, typed by `sourceType`, give typed values back down.
+    #[test]
+    fn convert_source_type_types_a_derived_table(mut x in object(), pick in any::<prop::sample::Index>(), ints in btree_set(-1000i64..1000, 1..5)) {
+        let ints: Vec<i64> = ints.into_iter().collect();
+        let forward: Map<String, Value> = ints.iter().map(|i| (i.to_string(), json!(format!("n{i}")))).collect();
+        let text = json!({"lens": [{"convert": {"name": "a", "sourceType": "integer", "mapping": [forward]}}]}).to_string();
+        let l = Lens::parse(&text).unwrap();
+        x.insert("a".into(), json!(ints[pick.index(ints.len())]));
+        let y = round_trip(&l, &Value::Object(x))?;
+        prop_assert_eq!(up(&l, &down(&l, &y)), y);
+    }
+
+    /// Cambria's demo lens (examples/migrations/github-arthropod.lens.yaml): an Arthropod issue
+    /// runs down and up again unchanged.
+    #[test]
+    fn cambria_demo_lens_round_trips_arthropod_issues(
+        extras in btree_map("x[0-3]", value(), 0..4),
+        name in prop::option::of(leaf()),
+        category in prop::option::of(leaf()),
+    ) {
+        let l = example("github-arthropod.lens.yaml");
+        let mut y: Map<String, Value> = extras.into_iter().collect();
+        if let Some(name) = name {
+            y.insert("name".into(), name);
+        }
+        if let Some(category) = category {
+            y.insert("category".into(), category);
+        }
+        let y = Value::Object(y);
+        prop_assert_eq!(up(&l, &down(&l, &y)), y);
     }
 
     #[test]

@@ -24,8 +24,17 @@ impl Table {
             .collect()
     }
 
-    /// The backward table of a one-to-one forward table with scalar values.
-    pub(crate) fn derive_backward(&self) -> Result<Table, String> {
+    /// The table's values, in the order written.
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Value> {
+        self.0.iter().map(|(_, value)| value)
+    }
+
+    /// The backward table of a one-to-one forward table with scalar values. `produce` turns
+    /// each forward key (as typed in the file) into the value down gives back.
+    pub(crate) fn derive_backward(
+        &self,
+        produce: impl Fn(&Value) -> Result<Value, String>,
+    ) -> Result<Table, String> {
         let mut entries: Vec<(Key, Value)> = Vec::with_capacity(self.0.len());
         for (key, value) in &self.0 {
             let Some(text) = scalar_text(value) else {
@@ -46,7 +55,7 @@ impl Table {
                     text,
                     value: key.value.clone(),
                 },
-                key.value.clone(),
+                produce(&key.value)?,
             ));
         }
         Ok(Table(entries))

@@ -67,8 +67,21 @@ fn add_takes_the_zero_value_of_its_type_and_checks_the_default() {
     assert!(m.contains("not of `type` string"), "{m}");
     let m = invalid("lens:\n  - add: { name: retries, type: integer, default: 1.5 }");
     assert!(m.contains("integer"), "{m}");
-    let m = invalid("lens:\n  - remove: { name: legacy }");
+    let m = invalid("lens:\n  - add: { name: legacy }");
     assert!(m.contains("needs a `default`"), "{m}");
+}
+
+/// Cambria's `remove: { name: x }` (its demo lens has sixteen): up removes, down restores
+/// nothing (Cambria cannot run it down at all: its inverse `add` has no type).
+#[test]
+fn remove_without_a_default_restores_nothing_down() {
+    let l = lens("lens:\n  - remove: { name: legacy }");
+    assert_eq!(up(&l, json!({"legacy": 1, "a": 2})), json!({"a": 2}));
+    assert_eq!(down(&l, json!({"a": 2})), json!({"a": 2}));
+    assert_eq!(
+        down(&l, json!({"a": 2, "legacy": 3})),
+        json!({"a": 2, "legacy": 3})
+    );
 }
 
 #[test]
@@ -129,8 +142,10 @@ fn rename_onto_an_existing_property_fails() {
 
 // ---- hoist / plunge ----
 
+/// As in Cambria, hoist leaves its host in place, even when that empties it (Cambria's demo
+/// lens removes the host with a `remove` after the `hoist`).
 #[test]
-fn hoist_moves_up_and_drops_an_emptied_host() {
+fn hoist_moves_up_and_leaves_its_host() {
     let l = lens("lens:\n  - hoist: { host: database, name: port }");
     assert_eq!(
         up(&l, json!({"database": {"host": "db", "port": 5432}})),
@@ -138,7 +153,7 @@ fn hoist_moves_up_and_drops_an_emptied_host() {
     );
     assert_eq!(
         up(&l, json!({"database": {"port": 5432}})),
-        json!({"port": 5432})
+        json!({"database": {}, "port": 5432})
     );
     // Nothing to move.
     for doc in [
@@ -148,7 +163,11 @@ fn hoist_moves_up_and_drops_an_emptied_host() {
     ] {
         assert_eq!(up(&l, doc.clone()), doc);
     }
-    // Down plunges, creating the host again.
+    // Down plunges, into the host left in place or a new one.
+    assert_eq!(
+        down(&l, json!({"database": {}, "port": 5432})),
+        json!({"database": {"port": 5432}})
+    );
     assert_eq!(
         down(&l, json!({"port": 5432})),
         json!({"database": {"port": 5432}})
@@ -156,6 +175,22 @@ fn hoist_moves_up_and_drops_an_emptied_host() {
     assert_eq!(
         down(&l, json!({"port": 1, "database": {"host": "db"}})),
         json!({"database": {"host": "db", "port": 1}})
+    );
+}
+
+/// The inverse of a written plunge removes the host it empties: the plunge may have created it.
+#[test]
+fn plunge_down_removes_the_host_it_empties() {
+    let l = lens("lens:\n  - plunge: { host: tls, name: cert }");
+    assert_eq!(down(&l, json!({"tls": {"cert": 1}})), json!({"cert": 1}));
+    assert_eq!(
+        down(&l, json!({"tls": {"cert": 1, "key": 2}})),
+        json!({"cert": 1, "tls": {"key": 2}})
+    );
+    // The reversed lens is that hoist, running up.
+    assert_eq!(
+        up(&l.reversed(), json!({"tls": {"cert": 1}})),
+        json!({"cert": 1})
     );
 }
 
@@ -452,7 +487,9 @@ fn reversed_swaps_the_directions() {
         r.ops()[1],
         Op::Hoist {
             host: "h".into(),
-            name: "b".into()
+            name: "b".into(),
+            // The inverse of a written plunge removes the host it empties.
+            owns_host: true,
         }
     );
     assert_eq!(l.len(), 3);
@@ -723,4 +760,178 @@ fn a_run_that_adds_more_than_a_config_may_hold_stops_where_it_crosses_the_cap() 
         grow.apply(doc, Up),
         Err(LensError::TooLarge { op: "convert", .. })
     ));
+}
+
+// ---- Cambria's forms ----
+
+#[test]
+fn map_without_a_name_maps_the_array_its_in_selects() {
+    let l = lens(
+        "lens:\n  - in:\n      name: tasks\n      lens:\n        - map:\n            lens:\n              - rename: { source: title, destination: name }",
+    );
+    let v1 = json!({"tasks": [{"title": "a"}, null, {"title": "b", "done": true}]});
+    let v2 = json!({"tasks": [{"name": "a"}, null, {"name": "b", "done": true}]});
+    assert_eq!(up(&l, v1.clone()), v2);
+    assert_eq!(down(&l, v2), v1);
+    assert_eq!(up(&l, json!({"tasks": null})), json!({"tasks": null}));
+    assert_eq!(up(&l, json!({})), json!({}));
+    // Errors name the array and the element.
+    let (step, op, pointer, message) = apply_err(&l, json!({"tasks": {"title": "a"}}), Up);
+    assert_eq!((step, op, pointer.as_str()), (0, "in", "/tasks"));
+    assert_eq!(message, "`tasks` is an object, not an array");
+    let (step, op, pointer, message) = apply_err(&l, json!({"tasks": [{}, 3]}), Up);
+    assert_eq!((step, op, pointer.as_str()), (0, "map", "/tasks/1"));
+    assert_eq!(message, "element 1 of `tasks` is a number, not an object");
+    let (_, op, pointer, _) = apply_err(&l, json!({"tasks": [{"title": 1, "name": 2}]}), Up);
+    assert_eq!((op, pointer.as_str()), ("rename", "/tasks/0/name"));
+}
+
+#[test]
+fn maps_without_names_nest_for_arrays_of_arrays() {
+    // Two maps in one `in`, and a map of a map (its elements are arrays).
+    let l = lens(
+        "lens:\n  - in:\n      name: grid\n      lens:\n        - map: { lens: [ { map: { lens: [ { wrap: { name: v } } ] } } ] }\n        - map: { lens: [ { map: { lens: [ { rename: { source: v, destination: w } } ] } } ] }\n  - map:\n      name: rows\n      lens:\n        - map: { lens: [ { add: { name: n, default: 0 } } ] }",
+    );
+    let v1 = json!({"grid": [[{"v": 1}], [], null, [{"v": 2}, {}]], "rows": [[{}], [{"n": 5}]]});
+    let v2 = json!({"grid": [[{"w": [1]}], [], null, [{"w": [2]}, {}]], "rows": [[{"n": 0}], [{"n": 5}]]});
+    assert_eq!(up(&l, v1.clone()), v2);
+    let mut back = v1;
+    back["rows"] = json!([[{}], [{}]]);
+    assert_eq!(down(&l, v2), back);
+    let (_, op, pointer, message) = apply_err(&l, json!({"grid": [[{}], {"v": 1}]}), Up);
+    assert_eq!((op, pointer.as_str()), ("map", "/grid/1"));
+    assert_eq!(message, "element 1 of `grid` is an object, not an array");
+}
+
+#[test]
+fn map_without_a_name_cannot_share_a_lens_or_stand_at_the_top() {
+    let m = invalid(
+        "lens:\n  - in: { name: t, lens: [ { map: { lens: [] } }, { wrap: { name: x } } ] }",
+    );
+    assert!(
+        m.contains("give each `map` a `name`") && m.contains("line 2"),
+        "{m}"
+    );
+    let m = invalid("lens:\n  - wrap: { name: x }\n  - map: { lens: [] }");
+    assert!(m.contains("lens[1].map: missing field `name`"), "{m}");
+    // `in` still needs its name.
+    let m = invalid("lens:\n  - in: { lens: [] }");
+    assert!(m.contains("missing field `name`"), "{m}");
+}
+
+#[test]
+fn type_lists_take_null_first_then_the_first_type() {
+    let l = lens(
+        "lens:\n  - add: { name: a, type: [string, null] }\n  - add: { name: b, type: [number, string] }\n  - add: { name: c, type: [string, 'null'], default: '' }\n  - add: { name: d, type: [object, null], default: { x: 1 } }",
+    );
+    assert_eq!(
+        up(&l, json!({})),
+        json!({"a": null, "b": 0, "c": "", "d": {"x": 1}})
+    );
+    let m = invalid("lens:\n  - add: { name: a, type: [string, null], default: 3 }");
+    assert!(m.contains("not of `type` [string, null]"), "{m}");
+    let m = invalid("lens:\n  - add: { name: a, type: [] }");
+    assert!(m.contains("lists no type"), "{m}");
+    let m = invalid("lens:\n  - add: { name: a, type: [string, string] }");
+    assert!(m.contains("appears twice"), "{m}");
+    let m = invalid("lens:\n  - add: { name: a, type: [[string]] }");
+    assert!(m.contains("line 2"), "{m}");
+    let m = invalid("lens:\n  - add: { name: a, type: strin }");
+    assert!(m.contains("unknown variant `strin`"), "{m}");
+}
+
+#[test]
+fn cambria_add_fields_required_and_items_are_accepted() {
+    let l = lens(
+        "lens:\n  - add: { name: tags, type: array, items: { type: object }, default: [], required: true }\n  - remove: { name: old, type: array, items: { type: [string, null], items: { type: string } } }",
+    );
+    assert_eq!(up(&l, json!({"old": [1]})), json!({"tags": []}));
+    assert_eq!(down(&l, json!({"tags": []})), json!({"old": []}));
+    let m =
+        invalid("lens:\n  - add: { name: a, type: array, items: { type: string, default: 1 } }");
+    assert!(
+        m.contains("`items`: `default` 1 is not of `type` string"),
+        "{m}"
+    );
+    let m = invalid("lens:\n  - add: { name: a, type: array, required: maybe }");
+    assert!(m.contains("line 2"), "{m}");
+}
+
+#[test]
+fn convert_types_are_checked_and_type_a_derived_backward_table() {
+    // Cambria's test lens ('value conversion'), with its types.
+    let l = lens(
+        "lens:\n  - convert:\n      name: complete\n      sourceType: boolean\n      destinationType: string\n      mapping:\n        - { false: todo, true: done }\n        - { todo: false, inProgress: false, done: true }",
+    );
+    assert_eq!(
+        up(&l, json!({"complete": true})),
+        json!({"complete": "done"})
+    );
+    assert_eq!(
+        down(&l, json!({"complete": "inProgress"})),
+        json!({"complete": false})
+    );
+    // In JSON the keys are strings; `sourceType` says what they stand for.
+    let l = lens(
+        r#"{"lens": [{"convert": {"name": "c", "sourceType": "boolean", "mapping": [{"true": "on", "false": "off"}]}}]}"#,
+    );
+    assert_eq!(down(&l, json!({"c": "on"})), json!({"c": true}));
+    let l = lens(
+        r#"{"lens": [{"convert": {"name": "c", "sourceType": ["integer", "null"], "mapping": [{"1": "one", "null": "none"}]}}]}"#,
+    );
+    assert_eq!(down(&l, json!({"c": "one"})), json!({"c": 1}));
+    assert_eq!(down(&l, json!({"c": "none"})), json!({"c": null}));
+    let m = invalid(
+        r#"{"lens": [{"convert": {"name": "c", "sourceType": "boolean", "mapping": [{"yes": "on"}]}}]}"#,
+    );
+    assert!(
+        m.contains("the key \"yes\" is not of `sourceType` boolean"),
+        "{m}"
+    );
+    let m =
+        invalid("lens:\n  - convert: { name: c, destinationType: number, mapping: [ { a: b } ] }");
+    assert!(
+        m.contains("\"b\" is not of `destinationType` number"),
+        "{m}"
+    );
+    let m = invalid(
+        "lens:\n  - convert: { name: c, sourceType: string, mapping: [ { a: 1 }, { 1: 2 } ] }",
+    );
+    assert!(m.contains("2 is not of `sourceType` string"), "{m}");
+    let m = invalid(
+        "lens:\n  - convert: { name: c, destinationType: string, mapping: [ { a: b } ], default: 0 }",
+    );
+    assert!(m.contains("0 is not of `destinationType` string"), "{m}");
+}
+
+#[test]
+fn schema_name_and_null_entries_load() {
+    let l =
+        lens("schemaName: Issue\nlens:\n  -\n  - rename: { source: a, destination: b }\n  - ~\n");
+    assert_eq!(l.schema_name(), Some("Issue"));
+    assert_eq!(l.len(), 1);
+    assert_eq!(up(&l, json!({"a": 1})), json!({"b": 1}));
+    // Only at the top level, as in Cambria's loader.
+    invalid("lens:\n  - in: { name: a, lens: [ ~ ] }");
+}
+
+/// Cambria's head drops an empty array, a null and a scalar (the property disappears); here
+/// `[]` becomes null and null stays, so that wrap gives them back, and a scalar is an error.
+#[test]
+fn head_and_wrap_of_null_and_empty_arrays_invert_each_other() {
+    let l = lens("lens:\n  - head: { name: z }");
+    for (array, head) in [
+        (json!({"z": []}), json!({"z": null})),
+        (json!({"z": [null]}), json!({"z": null})),
+        (json!({"z": [[]]}), json!({"z": []})),
+    ] {
+        assert_eq!(up(&l, array), head);
+    }
+    assert_eq!(up(&l, json!({"z": null})), json!({"z": null}));
+    assert_eq!(down(&l, json!({"z": null})), json!({"z": []}));
+    assert_eq!(up(&l, down(&l, json!({"z": null}))), json!({"z": null}));
+    let w = l.reversed();
+    assert_eq!(up(&w, json!({"z": null})), json!({"z": []}));
+    assert_eq!(down(&w, json!({"z": []})), json!({"z": null}));
+    assert!(l.apply(json!({"z": "a"}), Up).is_err());
 }
