@@ -184,7 +184,14 @@ pub fn check(
             found.extend(out.breaks.into_iter().map(|b| {
                 let message = format!("{prefix}{}", b.message);
                 let against = (*label).to_owned();
-                (index, Break { message, against, ..b })
+                (
+                    index,
+                    Break {
+                        message,
+                        against,
+                        ..b
+                    },
+                )
             }));
         }
     }
@@ -331,18 +338,23 @@ fn files(prev: &Index, cur: &Index, out: &mut Out) {
             out.add(
                 "FILE_SAME_SYNTAX",
                 pointer.clone(),
-                format!("File syntax changed from {:?} to {:?}.", syntax(pf), syntax(cf)),
+                format!(
+                    "File syntax changed from {:?} to {:?}.",
+                    syntax(pf),
+                    syntax(cf)
+                ),
             );
         }
         file_options(pf, cf, &pointer, out);
         // Elements deleted from this file (FILE category: moving them is breaking too).
-        let in_file = |index: &BTreeMap<String, MessageDescriptor>, file: &str| -> BTreeSet<String> {
-            index
-                .values()
-                .filter(|m| m.parent_file().name() == file)
-                .map(|m| m.full_name().to_owned())
-                .collect()
-        };
+        let in_file =
+            |index: &BTreeMap<String, MessageDescriptor>, file: &str| -> BTreeSet<String> {
+                index
+                    .values()
+                    .filter(|m| m.parent_file().name() == file)
+                    .map(|m| m.full_name().to_owned())
+                    .collect()
+            };
         let (pms, cms) = (in_file(&prev.messages, name), in_file(&cur.messages, name));
         for gone in pms.difference(&cms) {
             out.add(
@@ -393,20 +405,76 @@ fn files(prev: &Index, cur: &Index, out: &mut Out) {
 
 fn file_options(pf: &FileDescriptor, cf: &FileDescriptor, pointer: &str, out: &mut Out) {
     let (po, co) = (
-        pf.file_descriptor_proto().options.clone().unwrap_or_default(),
-        cf.file_descriptor_proto().options.clone().unwrap_or_default(),
+        pf.file_descriptor_proto()
+            .options
+            .clone()
+            .unwrap_or_default(),
+        cf.file_descriptor_proto()
+            .options
+            .clone()
+            .unwrap_or_default(),
     );
     let strings: [(&str, &str, &Option<String>, &Option<String>); 10] = [
-        ("FILE_SAME_CSHARP_NAMESPACE", "csharp_namespace", &po.csharp_namespace, &co.csharp_namespace),
-        ("FILE_SAME_GO_PACKAGE", "go_package", &po.go_package, &co.go_package),
-        ("FILE_SAME_JAVA_OUTER_CLASSNAME", "java_outer_classname", &po.java_outer_classname, &co.java_outer_classname),
-        ("FILE_SAME_JAVA_PACKAGE", "java_package", &po.java_package, &co.java_package),
-        ("FILE_SAME_OBJC_CLASS_PREFIX", "objc_class_prefix", &po.objc_class_prefix, &co.objc_class_prefix),
-        ("FILE_SAME_PHP_CLASS_PREFIX", "php_class_prefix", &po.php_class_prefix, &co.php_class_prefix),
-        ("FILE_SAME_PHP_METADATA_NAMESPACE", "php_metadata_namespace", &po.php_metadata_namespace, &co.php_metadata_namespace),
-        ("FILE_SAME_PHP_NAMESPACE", "php_namespace", &po.php_namespace, &co.php_namespace),
-        ("FILE_SAME_RUBY_PACKAGE", "ruby_package", &po.ruby_package, &co.ruby_package),
-        ("FILE_SAME_SWIFT_PREFIX", "swift_prefix", &po.swift_prefix, &co.swift_prefix),
+        (
+            "FILE_SAME_CSHARP_NAMESPACE",
+            "csharp_namespace",
+            &po.csharp_namespace,
+            &co.csharp_namespace,
+        ),
+        (
+            "FILE_SAME_GO_PACKAGE",
+            "go_package",
+            &po.go_package,
+            &co.go_package,
+        ),
+        (
+            "FILE_SAME_JAVA_OUTER_CLASSNAME",
+            "java_outer_classname",
+            &po.java_outer_classname,
+            &co.java_outer_classname,
+        ),
+        (
+            "FILE_SAME_JAVA_PACKAGE",
+            "java_package",
+            &po.java_package,
+            &co.java_package,
+        ),
+        (
+            "FILE_SAME_OBJC_CLASS_PREFIX",
+            "objc_class_prefix",
+            &po.objc_class_prefix,
+            &co.objc_class_prefix,
+        ),
+        (
+            "FILE_SAME_PHP_CLASS_PREFIX",
+            "php_class_prefix",
+            &po.php_class_prefix,
+            &co.php_class_prefix,
+        ),
+        (
+            "FILE_SAME_PHP_METADATA_NAMESPACE",
+            "php_metadata_namespace",
+            &po.php_metadata_namespace,
+            &co.php_metadata_namespace,
+        ),
+        (
+            "FILE_SAME_PHP_NAMESPACE",
+            "php_namespace",
+            &po.php_namespace,
+            &co.php_namespace,
+        ),
+        (
+            "FILE_SAME_RUBY_PACKAGE",
+            "ruby_package",
+            &po.ruby_package,
+            &co.ruby_package,
+        ),
+        (
+            "FILE_SAME_SWIFT_PREFIX",
+            "swift_prefix",
+            &po.swift_prefix,
+            &co.swift_prefix,
+        ),
     ];
     for (rule, option, p, c) in strings {
         let (p, c) = (p.as_deref().unwrap_or(""), c.as_deref().unwrap_or(""));
@@ -419,11 +487,41 @@ fn file_options(pf: &FileDescriptor, cf: &FileDescriptor, pointer: &str, out: &m
         }
     }
     let bools: [(&str, &str, Option<bool>, Option<bool>, bool); 5] = [
-        ("FILE_SAME_CC_ENABLE_ARENAS", "cc_enable_arenas", po.cc_enable_arenas, co.cc_enable_arenas, true),
-        ("FILE_SAME_CC_GENERIC_SERVICES", "cc_generic_services", po.cc_generic_services, co.cc_generic_services, false),
-        ("FILE_SAME_JAVA_GENERIC_SERVICES", "java_generic_services", po.java_generic_services, co.java_generic_services, false),
-        ("FILE_SAME_JAVA_MULTIPLE_FILES", "java_multiple_files", po.java_multiple_files, co.java_multiple_files, false),
-        ("FILE_SAME_PY_GENERIC_SERVICES", "py_generic_services", po.py_generic_services, co.py_generic_services, false),
+        (
+            "FILE_SAME_CC_ENABLE_ARENAS",
+            "cc_enable_arenas",
+            po.cc_enable_arenas,
+            co.cc_enable_arenas,
+            true,
+        ),
+        (
+            "FILE_SAME_CC_GENERIC_SERVICES",
+            "cc_generic_services",
+            po.cc_generic_services,
+            co.cc_generic_services,
+            false,
+        ),
+        (
+            "FILE_SAME_JAVA_GENERIC_SERVICES",
+            "java_generic_services",
+            po.java_generic_services,
+            co.java_generic_services,
+            false,
+        ),
+        (
+            "FILE_SAME_JAVA_MULTIPLE_FILES",
+            "java_multiple_files",
+            po.java_multiple_files,
+            co.java_multiple_files,
+            false,
+        ),
+        (
+            "FILE_SAME_PY_GENERIC_SERVICES",
+            "py_generic_services",
+            po.py_generic_services,
+            co.py_generic_services,
+            false,
+        ),
     ];
     for (rule, option, p, c, default) in bools {
         let (p, c) = (p.unwrap_or(default), c.unwrap_or(default));
@@ -557,7 +655,10 @@ fn message_pair(
     }
     // Required fields, by number.
     let required = |m: &MessageDescriptor| -> BTreeSet<u32> {
-        m.fields().filter(|f| f.is_required()).map(|f| f.number()).collect()
+        m.fields()
+            .filter(|f| f.is_required())
+            .map(|f| f.number())
+            .collect()
     };
     let (pr, cr) = (required(pm), required(cm));
     for n in pr.difference(&cr) {
@@ -590,7 +691,11 @@ fn message_pair(
         ),
     ] {
         for range in &p {
-            if !range_covered(range.start.into(), (range.end - 1).into(), c.iter().map(|r| (r.start.into(), (r.end - 1).into()))) {
+            if !range_covered(
+                range.start.into(),
+                (range.end - 1).into(),
+                c.iter().map(|r| (r.start.into(), (r.end - 1).into())),
+            ) {
                 out.add(
                     rule,
                     ptr(&[name]),
@@ -806,7 +911,13 @@ fn type_name(field: &FieldDescriptor) -> Option<String> {
     }
 }
 
-fn field_pair(pf: &FieldDescriptor, cf: &FieldDescriptor, prev: &Index, cur: &Index, out: &mut Out) {
+fn field_pair(
+    pf: &FieldDescriptor,
+    cf: &FieldDescriptor,
+    prev: &Index,
+    cur: &Index,
+    out: &mut Out,
+) {
     let pointer = ptr(&[cf.parent_message().full_name(), cf.name()]);
     let description = field_description(cf);
     if pf.name() != cf.name() {
@@ -850,7 +961,8 @@ fn field_pair(pf: &FieldDescriptor, cf: &FieldDescriptor, prev: &Index, cur: &In
                 pe.full_name() == ce.full_name()
                     || (pe.name() == ce.name()
                         && pe.values().all(|v| {
-                            ce.get_value(v.number()).is_some_and(|c| c.name() == v.name())
+                            ce.get_value(v.number())
+                                .is_some_and(|c| c.name() == v.name())
                         }))
             }
             (Kind::Message(pm), Kind::Message(cm)) => pm.full_name() == cm.full_name(),
@@ -876,7 +988,11 @@ fn field_pair(pf: &FieldDescriptor, cf: &FieldDescriptor, prev: &Index, cur: &In
             changed(" See https://developers.google.com/protocol-buffers/docs/proto3#updating for wire compatibility rules and https://developers.google.com/protocol-buffers/docs/proto3#json for JSON compatibility rules."),
         );
     } else if !same_named_type_or_subset() {
-        out.add("FIELD_WIRE_JSON_COMPATIBLE_TYPE", pointer.clone(), changed(""));
+        out.add(
+            "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
+            pointer.clone(),
+            changed(""),
+        );
     }
     // Cardinality; map entries' own fields are generated, so buf skips them.
     if !pf.parent_message().is_map_entry() {
@@ -890,10 +1006,18 @@ fn field_pair(pf: &FieldDescriptor, cf: &FieldDescriptor, prev: &Index, cur: &In
             out.add("FIELD_SAME_CARDINALITY", pointer.clone(), message.clone());
         }
         if pc.wire_group() != cc.wire_group() {
-            out.add("FIELD_WIRE_COMPATIBLE_CARDINALITY", pointer.clone(), message.clone());
+            out.add(
+                "FIELD_WIRE_COMPATIBLE_CARDINALITY",
+                pointer.clone(),
+                message.clone(),
+            );
         }
         if pc.wire_json_group() != cc.wire_json_group() {
-            out.add("FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY", pointer.clone(), message);
+            out.add(
+                "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
+                pointer.clone(),
+                message,
+            );
         }
     }
     // Oneof membership (synthetic oneofs of proto3 `optional` are presence, not oneofs).
@@ -932,7 +1056,12 @@ fn field_pair(pf: &FieldDescriptor, cf: &FieldDescriptor, prev: &Index, cur: &In
             );
         }
     }
-    let options = |f: &FieldDescriptor| f.field_descriptor_proto().options.clone().unwrap_or_default();
+    let options = |f: &FieldDescriptor| {
+        f.field_descriptor_proto()
+            .options
+            .clone()
+            .unwrap_or_default()
+    };
     let (po, co) = (options(pf), options(cf));
     if po.jstype() != co.jstype() {
         out.add(
@@ -964,13 +1093,19 @@ fn enum_pair(pe: &EnumDescriptor, ce: &EnumDescriptor, out: &mut Out) {
     let by_number = |e: &EnumDescriptor| -> BTreeMap<i32, BTreeSet<String>> {
         let mut map: BTreeMap<i32, BTreeSet<String>> = BTreeMap::new();
         for v in e.values() {
-            map.entry(v.number()).or_default().insert(v.name().to_owned());
+            map.entry(v.number())
+                .or_default()
+                .insert(v.name().to_owned());
         }
         map
     };
     let (pv, cv) = (by_number(pe), by_number(ce));
     let quoted = |names: &BTreeSet<String>| {
-        names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
+        names
+            .iter()
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     for (number, names) in &pv {
         let first = names.iter().next().map_or("", String::as_str);
@@ -1000,7 +1135,11 @@ fn enum_pair(pe: &EnumDescriptor, ce: &EnumDescriptor, out: &mut Out) {
                 }
             }
             Some(current) if !current.is_subset(names) => {
-                let s = if names.len() > 1 && current.len() > 1 { "s" } else { "" };
+                let s = if names.len() > 1 && current.len() > 1 {
+                    "s"
+                } else {
+                    ""
+                };
                 out.add(
                     "ENUM_VALUE_SAME_NAME",
                     ptr(&[name, current.iter().next().map_or("", String::as_str)]),
@@ -1019,7 +1158,8 @@ fn enum_pair(pe: &EnumDescriptor, ce: &EnumDescriptor, out: &mut Out) {
         let covered = range_covered(
             (*range.start()).into(),
             (*range.end()).into(),
-            ce.reserved_ranges().map(|r| ((*r.start()).into(), (*r.end()).into())),
+            ce.reserved_ranges()
+                .map(|r| ((*r.start()).into(), (*r.end()).into())),
         );
         if !covered {
             out.add(
@@ -1132,7 +1272,9 @@ fn service_pair(ps: &ServiceDescriptor, cs: &ServiceDescriptor, out: &mut Out) {
             m.method_descriptor_proto()
                 .options
                 .as_ref()
-                .map_or("IDEMPOTENCY_UNKNOWN", |o| o.idempotency_level().as_str_name())
+                .map_or("IDEMPOTENCY_UNKNOWN", |o| {
+                    o.idempotency_level().as_str_name()
+                })
         };
         if level(&pm) != level(&cm) {
             out.add(

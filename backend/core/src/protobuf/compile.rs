@@ -99,7 +99,10 @@ impl ProtoSchema {
     /// directly or not, including files of referenced schema versions) and selects the config
     /// message: `message` by full name (`pkg.Config`), else the main file's only top-level
     /// message.
-    pub fn compile(files: &[ProtoFile<'_>], message: Option<&str>) -> Result<Self, ProtoSchemaError> {
+    pub fn compile(
+        files: &[ProtoFile<'_>],
+        message: Option<&str>,
+    ) -> Result<Self, ProtoSchemaError> {
         let main = files.first().ok_or(ProtoSchemaError::NoFiles)?;
         check_limits(files)?;
         let sources: BTreeMap<String, String> = files
@@ -271,11 +274,7 @@ fn line_col(source: &str, offset: usize) -> (usize, usize) {
     }
     let before = &source[..end];
     let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
 }
 

@@ -92,7 +92,11 @@ fn walk_message(
         out.push(violation(
             pointer,
             "type",
-            format!("expected an object ({}), got {}", message.full_name(), json_type(value)),
+            format!(
+                "expected an object ({}), got {}",
+                message.full_name(),
+                json_type(value)
+            ),
         ));
         return;
     };
@@ -194,7 +198,11 @@ fn walk_field(
         for (index, item) in items.iter().enumerate() {
             with_token(pointer, &index.to_string(), |p| {
                 if item.is_null() && !accepts_null_value(field) {
-                    out.push(violation(p, "type", "null is not allowed in a repeated field"));
+                    out.push(violation(
+                        p,
+                        "type",
+                        "null is not allowed in a repeated field",
+                    ));
                 } else {
                     walk_single(&field.kind(), item, p, depth, out);
                 }
@@ -205,7 +213,13 @@ fn walk_field(
     }
 }
 
-fn walk_single(kind: &Kind, value: &Value, pointer: &mut String, depth: usize, out: &mut Vec<Violation>) {
+fn walk_single(
+    kind: &Kind,
+    value: &Value,
+    pointer: &mut String,
+    depth: usize,
+    out: &mut Vec<Violation>,
+) {
     let result = match kind {
         Kind::Message(message) => {
             walk_message(message, value, pointer, depth + 1, out);
@@ -222,7 +236,10 @@ fn walk_single(kind: &Kind, value: &Value, pointer: &mut String, depth: usize, o
 type Check = Result<(), (&'static str, String)>;
 
 fn type_error(expected: &str, value: &Value) -> (&'static str, String) {
-    ("type", format!("expected {expected}, got {}", json_type(value)))
+    (
+        "type",
+        format!("expected {expected}, got {}", json_type(value)),
+    )
 }
 
 fn check_enum(enumeration: &EnumDescriptor, value: &Value) -> Check {
@@ -293,17 +310,13 @@ fn integral(value: &Value) -> Option<Result<i128, ()>> {
     }
 }
 
+/// Integer strings as prost-reflect reads them: an optional sign and digits, nothing else.
 fn parse_int_string(s: &str) -> Result<i128, ()> {
-    if let Ok(i) = s.parse::<i128>() {
-        return Ok(i);
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    if digits.is_empty() || digits.len() > 30 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(());
     }
-    // "1e3" and "5.0" are accepted by the proto3 JSON mapping when integral.
-    match s.parse::<f64>() {
-        Ok(f) if f.is_finite() && f.fract() == 0.0 && f.abs() < 1.8e19 && s.trim() == s => {
-            Ok(f as i128)
-        }
-        _ => Err(()),
-    }
+    s.parse::<i128>().map_err(|_| ())
 }
 
 fn check_scalar(kind: &Kind, value: &Value) -> Check {
@@ -335,10 +348,9 @@ fn check_scalar(kind: &Kind, value: &Value) -> Check {
             };
             match number {
                 None => Err(("type", format!("expected a number, got {value}"))),
-                Some(f) if matches!(kind, Kind::Float) && f.abs() > f64::from(f32::MAX) => Err((
-                    "range",
-                    format!("{f} is out of range for float"),
-                )),
+                Some(f) if matches!(kind, Kind::Float) && f.abs() > f64::from(f32::MAX) => {
+                    Err(("range", format!("{f} is out of range for float")))
+                }
                 Some(_) => Ok(()),
             }
         }
@@ -355,7 +367,10 @@ fn check_scalar(kind: &Kind, value: &Value) -> Check {
                 if decode_base64(s) {
                     Ok(())
                 } else {
-                    Err(("format", "expected base64 (standard or URL-safe)".to_owned()))
+                    Err((
+                        "format",
+                        "expected base64 (standard or URL-safe)".to_owned(),
+                    ))
                 }
             }
             other => Err(type_error("a base64 string", other)),
@@ -367,7 +382,8 @@ fn check_scalar(kind: &Kind, value: &Value) -> Check {
 fn decode_base64(s: &str) -> bool {
     use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
     use base64::engine::DecodePaddingMode;
-    let config = GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    let config =
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
     let standard = GeneralPurpose::new(&base64::alphabet::STANDARD, config);
     let url = GeneralPurpose::new(&base64::alphabet::URL_SAFE, config);
     standard.decode(s).is_ok() || url.decode(s).is_ok()
@@ -400,24 +416,46 @@ type WellKnown = fn(&MessageDescriptor, &Value, &mut String, usize, &mut Vec<Vio
 /// Well-known types with a JSON form of their own.
 fn well_known(name: &str) -> Option<WellKnown> {
     Some(match name {
-        "google.protobuf.Timestamp" => |_, v, p, _, out| string_form(v, p, out, "an RFC 3339 timestamp", is_timestamp),
-        "google.protobuf.Duration" => |_, v, p, _, out| string_form(v, p, out, "a duration such as \"1.5s\"", is_duration),
-        "google.protobuf.FieldMask" => |_, v, p, _, out| string_form(v, p, out, "a field mask string", |_| true),
+        "google.protobuf.Timestamp" => {
+            |_, v, p, _, out| string_form(v, p, out, "an RFC 3339 timestamp", is_timestamp)
+        }
+        "google.protobuf.Duration" => {
+            |_, v, p, _, out| string_form(v, p, out, "a duration such as \"1.5s\"", is_duration)
+        }
+        "google.protobuf.FieldMask" => {
+            |_, v, p, _, out| string_form(v, p, out, "a field mask string", |_| true)
+        }
         "google.protobuf.Struct" => |_, v, p, _, out| {
             if !v.is_object() {
-                out.push(violation(p, "type", format!("expected an object, got {}", json_type(v))));
+                out.push(violation(
+                    p,
+                    "type",
+                    format!("expected an object, got {}", json_type(v)),
+                ));
             }
         },
         "google.protobuf.ListValue" => |_, v, p, _, out| {
             if !v.is_array() {
-                out.push(violation(p, "type", format!("expected an array, got {}", json_type(v))));
+                out.push(violation(
+                    p,
+                    "type",
+                    format!("expected an array, got {}", json_type(v)),
+                ));
             }
         },
         "google.protobuf.Value" => |_, _, _, _, _| {},
         "google.protobuf.Empty" => |_, v, p, _, out| match v {
             Value::Object(o) if o.is_empty() => {}
-            Value::Object(_) => out.push(violation(p, "unknown-field", "google.protobuf.Empty takes no fields")),
-            other => out.push(violation(p, "type", format!("expected an object, got {}", json_type(other)))),
+            Value::Object(_) => out.push(violation(
+                p,
+                "unknown-field",
+                "google.protobuf.Empty takes no fields",
+            )),
+            other => out.push(violation(
+                p,
+                "type",
+                format!("expected an object, got {}", json_type(other)),
+            )),
         },
         "google.protobuf.Any" => |m, v, p, _, out| {
             // The embedded type must be in the pool: let the reference mapping decide.
@@ -426,26 +464,40 @@ fn well_known(name: &str) -> Option<WellKnown> {
                 out.push(violation(p, "type", err.to_string()));
             }
         },
-        "google.protobuf.DoubleValue" | "google.protobuf.FloatValue" | "google.protobuf.Int64Value"
-        | "google.protobuf.UInt64Value" | "google.protobuf.Int32Value" | "google.protobuf.UInt32Value"
-        | "google.protobuf.BoolValue" | "google.protobuf.StringValue" | "google.protobuf.BytesValue" => {
-            |m, v, p, _, out| {
-                if let Some(field) = m.get_field(1) {
-                    if let Err((keyword, message)) = check_scalar(&field.kind(), v) {
-                        out.push(violation(p, keyword, message));
-                    }
+        "google.protobuf.DoubleValue"
+        | "google.protobuf.FloatValue"
+        | "google.protobuf.Int64Value"
+        | "google.protobuf.UInt64Value"
+        | "google.protobuf.Int32Value"
+        | "google.protobuf.UInt32Value"
+        | "google.protobuf.BoolValue"
+        | "google.protobuf.StringValue"
+        | "google.protobuf.BytesValue" => |m, v, p, _, out| {
+            if let Some(field) = m.get_field(1) {
+                if let Err((keyword, message)) = check_scalar(&field.kind(), v) {
+                    out.push(violation(p, keyword, message));
                 }
             }
-        }
+        },
         _ => return None,
     })
 }
 
-fn string_form(value: &Value, pointer: &str, out: &mut Vec<Violation>, what: &str, ok: fn(&str) -> bool) {
+fn string_form(
+    value: &Value,
+    pointer: &str,
+    out: &mut Vec<Violation>,
+    what: &str,
+    ok: fn(&str) -> bool,
+) {
     match value {
         Value::String(s) if ok(s) => {}
         Value::String(s) => out.push(violation(pointer, "format", format!("`{s}` is not {what}"))),
-        other => out.push(violation(pointer, "type", format!("expected {what}, got {}", json_type(other)))),
+        other => out.push(violation(
+            pointer,
+            "type",
+            format!("expected {what}, got {}", json_type(other)),
+        )),
     }
 }
 
@@ -483,7 +535,8 @@ fn check_map_key(kind: &Kind, key: &str) -> Result<(), String> {
             _ => Err(format!("map key `{key}` is not `true` or `false`")),
         },
         other => {
-            let (min, max, _) = int_bounds(other).ok_or_else(|| "unsupported map key".to_owned())?;
+            let (min, max, _) =
+                int_bounds(other).ok_or_else(|| "unsupported map key".to_owned())?;
             match key.parse::<i128>() {
                 Ok(i) if (min..=max).contains(&i) => Ok(()),
                 _ => Err(format!("map key `{key}` is not a {}", kind_name(other))),
