@@ -486,7 +486,9 @@ fn file_options(pf: &FileDescriptor, cf: &FileDescriptor, pointer: &str, out: &m
             );
         }
     }
-    let bools: [(&str, &str, Option<bool>, Option<bool>, bool); 5] = [
+    // (rule, option, previous, current, default)
+    type BoolOption<'a> = (&'a str, &'a str, Option<bool>, Option<bool>, bool);
+    let bools: [BoolOption<'_>; 5] = [
         (
             "FILE_SAME_CC_ENABLE_ARENAS",
             "cc_enable_arenas",

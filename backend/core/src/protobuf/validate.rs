@@ -243,10 +243,8 @@ fn type_error(expected: &str, value: &Value) -> (&'static str, String) {
 }
 
 fn check_enum(enumeration: &EnumDescriptor, value: &Value) -> Check {
-    if enumeration.full_name() == "google.protobuf.NullValue" {
-        if value.is_null() {
-            return Ok(());
-        }
+    if enumeration.full_name() == "google.protobuf.NullValue" && value.is_null() {
+        return Ok(());
     }
     check_named_enum(enumeration, value)
 }
