@@ -74,6 +74,7 @@ message Metadata {
   string version = 2;
   string team = 3;
   map<string, string> labels = 4;
+  map<string, string> annotations = 5;
 }
 message Config {
   string api_version = 1;
@@ -129,7 +130,12 @@ fn config(r: &mut Lcg, invalid: bool) -> Value {
             "name": format!("{}-{}", r.pick(WORDS), r.pick(WORDS)),
             "version": format!("{}.{}.{}", r.next(10), r.next(40), r.next(200)),
             "team": r.pick(TEAMS),
-            "labels": {"tier": r.pick(&["gold", "silver"]), "region": "eu-west-1", "cost-center": format!("cc{}", 100 + r.next(900))}
+            "labels": {"tier": r.pick(&["gold", "silver"]), "region": "eu-west-1", "cost-center": format!("cc{}", 100 + r.next(900))},
+            "annotations": {
+                "deploy.example.com/revision": format!("{:016x}", r.next(u64::MAX)),
+                "deploy.example.com/change-cause": format!("rollout of {} by {}", r.pick(WORDS), r.pick(TEAMS)),
+                "docs.example.com/runbook": format!("https://runbooks.example.com/{}/{}", r.pick(TEAMS), r.pick(WORDS))
+            }
         },
         "replicas": r.next(101),
         "maxBytes": format!("{}", r.next(1 << 40)),
