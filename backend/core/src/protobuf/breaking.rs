@@ -293,7 +293,7 @@ fn compare(previous: &ProtoSchema, current: &ProtoSchema, out: &mut Out) {
     packages(&prev, &cur, out);
     for (name, pm) in &prev.messages {
         if let Some(cm) = cur.messages.get(name) {
-            message_pair(pm, cm, &prev, &cur, out);
+            message_pair(pm, cm, out);
         }
     }
     for (name, pe) in &prev.enums {
@@ -613,13 +613,7 @@ fn in_ranges(number: u32, ranges: impl IntoIterator<Item = std::ops::Range<u32>>
     ranges.into_iter().any(|r| r.contains(&number))
 }
 
-fn message_pair(
-    pm: &MessageDescriptor,
-    cm: &MessageDescriptor,
-    prev: &Index,
-    cur: &Index,
-    out: &mut Out,
-) {
+fn message_pair(pm: &MessageDescriptor, cm: &MessageDescriptor, out: &mut Out) {
     let name = pm.full_name();
     for pf in pm.fields() {
         let Some(cf) = cm.get_field(pf.number()) else {
@@ -653,7 +647,7 @@ fn message_pair(
             }
             continue;
         };
-        field_pair(&pf, &cf, prev, cur, out);
+        field_pair(&pf, &cf, out);
     }
     // Required fields, by number.
     let required = |m: &MessageDescriptor| -> BTreeSet<u32> {
@@ -695,8 +689,9 @@ fn message_pair(
         for range in &p {
             if !range_covered(
                 range.start.into(),
-                (range.end - 1).into(),
-                c.iter().map(|r| (r.start.into(), (r.end - 1).into())),
+                range.end.saturating_sub(1).into(),
+                c.iter()
+                    .map(|r| (r.start.into(), r.end.saturating_sub(1).into())),
             ) {
                 out.add(
                     rule,
@@ -704,7 +699,7 @@ fn message_pair(
                     format!(
                         "Previously present {kind} range \"[{}, {}]\" on message {:?} is missing values.",
                         range.start,
-                        range.end - 1,
+                        range.end.saturating_sub(1),
                         pm.name()
                     ),
                 );
@@ -913,19 +908,14 @@ fn type_name(field: &FieldDescriptor) -> Option<String> {
     }
 }
 
-fn field_pair(
-    pf: &FieldDescriptor,
-    cf: &FieldDescriptor,
-    prev: &Index,
-    cur: &Index,
-    out: &mut Out,
-) {
-    let pointer = ptr(&[cf.parent_message().full_name(), cf.name()]);
-    let description = field_description(cf);
+fn field_pair(pf: &FieldDescriptor, cf: &FieldDescriptor, out: &mut Out) {
+    // Built only for a break: most fields pass every rule.
+    let pointer = || ptr(&[cf.parent_message().full_name(), cf.name()]);
+    let description = || field_description(cf);
     if pf.name() != cf.name() {
         out.add(
             "FIELD_SAME_NAME",
-            pointer.clone(),
+            pointer(),
             format!(
                 "Field \"{}\" on message {:?} changed name from {:?} to {:?}.",
                 cf.number(),
@@ -938,9 +928,10 @@ fn field_pair(
     if pf.json_name() != cf.json_name() {
         out.add(
             "FIELD_SAME_JSON_NAME",
-            pointer.clone(),
+            pointer(),
             format!(
-                "{description} changed option \"json_name\" from {:?} to {:?}.",
+                "{} changed option \"json_name\" from {:?} to {:?}.",
+                description(),
                 pf.json_name(),
                 cf.json_name()
             ),
@@ -949,13 +940,14 @@ fn field_pair(
     // Types.
     let changed = |extra: &str| {
         format!(
-            "{description} changed type from {:?} to {:?}.{extra}",
+            "{} changed type from {:?} to {:?}.{extra}",
+            description(),
             type_string(pf),
             type_string(cf)
         )
     };
     if kind_id(pf) != kind_id(cf) || type_name(pf) != type_name(cf) {
-        out.add("FIELD_SAME_TYPE", pointer.clone(), changed(""));
+        out.add("FIELD_SAME_TYPE", pointer(), changed(""));
     }
     let same_named_type_or_subset = || -> bool {
         match (pf.kind(), cf.kind()) {
@@ -976,49 +968,44 @@ fn field_pair(
         if !string_to_bytes {
             out.add(
                 "FIELD_WIRE_COMPATIBLE_TYPE",
-                pointer.clone(),
+                pointer(),
                 changed(" See https://developers.google.com/protocol-buffers/docs/proto3#updating for wire compatibility rules."),
             );
         }
     } else if !same_named_type_or_subset() {
-        out.add("FIELD_WIRE_COMPATIBLE_TYPE", pointer.clone(), changed(""));
+        out.add("FIELD_WIRE_COMPATIBLE_TYPE", pointer(), changed(""));
     }
     if wire_json_group(pf) != wire_json_group(cf) {
         out.add(
             "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
-            pointer.clone(),
+            pointer(),
             changed(" See https://developers.google.com/protocol-buffers/docs/proto3#updating for wire compatibility rules and https://developers.google.com/protocol-buffers/docs/proto3#json for JSON compatibility rules."),
         );
     } else if !same_named_type_or_subset() {
-        out.add(
-            "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
-            pointer.clone(),
-            changed(""),
-        );
+        out.add("FIELD_WIRE_JSON_COMPATIBLE_TYPE", pointer(), changed(""));
     }
     // Cardinality; map entries' own fields are generated, so buf skips them.
     if !pf.parent_message().is_map_entry() {
         let (pc, cc) = (Cardinality::of(pf), Cardinality::of(cf));
-        let message = format!(
-            "{description} changed cardinality from {:?} to {:?}.",
-            pc.as_str(),
-            cc.as_str()
-        );
+        let message = || {
+            format!(
+                "{} changed cardinality from {:?} to {:?}.",
+                description(),
+                pc.as_str(),
+                cc.as_str()
+            )
+        };
         if pc != cc {
-            out.add("FIELD_SAME_CARDINALITY", pointer.clone(), message.clone());
+            out.add("FIELD_SAME_CARDINALITY", pointer(), message());
         }
         if pc.wire_group() != cc.wire_group() {
-            out.add(
-                "FIELD_WIRE_COMPATIBLE_CARDINALITY",
-                pointer.clone(),
-                message.clone(),
-            );
+            out.add("FIELD_WIRE_COMPATIBLE_CARDINALITY", pointer(), message());
         }
         if pc.wire_json_group() != cc.wire_json_group() {
             out.add(
                 "FIELD_WIRE_JSON_COMPATIBLE_CARDINALITY",
-                pointer.clone(),
-                message,
+                pointer(),
+                message(),
             );
         }
     }
@@ -1031,18 +1018,18 @@ fn field_pair(
     match (oneof(pf), oneof(cf)) {
         (Some(p), Some(c)) if p != c => out.add(
             "FIELD_SAME_ONEOF",
-            pointer.clone(),
-            format!("{description} moved from oneof {p:?} to oneof {c:?}."),
+            pointer(),
+            format!("{} moved from oneof {p:?} to oneof {c:?}.", description()),
         ),
         (Some(_), None) => out.add(
             "FIELD_SAME_ONEOF",
-            pointer.clone(),
-            format!("{description} moved from inside to outside a oneof."),
+            pointer(),
+            format!("{} moved from inside to outside a oneof.", description()),
         ),
         (None, Some(_)) => out.add(
             "FIELD_SAME_ONEOF",
-            pointer.clone(),
-            format!("{description} moved from outside to inside a oneof."),
+            pointer(),
+            format!("{} moved from outside to inside a oneof.", description()),
         ),
         _ => {}
     }
@@ -1053,24 +1040,32 @@ fn field_pair(
         if pd != cd {
             out.add(
                 "FIELD_SAME_DEFAULT",
-                pointer.clone(),
-                format!("{description} changed default value from {pd:?} to {cd:?}."),
+                pointer(),
+                format!(
+                    "{} changed default value from {pd:?} to {cd:?}.",
+                    description()
+                ),
             );
         }
     }
-    let options = |f: &FieldDescriptor| {
-        f.field_descriptor_proto()
-            .options
-            .clone()
-            .unwrap_or_default()
-    };
-    let (po, co) = (options(pf), options(cf));
+    let none = prost_reflect::prost_types::FieldOptions::default();
+    let po = pf
+        .field_descriptor_proto()
+        .options
+        .as_ref()
+        .unwrap_or(&none);
+    let co = cf
+        .field_descriptor_proto()
+        .options
+        .as_ref()
+        .unwrap_or(&none);
     if po.jstype() != co.jstype() {
         out.add(
             "FIELD_SAME_JSTYPE",
-            pointer.clone(),
+            pointer(),
             format!(
-                "{description} changed option \"jstype\" from {:?} to {:?}.",
+                "{} changed option \"jstype\" from {:?} to {:?}.",
+                description(),
                 po.jstype().as_str_name(),
                 co.jstype().as_str_name()
             ),
@@ -1079,15 +1074,15 @@ fn field_pair(
     if po.ctype() != co.ctype() {
         out.add(
             "FIELD_SAME_CPP_STRING_TYPE",
-            pointer,
+            pointer(),
             format!(
-                "{description} changed C++ string type from {:?} to {:?}.",
+                "{} changed C++ string type from {:?} to {:?}.",
+                description(),
                 po.ctype().as_str_name(),
                 co.ctype().as_str_name()
             ),
         );
     }
-    let _ = (prev, cur);
 }
 
 fn enum_pair(pe: &EnumDescriptor, ce: &EnumDescriptor, out: &mut Out) {

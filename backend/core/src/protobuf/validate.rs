@@ -10,9 +10,9 @@ use crate::schema::Violation;
 use base64::Engine as _;
 use prost_reflect::{
     DeserializeOptions, DynamicMessage, EnumDescriptor, FieldDescriptor, Kind, MessageDescriptor,
+    OneofDescriptor,
 };
 use serde_json::Value;
-use std::collections::HashMap;
 
 /// Deepest message nesting walked; deeper configs get one `depth` violation.
 pub const MAX_DEPTH: usize = 64;
@@ -52,7 +52,11 @@ fn violation(pointer: &str, keyword: &str, message: impl Into<String>) -> Violat
 fn with_token<T>(pointer: &mut String, token: &str, f: impl FnOnce(&mut String) -> T) -> T {
     let len = pointer.len();
     pointer.push('/');
-    pointer.push_str(&token.replace('~', "~0").replace('/', "~1"));
+    if token.contains(['~', '/']) {
+        pointer.push_str(&token.replace('~', "~0").replace('/', "~1"));
+    } else {
+        pointer.push_str(token);
+    }
     let result = f(pointer);
     pointer.truncate(len);
     result
@@ -84,7 +88,11 @@ fn walk_message(
         ));
         return;
     }
-    if let Some(check) = well_known(message.full_name()) {
+    if let Some(check) = message
+        .full_name()
+        .strip_prefix("google.protobuf.")
+        .and_then(|_| well_known(message.full_name()))
+    {
         check(message, value, pointer, depth, out);
         return;
     }
@@ -100,9 +108,10 @@ fn walk_message(
         ));
         return;
     };
-    // oneof full name -> the first member key set, to report the second.
-    let mut oneofs: HashMap<String, String> = HashMap::new();
-    let mut seen: HashMap<u32, String> = HashMap::new();
+    // (oneof, first member key) and (field number, key) met so far: bounded by the message's
+    // oneofs and fields, and small, so vectors beat hashing.
+    let mut oneofs: Vec<(OneofDescriptor, &str)> = Vec::new();
+    let mut seen: Vec<(u32, &str)> = Vec::new();
     for (key, item) in object {
         let field = message
             .get_field_by_json_name(key)
@@ -118,7 +127,7 @@ fn walk_message(
             continue;
         };
         with_token(pointer, key, |p| {
-            if let Some(first) = seen.insert(field.number(), key.clone()) {
+            if let Some((_, first)) = seen.iter().find(|(n, _)| *n == field.number()) {
                 out.push(violation(
                     p,
                     "duplicate",
@@ -126,11 +135,12 @@ fn walk_message(
                 ));
                 return;
             }
+            seen.push((field.number(), key));
             if item.is_null() && !accepts_null_value(&field) {
                 return; // null means the default value
             }
             if let Some(oneof) = field.containing_oneof().filter(|o| !o.is_synthetic()) {
-                if let Some(first) = oneofs.insert(oneof.full_name().to_owned(), key.clone()) {
+                if let Some((_, first)) = oneofs.iter().find(|(o, _)| *o == oneof) {
                     out.push(violation(
                         p,
                         "oneof",
@@ -139,6 +149,8 @@ fn walk_message(
                             oneof.name()
                         ),
                     ));
+                } else {
+                    oneofs.push((oneof, key));
                 }
             }
             walk_field(&field, item, p, depth, out);
@@ -377,14 +389,17 @@ fn check_scalar(kind: &Kind, value: &Value) -> Check {
     }
 }
 
+/// Base64 as prost-reflect reads it: standard or URL-safe alphabet, padding optional, trailing
+/// bits ignored.
 fn decode_base64(s: &str) -> bool {
     use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
     use base64::engine::DecodePaddingMode;
-    let config =
-        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
-    let standard = GeneralPurpose::new(&base64::alphabet::STANDARD, config);
-    let url = GeneralPurpose::new(&base64::alphabet::URL_SAFE, config);
-    standard.decode(s).is_ok() || url.decode(s).is_ok()
+    const CONFIG: GeneralPurposeConfig = GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    const STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, CONFIG);
+    const URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, CONFIG);
+    STANDARD.decode(s).is_ok() || URL_SAFE.decode(s).is_ok()
 }
 
 fn kind_name(kind: &Kind) -> &'static str {
