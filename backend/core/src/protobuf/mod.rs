@@ -19,3 +19,4 @@ mod tests;
 pub use breaking::{check, BufCategory, UnknownBufCategory};
 pub use compile::{ProtoFile, ProtoSchema, ProtoSchemaError};
 pub use compile::{MAX_FILES, MAX_FILE_BYTES, MAX_NESTING, MAX_TOTAL_BYTES};
+pub use validate::MAX_DEPTH;
