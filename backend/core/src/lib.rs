@@ -11,6 +11,7 @@ pub mod egress;
 pub mod graph;
 pub mod identity;
 pub mod names;
+pub mod protobuf;
 pub mod role;
 pub mod schema;
 pub mod sla;
