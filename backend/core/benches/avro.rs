@@ -113,7 +113,13 @@ fn bench(c: &mut Criterion) {
     let widened = (0..FIELDS).filter(|i| i % 8 == 0 && i % 7 == 0).count();
     assert_eq!(report.breaks.len(), 1 + widened, "{:?}", report.breaks);
     c.bench_function("avro compat FULL, 200-field record", |b| {
-        b.iter(|| compat::check(CompatLevel::Full, &[("1", black_box(&old))], black_box(&new)))
+        b.iter(|| {
+            compat::check(
+                CompatLevel::Full,
+                &[("1", black_box(&old))],
+                black_box(&new),
+            )
+        })
     });
 
     let Ok(schema) = AvroSchema::parse(SCHEMA, &[]) else {
@@ -121,15 +127,28 @@ fn bench(c: &mut Criterion) {
     };
     let mut r = Lcg(20_261_204);
     let docs: Vec<Value> = (0..DOCS).map(|i| make_doc(&mut r, i % 20 == 7)).collect();
-    let bytes: usize = docs.iter().map(|d| serde_json::to_vec(d).map_or(0, |v| v.len())).sum();
-    let invalid = docs.iter().filter(|d| !schema.validate(d).is_empty()).count();
+    let bytes: usize = docs
+        .iter()
+        .map(|d| serde_json::to_vec(d).map_or(0, |v| v.len()))
+        .sum();
+    let invalid = docs
+        .iter()
+        .filter(|d| !schema.validate(d).is_empty())
+        .count();
     assert_eq!(invalid, DOCS / 20, "5% of the corpus must be invalid");
-    println!("corpus: {DOCS} configs, {} bytes of compact JSON on average", bytes / DOCS);
+    println!(
+        "corpus: {DOCS} configs, {} bytes of compact JSON on average",
+        bytes / DOCS
+    );
     let mut group = c.benchmark_group("avro validate");
     group.sample_size(10);
     group.throughput(Throughput::Elements(DOCS as u64));
     group.bench_function("10,000 ~1 KB configs", |b| {
-        b.iter(|| docs.iter().map(|d| schema.validate(black_box(d)).len()).sum::<usize>())
+        b.iter(|| {
+            docs.iter()
+                .map(|d| schema.validate(black_box(d)).len())
+                .sum::<usize>()
+        })
     });
     group.finish();
 }

@@ -23,7 +23,11 @@ pub const MAX_STEPS: usize = 1_000_000;
 /// Checks `new` against earlier versions, given oldest first as `(label, schema)`.
 /// Non-transitive levels check only the latest earlier version; `NONE` checks nothing.
 /// Breaks are sorted by pointer, then rule; `against` is the earlier version's label.
-pub fn check(level: CompatLevel, history: &[(&str, &AvroSchema)], new: &AvroSchema) -> CompatReport {
+pub fn check(
+    level: CompatLevel,
+    history: &[(&str, &AvroSchema)],
+    new: &AvroSchema,
+) -> CompatReport {
     let earlier: &[(&str, &AvroSchema)] = match history.split_last() {
         _ if level == CompatLevel::None => &[],
         Some((latest, _)) if !level.is_transitive() => std::slice::from_ref(latest),
@@ -52,14 +56,22 @@ pub fn check(level: CompatLevel, history: &[(&str, &AvroSchema)], new: &AvroSche
     CompatReport {
         level,
         compatible: breaks.is_empty(),
-        checked_against: earlier.iter().map(|(label, _)| (*label).to_owned()).collect(),
+        checked_against: earlier
+            .iter()
+            .map(|(label, _)| (*label).to_owned())
+            .collect(),
         breaks,
     }
 }
 
 /// Every reason `reader` cannot resolve data written with `writer`, with `against` empty;
 /// the labels name the schemas in messages ("the new schema", "version 3").
-pub fn read_breaks(reader: &AvroSchema, reader_label: &str, writer: &AvroSchema, writer_label: &str) -> Vec<Break> {
+pub fn read_breaks(
+    reader: &AvroSchema,
+    reader_label: &str,
+    writer: &AvroSchema,
+    writer_label: &str,
+) -> Vec<Break> {
     let mut resolver = Resolver {
         w: writer,
         r: reader,
@@ -101,7 +113,11 @@ fn promotes(writer: Prim, reader: Prim) -> bool {
     writer == reader
         || matches!(
             (writer, reader),
-            (Int, Long | Float | Double) | (Long, Float | Double) | (Float, Double) | (String, Bytes) | (Bytes, String)
+            (Int, Long | Float | Double)
+                | (Long, Float | Double)
+                | (Float, Double)
+                | (String, Bytes)
+                | (Bytes, String)
         )
 }
 
@@ -112,7 +128,8 @@ fn unqualified(fullname: &str) -> &str {
 /// The specification matches named types by unqualified name; the reader's aliases (full
 /// names) also match.
 fn names_match(writer: &Named, reader: &Named) -> bool {
-    unqualified(&writer.fullname) == unqualified(&reader.fullname) || reader.answers_to(&writer.fullname)
+    unqualified(&writer.fullname) == unqualified(&reader.fullname)
+        || reader.answers_to(&writer.fullname)
 }
 
 impl Resolver<'_> {
@@ -136,10 +153,12 @@ impl Resolver<'_> {
         match (wn, rn) {
             (Node::Prim(w, _), Node::Prim(r, _)) => promotes(*w, *r),
             (Node::Array(_), Node::Array(_)) | (Node::Map(_), Node::Map(_)) => true,
-            (Node::Named(w), Node::Named(r)) => match (self.w.named.get(*w), self.r.named.get(*r)) {
-                (Some(w), Some(r)) => w.kind.word() == r.kind.word() && names_match(w, r),
-                _ => false,
-            },
+            (Node::Named(w), Node::Named(r)) => {
+                match (self.w.named.get(*w), self.r.named.get(*r)) {
+                    (Some(w), Some(r)) => w.kind.word() == r.kind.word() && names_match(w, r),
+                    _ => false,
+                }
+            }
             _ => false,
         }
     }
@@ -167,7 +186,10 @@ impl Resolver<'_> {
                 self.out.push(brk(
                     ptr,
                     "too-complex",
-                    format!("comparing {} with {} takes too many steps; not proven compatible", self.rl, self.wl),
+                    format!(
+                        "comparing {} with {} takes too many steps; not proven compatible",
+                        self.rl, self.wl
+                    ),
                 ));
             }
             return;
@@ -260,7 +282,9 @@ impl Resolver<'_> {
         if let (Some(w), Some(r)) = (w, r) {
             if w != r {
                 let show = |l: Logical| match l {
-                    Logical::Decimal { precision, scale } => format!("decimal({precision}, {scale})"),
+                    Logical::Decimal { precision, scale } => {
+                        format!("decimal({precision}, {scale})")
+                    }
                     other => other.name().to_owned(),
                 };
                 let message = format!(
@@ -358,7 +382,16 @@ impl Resolver<'_> {
                     }
                 }
             }
-            (NamedKind::Fixed { size: wsz, logical: wl }, NamedKind::Fixed { size: rsz, logical: rl }) => {
+            (
+                NamedKind::Fixed {
+                    size: wsz,
+                    logical: wl,
+                },
+                NamedKind::Fixed {
+                    size: rsz,
+                    logical: rl,
+                },
+            ) => {
                 if wsz != rsz {
                     self.out.push(brk(
                         ptr,

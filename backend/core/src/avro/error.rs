@@ -13,7 +13,9 @@ pub enum AvroSchemaError {
     NotJson { message: String },
     #[error("not a valid Avro schema at {pointer}: {message}")]
     Malformed { pointer: String, message: String },
-    #[error("invalid Avro name `{name}` at {pointer}: names are [A-Za-z_][A-Za-z0-9_]*, dot-separated")]
+    #[error(
+        "invalid Avro name `{name}` at {pointer}: names are [A-Za-z_][A-Za-z0-9_]*, dot-separated"
+    )]
     InvalidName { pointer: String, name: String },
     #[error("`{name}` is defined twice (at {pointer})")]
     DuplicateName { pointer: String, name: String },

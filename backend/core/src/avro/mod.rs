@@ -63,7 +63,10 @@ impl AvroSchema {
     }
 
     /// As [`AvroSchema::parse`], from JSON already parsed (for instance from YAML).
-    pub fn from_value(value: &Value, references: &[Reference<'_>]) -> Result<AvroSchema, AvroSchemaError> {
+    pub fn from_value(
+        value: &Value,
+        references: &[Reference<'_>],
+    ) -> Result<AvroSchema, AvroSchemaError> {
         parse::parse_value(value, references)
     }
 
@@ -184,7 +187,8 @@ pub fn reference_order(
                     continue;
                 }
                 if let Some(at) = stack.iter().position(|(l, _)| l == dep) {
-                    let mut path: Vec<String> = stack[at..].iter().map(|(l, _)| l.clone()).collect();
+                    let mut path: Vec<String> =
+                        stack[at..].iter().map(|(l, _)| l.clone()).collect();
                     path.push(dep.clone());
                     return Err(AvroSchemaError::ReferenceCycle { path });
                 }

@@ -186,14 +186,19 @@ impl Parser<'_> {
             let here = format!("{ptr}/{i}");
             let node = self.node(branch, ns, &here, depth + 1)?;
             let key = match &node {
-                Node::Union(_) => return Err(malformed(&here, "a union cannot directly contain a union")),
+                Node::Union(_) => {
+                    return Err(malformed(&here, "a union cannot directly contain a union"))
+                }
                 Node::Prim(p, _) => p.name().to_owned(),
                 Node::Array(_) => "array".to_owned(),
                 Node::Map(_) => "map".to_owned(),
                 Node::Named(id) => self.named[*id].fullname.clone(),
             };
             if seen.contains(&key) {
-                return Err(malformed(&here, format!("the union already has a `{key}` branch")));
+                return Err(malformed(
+                    &here,
+                    format!("the union already has a `{key}` branch"),
+                ));
             }
             seen.push(key);
             nodes.push(node);
@@ -201,7 +206,13 @@ impl Parser<'_> {
         Ok(Node::Union(nodes))
     }
 
-    fn object(&mut self, obj: &Map<String, Value>, ns: &str, ptr: &str, depth: usize) -> Result<Node> {
+    fn object(
+        &mut self,
+        obj: &Map<String, Value>,
+        ns: &str,
+        ptr: &str,
+        depth: usize,
+    ) -> Result<Node> {
         let ty = obj
             .get("type")
             .ok_or_else(|| malformed(ptr, "the object has no `type`"))?;
@@ -210,7 +221,12 @@ impl Parser<'_> {
             Value::Object(_) | Value::Array(_) => {
                 return self.node(ty, ns, &format!("{ptr}/type"), depth + 1)
             }
-            other => return Err(malformed(ptr, format!("`type` must be a string, not {other}"))),
+            other => {
+                return Err(malformed(
+                    ptr,
+                    format!("`type` must be a string, not {other}"),
+                ))
+            }
         };
         if let Some(prim) = Prim::from_name(name) {
             return Ok(Node::Prim(prim, primitive_logical(prim, obj)));
@@ -239,7 +255,12 @@ impl Parser<'_> {
 
     /// Declares a named type and returns its id and namespace, before its body is parsed so
     /// the body may refer to it.
-    fn declare(&mut self, obj: &Map<String, Value>, ns: &str, ptr: &str) -> Result<(usize, String)> {
+    fn declare(
+        &mut self,
+        obj: &Map<String, Value>,
+        ns: &str,
+        ptr: &str,
+    ) -> Result<(usize, String)> {
         let name = match obj.get("name") {
             Some(Value::String(name)) => name.as_str(),
             _ => return Err(malformed(ptr, "a named type needs a string `name`")),
@@ -293,7 +314,13 @@ impl Parser<'_> {
         Ok((id, namespace))
     }
 
-    fn record(&mut self, obj: &Map<String, Value>, ns: &str, ptr: &str, depth: usize) -> Result<Node> {
+    fn record(
+        &mut self,
+        obj: &Map<String, Value>,
+        ns: &str,
+        ptr: &str,
+        depth: usize,
+    ) -> Result<Node> {
         let (id, namespace) = self.declare(obj, ns, ptr)?;
         let Some(Value::Array(fields)) = obj.get("fields") else {
             return Err(malformed(ptr, "a record needs a `fields` array"));
@@ -316,7 +343,10 @@ impl Parser<'_> {
                 _ => return Err(malformed(&here, "a field needs a string `name`")),
             };
             if parsed.iter().any(|f| f.name == name) {
-                return Err(malformed(&here, format!("field `{name}` is declared twice")));
+                return Err(malformed(
+                    &here,
+                    format!("field `{name}` is declared twice"),
+                ));
             }
             let ty = field
                 .get("type")
@@ -347,14 +377,21 @@ impl Parser<'_> {
         let mut symbols: Vec<String> = Vec::with_capacity(items.len());
         for (i, symbol) in items.iter().enumerate() {
             match symbol {
-                Value::String(s) if valid_simple(s) && !symbols.contains(s) => symbols.push(s.clone()),
+                Value::String(s) if valid_simple(s) && !symbols.contains(s) => {
+                    symbols.push(s.clone())
+                }
                 Value::String(s) if valid_simple(s) => {
-                    return Err(malformed(&format!("{ptr}/symbols/{i}"), format!("symbol `{s}` is listed twice")))
+                    return Err(malformed(
+                        &format!("{ptr}/symbols/{i}"),
+                        format!("symbol `{s}` is listed twice"),
+                    ))
                 }
                 other => {
                     return Err(AvroSchemaError::InvalidName {
                         pointer: format!("{ptr}/symbols/{i}"),
-                        name: other.as_str().map_or_else(|| other.to_string(), str::to_owned),
+                        name: other
+                            .as_str()
+                            .map_or_else(|| other.to_string(), str::to_owned),
                     })
                 }
             }
@@ -517,9 +554,7 @@ impl Parser<'_> {
     }
 
     fn copied_form(&self, id: usize) -> String {
-        let view = super::canonical::View {
-            named: &self.named,
-        };
+        let view = super::canonical::View { named: &self.named };
         view.named_form(id)
     }
 }
@@ -534,7 +569,10 @@ fn strings<'v>(value: Option<&'v Value>, ptr: &str, key: &str) -> Result<Vec<&'v
                     .ok_or_else(|| malformed(ptr, format!("`{key}` must be an array of strings")))
             })
             .collect(),
-        Some(_) => Err(malformed(ptr, format!("`{key}` must be an array of strings"))),
+        Some(_) => Err(malformed(
+            ptr,
+            format!("`{key}` must be an array of strings"),
+        )),
     }
 }
 

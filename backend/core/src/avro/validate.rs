@@ -96,7 +96,14 @@ fn byte_string(text: &str) -> Option<u64> {
 }
 
 impl Checker<'_> {
-    fn visit(&mut self, node: &Node, value: &Value, ptr: &str, depth: usize, out: &mut Vec<Violation>) {
+    fn visit(
+        &mut self,
+        node: &Node,
+        value: &Value,
+        ptr: &str,
+        depth: usize,
+        out: &mut Vec<Violation>,
+    ) {
         self.steps += 1;
         if self.steps > MAX_STEPS || depth > MAX_VALUE_DEPTH {
             if !out.iter().any(|v| v.keyword == "too-complex") {
@@ -116,7 +123,11 @@ impl Checker<'_> {
                         self.visit(items, item, &child(ptr, &i.to_string()), depth + 1, out);
                     }
                 }
-                other => out.push(violation(ptr, "type", format!("expected an array, found {}", kind(other)))),
+                other => out.push(violation(
+                    ptr,
+                    "type",
+                    format!("expected an array, found {}", kind(other)),
+                )),
             },
             Node::Map(values) => match value {
                 Value::Object(map) => {
@@ -124,7 +135,11 @@ impl Checker<'_> {
                         self.visit(values, item, &child(ptr, key), depth + 1, out);
                     }
                 }
-                other => out.push(violation(ptr, "type", format!("expected a map (an object), found {}", kind(other)))),
+                other => out.push(violation(
+                    ptr,
+                    "type",
+                    format!("expected a map (an object), found {}", kind(other)),
+                )),
             },
             Node::Union(branches) => self.union(branches, value, ptr, depth, out),
             Node::Named(id) => {
@@ -137,13 +152,23 @@ impl Checker<'_> {
                             out.push(violation(
                                 ptr,
                                 "type",
-                                format!("expected an object (record {}), found {}", named.fullname, kind(value)),
+                                format!(
+                                    "expected an object (record {}), found {}",
+                                    named.fullname,
+                                    kind(value)
+                                ),
                             ));
                             return;
                         };
                         for field in fields {
                             match map.get(&field.name) {
-                                Some(item) => self.visit(&field.ty, item, &child(ptr, &field.name), depth + 1, out),
+                                Some(item) => self.visit(
+                                    &field.ty,
+                                    item,
+                                    &child(ptr, &field.name),
+                                    depth + 1,
+                                    out,
+                                ),
                                 None if field.default.is_some() => {}
                                 None => out.push(violation(
                                     ptr,
@@ -167,21 +192,38 @@ impl Checker<'_> {
                         Value::String(s) => out.push(violation(
                             ptr,
                             "enum",
-                            format!("`{s}` is not a symbol of enum {} ({})", named.fullname, symbols.join(", ")),
+                            format!(
+                                "`{s}` is not a symbol of enum {} ({})",
+                                named.fullname,
+                                symbols.join(", ")
+                            ),
                         )),
                         other => out.push(violation(
                             ptr,
                             "type",
-                            format!("expected a symbol of enum {} (a string), found {}", named.fullname, kind(other)),
+                            format!(
+                                "expected a symbol of enum {} (a string), found {}",
+                                named.fullname,
+                                kind(other)
+                            ),
                         )),
                     },
-                    NamedKind::Fixed { size, logical } => self.fixed(*size, *logical, &named.fullname, value, ptr, out),
+                    NamedKind::Fixed { size, logical } => {
+                        self.fixed(*size, *logical, &named.fullname, value, ptr, out)
+                    }
                 }
             }
         }
     }
 
-    fn union(&mut self, branches: &[Node], value: &Value, ptr: &str, depth: usize, out: &mut Vec<Violation>) {
+    fn union(
+        &mut self,
+        branches: &[Node],
+        value: &Value,
+        ptr: &str,
+        depth: usize,
+        out: &mut Vec<Violation>,
+    ) {
         let fitting: Vec<&Node> = branches.iter().filter(|b| self.fits(b, value)).collect();
         let mut first_failure: Option<Vec<Violation>> = None;
         for branch in &fitting {
@@ -215,7 +257,11 @@ impl Checker<'_> {
                 out.push(violation(
                     ptr,
                     "union",
-                    format!("{} matches none of the union's branches ({})", kind(value), names.join(", ")),
+                    format!(
+                        "{} matches none of the union's branches ({})",
+                        kind(value),
+                        names.join(", ")
+                    ),
                 ));
             }
         }
@@ -237,7 +283,10 @@ impl Checker<'_> {
         match (node, value) {
             (Node::Prim(Prim::Null, _), Value::Null) => true,
             (Node::Prim(Prim::Boolean, _), Value::Bool(_)) => true,
-            (Node::Prim(Prim::Int | Prim::Long | Prim::Float | Prim::Double, _), Value::Number(_)) => true,
+            (
+                Node::Prim(Prim::Int | Prim::Long | Prim::Float | Prim::Double, _),
+                Value::Number(_),
+            ) => true,
             (Node::Prim(Prim::Int | Prim::Long, Some(_)), Value::String(_)) => true,
             (Node::Prim(Prim::Bytes | Prim::String, _), Value::String(_)) => true,
             (Node::Prim(Prim::Bytes, Some(Logical::Decimal { .. })), Value::Number(_)) => true,
@@ -258,9 +307,20 @@ impl Checker<'_> {
         }
     }
 
-    fn scalar(&self, prim: Prim, logical: Option<Logical>, value: &Value, ptr: &str, out: &mut Vec<Violation>) {
+    fn scalar(
+        &self,
+        prim: Prim,
+        logical: Option<Logical>,
+        value: &Value,
+        ptr: &str,
+        out: &mut Vec<Violation>,
+    ) {
         let wrong = |out: &mut Vec<Violation>, expected: &str| {
-            out.push(violation(ptr, "type", format!("expected {expected}, found {}", kind(value))));
+            out.push(violation(
+                ptr,
+                "type",
+                format!("expected {expected}, found {}", kind(value)),
+            ));
         };
         match prim {
             Prim::Null if value.is_null() => {}
@@ -269,9 +329,17 @@ impl Checker<'_> {
             Prim::Boolean => wrong(out, "a boolean"),
             Prim::Int | Prim::Long => {
                 let (lo, hi, word) = if prim == Prim::Int {
-                    (i128::from(i32::MIN), i128::from(i32::MAX), "an int (32-bit)")
+                    (
+                        i128::from(i32::MIN),
+                        i128::from(i32::MAX),
+                        "an int (32-bit)",
+                    )
                 } else {
-                    (i128::from(i64::MIN), i128::from(i64::MAX), "a long (64-bit)")
+                    (
+                        i128::from(i64::MIN),
+                        i128::from(i64::MAX),
+                        "a long (64-bit)",
+                    )
                 };
                 if let (Some(logical), Value::String(text)) = (logical, value) {
                     return logical_text(logical, text, ptr, out);
@@ -293,24 +361,36 @@ impl Checker<'_> {
                                 out.push(violation(
                                     ptr,
                                     "logical-type",
-                                    format!("{n} is not a time of day ({}: 0 to {})", logical.map_or("", Logical::name), bound - 1),
+                                    format!(
+                                        "{n} is not a time of day ({}: 0 to {})",
+                                        logical.map_or("", Logical::name),
+                                        bound - 1
+                                    ),
                                 ));
                             }
                         }
                     }
-                    None if value.is_number() => out.push(violation(ptr, "type", format!("expected {word}, found a fractional number"))),
+                    None if value.is_number() => out.push(violation(
+                        ptr,
+                        "type",
+                        format!("expected {word}, found a fractional number"),
+                    )),
                     None => match logical {
-                        Some(logical) => wrong(out, &format!("{word} or a {} string", logical.name())),
+                        Some(logical) => {
+                            wrong(out, &format!("{word} or a {} string", logical.name()))
+                        }
                         None => wrong(out, word),
                     },
                 }
             }
             Prim::Float | Prim::Double => match value.as_f64() {
-                Some(f) if prim == Prim::Float && f.abs() > f64::from(f32::MAX) => out.push(violation(
-                    ptr,
-                    "range",
-                    format!("{f} is out of range for a float (32-bit)"),
-                )),
+                Some(f) if prim == Prim::Float && f.abs() > f64::from(f32::MAX) => {
+                    out.push(violation(
+                        ptr,
+                        "range",
+                        format!("{f} is out of range for a float (32-bit)"),
+                    ))
+                }
                 Some(_) => {}
                 None => wrong(out, "a number"),
             },
@@ -345,7 +425,15 @@ impl Checker<'_> {
         }
     }
 
-    fn fixed(&self, size: u64, logical: Option<Logical>, name: &str, value: &Value, ptr: &str, out: &mut Vec<Violation>) {
+    fn fixed(
+        &self,
+        size: u64,
+        logical: Option<Logical>,
+        name: &str,
+        value: &Value,
+        ptr: &str,
+        out: &mut Vec<Violation>,
+    ) {
         match (logical, value) {
             (Some(Logical::Decimal { precision, scale }), _) => {
                 if !(self.defaults && value.as_str().and_then(byte_string) == Some(size)) {
@@ -363,36 +451,65 @@ impl Checker<'_> {
                 None => out.push(violation(
                     ptr,
                     "bytes",
-                    "bytes are written as a string of characters U+0000 to U+00FF, one per byte".to_owned(),
+                    "bytes are written as a string of characters U+0000 to U+00FF, one per byte"
+                        .to_owned(),
                 )),
             },
             (Some(Logical::Duration), other) => out.push(violation(
                 ptr,
                 "type",
-                format!("expected a duration ({{\"months\", \"days\", \"millis\"}}), found {}", kind(other)),
+                format!(
+                    "expected a duration ({{\"months\", \"days\", \"millis\"}}), found {}",
+                    kind(other)
+                ),
             )),
             (_, other) => out.push(violation(
                 ptr,
                 "type",
-                format!("expected fixed {name} (a string of {size} bytes), found {}", kind(other)),
+                format!(
+                    "expected fixed {name} (a string of {size} bytes), found {}",
+                    kind(other)
+                ),
             )),
         }
     }
 
-    fn decimal(&self, precision: u32, scale: u32, value: &Value, ptr: &str, out: &mut Vec<Violation>) {
+    fn decimal(
+        &self,
+        precision: u32,
+        scale: u32,
+        value: &Value,
+        ptr: &str,
+        out: &mut Vec<Violation>,
+    ) {
         let text = match value {
             Value::String(text) => text.clone(),
             Value::Number(n) => n.to_string(),
             other => {
-                out.push(violation(ptr, "type", format!("expected a decimal (a number or a string), found {}", kind(other))));
+                out.push(violation(
+                    ptr,
+                    "type",
+                    format!(
+                        "expected a decimal (a number or a string), found {}",
+                        kind(other)
+                    ),
+                ));
                 return;
             }
         };
-        if self.defaults && value.is_string() && byte_string(&text).is_some() && decimal_digits(&text).is_none() {
+        if self.defaults
+            && value.is_string()
+            && byte_string(&text).is_some()
+            && decimal_digits(&text).is_none()
+        {
             return;
         }
         match decimal_digits(&text) {
-            None => out.push(violation(ptr, "logical-type", format!("`{text}` is not a decimal number"))),
+            None => out.push(violation(
+                ptr,
+                "logical-type",
+                format!("`{text}` is not a decimal number"),
+            )),
             Some((int_digits, frac_digits)) => {
                 let whole = u64::from(precision - scale);
                 if frac_digits > u64::from(scale) || int_digits > whole {
@@ -419,8 +536,12 @@ fn single(map: &Map<String, Value>) -> Option<(&str, &Value)> {
 fn logical_text(logical: Logical, text: &str, ptr: &str, out: &mut Vec<Violation>) {
     let ok = match logical {
         Logical::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok(),
-        Logical::TimeMillis | Logical::TimeMicros => NaiveTime::parse_from_str(text, "%H:%M:%S%.f").is_ok(),
-        Logical::TimestampMillis | Logical::TimestampMicros => DateTime::parse_from_rfc3339(text).is_ok(),
+        Logical::TimeMillis | Logical::TimeMicros => {
+            NaiveTime::parse_from_str(text, "%H:%M:%S%.f").is_ok()
+        }
+        Logical::TimestampMillis | Logical::TimestampMicros => {
+            DateTime::parse_from_rfc3339(text).is_ok()
+        }
         Logical::TimestampNanos => DateTime::parse_from_rfc3339(text)
             .ok()
             .and_then(|t| t.timestamp_nanos_opt())
@@ -486,7 +607,11 @@ fn decimal_digits(text: &str) -> Option<(u64, u64)> {
     if whole.is_empty() && fraction.is_empty() {
         return None;
     }
-    if !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
+    if !whole
+        .bytes()
+        .chain(fraction.bytes())
+        .all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     let digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).collect();

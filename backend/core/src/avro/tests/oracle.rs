@@ -12,7 +12,9 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 const FIELDS: [&str; 4] = ["a", "b", "c", "d"];
-const PRIMS: [&str; 8] = ["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
+const PRIMS: [&str; 8] = [
+    "null", "boolean", "int", "long", "float", "double", "bytes", "string",
+];
 
 fn prim() -> impl Strategy<Value = Value> {
     prop::sample::select(PRIMS.to_vec()).prop_map(Value::from)
@@ -98,8 +100,12 @@ fn record() -> impl Strategy<Value = Value> {
 
 /// Two records that share each field with probability 3/4, so compatible pairs are common.
 fn pair() -> impl Strategy<Value = (Value, Value)> {
-    (specs(), specs(), prop::collection::vec(prop::bool::weighted(0.75), FIELDS.len())).prop_map(
-        |(a, b, keep)| {
+    (
+        specs(),
+        specs(),
+        prop::collection::vec(prop::bool::weighted(0.75), FIELDS.len()),
+    )
+        .prop_map(|(a, b, keep)| {
             let b: Vec<FieldSpec> = a
                 .iter()
                 .zip(b)
@@ -107,14 +113,16 @@ fn pair() -> impl Strategy<Value = (Value, Value)> {
                 .map(|((a, b), keep)| if keep { a.clone() } else { b })
                 .collect();
             (build(&a), build(&b))
-        },
-    )
+        })
 }
 
 fn oracle_reads(reader: &Value, writer: &Value) -> bool {
     let r = Schema::parse(reader).expect("apache-avro parses the reader");
     let w = Schema::parse(writer).expect("apache-avro parses the writer");
-    matches!(SchemaCompatibility::can_read(&w, &r), Ok(Compatibility::Full))
+    matches!(
+        SchemaCompatibility::can_read(&w, &r),
+        Ok(Compatibility::Full)
+    )
 }
 
 proptest! {

@@ -55,33 +55,41 @@ fn canonical_form_of_a_recursive_type_names_it_the_second_time() {
         r#"{"name":"Node","type":"record","fields":[{"name":"value","type":"long"},{"name":"next","type":["null","Node"]}]}"#
     );
     assert_eq!(ours.canonical_form(), apache_canonical(text));
-    assert!(ours.validate(&json!({"value": 1, "next": {"value": 2}})).is_empty());
+    assert!(ours
+        .validate(&json!({"value": 1, "next": {"value": 2}}))
+        .is_empty());
 }
 
 #[test]
 fn fingerprints_ignore_layout_and_docs_but_the_full_one_sees_defaults() {
-    let a = parse(json!({"type":"record","name":"R","fields":[{"name":"a","type":"int","default":1}]}));
+    let a =
+        parse(json!({"type":"record","name":"R","fields":[{"name":"a","type":"int","default":1}]}));
     let b = AvroSchema::parse(
         "{ \"fields\": [ {\"type\": {\"type\":\"int\"}, \"name\": \"a\", \"doc\": \"x\", \"default\": 1} ],\n \"name\": \"R\", \"type\": \"record\" }",
         &[],
     )
     .unwrap();
-    let c = parse(json!({"type":"record","name":"R","fields":[{"name":"a","type":"int","default":2}]}));
+    let c =
+        parse(json!({"type":"record","name":"R","fields":[{"name":"a","type":"int","default":2}]}));
     assert_eq!(a.fingerprint(), b.fingerprint());
     assert_eq!(a.full_fingerprint(), b.full_fingerprint());
     assert_eq!(a.fingerprint(), c.fingerprint());
     assert_ne!(a.full_fingerprint(), c.full_fingerprint());
     assert_eq!(a.fingerprint().len(), 64);
-    let d = parse(json!({"type":"record","name":"R","fields":[{"name":"a","type":"long","default":1}]}));
+    let d = parse(
+        json!({"type":"record","name":"R","fields":[{"name":"a","type":"long","default":1}]}),
+    );
     assert_ne!(a.fingerprint(), d.fingerprint());
 }
 
 #[test]
 fn full_form_keeps_logical_types_aliases_and_defaults() {
-    let s = parse(json!({"type":"record","name":"R","aliases":["Old"],"fields":[
+    let s = parse(
+        json!({"type":"record","name":"R","aliases":["Old"],"fields":[
         {"name":"at","type":{"type":"long","logicalType":"timestamp-millis"},"aliases":["when"]},
         {"name":"e","type":{"type":"enum","name":"E","symbols":["A","B"],"default":"A"}},
-        {"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":9,"scale":2},"default":"1.50"}]}));
+        {"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":9,"scale":2},"default":"1.50"}]}),
+    );
     assert_eq!(
         s.full_form(),
         concat!(
@@ -95,9 +103,11 @@ fn full_form_keeps_logical_types_aliases_and_defaults() {
 }
 
 fn address() -> AvroSchema {
-    parse(json!({"type":"record","name":"Address","namespace":"com.acme.common","fields":[
+    parse(
+        json!({"type":"record","name":"Address","namespace":"com.acme.common","fields":[
         {"name":"street","type":"string"},
-        {"name":"country","type":{"type":"enum","name":"Country","symbols":["FR","DE"]}}]}))
+        {"name":"country","type":{"type":"enum","name":"Country","symbols":["FR","DE"]}}]}),
+    )
 }
 
 #[test]
@@ -115,26 +125,46 @@ fn a_record_uses_a_named_type_of_a_referenced_schema() {
     )
     .unwrap();
     assert_eq!(
-        service.imported_names().get("com.acme.common.Address").map(String::as_str),
+        service
+            .imported_names()
+            .get("com.acme.common.Address")
+            .map(String::as_str),
         Some("common@1")
     );
-    assert!(service.imported_names().contains_key("com.acme.common.Country"));
-    assert!(service.canonical_form().contains(r#"{"name":"com.acme.common.Address","type":"record""#));
-    assert!(service.canonical_form().contains(r#"{"name":"origin","type":"com.acme.common.Country"}"#));
+    assert!(service
+        .imported_names()
+        .contains_key("com.acme.common.Country"));
+    assert!(service
+        .canonical_form()
+        .contains(r#"{"name":"com.acme.common.Address","type":"record""#));
+    assert!(service
+        .canonical_form()
+        .contains(r#"{"name":"origin","type":"com.acme.common.Country"}"#));
     assert!(service
         .validate(&json!({"home": {"street": "rue", "country": "FR"}, "origin": "DE"}))
         .is_empty());
-    let bad = service.validate(&json!({"home": {"street": "rue", "country": "US"}, "origin": "DE"}));
+    let bad =
+        service.validate(&json!({"home": {"street": "rue", "country": "US"}, "origin": "DE"}));
     assert_eq!(bad.len(), 1);
-    assert_eq!((bad[0].pointer.as_str(), bad[0].keyword.as_str()), ("/home/country", "enum"));
+    assert_eq!(
+        (bad[0].pointer.as_str(), bad[0].keyword.as_str()),
+        ("/home/country", "enum")
+    );
     // A schema referencing the service gets Address through it, labelled where it was defined.
     let refs2 = [Reference {
         label: "svc@2",
         schema: &service,
     }];
-    let outer = with_refs(json!({"type":"array","items":"com.acme.common.Address"}), &refs2).unwrap();
+    let outer = with_refs(
+        json!({"type":"array","items":"com.acme.common.Address"}),
+        &refs2,
+    )
+    .unwrap();
     assert_eq!(
-        outer.imported_names().get("com.acme.common.Address").map(String::as_str),
+        outer
+            .imported_names()
+            .get("com.acme.common.Address")
+            .map(String::as_str),
         Some("common@1")
     );
 }
@@ -167,16 +197,30 @@ fn a_missing_reference_names_the_type_and_the_schemas_searched() {
 fn references_defining_a_name_differently_conflict_and_alike_do_not() {
     let one = address();
     let same = address();
-    let other = parse(json!({"type":"record","name":"Address","namespace":"com.acme.common","fields":[{"name":"zip","type":"string"}]}));
+    let other = parse(
+        json!({"type":"record","name":"Address","namespace":"com.acme.common","fields":[{"name":"zip","type":"string"}]}),
+    );
     let schema = json!({"type":"array","items":"com.acme.common.Address"});
     let alike = [
-        Reference { label: "a@1", schema: &one },
-        Reference { label: "b@1", schema: &same },
+        Reference {
+            label: "a@1",
+            schema: &one,
+        },
+        Reference {
+            label: "b@1",
+            schema: &same,
+        },
     ];
     assert!(with_refs(schema.clone(), &alike).is_ok());
     let clash = [
-        Reference { label: "a@1", schema: &one },
-        Reference { label: "c@1", schema: &other },
+        Reference {
+            label: "a@1",
+            schema: &one,
+        },
+        Reference {
+            label: "c@1",
+            schema: &other,
+        },
     ];
     assert!(matches!(
         with_refs(schema, &clash),
@@ -186,8 +230,14 @@ fn references_defining_a_name_differently_conflict_and_alike_do_not() {
     let local = json!({"type":"record","name":"S","namespace":"com.acme.common","fields":[
         {"name":"a","type":"Country"},
         {"name":"b","type":{"type":"enum","name":"Country","symbols":["X"]}}]});
-    let refs = [Reference { label: "a@1", schema: &one }];
-    assert!(matches!(with_refs(local, &refs), Err(AvroSchemaError::DuplicateName { .. })));
+    let refs = [Reference {
+        label: "a@1",
+        schema: &one,
+    }];
+    assert!(matches!(
+        with_refs(local, &refs),
+        Err(AvroSchemaError::DuplicateName { .. })
+    ));
 }
 
 #[test]
@@ -205,17 +255,29 @@ fn reference_order_puts_dependencies_first_and_refuses_cycles_with_the_path() {
     assert_eq!(
         err,
         AvroSchemaError::ReferenceCycle {
-            path: vec!["svc@3".into(), "addr@1".into(), "common@2".into(), "svc@3".into()]
+            path: vec![
+                "svc@3".into(),
+                "addr@1".into(),
+                "common@2".into(),
+                "svc@3".into()
+            ]
         }
     );
-    assert!(err.to_string().contains("svc@3 -> addr@1 -> common@2 -> svc@3"));
+    assert!(err
+        .to_string()
+        .contains("svc@3 -> addr@1 -> common@2 -> svc@3"));
     graph.insert("common@2".into(), vec!["gone@9".into()]);
     assert_eq!(
         reference_order("svc@3", &graph).unwrap_err(),
-        AvroSchemaError::MissingReference { label: "gone@9".into() }
+        AvroSchemaError::MissingReference {
+            label: "gone@9".into()
+        }
     );
-    let self_loop: BTreeMap<String, Vec<String>> = [("a@1".to_owned(), vec!["a@1".to_owned()])].into();
-    assert!(matches!(reference_order("a@1", &self_loop), Err(AvroSchemaError::ReferenceCycle { path }) if path == ["a@1", "a@1"]));
+    let self_loop: BTreeMap<String, Vec<String>> =
+        [("a@1".to_owned(), vec!["a@1".to_owned()])].into();
+    assert!(
+        matches!(reference_order("a@1", &self_loop), Err(AvroSchemaError::ReferenceCycle { path }) if path == ["a@1", "a@1"])
+    );
 }
 
 #[test]
@@ -228,8 +290,12 @@ fn a_config_family_needs_a_record_at_the_top() {
         enumeration.require_record().unwrap_err().to_string(),
         "the top-level schema of a config family must be a record, not enum E"
     );
-    assert!(matches!(parse(json!("string")).require_record(), Err(AvroSchemaError::NotARecord { found }) if found == "string"));
-    assert!(matches!(parse(json!(["null","int"])).require_record(), Err(AvroSchemaError::NotARecord { found }) if found == "a union"));
+    assert!(
+        matches!(parse(json!("string")).require_record(), Err(AvroSchemaError::NotARecord { found }) if found == "string")
+    );
+    assert!(
+        matches!(parse(json!(["null","int"])).require_record(), Err(AvroSchemaError::NotARecord { found }) if found == "a union")
+    );
 }
 
 #[test]
@@ -237,27 +303,63 @@ fn malformed_schemas_are_refused_with_where_and_why() {
     let cases: Vec<(Value, &str)> = vec![
         (json!("nothing"), "unknown type `nothing`"),
         (json!({"type":"record","name":"R"}), "`fields`"),
-        (json!({"type":"record","name":"1R","fields":[]}), "invalid Avro name `1R`"),
-        (json!({"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"a","type":"int"}]}), "declared twice"),
-        (json!({"type":"record","name":"R","fields":[{"name":"a"}]}), "has no `type`"),
-        (json!({"type":"record","name":"R","fields":[{"name":"a","type":{"type":"record","name":"R","fields":[]}}]}), "`R` is defined twice"),
-        (json!(["int","int"]), "already has a `int` branch"),
-        (json!(["int",["null"]]), "cannot directly contain a union"),
+        (
+            json!({"type":"record","name":"1R","fields":[]}),
+            "invalid Avro name `1R`",
+        ),
+        (
+            json!({"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"a","type":"int"}]}),
+            "declared twice",
+        ),
+        (
+            json!({"type":"record","name":"R","fields":[{"name":"a"}]}),
+            "has no `type`",
+        ),
+        (
+            json!({"type":"record","name":"R","fields":[{"name":"a","type":{"type":"record","name":"R","fields":[]}}]}),
+            "`R` is defined twice",
+        ),
+        (json!(["int", "int"]), "already has a `int` branch"),
+        (json!(["int", ["null"]]), "cannot directly contain a union"),
         (json!([]), "at least one branch"),
-        (json!({"type":"enum","name":"E","symbols":["A","A"]}), "listed twice"),
-        (json!({"type":"enum","name":"E","symbols":["A"],"default":"B"}), "not one of its symbols"),
-        (json!({"type":"fixed","name":"F","size":-1}), "non-negative integer `size`"),
+        (
+            json!({"type":"enum","name":"E","symbols":["A","A"]}),
+            "listed twice",
+        ),
+        (
+            json!({"type":"enum","name":"E","symbols":["A"],"default":"B"}),
+            "not one of its symbols",
+        ),
+        (
+            json!({"type":"fixed","name":"F","size":-1}),
+            "non-negative integer `size`",
+        ),
         (json!({"type":"array"}), "`items`"),
         (json!({"type":"map"}), "`values`"),
         (json!(42), "not 42"),
-        (json!({"type":"record","name":"R","fields":[{"name":"a","type":"int","default":"x"}]}), "default at /fields/0/default"),
-        (json!({"type":"record","name":"R","fields":[{"name":"a","type":"int","default":4294967296_i64}]}), "out of range"),
-        (json!({"type":"record","name":"R","fields":[{"name":"a","type":["null","string"],"default":3}]}), "default"),
-        (json!({"type":"record","name":"int","fields":[]}), "invalid Avro name `int`"),
+        (
+            json!({"type":"record","name":"R","fields":[{"name":"a","type":"int","default":"x"}]}),
+            "default at /fields/0/default",
+        ),
+        (
+            json!({"type":"record","name":"R","fields":[{"name":"a","type":"int","default":4294967296_i64}]}),
+            "out of range",
+        ),
+        (
+            json!({"type":"record","name":"R","fields":[{"name":"a","type":["null","string"],"default":3}]}),
+            "default",
+        ),
+        (
+            json!({"type":"record","name":"int","fields":[]}),
+            "invalid Avro name `int`",
+        ),
     ];
     for (schema, expected) in cases {
         let err = parse_err(schema.clone()).to_string();
-        assert!(err.contains(expected), "{schema}: {err} should mention {expected}");
+        assert!(
+            err.contains(expected),
+            "{schema}: {err} should mention {expected}"
+        );
         assert!(!err.contains('\n'), "{err}");
     }
 }
@@ -269,7 +371,9 @@ fn invalid_logical_types_fall_back_to_the_underlying_type() {
         {"name":"b","type":{"type":"string","logicalType":"date"}},
         {"name":"c","type":{"type":"long","logicalType":"some-future-type"}},
         {"name":"d","type":{"type":"fixed","name":"D","size":2,"logicalType":"decimal","precision":5}}]}));
-    assert!(s.validate(&json!({"a": "\u{00ff}z", "b": "not a date", "c": 5, "d": "ab"})).is_empty());
+    assert!(s
+        .validate(&json!({"a": "\u{00ff}z", "b": "not a date", "c": 5, "d": "ab"}))
+        .is_empty());
 }
 
 #[test]
@@ -290,12 +394,20 @@ fn hostile_schemas_are_refused_cleanly() {
     drop_deep(deep);
     // Text nesting stops in serde_json.
     let text = "[".repeat(100_000);
-    assert!(matches!(AvroSchema::parse(&text, &[]), Err(AvroSchemaError::NotJson { .. })));
+    assert!(matches!(
+        AvroSchema::parse(&text, &[]),
+        Err(AvroSchemaError::NotJson { .. })
+    ));
     // Too many bytes.
     let huge = format!("\"{}\"", "a".repeat(MAX_TEXT_BYTES));
-    assert!(matches!(AvroSchema::parse(&huge, &[]), Err(AvroSchemaError::TooLarge { .. })));
+    assert!(matches!(
+        AvroSchema::parse(&huge, &[]),
+        Err(AvroSchemaError::TooLarge { .. })
+    ));
     // Too many fields.
-    let fields: Vec<Value> = (0..120_000).map(|i| json!({"name": format!("f{i}"), "type": "int"})).collect();
+    let fields: Vec<Value> = (0..120_000)
+        .map(|i| json!({"name": format!("f{i}"), "type": "int"}))
+        .collect();
     assert!(matches!(
         AvroSchema::from_value(&json!({"type":"record","name":"R","fields":fields}), &[]),
         Err(AvroSchemaError::TooLarge { .. })
@@ -315,7 +427,10 @@ fn a_chain_of_references_cannot_nest_past_the_expanded_limit() {
     let mut refused = None;
     for i in 1..400 {
         let schema = json!({"type":"record","name":format!("T{i}"),"fields":[{"name":"x","type":{"type":"array","items":format!("T{}", i - 1)}}]});
-        let refs = [Reference { label: "prev", schema: &previous }];
+        let refs = [Reference {
+            label: "prev",
+            schema: &previous,
+        }];
         match AvroSchema::from_value(&schema, &refs) {
             Ok(next) => previous = next,
             Err(e) => {
@@ -326,7 +441,10 @@ fn a_chain_of_references_cannot_nest_past_the_expanded_limit() {
     }
     let (at, err) = refused.expect("the chain is refused before 400 levels");
     assert!(at > 100, "refused too early, at {at}");
-    assert!(matches!(err, AvroSchemaError::TooDeep { limit: 256, .. }), "{err}");
+    assert!(
+        matches!(err, AvroSchemaError::TooDeep { limit: 256, .. }),
+        "{err}"
+    );
 }
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -335,7 +453,8 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
         prop::sample::select(vec![
-            "int", "long", "string", "record", "enum", "fixed", "array", "map", "null", "R", "a.b.R", "decimal", "date"
+            "int", "long", "string", "record", "enum", "fixed", "array", "map", "null", "R",
+            "a.b.R", "decimal", "date"
         ])
         .prop_map(Value::from),
     ];
@@ -344,8 +463,19 @@ fn json_value() -> impl Strategy<Value = Value> {
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::from),
             prop::collection::btree_map(
                 prop::sample::select(vec![
-                    "type", "name", "fields", "items", "values", "symbols", "size", "default", "logicalType",
-                    "precision", "scale", "aliases", "namespace"
+                    "type",
+                    "name",
+                    "fields",
+                    "items",
+                    "values",
+                    "symbols",
+                    "size",
+                    "default",
+                    "logicalType",
+                    "precision",
+                    "scale",
+                    "aliases",
+                    "namespace"
                 ])
                 .prop_map(str::to_owned),
                 inner,
