@@ -6,7 +6,7 @@ use super::error::AvroSchemaError;
 use super::model::{Field, Logical, Named, NamedKind, Node, Prim};
 use super::{AvroSchema, Reference};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Largest schema text accepted, in bytes.
 pub const MAX_TEXT_BYTES: usize = 1 << 20;
@@ -37,6 +37,7 @@ pub(super) fn parse_value(value: &Value, refs: &[Reference<'_>]) -> Result<AvroS
         index: BTreeMap::new(),
         origin: BTreeMap::new(),
         refs,
+        importing: BTreeSet::new(),
         nodes: 0,
         local_fields: Vec::new(),
     };
@@ -107,6 +108,8 @@ struct Parser<'r> {
     /// Full name -> label of the reference a copied type came from.
     origin: BTreeMap<String, String>,
     refs: &'r [Reference<'r>],
+    /// Full names of referenced types being copied (a recursive one refers to itself).
+    importing: BTreeSet<String>,
     nodes: usize,
     /// (named type, field index, pointer of the field) for the defaults to check at the end.
     local_fields: Vec<(usize, usize, String)>,
@@ -487,6 +490,10 @@ impl Parser<'_> {
         let label = self.refs[r].label;
         let named = &source.named[id];
         if let Some(&mine) = self.index.get(&named.fullname) {
+            if self.importing.contains(&named.fullname) {
+                // A recursive type of the reference, met again while it is being copied.
+                return Ok(mine);
+            }
             let same = match self.origin.get(&named.fullname) {
                 // Copied earlier: the same definition if it prints the same.
                 Some(_) => self.copied_form(mine) == source.named_form(id),
@@ -520,6 +527,7 @@ impl Parser<'_> {
             .cloned()
             .unwrap_or_else(|| label.to_owned());
         self.origin.insert(named.fullname.clone(), first_label);
+        self.importing.insert(named.fullname.clone());
         let kind = match &named.kind {
             NamedKind::Record(fields) => {
                 let mut copied = Vec::with_capacity(fields.len());
@@ -535,6 +543,7 @@ impl Parser<'_> {
             other => other.clone(),
         };
         self.named[mine].kind = kind;
+        self.importing.remove(&named.fullname);
         Ok(mine)
     }
 

@@ -22,10 +22,11 @@ pub(crate) fn check(named: &[Named], node: &Node, value: &Value) -> Vec<Violatio
     let mut checker = Checker {
         named,
         steps: 0,
+        quick: false,
         defaults: true,
     };
     let mut out = Vec::new();
-    checker.visit(node, value, "", 0, &mut out);
+    checker.visit(node, value, &Path::ROOT, 0, &mut out);
     out
 }
 
@@ -33,10 +34,11 @@ pub(crate) fn validate(named: &[Named], node: &Node, value: &Value) -> Vec<Viola
     let mut checker = Checker {
         named,
         steps: 0,
+        quick: false,
         defaults: false,
     };
     let mut out = Vec::new();
-    checker.visit(node, value, "", 0, &mut out);
+    checker.visit(node, value, &Path::ROOT, 0, &mut out);
     if checker.steps > MAX_STEPS {
         out.retain(|v| v.keyword == "too-complex");
         out.truncate(1);
@@ -47,16 +49,70 @@ pub(crate) fn validate(named: &[Named], node: &Node, value: &Value) -> Vec<Viola
 struct Checker<'a> {
     named: &'a [Named],
     steps: usize,
+    /// Stop at the first violation: only whether the value matches is wanted.
+    quick: bool,
     /// Checking a default written in the `.avsc`: a decimal may then be in Avro's byte-string
     /// encoding, as other Avro tools write it.
     defaults: bool,
 }
 
-fn violation(pointer: &str, keyword: &str, message: String) -> Violation {
+fn violation(pointer: &Path<'_>, keyword: &str, message: String) -> Violation {
     Violation {
-        pointer: pointer.to_owned(),
+        pointer: pointer.render(),
         keyword: keyword.to_owned(),
         message,
+    }
+}
+
+/// Where a check is in the config, rendered as a JSON pointer only when a violation needs it
+/// (building a string per visited value costs more than the check itself).
+#[derive(Clone, Copy)]
+struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    key: Option<&'a str>,
+    index: usize,
+}
+
+impl<'a> Path<'a> {
+    const ROOT: Path<'static> = Path {
+        parent: None,
+        key: None,
+        index: 0,
+    };
+
+    fn key(parent: &'a Path<'a>, key: &'a str) -> Path<'a> {
+        Path {
+            parent: Some(parent),
+            key: Some(key),
+            index: 0,
+        }
+    }
+
+    fn index(parent: &'a Path<'a>, index: usize) -> Path<'a> {
+        Path {
+            parent: Some(parent),
+            key: None,
+            index,
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut tokens = Vec::new();
+        let mut at = Some(self);
+        while let Some(path) = at {
+            if path.parent.is_some() {
+                tokens.push(match path.key {
+                    Some(key) => key.replace('~', "~0").replace('/', "~1"),
+                    None => path.index.to_string(),
+                });
+            }
+            at = path.parent;
+        }
+        tokens.iter().rev().fold(String::new(), |mut out, t| {
+            out.push('/');
+            out.push_str(t);
+            out
+        })
     }
 }
 
@@ -96,14 +152,29 @@ fn byte_string(text: &str) -> Option<u64> {
 }
 
 impl Checker<'_> {
+    /// A violation; in quick mode its pointer is not rendered, since it is thrown away.
+    fn violation(&self, ptr: &Path<'_>, keyword: &str, message: String) -> Violation {
+        if self.quick {
+            return Violation {
+                pointer: String::new(),
+                keyword: keyword.to_owned(),
+                message,
+            };
+        }
+        violation(ptr, keyword, message)
+    }
+
     fn visit(
         &mut self,
         node: &Node,
         value: &Value,
-        ptr: &str,
+        ptr: &Path<'_>,
         depth: usize,
         out: &mut Vec<Violation>,
     ) {
+        if self.quick && !out.is_empty() {
+            return;
+        }
         self.steps += 1;
         if self.steps > MAX_STEPS || depth > MAX_VALUE_DEPTH {
             if !out.iter().any(|v| v.keyword == "too-complex") {
@@ -120,10 +191,10 @@ impl Checker<'_> {
             Node::Array(items) => match value {
                 Value::Array(list) => {
                     for (i, item) in list.iter().enumerate() {
-                        self.visit(items, item, &child(ptr, &i.to_string()), depth + 1, out);
+                        self.visit(items, item, &Path::index(ptr, i), depth + 1, out);
                     }
                 }
-                other => out.push(violation(
+                other => out.push(self.violation(
                     ptr,
                     "type",
                     format!("expected an array, found {}", kind(other)),
@@ -132,10 +203,10 @@ impl Checker<'_> {
             Node::Map(values) => match value {
                 Value::Object(map) => {
                     for (key, item) in map {
-                        self.visit(values, item, &child(ptr, key), depth + 1, out);
+                        self.visit(values, item, &Path::key(ptr, key), depth + 1, out);
                     }
                 }
-                other => out.push(violation(
+                other => out.push(self.violation(
                     ptr,
                     "type",
                     format!("expected a map (an object), found {}", kind(other)),
@@ -149,7 +220,7 @@ impl Checker<'_> {
                 match &named.kind {
                     NamedKind::Record(fields) => {
                         let Value::Object(map) = value else {
-                            out.push(violation(
+                            out.push(self.violation(
                                 ptr,
                                 "type",
                                 format!(
@@ -165,12 +236,12 @@ impl Checker<'_> {
                                 Some(item) => self.visit(
                                     &field.ty,
                                     item,
-                                    &child(ptr, &field.name),
+                                    &Path::key(ptr, &field.name),
                                     depth + 1,
                                     out,
                                 ),
                                 None if field.default.is_some() => {}
-                                None => out.push(violation(
+                                None => out.push(self.violation(
                                     ptr,
                                     "required",
                                     format!("missing field `{}`, which has no default", field.name),
@@ -179,8 +250,8 @@ impl Checker<'_> {
                         }
                         for key in map.keys() {
                             if !fields.iter().any(|f| &f.name == key) {
-                                out.push(violation(
-                                    &child(ptr, key),
+                                out.push(self.violation(
+                                    &Path::key(ptr, key),
                                     "additional-property",
                                     format!("record {} has no field `{key}`", named.fullname),
                                 ));
@@ -189,7 +260,7 @@ impl Checker<'_> {
                     }
                     NamedKind::Enum { symbols, .. } => match value {
                         Value::String(s) if symbols.contains(s) => {}
-                        Value::String(s) => out.push(violation(
+                        Value::String(s) => out.push(self.violation(
                             ptr,
                             "enum",
                             format!(
@@ -198,7 +269,7 @@ impl Checker<'_> {
                                 symbols.join(", ")
                             ),
                         )),
-                        other => out.push(violation(
+                        other => out.push(self.violation(
                             ptr,
                             "type",
                             format!(
@@ -220,23 +291,36 @@ impl Checker<'_> {
         &mut self,
         branches: &[Node],
         value: &Value,
-        ptr: &str,
+        ptr: &Path<'_>,
         depth: usize,
         out: &mut Vec<Violation>,
     ) {
         let fitting: Vec<&Node> = branches.iter().filter(|b| self.fits(b, value)).collect();
-        let mut first_failure: Option<Vec<Violation>> = None;
+        // Branches are tried in quick mode (stop at the first violation): a failed try is
+        // thrown away, and nested unions would otherwise pay for every detail of every try.
+        let quick = std::mem::replace(&mut self.quick, true);
+        let mut failed: Option<Vec<Violation>> = None;
         for branch in &fitting {
             let mut found = Vec::new();
             self.visit(branch, value, ptr, depth + 1, &mut found);
             if found.is_empty() {
+                self.quick = quick;
                 return;
             }
             if found.iter().any(|v| v.keyword == "too-complex") {
+                self.quick = quick;
                 out.extend(found);
                 return;
             }
-            first_failure.get_or_insert(found);
+            failed.get_or_insert(found);
+        }
+        self.quick = quick;
+        if quick {
+            out.extend(failed.into_iter().flatten().take(1));
+            if out.is_empty() {
+                out.push(self.violation(ptr, "union", "no branch matches".to_owned()));
+            }
+            return;
         }
         // Avro's JSON encoding wraps a union value as {"<branch type>": value}; accepted when
         // the object matches no branch as it stands, so the reading is never ambiguous.
@@ -244,17 +328,18 @@ impl Checker<'_> {
             if let Value::Object(map) = value {
                 if let Some((key, inner)) = single(map) {
                     if let Some(branch) = branches.iter().find(|b| self.branch_name(b) == key) {
-                        self.visit(branch, inner, &child(ptr, key), depth + 1, out);
+                        self.visit(branch, inner, &Path::key(ptr, key), depth + 1, out);
                         return;
                     }
                 }
             }
         }
-        match (fitting.len(), first_failure) {
-            (1, Some(found)) => out.extend(found),
+        match fitting.as_slice() {
+            // One branch could take this kind of value: its own violations say more.
+            [only] => self.visit(only, value, ptr, depth + 1, out),
             _ => {
                 let names: Vec<&str> = branches.iter().map(|b| self.branch_name(b)).collect();
-                out.push(violation(
+                out.push(self.violation(
                     ptr,
                     "union",
                     format!(
@@ -312,11 +397,11 @@ impl Checker<'_> {
         prim: Prim,
         logical: Option<Logical>,
         value: &Value,
-        ptr: &str,
+        ptr: &Path<'_>,
         out: &mut Vec<Violation>,
     ) {
         let wrong = |out: &mut Vec<Violation>, expected: &str| {
-            out.push(violation(
+            out.push(self.violation(
                 ptr,
                 "type",
                 format!("expected {expected}, found {}", kind(value)),
@@ -345,7 +430,7 @@ impl Checker<'_> {
                     return logical_text(logical, text, ptr, out);
                 }
                 match integer(value) {
-                    Some(n) if n < lo || n > hi => out.push(violation(
+                    Some(n) if n < lo || n > hi => out.push(self.violation(
                         ptr,
                         "range",
                         format!("{n} is out of range for {word}"),
@@ -358,7 +443,7 @@ impl Checker<'_> {
                         };
                         if let Some(bound) = bound {
                             if !(0..bound).contains(&n) {
-                                out.push(violation(
+                                out.push(self.violation(
                                     ptr,
                                     "logical-type",
                                     format!(
@@ -370,7 +455,7 @@ impl Checker<'_> {
                             }
                         }
                     }
-                    None if value.is_number() => out.push(violation(
+                    None if value.is_number() => out.push(self.violation(
                         ptr,
                         "type",
                         format!("expected {word}, found a fractional number"),
@@ -385,7 +470,7 @@ impl Checker<'_> {
             }
             Prim::Float | Prim::Double => match value.as_f64() {
                 Some(f) if prim == Prim::Float && f.abs() > f64::from(f32::MAX) => {
-                    out.push(violation(
+                    out.push(self.violation(
                         ptr,
                         "range",
                         format!("{f} is out of range for a float (32-bit)"),
@@ -397,7 +482,7 @@ impl Checker<'_> {
             Prim::String => match (value, logical) {
                 (Value::String(text), Some(Logical::Uuid)) => {
                     if text.len() != 36 || uuid::Uuid::parse_str(text).is_err() {
-                        out.push(violation(
+                        out.push(self.violation(
                             ptr,
                             "logical-type",
                             format!("`{text}` is not a UUID (8-4-4-4-12 hexadecimal digits)"),
@@ -413,7 +498,7 @@ impl Checker<'_> {
                 }
                 (Value::String(text), _) => {
                     if byte_string(text).is_none() {
-                        out.push(violation(
+                        out.push(self.violation(
                             ptr,
                             "bytes",
                             "bytes are written as a string of characters U+0000 to U+00FF, one per byte".to_owned(),
@@ -431,7 +516,7 @@ impl Checker<'_> {
         logical: Option<Logical>,
         name: &str,
         value: &Value,
-        ptr: &str,
+        ptr: &Path<'_>,
         out: &mut Vec<Violation>,
     ) {
         match (logical, value) {
@@ -443,19 +528,19 @@ impl Checker<'_> {
             (Some(Logical::Duration), Value::Object(map)) => duration(map, ptr, out),
             (_, Value::String(text)) => match byte_string(text) {
                 Some(n) if n == size => {}
-                Some(n) => out.push(violation(
+                Some(n) => out.push(self.violation(
                     ptr,
                     "size",
                     format!("fixed {name} holds exactly {size} bytes, found {n}"),
                 )),
-                None => out.push(violation(
+                None => out.push(self.violation(
                     ptr,
                     "bytes",
                     "bytes are written as a string of characters U+0000 to U+00FF, one per byte"
                         .to_owned(),
                 )),
             },
-            (Some(Logical::Duration), other) => out.push(violation(
+            (Some(Logical::Duration), other) => out.push(self.violation(
                 ptr,
                 "type",
                 format!(
@@ -463,7 +548,7 @@ impl Checker<'_> {
                     kind(other)
                 ),
             )),
-            (_, other) => out.push(violation(
+            (_, other) => out.push(self.violation(
                 ptr,
                 "type",
                 format!(
@@ -479,14 +564,14 @@ impl Checker<'_> {
         precision: u32,
         scale: u32,
         value: &Value,
-        ptr: &str,
+        ptr: &Path<'_>,
         out: &mut Vec<Violation>,
     ) {
         let text = match value {
             Value::String(text) => text.clone(),
             Value::Number(n) => n.to_string(),
             other => {
-                out.push(violation(
+                out.push(self.violation(
                     ptr,
                     "type",
                     format!(
@@ -505,7 +590,7 @@ impl Checker<'_> {
             return;
         }
         match decimal_digits(&text) {
-            None => out.push(violation(
+            None => out.push(self.violation(
                 ptr,
                 "logical-type",
                 format!("`{text}` is not a decimal number"),
@@ -513,7 +598,7 @@ impl Checker<'_> {
             Some((int_digits, frac_digits)) => {
                 let whole = u64::from(precision - scale);
                 if frac_digits > u64::from(scale) || int_digits > whole {
-                    out.push(violation(
+                    out.push(self.violation(
                         ptr,
                         "logical-type",
                         format!(
@@ -533,7 +618,7 @@ fn single(map: &Map<String, Value>) -> Option<(&str, &Value)> {
     map.iter().next().map(|(k, v)| (k.as_str(), v))
 }
 
-fn logical_text(logical: Logical, text: &str, ptr: &str, out: &mut Vec<Violation>) {
+fn logical_text(logical: Logical, text: &str, ptr: &Path<'_>, out: &mut Vec<Violation>) {
     let ok = match logical {
         Logical::Date => NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok(),
         Logical::TimeMillis | Logical::TimeMicros => {
@@ -573,9 +658,9 @@ fn local(text: &str) -> Option<NaiveDateTime> {
     NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").ok()
 }
 
-fn duration(map: &Map<String, Value>, ptr: &str, out: &mut Vec<Violation>) {
+fn duration(map: &Map<String, Value>, ptr: &Path<'_>, out: &mut Vec<Violation>) {
     for (key, value) in map {
-        let here = child(ptr, key);
+        let here = Path::key(ptr, key);
         if !matches!(key.as_str(), "months" | "days" | "millis") {
             out.push(violation(
                 &here,

@@ -170,6 +170,36 @@ fn a_record_uses_a_named_type_of_a_referenced_schema() {
 }
 
 #[test]
+fn a_recursive_type_from_a_reference_is_copied_once() {
+    let list = parse(
+        json!({"type":"record","name":"Node","namespace":"lib","fields":[
+        {"name":"value","type":"int"},
+        {"name":"next","type":["null","Node"],"default":null}]}),
+    );
+    let refs = [Reference {
+        label: "lib@1",
+        schema: &list,
+    }];
+    let user = with_refs(
+        json!({"type":"record","name":"Uses","fields":[{"name":"head","type":"lib.Node"},{"name":"tail","type":"lib.Node"}]}),
+        &refs,
+    )
+    .unwrap();
+    assert_eq!(
+        user.canonical_form(),
+        r#"{"name":"Uses","type":"record","fields":[{"name":"head","type":{"name":"lib.Node","type":"record","fields":[{"name":"value","type":"int"},{"name":"next","type":["null","lib.Node"]}]}},{"name":"tail","type":"lib.Node"}]}"#
+    );
+    assert!(user
+        .validate(&json!({"head":{"value":1,"next":{"value":2}},"tail":{"value":3}}))
+        .is_empty());
+    assert_eq!(
+        user.validate(&json!({"head":{"value":1,"next":{"value":"x"}},"tail":{"value":3}}))[0]
+            .pointer,
+        "/head/next/value"
+    );
+}
+
+#[test]
 fn a_missing_reference_names_the_type_and_the_schemas_searched() {
     let common = address();
     let refs = [Reference {
