@@ -366,20 +366,18 @@ impl Resolver<'_> {
                 NamedKind::Enum { symbols: ws, .. },
                 NamedKind::Enum {
                     symbols: rs,
-                    default: rd,
+                    default: None,
                 },
             ) => {
-                if rd.is_none() {
-                    for symbol in ws.iter().filter(|s| !rs.contains(s)) {
-                        self.out.push(brk(
-                            ptr,
-                            "enum-symbol-removed",
-                            format!(
-                                "{}'s enum {} has symbol `{symbol}`, which {}'s lacks and has no default for",
-                                self.wl, w.fullname, self.rl
-                            ),
-                        ));
-                    }
+                for symbol in ws.iter().filter(|s| !rs.contains(s)) {
+                    self.out.push(brk(
+                        ptr,
+                        "enum-symbol-removed",
+                        format!(
+                            "{}'s enum {} has symbol `{symbol}`, which {}'s lacks and has no default for",
+                            self.wl, w.fullname, self.rl
+                        ),
+                    ));
                 }
             }
             (

@@ -380,12 +380,12 @@ impl Checker<'_> {
             (Node::Named(id), _) => match self.named.get(*id).map(|n| &n.kind) {
                 Some(NamedKind::Record(_)) => value.is_object(),
                 Some(NamedKind::Enum { .. }) => value.is_string(),
-                Some(NamedKind::Fixed { logical, .. }) => match (logical, value) {
-                    (_, Value::String(_)) => true,
-                    (Some(Logical::Decimal { .. }), Value::Number(_)) => true,
-                    (Some(Logical::Duration), Value::Object(_)) => true,
-                    _ => false,
-                },
+                Some(NamedKind::Fixed { logical, .. }) => matches!(
+                    (logical, value),
+                    (_, Value::String(_))
+                        | (Some(Logical::Decimal { .. }), Value::Number(_))
+                        | (Some(Logical::Duration), Value::Object(_))
+                ),
                 None => false,
             },
             _ => false,
