@@ -2,6 +2,7 @@
 
 pub mod api_key;
 pub mod archive;
+pub mod avro;
 pub mod billing;
 pub mod canonical;
 pub mod compat;

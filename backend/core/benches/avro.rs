@@ -1,0 +1,159 @@
+//! Avro contracts: a compatibility check of a 200-field record (FULL, against one version),
+//! and validation of 10,000 ~1 KB configs (already parsed) against an Avro record schema,
+//! the P1 benchmark's service config (service-config.avsc), 5% invalid.
+//!
+//!     CARGO_TARGET_DIR=... cargo bench -p versiqii-core --bench avro
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use serde_json::{json, Value};
+use versiqii_core::avro::{compat, AvroSchema};
+use versiqii_core::compat::CompatLevel;
+
+const SCHEMA: &str = include_str!("service-config.avsc");
+const DOCS: usize = 10_000;
+const FIELDS: usize = 200;
+
+/// A tiny deterministic generator, as in benches/validate.rs.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.next(items.len() as u64) as usize]
+    }
+}
+
+const WORDS: &[&str] = &[
+    "alpha", "billing", "cart", "drift", "edge", "feed", "graph", "hub", "ledger", "pay", "queue",
+];
+const TEAMS: &[&str] = &["platform", "payments", "growth", "data", "infra"];
+
+fn make_doc(r: &mut Lcg, invalid: bool) -> Value {
+    let name = format!("{}-{}", r.pick(WORDS), r.pick(WORDS));
+    let ports: Vec<Value> = ["http", "grpc", "metrics"][..1 + r.next(3) as usize]
+        .iter()
+        .map(|p| json!({"name": p, "port": 1024 + r.next(60_000), "protocol": r.pick(&["TCP", "HTTP", "GRPC"])}))
+        .collect();
+    let env: Vec<Value> = ["LOG_LEVEL", "REGION", "CACHE_TTL", "API_TOKEN", "TZ"]
+        [..3 + r.next(3) as usize]
+        .iter()
+        .map(|k| json!({"name": k, "value": format!("{}-{}", r.pick(WORDS), r.next(99_999))}))
+        .collect();
+    json!({
+        "apiVersion": r.pick(&["v1", "v2", "v2beta1"]),
+        "kind": if invalid { "Daemon" } else { r.pick(&["Service", "Worker", "CronJob", "Gateway"]) },
+        "metadata": {
+            "name": name,
+            "version": format!("{}.{}.{}", r.next(10), r.next(40), r.next(200)),
+            "team": r.pick(TEAMS),
+            "labels": {"tier": r.pick(&["gold", "silver"]), "region": "eu-west-1", "cost-center": format!("cc{}", 100 + r.next(900))}
+        },
+        "spec": {
+            "replicas": r.next(101),
+            "image": format!("registry.example.com/{name}:{}.{}.{}", 1 + r.next(9), r.next(30), r.next(99)),
+            "ports": ports,
+            "env": env,
+            "resources": {"cpu": 0.5, "memoryMiB": 512},
+            "logging": {"level": r.pick(&["debug", "info", "warn"]), "format": "json", "sampleRate": 0.1},
+            "features": {"darkLaunch": true, "gzip": false, "fastPath": true},
+            "owner": format!("{}@example.com", r.pick(TEAMS)),
+            "updatedAt": format!("2026-{:02}-{:02}T10:20:30Z", 1 + r.next(12), 1 + r.next(28)),
+            "database": {"engine": "postgres", "host": "db-1.internal", "port": 5432,
+                         "pool": {"min": r.next(5), "max": 10 + r.next(40), "timeoutMs": 1000}}
+        }
+    })
+}
+
+/// Field `i` of the wide record; `changed` adds a null default to every other optional field and widens
+/// an int to a long in every 56 fields, which FULL reports one way.
+fn wide_field(i: usize, changed: bool) -> Value {
+    let ty = match i % 8 {
+        0 if changed && i % 7 == 1 => json!("long"),
+        0 => json!("int"),
+        1 => json!("long"),
+        2 => json!("string"),
+        3 => json!(["null", "string"]),
+        4 => json!({"type": "enum", "name": format!("E{i}"), "symbols": ["A", "B", "C"]}),
+        5 => json!({"type": "array", "items": "int"}),
+        6 => json!({"type": "map", "values": "string"}),
+        _ => json!({"type": "record", "name": format!("N{i}"), "fields": [
+            {"name": "x", "type": "int"}, {"name": "y", "type": "string"}, {"name": "z", "type": ["null", "double"]}]}),
+    };
+    let mut field = json!({"name": format!("f{i}"), "type": ty});
+    if changed && i % 16 == 3 {
+        field["default"] = Value::Null;
+    }
+    field
+}
+
+fn wide(changed: bool) -> AvroSchema {
+    let mut fields: Vec<Value> = (0..FIELDS).map(|i| wide_field(i, changed)).collect();
+    if changed {
+        fields.push(json!({"name": "added", "type": "string"}));
+    }
+    let schema = json!({"type": "record", "name": "Wide", "fields": fields});
+    match AvroSchema::from_value(&schema, &[]) {
+        Ok(s) => s,
+        Err(e) => panic!("the wide record must parse: {e}"),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let old = wide(false);
+    let new = wide(true);
+    let report = compat::check(CompatLevel::Full, &[("1", &old)], &new);
+    // The added field without default (backward) and each widened int (forward).
+    let widened = (0..FIELDS)
+        .filter(|i| matches!((i % 8, i % 7), (0, 1)))
+        .count();
+    assert_eq!(report.breaks.len(), 1 + widened, "{:?}", report.breaks);
+    c.bench_function("avro compat FULL, 200-field record", |b| {
+        b.iter(|| {
+            compat::check(
+                CompatLevel::Full,
+                &[("1", black_box(&old))],
+                black_box(&new),
+            )
+        })
+    });
+
+    let Ok(schema) = AvroSchema::parse(SCHEMA, &[]) else {
+        panic!("service-config.avsc must parse");
+    };
+    let mut r = Lcg(20_261_204);
+    let docs: Vec<Value> = (0..DOCS).map(|i| make_doc(&mut r, i % 20 == 7)).collect();
+    let bytes: usize = docs
+        .iter()
+        .map(|d| serde_json::to_vec(d).map_or(0, |v| v.len()))
+        .sum();
+    let invalid = docs
+        .iter()
+        .filter(|d| !schema.validate(d).is_empty())
+        .count();
+    assert_eq!(invalid, DOCS / 20, "5% of the corpus must be invalid");
+    println!(
+        "corpus: {DOCS} configs, {} bytes of compact JSON on average",
+        bytes / DOCS
+    );
+    let mut group = c.benchmark_group("avro validate");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(DOCS as u64));
+    group.bench_function("10,000 ~1 KB configs", |b| {
+        b.iter(|| {
+            docs.iter()
+                .map(|d| schema.validate(black_box(d)).len())
+                .sum::<usize>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
