@@ -18,9 +18,12 @@
 //! schemas and keep the ids, with messages naming which schema is which.
 
 mod arrays;
+mod contains;
+mod dependencies;
 mod equiv;
 mod json;
 mod level;
+mod negation;
 mod objects;
 mod report;
 mod scalars;

@@ -2,7 +2,7 @@
 
 use super::json::{any_member, child, count};
 use super::scalars::Counted;
-use super::schema::{closure, Closure, Side};
+use super::schema::{closure, Closure, Side, UNEVALUATED_PROPERTIES};
 use super::walk::{admitted, Accepting, Here, Walker};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -77,6 +77,7 @@ impl<'a> Walker<'a> {
             }
         }
         self.properties(here, n, m, finite.as_deref());
+        self.dependencies(here, m, finite.as_deref(), &old_required);
     }
 
     fn properties(
@@ -94,7 +95,14 @@ impl<'a> Walker<'a> {
             .copied()
             .filter_map(|c| Some((c.as_object()?, closure(&old_doc, c, Side::Accepting))))
             .collect();
-        let new_closure = closure(&new_doc, n, Side::Constraining);
+        let mut new_closure = closure(&new_doc, n, Side::Constraining);
+        // The very same `unevaluatedProperties` with the very same inputs on the accepting
+        // side already rejected whatever it would reject here.
+        if new_closure.keyword == "unevaluatedProperties"
+            && self.shared(here.old, &UNEVALUATED_PROPERTIES, m)
+        {
+            new_closure.schema = None;
+        }
         let new_props = m.get("properties").and_then(Value::as_object);
         let names: BTreeSet<&'a str> = olds
             .iter()
@@ -114,6 +122,11 @@ impl<'a> Walker<'a> {
                 },
             };
             if governing == &Value::Bool(true) {
+                continue;
+            }
+            let unevaluated =
+                declared_here.is_none() && new_closure.keyword == "unevaluatedProperties";
+            if unevaluated && self.evaluated_by_branch(here, n, name) {
                 continue;
             }
             let values = finite.map(|objects| objects.iter().filter_map(|o| o.get(name)).collect());
@@ -169,6 +182,40 @@ impl<'a> Walker<'a> {
         for old in alternatives {
             self.compare(old, &constraints, &any_member(here.ptr), here.depth + 1);
         }
+    }
+
+    /// Whether a branch of an `anyOf`/`oneOf` in the constraining schema that declares `name`
+    /// passes for every config the accepting side allows here. A passing branch evaluates
+    /// `name` (for `oneOf`, a valid config passes that branch alone), so
+    /// `unevaluatedProperties` never sees it.
+    fn evaluated_by_branch(&mut self, here: &Here<'_, 'a>, n: &'a Value, name: &str) -> bool {
+        let new_doc = self.new;
+        let mut candidates: Vec<Vec<&'a Value>> = Vec::new();
+        for c in std::iter::once(n).chain(new_doc.flatten(n)) {
+            let Some(c) = c.as_object() else {
+                continue;
+            };
+            for keyword in ["anyOf", "oneOf"] {
+                let branches = c
+                    .get(keyword)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten();
+                for branch in branches {
+                    let conjuncts = new_doc.flatten(branch);
+                    let declares = conjuncts
+                        .iter()
+                        .filter_map(|b| b.as_object())
+                        .any(|b| declared(b, name).is_some());
+                    if declares {
+                        candidates.push(conjuncts);
+                    }
+                }
+            }
+        }
+        candidates
+            .iter()
+            .any(|branch| self.passes(here.old.clone(), branch, here.ptr, here.depth + 1))
     }
 
     /// The accepting side's schemas for property `name` (`None`: a property no schema names).

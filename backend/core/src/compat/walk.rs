@@ -4,7 +4,7 @@
 use super::equiv::Equiv;
 use super::json::{capitalise, json_eq, show};
 use super::report::Break;
-use super::schema::{opaque_groups, Doc};
+use super::schema::{opaque_groups, Doc, Opaque};
 use super::types::{Lean, Types};
 use super::values::refuted;
 use serde_json::{Map, Value};
@@ -353,6 +353,40 @@ impl<'a> Walker<'a> {
         true
     }
 
+    /// Whether everything `accepting` (a schema of the constraining document) accepts, the
+    /// accepting document's `constraining` accepts too: the comparison the other way round,
+    /// which `not` needs. It shares this walk's budget and depth, so nested `not`s cannot
+    /// multiply the work; running out answers no.
+    pub fn passes_reversed(
+        &mut self,
+        accepting: &'a Value,
+        constraining: &'a Value,
+        depth: usize,
+    ) -> bool {
+        if depth > MAX_DEPTH || self.visits >= MAX_VISITS {
+            return false;
+        }
+        let (old, new) = (self.new, self.old);
+        let mut reversed = Walker {
+            old,
+            new,
+            sides: self.sides.clone(),
+            equiv: Equiv::new(old, new),
+            breaks: Vec::new(),
+            in_progress: Vec::new(),
+            generations: 0,
+            met: BTreeSet::new(),
+            known: HashMap::new(),
+            waiting: HashMap::new(),
+            visits: self.visits,
+            incomplete: None,
+        };
+        let start = Accepting::new(old.flatten(accepting), None);
+        reversed.compare(start, &new.flatten(constraining), "", depth + 1);
+        self.visits = reversed.visits;
+        reversed.breaks.is_empty() && reversed.incomplete.is_none()
+    }
+
     /// Whether `new` accepts everything `old` does, as far as the checker can tell. Nothing
     /// found along the way is reported.
     pub fn passes(
@@ -470,24 +504,18 @@ impl<'a> Walker<'a> {
     ) {
         for group in opaque_groups(&self.new, n) {
             let name = group.name;
-            let matched = old
-                .conjuncts
-                .iter()
-                .copied()
-                .filter_map(Value::as_object)
-                .any(|o| {
-                    group.keys.iter().all(|k| match (o.get(*k), m.get(*k)) {
-                        (None, None) => true,
-                        (Some(a), Some(b)) => self.equiv.keyword(k, a, b),
-                        _ => false,
-                    })
-                });
-            if matched {
+            if self.shared(old, group, m) {
                 continue;
             }
             if let ("anyOf" | "oneOf", Some(Value::Array(branches))) = (name, m.get(name)) {
                 self.union(old, admits, name, branches, ptr, depth);
                 continue;
+            }
+            if let ("not", Some(negated)) = (name, m.get(name)) {
+                let live = admits.types & Types::declared(m, Lean::Narrow);
+                if self.excluded(old, admits, live, negated, depth) {
+                    continue;
+                }
             }
             let had = old.conjuncts.iter().any(|o| o.get(name).is_some());
             let message = match (name, had) {
@@ -495,11 +523,6 @@ impl<'a> Walker<'a> {
                     "{} uses `$ref` {}, which this checker cannot follow (only `#...` references within the same document), so it cannot decide whether every config {} accepts still passes.",
                     self.dst(),
                     m.get("$ref").map(show).unwrap_or_default(),
-                    self.sides.src
-                ),
-                ("unevaluatedProperties", _) => format!(
-                    "{} uses `unevaluatedProperties` next to conditional subschemas (`anyOf`, `oneOf`, `if`, ...), so the checker cannot decide whether every config {} accepts still passes.",
-                    self.dst(),
                     self.sides.src
                 ),
                 (_, true) => format!(
@@ -517,6 +540,27 @@ impl<'a> Walker<'a> {
             };
             self.push(ptr, "undecidable", message);
         }
+    }
+
+    /// Whether an accepting conjunct has every keyword of `group` the same as `m` (or equally
+    /// absent), so that what they decide together rejects nothing more in `m`.
+    pub fn shared(
+        &mut self,
+        old: &Accepting<'a>,
+        group: &Opaque,
+        m: &'a Map<String, Value>,
+    ) -> bool {
+        old.conjuncts
+            .iter()
+            .copied()
+            .filter_map(Value::as_object)
+            .any(|o| {
+                group.keys.iter().all(|k| match (o.get(*k), m.get(*k)) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => self.equiv.keyword(k, a, b),
+                    _ => false,
+                })
+            })
     }
 
     pub fn push(&mut self, ptr: &str, rule: &str, message: String) {
