@@ -5,6 +5,7 @@ mod levels;
 mod properties;
 mod refs;
 mod rules;
+mod soundness;
 mod symmetry;
 
 use super::backward_breaks;
