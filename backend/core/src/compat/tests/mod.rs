@@ -1,6 +1,7 @@
 //! Tests for the compatibility checker. Expectations list `(pointer, rule)` pairs so that a
 //! wrong pointer or an extra break fails as loudly as a missing one.
 
+mod decided;
 mod levels;
 mod properties;
 mod refs;
