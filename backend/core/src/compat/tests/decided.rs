@@ -302,3 +302,45 @@ fn unevaluated_properties_are_ignored_before_2019_09() {
         &[],
     );
 }
+
+#[test]
+fn discriminated_one_of_is_matched_branch_by_branch() {
+    let one_of = |a: &str, b: &str| {
+        json!({"type": "object", "oneOf": [
+            {"properties": {"kind": {"const": "a"}, "x": {"type": a}}, "required": ["kind"]},
+            {"properties": {"kind": {"enum": ["b", "c"]}, "x": {"type": b}}, "required": ["kind"]},
+        ]})
+    };
+    assert_breaks(
+        &one_of("integer", "string"),
+        &one_of("number", "string"),
+        &[],
+    );
+    assert_breaks(
+        &one_of("number", "string"),
+        &one_of("integer", "string"),
+        &[("", "undecidable")],
+    );
+    // Without the discriminator being required, a config without it may pass both branches.
+    let loose = json!({"type": "object", "oneOf": [
+        {"properties": {"kind": {"const": "a"}, "x": {"type": "number"}}},
+        {"properties": {"kind": {"const": "b"}, "x": {"type": "string"}}},
+    ]});
+    let strict = json!({"type": "object", "oneOf": [
+        {"properties": {"kind": {"const": "a"}, "x": {"type": "integer"}}},
+        {"properties": {"kind": {"const": "b"}, "x": {"type": "string"}}},
+    ]});
+    assert_breaks(&strict, &loose, &[("", "undecidable")]);
+    // Values shared by two branches do not discriminate.
+    let overlapping = |a: &str| {
+        json!({"type": "object", "oneOf": [
+            {"properties": {"kind": {"const": "a"}, "x": {"type": a}}, "required": ["kind"]},
+            {"properties": {"kind": {"enum": ["a", "b"]}}, "required": ["kind"]},
+        ]})
+    };
+    assert_breaks(
+        &overlapping("integer"),
+        &overlapping("number"),
+        &[("", "undecidable")],
+    );
+}
