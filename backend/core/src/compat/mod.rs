@@ -15,9 +15,9 @@
 //! `const`/`enum` values no two branches share) is decided like an `anyOf`. Annotations and
 //! unknown keywords are ignored.
 //!
-//! Some keywords need more than comparing like with like ([`negation`], [`contains`],
-//! [`dependencies`]): a new `not` is checked by comparing the negated schemas the other way
-//! round ([`walk::Walker::passes_reversed`]) or by its types and values; `contains` with its
+//! Some keywords need more than comparing like with like (`negation`, `contains`,
+//! `dependencies`): a new `not` is checked by comparing the negated schemas the other way
+//! round (`Walker::passes_reversed`) or by its types and values; `contains` with its
 //! counts against the old `contains`, items and lengths; dependencies as requirements or
 //! conjuncts that apply when their property is present. `unevaluatedItems` and
 //! `unevaluatedProperties` are read with what is evaluated bounded from below on the new side
@@ -37,6 +37,7 @@ mod json;
 mod level;
 mod negation;
 mod objects;
+mod patterns;
 mod report;
 mod scalars;
 mod schema;

@@ -356,10 +356,6 @@ const GROUPS: &[Opaque] = &[
         keys: &["propertyNames"],
     },
     Opaque {
-        name: "patternProperties",
-        keys: &["patternProperties"],
-    },
-    Opaque {
         name: "$dynamicRef",
         keys: &["$dynamicRef"],
     },

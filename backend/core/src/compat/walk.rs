@@ -3,6 +3,7 @@
 
 use super::equiv::Equiv;
 use super::json::{capitalise, json_eq, show};
+use super::patterns::Matcher;
 use super::report::Break;
 use super::schema::{opaque_groups, Doc, Opaque};
 use super::types::{Lean, Types};
@@ -164,6 +165,8 @@ pub(super) struct Walker<'a> {
     /// Keys of `known` by the generation of the last comparison their outcome assumed.
     waiting: HashMap<u64, Vec<Key>>,
     visits: usize,
+    /// Property names against `patternProperties` regexes.
+    pub matcher: Matcher,
     /// Where the walk first ran out of depth or budget. Kept apart from `breaks` so that a
     /// trial comparison (see [`Walker::passes`]) cannot discard it.
     incomplete: Option<String>,
@@ -189,6 +192,7 @@ pub(super) fn breaks_between(accepting: &Value, constraining: &Value, sides: Sid
         waiting: HashMap::new(),
         visits: 0,
         incomplete: None,
+        matcher: Matcher::default(),
     };
     let start = Accepting::new(old.flatten(accepting), None);
     walker.compare(start, &new.flatten(constraining), "", 0);
@@ -380,10 +384,12 @@ impl<'a> Walker<'a> {
             waiting: HashMap::new(),
             visits: self.visits,
             incomplete: None,
+            matcher: std::mem::take(&mut self.matcher),
         };
         let start = Accepting::new(old.flatten(accepting), None);
         reversed.compare(start, &new.flatten(constraining), "", depth + 1);
         self.visits = reversed.visits;
+        self.matcher = std::mem::take(&mut reversed.matcher);
         reversed.breaks.is_empty() && reversed.incomplete.is_none()
     }
 

@@ -344,3 +344,65 @@ fn discriminated_one_of_is_matched_branch_by_branch() {
         &[("", "undecidable")],
     );
 }
+
+#[test]
+fn a_property_moving_from_properties_to_patterns_is_matched_by_name() {
+    let declared =
+        json!({"properties": {"x-a": {"type": "string"}}, "additionalProperties": false});
+    let patterned =
+        json!({"patternProperties": {"^x-": {"type": "string"}}, "additionalProperties": false});
+    // Every name `^x-` matches now passes, `x-a` among them.
+    assert_breaks(&declared, &patterned, &[]);
+    // Back: `x-b` matched the pattern and is now left to `additionalProperties: false`.
+    assert_breaks(
+        &patterned,
+        &declared,
+        &[("", "additional-properties-closed")],
+    );
+    // A name the pattern does not match is not governed by it.
+    let elsewhere =
+        json!({"properties": {"y-a": {"type": "string"}}, "additionalProperties": false});
+    assert_breaks(&elsewhere, &patterned, &[("/y-a", "property-removed")]);
+}
+
+#[test]
+fn declared_properties_that_match_a_pattern_meet_both_schemas() {
+    let old = json!({"properties": {"x-a": {"type": "number"}}, "patternProperties": {"^x-": {"type": "integer"}}});
+    // `x-a` was an integer all along: number and integer together.
+    assert_breaks(
+        &old,
+        &json!({"properties": {"x-a": {"type": "integer"}}}),
+        &[],
+    );
+    assert_breaks(
+        &json!({"properties": {"x-a": {"type": "number"}}}),
+        &json!({"properties": {"x-a": {"type": "number"}}, "patternProperties": {"^x-": {"type": "integer"}}}),
+        &[("/*", "type-narrowed"), ("/x-a", "type-narrowed")],
+    );
+}
+
+#[test]
+fn patterns_are_compared_by_text_for_undeclared_names() {
+    let old = json!({"patternProperties": {"^x-": {"type": "integer"}}});
+    assert_breaks(
+        &old,
+        &json!({"patternProperties": {"^x-": {"type": "number"}}}),
+        &[],
+    );
+    assert_breaks(
+        &json!({"patternProperties": {"^x-": {"type": "number"}}}),
+        &json!({"patternProperties": {"^x-": {"type": "integer"}}}),
+        &[("/*", "type-narrowed")],
+    );
+    // A narrower regex is not proven to cover fewer names: conservative.
+    assert_breaks(
+        &old,
+        &json!({"patternProperties": {"^x-a": {"type": "integer"}}}),
+        &[("/*", "type-narrowed")],
+    );
+    assert_breaks(
+        &json!({"type": "object"}),
+        &json!({"patternProperties": {"^x-": false}}),
+        &[("/*", "property-removed")],
+    );
+}

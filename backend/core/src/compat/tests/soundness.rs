@@ -37,6 +37,11 @@ fn name() -> impl Strategy<Value = &'static str> {
     prop::sample::select(NAMES.to_vec())
 }
 
+/// Names configs use: the schemas' own and one more each pattern matches.
+fn key() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec!["a", "b", "c", "k", "ab", "ka"])
+}
+
 /// Schemas built around the keywords this test is for, nested once.
 fn schema() -> impl Strategy<Value = Value> {
     leaf().prop_recursive(2, 16, 3, |inner| {
@@ -155,7 +160,7 @@ fn instance() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(2, 12, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(name(), inner, 0..4).prop_map(|m| Value::Object(
+            prop::collection::btree_map(key(), inner, 0..4).prop_map(|m| Value::Object(
                 m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
             )),
         ]
@@ -172,8 +177,56 @@ fn counter_example<'a>(old: &Value, new: &Value, instances: &'a [Value]) -> Opti
         .find(|i| old_v.is_valid(i) && !new_v.is_valid(i))
 }
 
+/// Objects whose properties move between `properties` and `patternProperties`.
+fn patterned() -> impl Strategy<Value = Value> {
+    let small = prop_oneof![
+        Just(json!({})),
+        Just(json!(false)),
+        Just(json!({"type": "integer"})),
+        Just(json!({"type": "number"})),
+        Just(json!({"type": "string"})),
+    ];
+    (
+        prop::collection::btree_map(name(), small.clone(), 0..3),
+        prop::collection::btree_map(
+            prop::sample::select(vec!["^a", "^[bc]", "k", "^(a|k)$"]),
+            small.clone(),
+            0..3,
+        ),
+        prop_oneof![Just(None), Just(Some(json!(false))), small.prop_map(Some)],
+        any::<bool>(),
+    )
+        .prop_map(|(props, patterns, rest, unevaluated)| {
+            let mut m = Map::new();
+            m.insert("type".into(), json!("object"));
+            m.insert("properties".into(), json!(props));
+            m.insert("patternProperties".into(), json!(patterns));
+            if let Some(rest) = rest {
+                let key = if unevaluated {
+                    "unevaluatedProperties"
+                } else {
+                    "additionalProperties"
+                };
+                m.insert(key.into(), rest);
+            }
+            Value::Object(m)
+        })
+}
+
 proptest! {
     #![proptest_config(Config { cases: 384, ..Config::default() })]
+
+    #[test]
+    fn compatible_pattern_pairs_have_no_counter_example(
+        old in patterned(),
+        new in patterned(),
+        instances in prop::collection::vec(instance(), 64),
+    ) {
+        if backward_breaks(&old, &new).is_empty() {
+            let found = counter_example(&old, &new, &instances);
+            prop_assert!(found.is_none(), "judged compatible, but {} fails\nold: {}\nnew: {}", found.unwrap_or(&Value::Null), old, new);
+        }
+    }
 
     #[test]
     fn compatible_pairs_have_no_counter_example(
