@@ -4,7 +4,7 @@
 //! enough; at most `max` by arrays being short enough, or by an accepting `maxContains` no
 //! larger over a schema no narrower (the comparison the other way round).
 
-use super::json::count;
+use super::json::{any_member, count};
 use super::schema::{Doc, Opaque, Tuple};
 use super::walk::{Accepting, Here, Walker};
 use serde_json::{Map, Value};
@@ -59,10 +59,12 @@ impl<'a> Walker<'a> {
         let olds: Vec<Contains<'a>> = here.objects().filter_map(|o| read(&old_doc, o)).collect();
         let wanted = new_doc.flatten(new.schema);
         let depth = here.depth + 1;
+        // The comparisons below are about items.
+        let items = any_member(here.ptr);
         if new.min > 0 {
             let by_contains = olds.iter().any(|c| {
                 let matching = Accepting::new(old_doc.flatten(c.schema), None);
-                c.min >= new.min && self.passes(matching, &wanted, here.ptr, depth)
+                c.min >= new.min && self.passes(matching, &wanted, &items, depth)
             });
             // What every item must pass: the item schemas of tuples without fixed positions.
             let every_item = || {
@@ -77,7 +79,7 @@ impl<'a> Walker<'a> {
                 )
             };
             let enough = by_contains
-                || (old_min >= new.min && self.passes(every_item(), &wanted, here.ptr, depth));
+                || (old_min >= new.min && self.passes(every_item(), &wanted, &items, depth));
             if !enough {
                 let (rule, message) = if olds.is_empty() {
                     (
@@ -108,7 +110,7 @@ impl<'a> Walker<'a> {
             let bounded = short
                 || olds.iter().any(|c| {
                     c.max.is_some_and(|n| n <= max)
-                        && self.passes_reversed(new.schema, c.schema, depth)
+                        && self.passes_reversed(new.schema, c.schema, &items, depth)
                 });
             if !bounded {
                 let message = format!(

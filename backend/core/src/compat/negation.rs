@@ -16,6 +16,7 @@ impl<'a> Walker<'a> {
         admits: &Admitted<'a>,
         live: Types,
         negated: &'a Value,
+        ptr: &str,
         depth: usize,
     ) -> bool {
         if live.is_empty() {
@@ -50,6 +51,6 @@ impl<'a> Walker<'a> {
             .collect();
         negations
             .into_iter()
-            .any(|s| self.passes_reversed(negated, s, depth))
+            .any(|s| self.passes_reversed(negated, s, ptr, depth))
     }
 }

@@ -167,6 +167,9 @@ pub(super) struct Walker<'a> {
     visits: usize,
     /// Property names against `patternProperties` regexes.
     pub matcher: Matcher,
+    /// Reversed comparisons (see [`Walker::passes_reversed`]) in progress further up, across
+    /// walkers: accepting and constraining schema, and the length of the pointer asked at.
+    reversals: Vec<((usize, usize), usize)>,
     /// Where the walk first ran out of depth or budget. Kept apart from `breaks` so that a
     /// trial comparison (see [`Walker::passes`]) cannot discard it.
     incomplete: Option<String>,
@@ -193,6 +196,7 @@ pub(super) fn breaks_between(accepting: &Value, constraining: &Value, sides: Sid
         visits: 0,
         incomplete: None,
         matcher: Matcher::default(),
+        reversals: Vec::new(),
     };
     let start = Accepting::new(old.flatten(accepting), None);
     walker.compare(start, &new.flatten(constraining), "", 0);
@@ -361,15 +365,30 @@ impl<'a> Walker<'a> {
     /// accepting document's `constraining` accepts too: the comparison the other way round,
     /// which `not` needs. It shares this walk's budget and depth, so nested `not`s cannot
     /// multiply the work; running out answers no.
+    ///
+    /// Meeting the same reversed question again further down the config (a longer `ptr`: a
+    /// value inside the one first asked about) assumes it passes, as a `$ref` cycle does: a
+    /// counter-example would need a config nested without end. Met again at the same place,
+    /// nothing was gained and the answer is no.
     pub fn passes_reversed(
         &mut self,
         accepting: &'a Value,
         constraining: &'a Value,
+        ptr: &str,
         depth: usize,
     ) -> bool {
         if depth > MAX_DEPTH || self.visits >= MAX_VISITS {
             return false;
         }
+        let question = (
+            accepting as *const Value as usize,
+            constraining as *const Value as usize,
+        );
+        if let Some((_, asked_at)) = self.reversals.iter().find(|(q, _)| *q == question) {
+            return ptr.len() > *asked_at;
+        }
+        let mut reversals = std::mem::take(&mut self.reversals);
+        reversals.push((question, ptr.len()));
         let (old, new) = (self.new, self.old);
         let mut reversed = Walker {
             old,
@@ -385,11 +404,14 @@ impl<'a> Walker<'a> {
             visits: self.visits,
             incomplete: None,
             matcher: std::mem::take(&mut self.matcher),
+            reversals,
         };
         let start = Accepting::new(old.flatten(accepting), None);
-        reversed.compare(start, &new.flatten(constraining), "", depth + 1);
+        reversed.compare(start, &new.flatten(constraining), ptr, depth + 1);
         self.visits = reversed.visits;
         self.matcher = std::mem::take(&mut reversed.matcher);
+        self.reversals = std::mem::take(&mut reversed.reversals);
+        self.reversals.pop();
         reversed.breaks.is_empty() && reversed.incomplete.is_none()
     }
 
@@ -519,7 +541,7 @@ impl<'a> Walker<'a> {
             }
             if let ("not", Some(negated)) = (name, m.get(name)) {
                 let live = admits.types & Types::declared(m, Lean::Narrow);
-                if self.excluded(old, admits, live, negated, depth) {
+                if self.excluded(old, admits, live, negated, ptr, depth) {
                     continue;
                 }
             }
