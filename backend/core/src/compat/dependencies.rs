@@ -154,8 +154,14 @@ impl<'a> Walker<'a> {
                 self.push(&child(here.ptr, trigger), "property-removed", message);
                 continue;
             }
+            // Without duplicates, so that a dependent schema reaching back to this one (a
+            // `$ref` cycle) meets the same comparison again and ends.
             let mut conjuncts = here.old.conjuncts.clone();
-            conjuncts.extend(same.into_iter().flat_map(|s| old_doc.flatten(s)));
+            for c in same.into_iter().flat_map(|s| old_doc.flatten(s)) {
+                if !conjuncts.iter().any(|k| std::ptr::eq(*k, c)) {
+                    conjuncts.push(c);
+                }
+            }
             let values = here.values.as_ref().map(|vs| {
                 vs.iter()
                     .copied()

@@ -406,3 +406,19 @@ fn patterns_are_compared_by_text_for_undeclared_names() {
         &[("/*", "property-removed")],
     );
 }
+
+#[test]
+fn dependent_schemas_reaching_back_to_the_root_end() {
+    let schema = |t: &str| {
+        json!({
+            "dependentSchemas": {"a": {"$ref": "#"}, "b": {"$ref": "#"}},
+            "anyOf": [{"required": ["a"]}, {"required": ["b"]}, {"properties": {"c": {"type": t}}}],
+            "properties": {"d": {"dependentSchemas": {"e": {"$ref": "#"}}}}
+        })
+    };
+    let started = std::time::Instant::now();
+    assert_breaks(&schema("number"), &schema("number"), &[]);
+    let narrowed = super::found(&schema("number"), &schema("integer"));
+    assert!(!narrowed.is_empty());
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
