@@ -141,7 +141,7 @@ fn mutated(mut schema: Value, at: usize, pick: usize) -> Value {
                     ];
                     json!(choices[pick % choices.len()])
                 }
-                _ => json!(pick % 2 == 0),
+                _ => json!(pick.is_multiple_of(2)),
             };
         }
         seen += 1;
