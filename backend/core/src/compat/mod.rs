@@ -1,11 +1,11 @@
 //! Schema compatibility for configs, with the levels of Confluent Schema Registry: would every
 //! config valid under one JSON Schema still be valid under another?
 //!
-//! Deciding that exactly is impossible in general (regular expressions, `if`, ...), so the
-//! checker is conservative: whatever it cannot prove safe is reported, as the closest rule or
-//! as `undecidable`. An empty report is a proof; a break may occasionally be a false alarm
-//! (for instance a property that in fact matches a `patternProperties` regex), never the other
-//! way round.
+//! Deciding that exactly is impossible in general (regex inclusion, `if`, ...), so the checker
+//! is conservative: whatever it cannot prove safe is reported, as the closest rule or as
+//! `undecidable`. An empty report is a proof; a break may occasionally be a false alarm (for
+//! instance a property name no new `patternProperties` regex can in fact match, when the old
+//! one's regex differs), never the other way round.
 //!
 //! A schema is read as a conjunction of subschemas (local `$ref` and `allOf` are followed,
 //! `true` dropped); a subschema of the new schema that the old one also has is implied and
@@ -22,7 +22,8 @@
 //! conjuncts that apply when their property is present. `unevaluatedItems` and
 //! `unevaluatedProperties` are read with what is evaluated bounded from below on the new side
 //! (constraining more than the validator only adds breaks) and from above on the old side.
-//! Keywords are read as the document's draft reads them (`$schema`): 2019-09 keywords mean
+//! Concrete property names are matched against `patternProperties` regexes with the
+//! validator's own engine (`patterns`). Keywords are read as the document's draft reads them (`$schema`): 2019-09 keywords mean
 //! nothing in draft 7, `contains` nothing in draft 4.
 //!
 //! Rule ids are named for the backward direction ("maximum-decreased": the schema configs must
