@@ -22,6 +22,11 @@ impl<'a> Walker<'a> {
         if live.is_empty() {
             return true;
         }
+        // Types and values are read with `const`, which drafts 3 and 4 ignore; there only the
+        // comparison with an accepting `not` is made.
+        if !self.new.has_const() {
+            return self.negations_cover(old, negated, ptr, depth);
+        }
         let negated_conjuncts = self.new.flatten(negated);
         // Read generously, as the negated schema's acceptance is what must be ruled out.
         let Some(negated_admits) = admitted(&Accepting::new(negated_conjuncts.clone(), None))
@@ -44,6 +49,17 @@ impl<'a> Walker<'a> {
                 return true;
             }
         }
+        self.negations_cover(old, negated, ptr, depth)
+    }
+
+    /// Whether an accepting `not: S` excludes at least what `negated` does.
+    fn negations_cover(
+        &mut self,
+        old: &Accepting<'a>,
+        negated: &'a Value,
+        ptr: &str,
+        depth: usize,
+    ) -> bool {
         let negations: Vec<&'a Value> = old
             .conjuncts
             .iter()

@@ -11,7 +11,7 @@ pub(super) struct Doc<'a> {
     /// The same drafts ignore `dependentRequired`, `dependentSchemas`, `minContains`,
     /// `maxContains` and `unevaluated*`.
     legacy_ref: bool,
-    /// Drafts 3 and 4 ignore `contains`.
+    /// Drafts 3 and 4 ignore `contains` and `const`.
     before_contains: bool,
 }
 
@@ -102,6 +102,11 @@ impl<'a> Doc<'a> {
 
     /// Whether `contains` applies in this document.
     pub fn has_contains(&self) -> bool {
+        !self.before_contains
+    }
+
+    /// Whether `const` applies in this document (it came with `contains`, in draft 6).
+    pub fn has_const(&self) -> bool {
         !self.before_contains
     }
 

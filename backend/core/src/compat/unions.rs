@@ -172,9 +172,11 @@ fn discriminator<'a>(doc: &Doc<'a>, conjuncts: &[&'a Value], name: &str) -> Opti
         .iter()
         .filter_map(|c| c.get("properties")?.get(name))
         .flat_map(|schema| doc.flatten(schema))
-        .find_map(|s| match (s.get("const"), s.get("enum")) {
-            (Some(only), _) => Some(vec![only]),
-            (None, Some(Value::Array(options))) => Some(options.iter().collect()),
-            _ => None,
-        })
+        .find_map(
+            |s| match (s.get("const").filter(|_| doc.has_const()), s.get("enum")) {
+                (Some(only), _) => Some(vec![only]),
+                (None, Some(Value::Array(options))) => Some(options.iter().collect()),
+                _ => None,
+            },
+        )
 }

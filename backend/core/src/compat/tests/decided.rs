@@ -422,3 +422,29 @@ fn dependent_schemas_reaching_back_to_the_root_end() {
     assert!(!narrowed.is_empty());
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[test]
+fn draft_4_ignores_const_so_it_neither_excludes_nor_discriminates() {
+    let draft4 = |body: serde_json::Value| {
+        let mut schema = body;
+        schema["$schema"] = json!("http://json-schema.org/draft-04/schema#");
+        schema
+    };
+    // In draft 4 `{"not": {"const": "c"}}` is `{"not": {}}`, which rejects everything.
+    assert_breaks(
+        &draft4(json!({"enum": ["a", "b"]})),
+        &draft4(json!({"not": {"const": "c"}})),
+        &[("", "undecidable")],
+    );
+    let one_of = |t: &str| {
+        draft4(json!({"type": "object", "oneOf": [
+            {"properties": {"kind": {"const": "a"}, "x": {"type": t}}, "required": ["kind"]},
+            {"properties": {"kind": {"const": "b"}}, "required": ["kind"]},
+        ]}))
+    };
+    assert_breaks(
+        &one_of("integer"),
+        &one_of("number"),
+        &[("", "undecidable")],
+    );
+}
