@@ -244,3 +244,68 @@ proptest! {
         }
     }
 }
+
+/// Every array of up to four items drawn from a few values.
+fn all_short_arrays() -> Vec<Value> {
+    let items = [json!(0), json!(1), json!("a"), Value::Null];
+    let mut out = vec![json!([])];
+    let mut last = vec![Vec::<Value>::new()];
+    for _ in 0..4 {
+        last = last
+            .iter()
+            .flat_map(|prefix| {
+                items.iter().map(move |i| {
+                    let mut next = prefix.clone();
+                    next.push(i.clone());
+                    next
+                })
+            })
+            .collect();
+        out.extend(last.iter().cloned().map(Value::Array));
+    }
+    out
+}
+
+fn counted() -> impl Strategy<Value = Value> {
+    let matching = prop::sample::select(vec![
+        json!({}),
+        json!({"type": "integer"}),
+        json!({"const": 0}),
+        json!({"type": "string"}),
+        json!({"type": ["integer", "null"]}),
+    ]);
+    (
+        matching,
+        prop::option::of(0u64..4),
+        prop::option::of(0u64..4),
+        prop::option::of(0u64..5),
+        prop::option::of(0u64..3),
+    )
+        .prop_map(|(c, min, max, items, min_items)| {
+            let mut m = Map::new();
+            m.insert("type".into(), json!("array"));
+            m.insert("contains".into(), c);
+            for (key, value) in [
+                ("minContains", min),
+                ("maxContains", max),
+                ("maxItems", items),
+                ("minItems", min_items),
+            ] {
+                if let Some(v) = value {
+                    m.insert(key.into(), json!(v));
+                }
+            }
+            Value::Object(m)
+        })
+}
+
+proptest! {
+    #[test]
+    fn contains_counts_agree_with_every_short_array(old in counted(), new in counted()) {
+        if backward_breaks(&old, &new).is_empty() {
+            let arrays = all_short_arrays();
+            let found = counter_example(&old, &new, &arrays);
+            prop_assert!(found.is_none(), "judged compatible, but {} fails\nold: {}\nnew: {}", found.unwrap_or(&Value::Null), old, new);
+        }
+    }
+}
