@@ -1,8 +1,11 @@
-//! Array checks: item counts, `uniqueItems`, and item schemas by position.
+//! Array checks: item counts, `uniqueItems`, item schemas by position (`unevaluatedItems`
+//! read as the schema for the items after the fixed ones, where that is sound), and
+//! `contains` with `minContains`/`maxContains`.
 
 use super::json::{any_member, child, count, json_eq};
 use super::scalars::Counted;
-use super::schema::Tuple;
+use super::schema::Doc;
+use super::schema::{Tuple, UNEVALUATED_ITEMS};
 use super::walk::{admitted, Accepting, Here, Walker};
 use serde_json::{Map, Value};
 
@@ -27,7 +30,16 @@ impl<'a> Walker<'a> {
         if finite.as_ref().is_some_and(Vec::is_empty) {
             return;
         }
-        let old_tuples: Vec<Tuple<'a>> = here.objects().map(Tuple::of).collect();
+        let old_doc = self.old;
+        let old_tuples: Vec<Tuple<'a>> = here
+            .old
+            .conjuncts
+            .iter()
+            .filter_map(|c| {
+                let o = c.as_object()?;
+                Some(accepting_tuple(&old_doc, c, o))
+            })
+            .collect();
         let old_max = match &finite {
             Some(arrays) => arrays.iter().map(|a| a.len() as u64).max(),
             None => here
@@ -84,6 +96,7 @@ impl<'a> Walker<'a> {
             }
         }
         self.items(here, m, &old_tuples, old_max, finite.as_deref());
+        self.contains(here, m, &old_tuples, old_min, old_max);
     }
 
     fn items(
@@ -94,7 +107,17 @@ impl<'a> Walker<'a> {
         old_max: Option<u64>,
         finite: Option<&[&'a Vec<Value>]>,
     ) {
-        let new_tuple = Tuple::of(m);
+        let mut new_tuple = Tuple::of(m);
+        // Items after the fixed ones that nothing else evaluates meet `unevaluatedItems`;
+        // applying it to all of them only adds constraints, which is safe on this side. The
+        // same keyword with the same inputs on the accepting side already rejected as much.
+        if new_tuple.rest.is_none()
+            && self.new.modern()
+            && m.contains_key("unevaluatedItems")
+            && !self.shared(here.old, &UNEVALUATED_ITEMS, m)
+        {
+            new_tuple.rest = m.get("unevaluatedItems");
+        }
         let fixed = old_tuples
             .iter()
             .map(|t| t.prefix.len())
@@ -140,7 +163,7 @@ impl<'a> Walker<'a> {
             if admitted(&old).is_some() {
                 let message = if fixed == 0 {
                     format!(
-                        "{} allows non-empty arrays, but {} sets `items` to `false`, so only empty arrays pass.",
+                        "{} allows non-empty arrays, but {} allows no items at all (`items` or `unevaluatedItems` is `false`).",
                         self.src(),
                         self.dst_name()
                     )
@@ -162,4 +185,32 @@ impl<'a> Walker<'a> {
             here.depth + 1,
         );
     }
+}
+
+/// An accepting conjunct's item schemas. `unevaluatedItems` counts as the schema for the items
+/// after the fixed ones only when nothing that may apply beside it (even conditionally)
+/// evaluates items; otherwise it is left out, which only widens this side.
+fn accepting_tuple<'a>(doc: &Doc<'a>, schema: &'a Value, o: &'a Map<String, Value>) -> Tuple<'a> {
+    let mut tuple = Tuple::of(o);
+    if tuple.rest.is_some() || !doc.modern() || o.contains_key("contains") {
+        return tuple;
+    }
+    let Some(unevaluated) = o.get("unevaluatedItems") else {
+        return tuple;
+    };
+    let evaluating = [
+        "prefixItems",
+        "items",
+        "additionalItems",
+        "contains",
+        "unevaluatedItems",
+    ];
+    let alone = doc.in_place(schema).is_some_and(|all| {
+        !all.iter()
+            .any(|s| evaluating.iter().any(|k| s.contains_key(*k)))
+    });
+    if alone {
+        tuple.rest = Some(unevaluated);
+    }
+    tuple
 }

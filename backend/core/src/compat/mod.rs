@@ -1,27 +1,44 @@
 //! Schema compatibility for configs, with the levels of Confluent Schema Registry: would every
 //! config valid under one JSON Schema still be valid under another?
 //!
-//! Deciding that exactly is impossible in general (regular expressions, `not`, `if`, ...), so
-//! the checker is conservative: whatever it cannot prove safe is reported, as the closest rule
-//! or as `undecidable`. An empty report is a proof; a break may occasionally be a false alarm
-//! (for instance a property that in fact matches a `patternProperties` regex), never the other
-//! way round.
+//! Deciding that exactly is impossible in general (regex inclusion, `if`, ...), so the checker
+//! is conservative: whatever it cannot prove safe is reported, as the closest rule or as
+//! `undecidable`. An empty report is a proof; a break may occasionally be a false alarm (for
+//! instance a property name no new `patternProperties` regex can in fact match, when the old
+//! one's regex differs), never the other way round.
 //!
 //! A schema is read as a conjunction of subschemas (local `$ref` and `allOf` are followed,
 //! `true` dropped); a subschema of the new schema that the old one also has is implied and
 //! skipped, which is also how unchanged undecidable keywords pass. `anyOf`/`oneOf` split the
 //! old schema into alternatives and, in the new schema, are decided type by type where the
-//! branches' types allow it. Annotations and unknown keywords are ignored.
+//! branches' types allow it; a `oneOf` with a discriminator (a required property whose
+//! `const`/`enum` values no two branches share) is decided like an `anyOf`. Annotations and
+//! unknown keywords are ignored.
+//!
+//! Some keywords need more than comparing like with like (`negation`, `contains`,
+//! `dependencies`): a new `not` is checked by comparing the negated schemas the other way
+//! round (`Walker::passes_reversed`) or by its types and values; `contains` with its
+//! counts against the old `contains`, items and lengths; dependencies as requirements or
+//! conjuncts that apply when their property is present. `unevaluatedItems` and
+//! `unevaluatedProperties` are read with what is evaluated bounded from below on the new side
+//! (constraining more than the validator only adds breaks) and from above on the old side.
+//! Concrete property names are matched against `patternProperties` regexes with the
+//! validator's own engine (`patterns`). Keywords are read as the document's draft reads them (`$schema`): 2019-09 keywords mean
+//! nothing in draft 7, `contains` nothing in draft 4.
 //!
 //! Rule ids are named for the backward direction ("maximum-decreased": the schema configs must
 //! pass has a lower `maximum` than the one they were written for); forward checks swap the
 //! schemas and keep the ids, with messages naming which schema is which.
 
 mod arrays;
+mod contains;
+mod dependencies;
 mod equiv;
 mod json;
 mod level;
+mod negation;
 mod objects;
+mod patterns;
 mod report;
 mod scalars;
 mod schema;

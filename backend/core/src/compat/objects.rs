@@ -2,7 +2,7 @@
 
 use super::json::{any_member, child, count};
 use super::scalars::Counted;
-use super::schema::{closure, Closure, Side};
+use super::schema::{closure, Closure, Opaque, Side, UNEVALUATED_PROPERTIES};
 use super::walk::{admitted, Accepting, Here, Walker};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -15,6 +15,23 @@ const NOUN: Counted = Counted {
 /// Past this many combinations of pattern schemas we stop enumerating them; leaving a
 /// conjunct out only widens the accepting side.
 const MAX_ALTERNATIVES: usize = 16;
+
+/// Why the constraining side forbids a property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Forbidden {
+    /// Declared `false` in `properties`.
+    Declared,
+    /// A matching `patternProperties` schema is `false`.
+    Pattern,
+    /// Left to an `additionalProperties`/`unevaluatedProperties` of `false`.
+    Closure,
+}
+
+/// `patternProperties`, compared as a whole when both sides have the same.
+const PATTERN_PROPERTIES: Opaque = Opaque {
+    name: "patternProperties",
+    keys: &["patternProperties"],
+};
 
 fn declared<'a>(m: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     m.get("properties")?.as_object()?.get(name)
@@ -77,6 +94,7 @@ impl<'a> Walker<'a> {
             }
         }
         self.properties(here, n, m, finite.as_deref());
+        self.dependencies(here, m, finite.as_deref(), &old_required);
     }
 
     fn properties(
@@ -94,7 +112,14 @@ impl<'a> Walker<'a> {
             .copied()
             .filter_map(|c| Some((c.as_object()?, closure(&old_doc, c, Side::Accepting))))
             .collect();
-        let new_closure = closure(&new_doc, n, Side::Constraining);
+        let mut new_closure = closure(&new_doc, n, Side::Constraining);
+        // The very same `unevaluatedProperties` with the very same inputs on the accepting
+        // side already rejected whatever it would reject here.
+        if new_closure.keyword == "unevaluatedProperties"
+            && self.shared(here.old, &UNEVALUATED_PROPERTIES, m)
+        {
+            new_closure.schema = None;
+        }
         let new_props = m.get("properties").and_then(Value::as_object);
         let names: BTreeSet<&'a str> = olds
             .iter()
@@ -103,48 +128,72 @@ impl<'a> Walker<'a> {
             .flat_map(|props| props.keys().map(String::as_str))
             .collect();
 
+        // The very same `patternProperties` on the accepting side already holds every name
+        // to them; otherwise names are matched against each regex.
+        let new_patterns = m
+            .get("patternProperties")
+            .filter(|_| !self.shared(here.old, &PATTERN_PROPERTIES, m));
         for &name in &names {
             let declared_here = new_props.and_then(|p| p.get(name));
-            let governing = match declared_here {
-                Some(schema) => schema,
-                None if new_closure.evaluated_elsewhere.contains(name) => continue,
-                None => match new_closure.schema {
-                    Some(schema) => schema,
-                    None => continue,
+            let pointer = child(here.ptr, name);
+            let by_pattern: Vec<&'a Value> = match new_patterns {
+                None => Vec::new(),
+                Some(patterns) => match self.matcher.matching(patterns, name) {
+                    Some(schemas) => schemas,
+                    None => {
+                        let message = format!(
+                            "{} has `patternProperties` the checker cannot match against `{name}`, so it cannot decide whether every config {} accepts still passes.",
+                            self.dst(),
+                            self.src_name()
+                        );
+                        self.push(&pointer, "undecidable", message);
+                        Vec::new()
+                    }
                 },
             };
-            if governing == &Value::Bool(true) {
+            let mut governing = by_pattern.clone();
+            match declared_here {
+                Some(schema) => governing.push(schema),
+                // A name a pattern matches is evaluated: the closure does not see it.
+                None if !by_pattern.is_empty() => {}
+                None if new_closure.evaluated_elsewhere.contains(name) => {}
+                None => {
+                    let unevaluated = new_closure.keyword == "unevaluatedProperties";
+                    if let Some(schema) = new_closure.schema {
+                        if !(unevaluated && self.evaluated_by_branch(here, n, name)) {
+                            governing.push(schema);
+                        }
+                    }
+                }
+            }
+            governing.retain(|g| **g != Value::Bool(true));
+            if governing.is_empty() {
                 continue;
             }
             let values = finite.map(|objects| objects.iter().filter_map(|o| o.get(name)).collect());
             let alternatives =
                 self.alternatives(&olds, Some(name), declared_here.is_some(), m, values);
-            let pointer = child(here.ptr, name);
-            if governing == &Value::Bool(false) {
+            if governing.contains(&&Value::Bool(false)) {
                 if alternatives.iter().any(|a| admitted(a).is_some()) {
-                    self.property_removed(
-                        &pointer,
-                        name,
-                        &olds,
-                        declared_here.is_some(),
-                        &new_closure,
-                    );
+                    let why = if declared_here == Some(&Value::Bool(false)) {
+                        Forbidden::Declared
+                    } else if by_pattern.contains(&&Value::Bool(false)) {
+                        Forbidden::Pattern
+                    } else {
+                        Forbidden::Closure
+                    };
+                    self.property_removed(&pointer, name, &olds, why, &new_closure);
                 }
                 continue;
             }
-            let constraints = new_doc.flatten(governing);
+            let constraints: Vec<&'a Value> =
+                governing.iter().flat_map(|g| new_doc.flatten(g)).collect();
             for old in alternatives {
                 self.compare(old, &constraints, &pointer, here.depth + 1);
             }
         }
 
-        let Some(rest) = new_closure.schema else {
-            return;
-        };
-        if rest == &Value::Bool(true) {
-            return;
-        }
-        let values = finite.map(|objects| {
+        let rest_values: Option<Vec<&'a Value>> = finite.map(|objects| {
             objects
                 .iter()
                 .flat_map(|o| o.iter())
@@ -152,7 +201,18 @@ impl<'a> Walker<'a> {
                 .map(|(_, v)| v)
                 .collect()
         });
-        let alternatives = self.alternatives(&olds, None, false, m, values);
+        if let Some(patterns) = new_patterns.and_then(Value::as_object) {
+            for (pattern, schema) in patterns {
+                self.pattern_rest(here, &olds, m, pattern, schema, rest_values.clone());
+            }
+        }
+        let Some(rest) = new_closure.schema else {
+            return;
+        };
+        if rest == &Value::Bool(true) {
+            return;
+        }
+        let alternatives = self.alternatives(&olds, None, false, m, rest_values);
         if rest == &Value::Bool(false) {
             if alternatives.iter().any(|a| admitted(a).is_some()) {
                 let message = format!(
@@ -171,6 +231,40 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// Whether a branch of an `anyOf`/`oneOf` in the constraining schema that declares `name`
+    /// passes for every config the accepting side allows here. A passing branch evaluates
+    /// `name` (for `oneOf`, a valid config passes that branch alone), so
+    /// `unevaluatedProperties` never sees it.
+    fn evaluated_by_branch(&mut self, here: &Here<'_, 'a>, n: &'a Value, name: &str) -> bool {
+        let new_doc = self.new;
+        let mut candidates: Vec<Vec<&'a Value>> = Vec::new();
+        for c in std::iter::once(n).chain(new_doc.flatten(n)) {
+            let Some(c) = c.as_object() else {
+                continue;
+            };
+            for keyword in ["anyOf", "oneOf"] {
+                let branches = c
+                    .get(keyword)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten();
+                for branch in branches {
+                    let conjuncts = new_doc.flatten(branch);
+                    let declares = conjuncts
+                        .iter()
+                        .filter_map(|b| b.as_object())
+                        .any(|b| declared(b, name).is_some());
+                    if declares {
+                        candidates.push(conjuncts);
+                    }
+                }
+            }
+        }
+        candidates
+            .iter()
+            .any(|branch| self.passes(here.old.clone(), branch, here.ptr, here.depth + 1))
+    }
+
     /// The accepting side's schemas for property `name` (`None`: a property no schema names).
     /// Where a conjunct's `patternProperties` might match, the property may be governed by the
     /// pattern's schema or the `additionalProperties` one; we cannot run the regex, so each
@@ -185,6 +279,29 @@ impl<'a> Walker<'a> {
     ) -> Vec<Accepting<'a>> {
         let mut combos: Vec<Vec<&'a Value>> = vec![Vec::new()];
         for (o, closure) in olds {
+            let patterns = o.get("patternProperties");
+            // Where the regexes can be run on the name, its schemas are known exactly: every
+            // matching pattern's, with the declared one or else (no pattern matching) the
+            // closure's.
+            let matching = match (name, patterns) {
+                (Some(q), Some(patterns)) => self.matcher.matching(patterns, q),
+                (Some(_), None) => Some(Vec::new()),
+                (None, _) => None,
+            };
+            if let (Some(q), Some(matching)) = (name, matching) {
+                let mut all = matching;
+                if let Some(schema) = declared(o, q) {
+                    all.push(schema);
+                } else if closure.evaluated_elsewhere.contains(q) {
+                    continue;
+                } else if all.is_empty() {
+                    all.extend(closure.schema);
+                }
+                combos
+                    .iter_mut()
+                    .for_each(|c| c.extend(all.iter().copied()));
+                continue;
+            }
             let options: Vec<&'a Value> = if let Some(schema) = name.and_then(|q| declared(o, q)) {
                 vec![schema]
             } else if name.is_some_and(|q| closure.evaluated_elsewhere.contains(q)) {
@@ -194,7 +311,7 @@ impl<'a> Walker<'a> {
                     continue;
                 };
                 let mut options = vec![base];
-                if let Some(patterns) = o.get("patternProperties") {
+                if let Some(patterns) = patterns {
                     // Identical patterns on both sides govern matching names identically, so
                     // only names the new side declares itself need the pattern schemas.
                     let mirrored = !declared_in_new
@@ -238,16 +355,67 @@ impl<'a> Walker<'a> {
             .collect()
     }
 
+    /// Names no properties declare that match a constraining `patternProperties` regex. An
+    /// accepting pattern with the very same text holds them to its schema; otherwise they may
+    /// hold whatever the accepting side allows for undeclared names. Whether one regex's names
+    /// are a subset of another's is not decided.
+    fn pattern_rest(
+        &mut self,
+        here: &Here<'_, 'a>,
+        olds: &[(&'a Map<String, Value>, Closure<'a>)],
+        m: &'a Map<String, Value>,
+        pattern: &str,
+        schema: &'a Value,
+        values: Option<Vec<&'a Value>>,
+    ) {
+        if schema == &Value::Bool(true) {
+            return;
+        }
+        let old_doc = self.old;
+        let same: Vec<&'a Value> = olds
+            .iter()
+            .filter_map(|(o, _)| o.get("patternProperties")?.get(pattern))
+            .collect();
+        let alternatives = if same.is_empty() {
+            self.alternatives(olds, None, false, m, values)
+        } else {
+            let conjuncts = same.into_iter().flat_map(|s| old_doc.flatten(s)).collect();
+            vec![Accepting::new(conjuncts, values)]
+        };
+        let pointer = any_member(here.ptr);
+        if schema == &Value::Bool(false) {
+            if alternatives.iter().any(|a| admitted(a).is_some()) {
+                let message = format!(
+                    "{} allows properties it does not declare, but {} forbids those matching `{pattern}` (`patternProperties` schema `false`).",
+                    self.src(),
+                    self.dst_name()
+                );
+                self.push(&pointer, "property-removed", message);
+            }
+            return;
+        }
+        let constraints = self.new.flatten(schema);
+        for old in alternatives {
+            self.compare(old, &constraints, &pointer, here.depth + 1);
+        }
+    }
+
     fn property_removed(
         &mut self,
         pointer: &str,
         name: &str,
         olds: &[(&'a Map<String, Value>, Closure<'a>)],
-        declared_false: bool,
+        why: Forbidden,
         closure: &Closure<'a>,
     ) {
         let old_declares = olds.iter().any(|(o, _)| declared(o, name).is_some());
-        let message = if declared_false {
+        let message = if why == Forbidden::Pattern {
+            format!(
+                "{} forbids property `{name}` through a `patternProperties` schema of `false`, but {} allows it.",
+                self.dst(),
+                self.src_name()
+            )
+        } else if why == Forbidden::Declared {
             format!(
                 "{} declares property `{name}` as `false`, so it may not appear, but {} allows it.",
                 self.dst(),

@@ -8,7 +8,11 @@ use std::collections::{BTreeSet, HashSet};
 pub(super) struct Doc<'a> {
     root: &'a Value,
     /// Drafts 4 to 7 ignore every keyword beside a `$ref`; 2019-09 on, they add constraints.
+    /// The same drafts ignore `dependentRequired`, `dependentSchemas`, `minContains`,
+    /// `maxContains` and `unevaluated*`.
     legacy_ref: bool,
+    /// Drafts 3 and 4 ignore `contains` and `const`.
+    before_contains: bool,
 }
 
 /// Keywords that can change which configs are valid (any draft). Everything else is an
@@ -74,33 +78,36 @@ const REFERENCING: &[&str] = &[
     "$recursiveAnchor",
 ];
 
-/// Applicators that evaluate properties only for some configs, so `unevaluatedProperties`
-/// next to them depends on the config itself.
-const CONDITIONAL: &[&str] = &[
-    "anyOf",
-    "oneOf",
-    "if",
-    "dependentSchemas",
-    "dependencies",
-    "$dynamicRef",
-    "$recursiveRef",
-];
-
 impl<'a> Doc<'a> {
     pub fn new(root: &'a Value) -> Self {
-        let legacy_ref = root
-            .get("$schema")
-            .and_then(Value::as_str)
-            .is_some_and(|s| {
-                ["draft-03", "draft-04", "draft-06", "draft-07"]
-                    .iter()
-                    .any(|d| s.contains(d))
-            });
-        Doc { root, legacy_ref }
+        let declared = root.get("$schema").and_then(Value::as_str);
+        let is_one_of =
+            |drafts: &[&str]| declared.is_some_and(|s| drafts.iter().any(|d| s.contains(d)));
+        Doc {
+            root,
+            legacy_ref: is_one_of(&["draft-03", "draft-04", "draft-06", "draft-07"]),
+            before_contains: is_one_of(&["draft-03", "draft-04"]),
+        }
     }
 
     pub fn legacy_ref(&self) -> bool {
         self.legacy_ref
+    }
+
+    /// Whether the 2019-09 keywords (`dependentRequired`, `dependentSchemas`, `minContains`,
+    /// `maxContains`, `unevaluatedItems`, `unevaluatedProperties`) apply in this document.
+    pub fn modern(&self) -> bool {
+        !self.legacy_ref
+    }
+
+    /// Whether `contains` applies in this document.
+    pub fn has_contains(&self) -> bool {
+        !self.before_contains
+    }
+
+    /// Whether `const` applies in this document (it came with `contains`, in draft 6).
+    pub fn has_const(&self) -> bool {
+        !self.before_contains
     }
 
     /// The schema a same-document reference (`#`, `#/$defs/x`, ...) points at.
@@ -176,20 +183,53 @@ impl<'a> Doc<'a> {
             .collect()
     }
 
-    fn is_conditional(&self, m: &'a Map<String, Value>) -> bool {
-        CONDITIONAL.iter().any(|k| m.contains_key(*k)) || self.has_foreign_ref(m)
-    }
-
-    /// Whether `unevaluatedProperties` in `schema` depends on which conditional subschemas a
-    /// config happens to match.
-    pub fn unevaluated_is_conditional(&self, schema: &'a Value) -> bool {
-        let own = schema.as_object().is_some_and(|m| self.is_conditional(m));
-        own || self
-            .subtree(schema)
-            .into_iter()
-            .any(|m| self.is_conditional(m))
+    /// Every schema object whose annotations `unevaluated*` in `schema` may see, whether or
+    /// not a given config makes it apply: what `$ref`, `allOf`, `anyOf`, `oneOf`, `if`,
+    /// `then`, `else` and the dependent schemas reach, without `schema` itself. `None` when a
+    /// reference cannot be followed (dynamic or to another document), or past `MAX_IN_PLACE`.
+    pub fn in_place(&self, schema: &'a Value) -> Option<Vec<&'a Map<String, Value>>> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut todo = vec![schema];
+        while let Some(s) = todo.pop() {
+            let Value::Object(m) = s else {
+                continue;
+            };
+            if !seen.insert(s as *const Value as usize) {
+                continue;
+            }
+            if seen.len() > MAX_IN_PLACE
+                || self.has_foreign_ref(m)
+                || ["$dynamicRef", "$recursiveRef"]
+                    .iter()
+                    .any(|k| m.contains_key(*k))
+            {
+                return None;
+            }
+            if !std::ptr::eq(s, schema) {
+                out.push(m);
+            }
+            todo.extend(self.ref_target(m));
+            for key in ["allOf", "anyOf", "oneOf"] {
+                if let Some(Value::Array(parts)) = m.get(key) {
+                    todo.extend(parts.iter());
+                }
+            }
+            for key in ["if", "then", "else"] {
+                todo.extend(m.get(key));
+            }
+            for key in ["dependentSchemas", "dependencies"] {
+                if let Some(Value::Object(parts)) = m.get(key) {
+                    todo.extend(parts.values());
+                }
+            }
+        }
+        Some(out)
     }
 }
+
+/// Schema objects [`Doc::in_place`] visits before giving up.
+const MAX_IN_PLACE: usize = 256;
 
 /// Which side of the comparison a schema is on: the accepting side is read generously, the
 /// constraining side strictly, so that approximations can only add breaks, never hide one.
@@ -226,13 +266,10 @@ pub(super) fn closure<'a>(doc: &Doc<'a>, schema: &'a Value, side: Side) -> Closu
     let Some(unevaluated) = m.get("unevaluatedProperties") else {
         return open;
     };
-    if doc.unevaluated_is_conditional(schema) {
+    if !doc.modern() {
         return open;
     }
-    let subtree = doc.subtree(schema);
-    // Names matched by a subschema's patterns or additionalProperties are unknown to us; on the
-    // accepting side that could let through more than we would check.
-    let widened = subtree.iter().any(|s| {
+    let evaluating = |s: &&Map<String, Value>| {
         [
             "patternProperties",
             "additionalProperties",
@@ -240,11 +277,21 @@ pub(super) fn closure<'a>(doc: &Doc<'a>, schema: &'a Value, side: Side) -> Closu
         ]
         .iter()
         .any(|k| s.contains_key(*k))
-    });
-    if side == Side::Accepting && widened {
-        return open;
-    }
-    let evaluated_elsewhere = subtree
+    };
+    // The accepting side needs every name that might be evaluated (an upper bound: whatever
+    // conditional subschemas may evaluate), the constraining side only the names that surely
+    // are (a lower bound: what `$ref`/`allOf` reach, which must all pass anyway). Treating
+    // more names as unevaluated on the constraining side only adds constraints.
+    let reached = match side {
+        Side::Accepting => match doc.in_place(schema) {
+            Some(all) if !all.iter().any(evaluating) => all,
+            // Names matched by a subschema's patterns or additionalProperties are unknown to
+            // us; on the accepting side that could let through more than we would check.
+            _ => return open,
+        },
+        Side::Constraining => doc.subtree(schema),
+    };
+    let evaluated_elsewhere = reached
         .iter()
         .filter_map(|s| s.get("properties").and_then(Value::as_object))
         .flat_map(|props| props.keys().map(String::as_str))
@@ -310,28 +357,8 @@ const GROUPS: &[Opaque] = &[
         keys: &["if", "then", "else"],
     },
     Opaque {
-        name: "dependentRequired",
-        keys: &["dependentRequired"],
-    },
-    Opaque {
-        name: "dependentSchemas",
-        keys: &["dependentSchemas"],
-    },
-    Opaque {
-        name: "dependencies",
-        keys: &["dependencies"],
-    },
-    Opaque {
         name: "propertyNames",
         keys: &["propertyNames"],
-    },
-    Opaque {
-        name: "contains",
-        keys: &["contains", "minContains", "maxContains"],
-    },
-    Opaque {
-        name: "patternProperties",
-        keys: &["patternProperties"],
     },
     Opaque {
         name: "$dynamicRef",
@@ -348,7 +375,9 @@ const FOREIGN_REF: Opaque = Opaque {
     keys: &["$ref"],
 };
 
-const UNEVALUATED_ITEMS: Opaque = Opaque {
+/// `unevaluatedItems` and what decides which items it sees; the same on both sides means it
+/// rejects nothing more in the constraining schema.
+pub(super) const UNEVALUATED_ITEMS: Opaque = Opaque {
     name: "unevaluatedItems",
     keys: &[
         "unevaluatedItems",
@@ -370,7 +399,8 @@ const UNEVALUATED_ITEMS: Opaque = Opaque {
     ],
 };
 
-const UNEVALUATED_PROPERTIES: Opaque = Opaque {
+/// `unevaluatedProperties` and what decides which properties it sees.
+pub(super) const UNEVALUATED_PROPERTIES: Opaque = Opaque {
     name: "unevaluatedProperties",
     keys: &[
         "unevaluatedProperties",
@@ -399,15 +429,6 @@ pub(super) fn opaque_groups<'a>(doc: &Doc<'a>, schema: &'a Value) -> Vec<&'stati
         GROUPS.iter().filter(|g| m.contains_key(g.name)).collect();
     if doc.has_foreign_ref(m) {
         groups.push(&FOREIGN_REF);
-    }
-    if m.contains_key("unevaluatedItems") {
-        groups.push(&UNEVALUATED_ITEMS);
-    }
-    if m.contains_key("unevaluatedProperties")
-        && !m.contains_key("additionalProperties")
-        && doc.unevaluated_is_conditional(schema)
-    {
-        groups.push(&UNEVALUATED_PROPERTIES);
     }
     groups
 }

@@ -1,8 +1,12 @@
 //! `anyOf` and `oneOf`. On the accepting side they split into alternatives, each checked on its
 //! own. On the constraining side they are decided per JSON type: when only one branch can
 //! accept a type at all, every config of that type must pass that branch; otherwise we try
-//! each branch alone and give up as `undecidable` when none suffices.
+//! each branch alone and give up as `undecidable` when none suffices. A `oneOf` whose branches
+//! all require one property with `const`/`enum` values no two branches share is read as an
+//! `anyOf`: no config can pass two of its branches.
 
+use super::json::json_eq;
+use super::schema::Doc;
 use super::types::Types;
 use super::walk::{admitted, Accepting, Admitted, Walker};
 use serde_json::Value;
@@ -77,6 +81,7 @@ impl<'a> Walker<'a> {
                 (conjuncts, types)
             })
             .collect();
+        let disjoint = keyword == "oneOf" && discriminated(&doc, &parts);
         for atom in admits.types.atoms() {
             let candidates: Vec<&Vec<&'a Value>> = parts
                 .iter()
@@ -100,8 +105,9 @@ impl<'a> Walker<'a> {
                 [only] => self.compare(restricted, only, ptr, depth + 1),
                 many => {
                     // With several candidates a config may pass more than one branch, which
-                    // `oneOf` forbids; that cannot be ruled out here.
-                    let enough = keyword == "anyOf"
+                    // `oneOf` forbids; that cannot be ruled out here unless a discriminator
+                    // keeps the branches apart.
+                    let enough = (keyword == "anyOf" || disjoint)
                         && many
                             .iter()
                             .any(|c| self.passes(restricted.clone(), c, ptr, depth + 1));
@@ -123,4 +129,54 @@ impl<'a> Walker<'a> {
             }
         }
     }
+}
+
+/// Whether some property is required by every branch with `const`/`enum` values that no two
+/// branches share, so that no config passes two branches. Each branch's values are read from
+/// one of its conjuncts, a superset of what it allows, so "disjoint" is never wrong.
+fn discriminated<'a>(doc: &Doc<'a>, parts: &[(Vec<&'a Value>, Types)]) -> bool {
+    let Some((first, _)) = parts.first() else {
+        return false;
+    };
+    let names: Vec<&str> = first
+        .iter()
+        .filter_map(|c| c.get("required")?.as_array())
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    names.into_iter().any(|name| {
+        let mut seen: Vec<&'a Value> = Vec::new();
+        parts.iter().all(|(conjuncts, _)| {
+            let Some(values) = discriminator(doc, conjuncts, name) else {
+                return false;
+            };
+            let clash = values.iter().any(|v| seen.iter().any(|s| json_eq(s, v)));
+            seen.extend(values);
+            !clash
+        })
+    })
+}
+
+/// The values a branch allows for the required property `name`, when one of its conjuncts
+/// lists them with `const` or `enum`.
+fn discriminator<'a>(doc: &Doc<'a>, conjuncts: &[&'a Value], name: &str) -> Option<Vec<&'a Value>> {
+    let required = conjuncts.iter().any(|c| {
+        c.get("required")
+            .and_then(Value::as_array)
+            .is_some_and(|r| r.iter().any(|n| n.as_str() == Some(name)))
+    });
+    if !required {
+        return None;
+    }
+    conjuncts
+        .iter()
+        .filter_map(|c| c.get("properties")?.get(name))
+        .flat_map(|schema| doc.flatten(schema))
+        .find_map(
+            |s| match (s.get("const").filter(|_| doc.has_const()), s.get("enum")) {
+                (Some(only), _) => Some(vec![only]),
+                (None, Some(Value::Array(options))) => Some(options.iter().collect()),
+                _ => None,
+            },
+        )
 }

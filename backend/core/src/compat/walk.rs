@@ -3,8 +3,9 @@
 
 use super::equiv::Equiv;
 use super::json::{capitalise, json_eq, show};
+use super::patterns::Matcher;
 use super::report::Break;
-use super::schema::{opaque_groups, Doc};
+use super::schema::{opaque_groups, Doc, Opaque};
 use super::types::{Lean, Types};
 use super::values::refuted;
 use serde_json::{Map, Value};
@@ -164,6 +165,11 @@ pub(super) struct Walker<'a> {
     /// Keys of `known` by the generation of the last comparison their outcome assumed.
     waiting: HashMap<u64, Vec<Key>>,
     visits: usize,
+    /// Property names against `patternProperties` regexes.
+    pub matcher: Matcher,
+    /// Reversed comparisons (see [`Walker::passes_reversed`]) in progress further up, across
+    /// walkers: accepting and constraining schema, and the length of the pointer asked at.
+    reversals: Vec<((usize, usize), usize)>,
     /// Where the walk first ran out of depth or budget. Kept apart from `breaks` so that a
     /// trial comparison (see [`Walker::passes`]) cannot discard it.
     incomplete: Option<String>,
@@ -189,6 +195,8 @@ pub(super) fn breaks_between(accepting: &Value, constraining: &Value, sides: Sid
         waiting: HashMap::new(),
         visits: 0,
         incomplete: None,
+        matcher: Matcher::default(),
+        reversals: Vec::new(),
     };
     let start = Accepting::new(old.flatten(accepting), None);
     walker.compare(start, &new.flatten(constraining), "", 0);
@@ -353,6 +361,60 @@ impl<'a> Walker<'a> {
         true
     }
 
+    /// Whether everything `accepting` (a schema of the constraining document) accepts, the
+    /// accepting document's `constraining` accepts too: the comparison the other way round,
+    /// which `not` needs. It shares this walk's budget and depth, so nested `not`s cannot
+    /// multiply the work; running out answers no.
+    ///
+    /// Meeting the same reversed question again further down the config (a longer `ptr`: a
+    /// value inside the one first asked about) assumes it passes, as a `$ref` cycle does: a
+    /// counter-example would need a config nested without end. Met again at the same place,
+    /// nothing was gained and the answer is no.
+    pub fn passes_reversed(
+        &mut self,
+        accepting: &'a Value,
+        constraining: &'a Value,
+        ptr: &str,
+        depth: usize,
+    ) -> bool {
+        if depth > MAX_DEPTH || self.visits >= MAX_VISITS {
+            return false;
+        }
+        let question = (
+            accepting as *const Value as usize,
+            constraining as *const Value as usize,
+        );
+        if let Some((_, asked_at)) = self.reversals.iter().find(|(q, _)| *q == question) {
+            return ptr.len() > *asked_at;
+        }
+        let mut reversals = std::mem::take(&mut self.reversals);
+        reversals.push((question, ptr.len()));
+        let (old, new) = (self.new, self.old);
+        let mut reversed = Walker {
+            old,
+            new,
+            sides: self.sides.clone(),
+            equiv: Equiv::new(old, new),
+            breaks: Vec::new(),
+            in_progress: Vec::new(),
+            generations: 0,
+            met: BTreeSet::new(),
+            known: HashMap::new(),
+            waiting: HashMap::new(),
+            visits: self.visits,
+            incomplete: None,
+            matcher: std::mem::take(&mut self.matcher),
+            reversals,
+        };
+        let start = Accepting::new(old.flatten(accepting), None);
+        reversed.compare(start, &new.flatten(constraining), ptr, depth + 1);
+        self.visits = reversed.visits;
+        self.matcher = std::mem::take(&mut reversed.matcher);
+        self.reversals = std::mem::take(&mut reversed.reversals);
+        self.reversals.pop();
+        reversed.breaks.is_empty() && reversed.incomplete.is_none()
+    }
+
     /// Whether `new` accepts everything `old` does, as far as the checker can tell. Nothing
     /// found along the way is reported.
     pub fn passes(
@@ -470,24 +532,18 @@ impl<'a> Walker<'a> {
     ) {
         for group in opaque_groups(&self.new, n) {
             let name = group.name;
-            let matched = old
-                .conjuncts
-                .iter()
-                .copied()
-                .filter_map(Value::as_object)
-                .any(|o| {
-                    group.keys.iter().all(|k| match (o.get(*k), m.get(*k)) {
-                        (None, None) => true,
-                        (Some(a), Some(b)) => self.equiv.keyword(k, a, b),
-                        _ => false,
-                    })
-                });
-            if matched {
+            if self.shared(old, group, m) {
                 continue;
             }
             if let ("anyOf" | "oneOf", Some(Value::Array(branches))) = (name, m.get(name)) {
                 self.union(old, admits, name, branches, ptr, depth);
                 continue;
+            }
+            if let ("not", Some(negated)) = (name, m.get(name)) {
+                let live = admits.types & Types::declared(m, Lean::Narrow);
+                if self.excluded(old, admits, live, negated, ptr, depth) {
+                    continue;
+                }
             }
             let had = old.conjuncts.iter().any(|o| o.get(name).is_some());
             let message = match (name, had) {
@@ -495,11 +551,6 @@ impl<'a> Walker<'a> {
                     "{} uses `$ref` {}, which this checker cannot follow (only `#...` references within the same document), so it cannot decide whether every config {} accepts still passes.",
                     self.dst(),
                     m.get("$ref").map(show).unwrap_or_default(),
-                    self.sides.src
-                ),
-                ("unevaluatedProperties", _) => format!(
-                    "{} uses `unevaluatedProperties` next to conditional subschemas (`anyOf`, `oneOf`, `if`, ...), so the checker cannot decide whether every config {} accepts still passes.",
-                    self.dst(),
                     self.sides.src
                 ),
                 (_, true) => format!(
@@ -517,6 +568,27 @@ impl<'a> Walker<'a> {
             };
             self.push(ptr, "undecidable", message);
         }
+    }
+
+    /// Whether an accepting conjunct has every keyword of `group` the same as `m` (or equally
+    /// absent), so that what they decide together rejects nothing more in `m`.
+    pub fn shared(
+        &mut self,
+        old: &Accepting<'a>,
+        group: &Opaque,
+        m: &'a Map<String, Value>,
+    ) -> bool {
+        old.conjuncts
+            .iter()
+            .copied()
+            .filter_map(Value::as_object)
+            .any(|o| {
+                group.keys.iter().all(|k| match (o.get(*k), m.get(*k)) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => self.equiv.keyword(k, a, b),
+                    _ => false,
+                })
+            })
     }
 
     pub fn push(&mut self, ptr: &str, rule: &str, message: String) {

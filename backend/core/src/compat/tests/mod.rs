@@ -1,10 +1,12 @@
 //! Tests for the compatibility checker. Expectations list `(pointer, rule)` pairs so that a
 //! wrong pointer or an extra break fails as loudly as a missing one.
 
+mod decided;
 mod levels;
 mod properties;
 mod refs;
 mod rules;
+mod soundness;
 mod symmetry;
 
 use super::backward_breaks;

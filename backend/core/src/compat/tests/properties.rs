@@ -1,5 +1,6 @@
 //! Property tests: a schema is compatible with itself and with any loosening of itself, number
-//! limits agree with brute force, and nothing panics on arbitrary JSON.
+//! limits agree with brute force, and nothing panics on arbitrary JSON. Soundness against the
+//! real validator is in `soundness.rs`.
 
 use crate::compat::{backward_breaks, check, CompatLevel};
 use proptest::prelude::*;
@@ -102,6 +103,17 @@ fn schema() -> impl Strategy<Value = Value> {
             prop::collection::vec(plain(), 1..3)
                 .prop_map(|parts| json!({ "oneOf": parts, "type": "object" })),
             plain().prop_map(|s| json!({ "not": s })),
+            // `maxContains` turns a wider `contains` schema into a stricter rule, so its
+            // subschema stays out of reach of loosening (no `$ref`s), like `not`'s.
+            (plain(), 0u64..3, 0u64..3).prop_map(|(c, min, extra)| {
+                json!({"type": "array", "contains": c, "minContains": min, "maxContains": min + extra})
+            }),
+            (prop::sample::select(NAMES.to_vec()), prop::collection::vec(prop::sample::select(NAMES.to_vec()), 0..3), inner.clone())
+                .prop_map(|(name, needs, s)| json!({"dependentRequired": { name: needs }, "dependentSchemas": { name: s }})),
+            (inner.clone(), inner.clone())
+                .prop_map(|(first, rest)| json!({"prefixItems": [first], "unevaluatedItems": rest})),
+            (prop::sample::select(vec!["^a", "^[bc]$"]), inner.clone())
+                .prop_map(|(pattern, s)| json!({"type": "object", "patternProperties": { pattern: s }})),
         ]
     })
 }
@@ -251,6 +263,11 @@ fn any_json() -> impl Strategy<Value = Value> {
         "additionalItems",
         "$schema",
         "contains",
+        "minContains",
+        "maxContains",
+        "dependentRequired",
+        "dependentSchemas",
+        "dependencies",
     ]);
     leaf.prop_recursive(5, 64, 6, move |inner| {
         prop_oneof![
