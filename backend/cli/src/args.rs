@@ -586,9 +586,15 @@ pub struct ValidateArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<std::path::PathBuf>,
 
-    /// JSON Schema file to validate against (fully offline)
+    /// Schema file to validate against, fully offline: a JSON Schema (.json, .yaml), an Avro
+    /// record schema (.avsc) or a .proto file (its imports are read relative to its directory)
     #[arg(long, value_name = "FILE")]
     pub schema: Option<std::path::PathBuf>,
+
+    /// With a .proto --schema: the config's message, e.g. acme.svc.v1.Config [default: the
+    /// file's only top-level message]
+    #[arg(long, value_name = "MESSAGE", requires = "schema")]
+    pub message: Option<String>,
 
     /// Validate against the schema of this target version, e.g. payment-api@1.4.0
     #[arg(long, value_name = "NAME@VERSION")]

@@ -294,3 +294,144 @@ fn formats_follow_extensions_and_unknown_ones_are_detected() {
     );
     assert!(Path::new(&paths[1]).exists());
 }
+
+/// The same four configs judged by an Avro and a Protobuf contract of the same shape.
+fn contract_configs(ws: &Workspace) {
+    ws.write("configs/a.yaml", "name: api\nreplicas: 2\nports:\n  - 80\n");
+    ws.write("configs/b.json", r#"{"name": "worker", "replicas": 0}"#);
+    ws.write("configs/c.yaml", "name: cron\nreplicas: two\n");
+    ws.write(
+        "configs/d.json",
+        r#"{"name": "x", "replicas": 1, "colour": "red"}"#,
+    );
+}
+
+#[test]
+fn an_avro_record_schema_judges_configs_offline() {
+    let ws = Workspace::new();
+    contract_configs(&ws);
+    let avsc = ws.write(
+        "svc.avsc",
+        r#"{"type": "record", "name": "Svc", "namespace": "acme",
+            "fields": [
+              {"name": "name", "type": "string"},
+              {"name": "replicas", "type": "int"},
+              {"name": "ports", "type": {"type": "array", "items": "int"}, "default": []}
+            ]}"#,
+    );
+    let out = ws.run(&[
+        "--output",
+        "json",
+        "--schema",
+        &avsc.to_string_lossy(),
+        &ws.path("configs"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (&report["checked"], &report["valid"], &report["invalid"]),
+        (&json!(4), &json!(2), &json!(2)),
+        "{report}"
+    );
+    let found: Vec<(String, String, String)> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| {
+            let name = Path::new(f["path"].as_str().unwrap())
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            f["violations"].as_array().unwrap().iter().map(move |v| {
+                (
+                    name.clone(),
+                    v["pointer"].as_str().unwrap().to_owned(),
+                    v["keyword"].as_str().unwrap().to_owned(),
+                )
+            })
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("c.yaml".into(), "/replicas".into(), "type".into()),
+            (
+                "d.json".into(),
+                "/colour".into(),
+                "additional-property".into()
+            )
+        ],
+        "{report}"
+    );
+
+    // Not a record: refused on one line, exit 2.
+    let scalar = ws.write("scalar.avsc", r#""string""#);
+    let out = ws.run(&["--schema", &scalar.to_string_lossy(), &ws.path("configs")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("record"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_proto_schema_reads_its_imports_and_takes_a_message() {
+    let ws = Workspace::new();
+    contract_configs(&ws);
+    ws.write(
+        "proto/common/ports.proto",
+        "syntax = \"proto3\";\npackage acme.common;\nmessage Ports { repeated int32 ports = 1; }\n",
+    );
+    let main = ws.write(
+        "proto/svc.proto",
+        "syntax = \"proto3\";\npackage acme.svc;\nimport \"common/ports.proto\";\n\
+         message Svc { string name = 1; int32 replicas = 2; repeated int32 ports = 3; }\n\
+         message Other { acme.common.Ports ports = 1; }\n",
+    );
+    let main = main.to_string_lossy().into_owned();
+
+    // Two top-level messages: the config's must be named.
+    let out = ws.run(&["--schema", &main, &ws.path("configs")]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+
+    let out = ws.run(&[
+        "--schema",
+        &main,
+        "--message",
+        "acme.svc.Svc",
+        &ws.path("configs"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("c.yaml: /replicas"), "{text}");
+    assert!(text.contains("d.json: /colour"), "{text}");
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        stderr(&out).contains("checked 4 files: 2 valid, 2 invalid"),
+        "{}",
+        stderr(&out)
+    );
+
+    // An import that is not there is named, on one line, exit 2.
+    let broken = ws.write(
+        "proto/broken.proto",
+        "syntax = \"proto3\";\nimport \"missing/thing.proto\";\nmessage B { int32 a = 1; }\n",
+    );
+    let out = ws.run(&["--schema", &broken.to_string_lossy(), &ws.path("configs")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("missing/thing.proto"), "{err}");
+
+    // --message belongs to .proto schemas only.
+    let json = ws.write("schema.json", &schema().to_string());
+    let out = ws.run(&[
+        "--schema",
+        &json.to_string_lossy(),
+        "--message",
+        "x.Y",
+        &ws.path("configs"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--message"), "{}", stderr(&out));
+}

@@ -6,6 +6,7 @@ pub mod avro;
 pub mod billing;
 pub mod canonical;
 pub mod compat;
+pub mod contract;
 pub mod document;
 pub mod drift;
 pub mod egress;

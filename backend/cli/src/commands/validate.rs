@@ -1,10 +1,11 @@
-//! `validate`: judge many local config files against one JSON Schema, as fast as the
-//! machine allows. The schema is compiled once; each file is read, parsed and validated in
+//! `validate`: judge many local config files against one schema (JSON Schema, Avro or
+//! Protobuf), as fast as the machine allows. The schema is compiled once; each file is read, parsed and validated in
 //! one pass on a worker pool; results are printed afterwards in file order.
 
 mod check;
 mod files;
 mod progress;
+mod proto_files;
 mod remote;
 mod report;
 mod schema_cache;
@@ -14,7 +15,6 @@ use crate::args::{GlobalArgs, ValidateArgs};
 use crate::error::{exit, CliError};
 use std::io::IsTerminal;
 use std::time::Instant;
-use versiqii_core::schema::CompiledSchema;
 
 /// Below this many files the run is over before a progress line would be worth drawing.
 const PROGRESS_MIN_FILES: usize = 200;
@@ -24,10 +24,7 @@ pub fn run(global: &GlobalArgs, args: &ValidateArgs) -> Result<(), CliError> {
     if let (true, Some(target)) = (args.remote, &args.target) {
         return run_remote(global, args, target, started);
     }
-    let schema_value = schema_source::load(global, args)?;
-    let schema = CompiledSchema::compile(&schema_value)
-        .map_err(|e| CliError::usage(format!("{}: {e}", schema_source::label(args))))?;
-    drop(schema_value);
+    let schema = schema_source::contract(global, args)?;
 
     let inputs: Vec<_> = args.files.iter().chain(&args.paths).cloned().collect();
     let files = files::expand(&inputs, args.recursive)?;

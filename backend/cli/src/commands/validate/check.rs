@@ -7,8 +7,9 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use versiqii_core::contract::Contract;
 use versiqii_core::document::{parse_document, Format, MAX_CONFIG_BYTES};
-use versiqii_core::schema::{CompiledSchema, Violation};
+use versiqii_core::schema::Violation;
 
 pub enum Outcome {
     Valid,
@@ -39,11 +40,7 @@ pub fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, CliError> {
 }
 
 /// One outcome per file, in the order of `files`.
-pub fn check_all(
-    files: &[PathBuf],
-    schema: &CompiledSchema,
-    done: Option<&AtomicUsize>,
-) -> Vec<Outcome> {
+pub fn check_all(files: &[PathBuf], schema: &Contract, done: Option<&AtomicUsize>) -> Vec<Outcome> {
     files
         .par_iter()
         .map(|path| {
@@ -56,7 +53,7 @@ pub fn check_all(
         .collect()
 }
 
-fn check_one(path: &Path, schema: &CompiledSchema, buf: &mut Vec<u8>) -> Outcome {
+fn check_one(path: &Path, schema: &Contract, buf: &mut Vec<u8>) -> Outcome {
     if let Err(e) = read_capped(path, buf) {
         return Outcome::Broken(format!("cannot read: {e}"));
     }
@@ -84,6 +81,7 @@ pub(super) fn read_capped(path: &Path, buf: &mut Vec<u8>) -> std::io::Result<()>
 mod tests {
     use super::*;
     use serde_json::json;
+    use versiqii_core::schema::CompiledSchema;
 
     fn temp_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("vq-check-{name}-{}", std::process::id()));
@@ -95,8 +93,9 @@ mod tests {
     #[test]
     fn outcomes_follow_file_order_and_classify() {
         let dir = temp_dir("order");
-        let schema =
-            CompiledSchema::compile(&json!({"type": "object", "required": ["a"]})).unwrap();
+        let schema = Contract::JsonSchema(
+            CompiledSchema::compile(&json!({"type": "object", "required": ["a"]})).unwrap(),
+        );
         let files: Vec<PathBuf> = ["ok.yaml", "bad.json", "broken.yaml", "missing.json"]
             .iter()
             .map(|n| dir.join(n))
@@ -117,7 +116,7 @@ mod tests {
         let dir = temp_dir("big");
         let path = dir.join("big.json");
         std::fs::write(&path, vec![b' '; MAX_CONFIG_BYTES + 10]).unwrap();
-        let schema = CompiledSchema::compile(&json!({})).unwrap();
+        let schema = Contract::JsonSchema(CompiledSchema::compile(&json!({})).unwrap());
         let outcomes = check_all(&[path], &schema, None);
         assert!(matches!(&outcomes[0], Outcome::Broken(m) if m.contains("KiB")));
         std::fs::remove_dir_all(dir).unwrap();

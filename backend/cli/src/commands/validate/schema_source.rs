@@ -8,10 +8,15 @@ use crate::commands::shared::parse_name_at_version;
 use crate::error::CliError;
 use crate::output::note;
 use serde_json::Value;
+use std::io::Read;
 use std::path::Path;
 use versiqii_api::reference::TargetRef;
+use versiqii_core::avro::AvroSchema;
+use versiqii_core::contract::Contract;
 use versiqii_core::document::{parse_within, Caps, Format};
 use versiqii_core::names::TargetName;
+use versiqii_core::protobuf::{ProtoFile, ProtoSchema};
+use versiqii_core::schema::CompiledSchema;
 
 /// How the schema is named in error messages.
 pub fn label(args: &ValidateArgs) -> String {
@@ -20,6 +25,49 @@ pub fn label(args: &ValidateArgs) -> String {
         (None, Some(target)) => format!("schema of target {target}"),
         (None, None) => "schema".to_owned(),
     }
+}
+
+/// The schema compiled as the contract its file's extension names: `.avsc` Avro, `.proto`
+/// Protobuf, anything else (and a target's schema) JSON Schema.
+pub fn contract(global: &GlobalArgs, args: &ValidateArgs) -> Result<Contract, CliError> {
+    let refused = |e: String| CliError::usage(format!("{}: {e}", label(args)));
+    let extension = args
+        .schema
+        .as_deref()
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str());
+    match (extension, args.schema.as_deref()) {
+        (Some("avsc"), Some(path)) => AvroSchema::parse(&read_avsc(path)?, &[])
+            .and_then(AvroSchema::require_record)
+            .map(Contract::Avro)
+            .map_err(|e| refused(e.to_string())),
+        (Some("proto"), Some(path)) => {
+            let files = super::proto_files::gather(path)?;
+            let files: Vec<ProtoFile<'_>> = files
+                .iter()
+                .map(|(name, source)| ProtoFile::new(name, source))
+                .collect();
+            ProtoSchema::compile(&files, args.message.as_deref())
+                .map(Contract::Protobuf)
+                .map_err(|e| refused(e.to_string()))
+        }
+        _ if args.message.is_some() => Err(CliError::usage(
+            "--message applies only to a .proto --schema",
+        )),
+        _ => CompiledSchema::compile(&load(global, args)?)
+            .map(Contract::JsonSchema)
+            .map_err(|e| refused(e.to_string())),
+    }
+}
+
+/// An `.avsc`, read up to one byte past what the Avro parser accepts (it refuses the rest).
+fn read_avsc(path: &Path) -> Result<String, CliError> {
+    let cap = u64::try_from(versiqii_core::avro::MAX_TEXT_BYTES).map_or(u64::MAX, |max| max + 1);
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(cap).read_to_string(&mut text))
+        .map_err(|e| CliError::usage(format!("cannot read schema {}: {e}", path.display())))?;
+    Ok(text)
 }
 
 pub fn load(global: &GlobalArgs, args: &ValidateArgs) -> Result<Value, CliError> {
