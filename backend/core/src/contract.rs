@@ -77,4 +77,48 @@ mod tests {
             assert!(!contract.is_valid(&json!({"replicas": 2, "extra": true})));
         }
     }
+
+    /// The P1 benchmark's schema in Avro and Protobuf (backend/core/benches/p1/) compiles, and
+    /// judges a P1 config and its broken twin alike.
+    #[test]
+    fn the_p1_contracts_compile_and_judge_alike() {
+        let avro = AvroSchema::parse(include_str!("../benches/p1/service-config.avsc"), &[])
+            .and_then(AvroSchema::require_record)
+            .map(Contract::Avro)
+            .unwrap();
+        let proto = ProtoSchema::compile(
+            &[ProtoFile::new(
+                "service-config.proto",
+                include_str!("../benches/p1/service-config.proto"),
+            )],
+            Some("bench.p1.ServiceConfig"),
+        )
+        .map(Contract::Protobuf)
+        .unwrap();
+        let good = json!({
+            "apiVersion": "v1", "kind": "Worker",
+            "metadata": {"name": "web", "version": "3.24.127", "team": "platform",
+                         "labels": {"tier": "silver"}},
+            "spec": {
+                "replicas": 6, "image": "registry.example.com/web:8.0.33",
+                "ports": [{"name": "grpc", "port": 20518, "protocol": "GRPC"}],
+                "env": [{"name": "API_TOKEN", "value": "x", "secret": true}],
+                "resources": {"cpu": 0.5, "memoryMiB": 4096},
+                "logging": {"level": "debug", "format": "text", "sampleRate": 0.1},
+                "features": {"betaUi": true},
+                "owner": "payments@example.com",
+                "updatedAt": "2026-04-18T17:25:32Z",
+                "database": {"engine": "mysql", "host": "db-2.internal", "port": 5432,
+                             "pool": {"min": 3, "max": 20, "timeoutMs": 1000}}
+            }
+        });
+        let mut bad = good.clone();
+        bad["kind"] = json!("Daemon");
+        for contract in [&avro, &proto] {
+            assert_eq!(contract.validate(&good), vec![]);
+            let found = contract.validate(&bad);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert_eq!(found[0].pointer, "/kind");
+        }
+    }
 }
