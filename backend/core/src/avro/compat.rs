@@ -14,7 +14,7 @@
 use super::model::{Logical, Named, NamedKind, Node, Prim};
 use super::validate::child;
 use super::AvroSchema;
-use crate::compat::{Break, CompatLevel, CompatReport};
+use crate::compat::{check_levels, Break, CompatLevel, CompatReport, Direction};
 use std::collections::HashSet;
 
 /// Most type pairs one comparison may visit (trying union branches multiplies them).
@@ -28,40 +28,13 @@ pub fn check(
     history: &[(&str, &AvroSchema)],
     new: &AvroSchema,
 ) -> CompatReport {
-    let earlier: &[(&str, &AvroSchema)] = match history.split_last() {
-        _ if level == CompatLevel::None => &[],
-        Some((latest, _)) if !level.is_transitive() => std::slice::from_ref(latest),
-        _ => history,
-    };
-    let mut found: Vec<(usize, Break)> = Vec::new();
-    for (index, (label, old)) in earlier.iter().enumerate() {
+    check_levels(level, history, |direction, label, old| {
         let version = format!("version {label}");
-        let mut breaks = Vec::new();
-        if level.checks_backward() {
-            breaks.extend(read_breaks(new, "the new schema", old, &version));
+        match direction {
+            Direction::Backward => read_breaks(new, "the new schema", old, &version),
+            Direction::Forward => read_breaks(old, &version, new, "the new schema"),
         }
-        if level.checks_forward() {
-            breaks.extend(read_breaks(old, &version, new, "the new schema"));
-        }
-        found.extend(breaks.into_iter().map(|b| {
-            let against = (*label).to_owned();
-            (index, Break { against, ..b })
-        }));
-    }
-    found.sort_by(|(i, a), (j, b)| {
-        (&a.pointer, &a.rule, i, &a.message).cmp(&(&b.pointer, &b.rule, j, &b.message))
-    });
-    found.dedup();
-    let breaks: Vec<Break> = found.into_iter().map(|(_, b)| b).collect();
-    CompatReport {
-        level,
-        compatible: breaks.is_empty(),
-        checked_against: earlier
-            .iter()
-            .map(|(label, _)| (*label).to_owned())
-            .collect(),
-        breaks,
-    }
+    })
 }
 
 /// Every reason `reader` cannot resolve data written with `writer`, with `against` empty;

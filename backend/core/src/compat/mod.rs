@@ -69,24 +69,64 @@ pub fn backward_breaks(old: &Value, new: &Value) -> Vec<Break> {
 /// Checks `new` against earlier versions, given oldest first as `(label, schema)`.
 /// Non-transitive levels check only the latest earlier version; `NONE` checks nothing.
 pub fn check(level: CompatLevel, history: &[(&str, &Value)], new: &Value) -> CompatReport {
-    let earlier: &[(&str, &Value)] = match history.split_last() {
+    check_levels(level, history, |direction, label, old| {
+        let version = format!("version {label}");
+        let new_side = "the new schema".to_owned();
+        match direction {
+            Direction::Backward => breaks_between(
+                old,
+                new,
+                Sides {
+                    src: version,
+                    dst: new_side,
+                },
+            ),
+            Direction::Forward => breaks_between(
+                new,
+                old,
+                Sides {
+                    src: new_side,
+                    dst: version,
+                },
+            ),
+        }
+    })
+}
+
+/// Which way one comparison reads: must the new schema accept what the earlier one accepted
+/// (backward), or the earlier one what the new one accepts (forward)?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Backward,
+    Forward,
+}
+
+/// The walk of the levels that every schema language shares: which earlier versions `level`
+/// checks (non-transitive: only the latest; `NONE`: none) and in which directions, and one
+/// report of their breaks sorted by pointer, then rule, duplicates dropped.
+/// `breaks_of(direction, label, earlier)` compares one earlier version with the new one and
+/// leaves `against` empty; it is filled in here.
+pub fn check_levels<S>(
+    level: CompatLevel,
+    history: &[(&str, S)],
+    mut breaks_of: impl FnMut(Direction, &str, &S) -> Vec<Break>,
+) -> CompatReport {
+    let earlier: &[(&str, S)] = match history.split_last() {
         _ if level == CompatLevel::None => &[],
         Some((latest, _)) if !level.is_transitive() => std::slice::from_ref(latest),
         _ => history,
     };
     let mut found: Vec<(usize, Break)> = Vec::new();
     for (index, (label, schema)) in earlier.iter().enumerate() {
-        let version = format!("version {label}");
         let mut directions = Vec::new();
         if level.checks_backward() {
-            directions.push((*schema, new, version.clone(), "the new schema".to_owned()));
+            directions.push(Direction::Backward);
         }
         if level.checks_forward() {
-            directions.push((new, *schema, "the new schema".to_owned(), version.clone()));
+            directions.push(Direction::Forward);
         }
-        for (accepting, constraining, src, dst) in directions {
-            let breaks = breaks_between(accepting, constraining, Sides { src, dst });
-            found.extend(breaks.into_iter().map(|b| {
+        for direction in directions {
+            found.extend(breaks_of(direction, label, schema).into_iter().map(|b| {
                 let against = (*label).to_owned();
                 (index, Break { against, ..b })
             }));

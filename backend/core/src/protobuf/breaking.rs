@@ -6,7 +6,7 @@
 //! given to [`ProtoSchema::compile`] are compared, not the well-known imports.
 
 use super::compile::ProtoSchema;
-use crate::compat::{Break, CompatLevel, CompatReport};
+use crate::compat::{check_levels, Break, CompatLevel, CompatReport, Direction};
 use prost_reflect::{
     EnumDescriptor, FieldDescriptor, FileDescriptor, Kind, MessageDescriptor, ServiceDescriptor,
     Syntax,
@@ -161,51 +161,24 @@ pub fn check(
     history: &[(&str, &ProtoSchema)],
     new: &ProtoSchema,
 ) -> CompatReport {
-    let earlier: &[(&str, &ProtoSchema)] = match history.split_last() {
-        _ if level == CompatLevel::None => &[],
-        Some((latest, _)) if !level.is_transitive() => std::slice::from_ref(latest),
-        _ => history,
-    };
-    let mut found: Vec<(usize, Break)> = Vec::new();
-    for (index, (label, schema)) in earlier.iter().enumerate() {
-        let mut directions: Vec<(&ProtoSchema, &ProtoSchema, &str)> = Vec::new();
-        if level.checks_backward() {
-            directions.push((schema, new, ""));
-        }
-        if level.checks_forward() {
-            directions.push((new, schema, "Forward: "));
-        }
-        for (previous, current, prefix) in directions {
-            let mut out = Out {
-                category,
-                breaks: Vec::new(),
-            };
-            compare(previous, current, &mut out);
-            found.extend(out.breaks.into_iter().map(|b| {
-                let message = format!("{prefix}{}", b.message);
-                let against = (*label).to_owned();
-                (
-                    index,
-                    Break {
-                        message,
-                        against,
-                        ..b
-                    },
-                )
-            }));
-        }
-    }
-    found.sort_by(|(i, a), (j, b)| {
-        (&a.pointer, &a.rule, i, &a.message).cmp(&(&b.pointer, &b.rule, j, &b.message))
-    });
-    found.dedup();
-    let breaks: Vec<Break> = found.into_iter().map(|(_, b)| b).collect();
-    CompatReport {
-        level,
-        compatible: breaks.is_empty(),
-        checked_against: earlier.iter().map(|(l, _)| (*l).to_owned()).collect(),
-        breaks,
-    }
+    check_levels(level, history, |direction, _, schema| {
+        let (previous, current, prefix) = match direction {
+            Direction::Backward => (*schema, new, ""),
+            Direction::Forward => (new, *schema, "Forward: "),
+        };
+        let mut out = Out {
+            category,
+            breaks: Vec::new(),
+        };
+        compare(previous, current, &mut out);
+        out.breaks
+            .into_iter()
+            .map(|b| Break {
+                message: format!("{prefix}{}", b.message),
+                ..b
+            })
+            .collect()
+    })
 }
 
 struct Out {
