@@ -13,22 +13,9 @@ const SCHEMA: &str = include_str!("service-config.avsc");
 const DOCS: usize = 10_000;
 const FIELDS: usize = 200;
 
-/// A tiny deterministic generator, as in benches/validate.rs.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % n
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.next(items.len() as u64) as usize]
-    }
-}
+#[path = "support/lcg.rs"]
+mod lcg;
+use lcg::Lcg;
 
 const WORDS: &[&str] = &[
     "alpha", "billing", "cart", "drift", "edge", "feed", "graph", "hub", "ledger", "pay", "queue",
