@@ -11,7 +11,8 @@ use versiqii_api::events::DeploymentProblem;
 use versiqii_api::v1::{MigratedConfig, Plan, PlanProblem};
 use versiqii_core::graph::{Deployed, TargetVersionId};
 use versiqii_store::{
-    BindingRow, NewBinding, NewDeployment, RevisionRow, TargetVersionRow, TenantTx,
+    BindingRow, NewBinding, NewDeployment, RevisionRow, SchemaVersionRow, TargetVersionRow,
+    TenantTx,
 };
 
 pub use crate::actors::ChainStep;
@@ -130,6 +131,23 @@ pub struct PendingMigration {
     pub described: MigratedConfig,
 }
 
+/// The revision `binding` binds, and the schema version `tv` reads.
+pub async fn bound_revision_and_schema(
+    tx: &TenantTx,
+    binding: &BindingRow,
+    tv: &TargetVersionRow,
+) -> Result<(RevisionRow, SchemaVersionRow), ApiError> {
+    let revision = tx
+        .revision(binding.config_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("bound revision vanished"))?;
+    let schema = tx
+        .schema_version_by_id(tv.schema_version_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("schema version vanished"))?;
+    Ok((revision, schema))
+}
+
 /// Checks the bound config against `tv`'s schema, migrating it first when `tv` reads another
 /// schema version and a chain of migrations leads there.
 pub async fn bound_config_for(
@@ -139,14 +157,7 @@ pub async fn bound_config_for(
     tv: &TargetVersionRow,
 ) -> Result<BoundCheck, ApiError> {
     let tx = w.tx();
-    let revision = tx
-        .revision(binding.config_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("bound revision vanished"))?;
-    let schema = tx
-        .schema_version_by_id(tv.schema_version_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("schema version vanished"))?;
+    let (revision, schema) = bound_revision_and_schema(tx, binding, tv).await?;
     let name = format!("{}#{}", binding.config_name, binding.revision);
     let from_schema = format!("{}@{}", tv.family, binding.schema_version);
     let to_schema = format!("{}@{}", schema.family, schema.version);

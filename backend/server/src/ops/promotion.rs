@@ -6,8 +6,8 @@
 
 use super::bindings::{prepare, Migration};
 use super::plan::{
-    apply_migration, bound_config_for, constraint_problems_together, draft, insert_deployment,
-    mark_applied, BoundCheck, PendingMigration,
+    apply_migration, bound_config_for, bound_revision_and_schema, constraint_problems_together,
+    draft, insert_deployment, mark_applied, BoundCheck, PendingMigration,
 };
 use super::TenantWrite;
 use crate::error::{ApiError, ErrorCode};
@@ -246,18 +246,11 @@ async fn config_move(
     tv: &TargetVersionRow,
 ) -> Result<ConfigMove, ApiError> {
     let tx = w.tx();
-    let revision = tx
-        .revision(binding.config_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("bound revision vanished"))?;
+    let (revision, schema) = bound_revision_and_schema(tx, binding, tv).await?;
     let written_for = tx
         .target_version(revision.target_version_id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("target version vanished"))?;
-    let schema = tx
-        .schema_version_by_id(tv.schema_version_id)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("schema version vanished"))?;
     let name = format!("{}#{}", revision.name, revision.revision);
     let to_schema = format!("{}@{}", schema.family, schema.version);
     let problem = |kind: &str, message: String| PlanProblem {
