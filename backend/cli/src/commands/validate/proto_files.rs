@@ -2,9 +2,9 @@
 //! imports, looked up relative to its directory (as `protoc -I <its dir>` would), transitively.
 //! Google's well-known types come with the compiler and are not read.
 
+use super::schema_source::read_text_capped;
 use crate::error::CliError;
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::{Component, Path};
 use versiqii_core::protobuf::{MAX_FILES, MAX_FILE_BYTES};
 
@@ -16,7 +16,7 @@ pub fn gather(main: &Path) -> Result<Vec<(String, String)>, CliError> {
         .file_name()
         .and_then(|n| n.to_str())
         .ok_or_else(|| CliError::usage(format!("unusable schema path {}", main.display())))?;
-    let mut files = vec![(name.to_owned(), read(main)?)];
+    let mut files = vec![(name.to_owned(), read_text_capped(main, MAX_FILE_BYTES)?)];
     let mut seen: BTreeSet<String> = BTreeSet::from([name.to_owned()]);
     let mut next = 0;
     // One past the cap is enough for the compiler to refuse the set.
@@ -30,21 +30,12 @@ pub fn gather(main: &Path) -> Result<Vec<(String, String)>, CliError> {
             if seen.insert(import.clone()) {
                 let path = root.join(&import);
                 if path.is_file() {
-                    files.push((import, read(&path)?));
+                    files.push((import, read_text_capped(&path, MAX_FILE_BYTES)?));
                 }
             }
         }
     }
     Ok(files)
-}
-
-fn read(path: &Path) -> Result<String, CliError> {
-    let mut text = String::new();
-    let cap = u64::try_from(MAX_FILE_BYTES).map_or(u64::MAX, |max| max + 1);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(cap).read_to_string(&mut text))
-        .map_err(|e| CliError::usage(format!("cannot read {}: {e}", path.display())))?;
-    Ok(text)
 }
 
 /// A plain relative path: no root, no `..`.

@@ -37,10 +37,13 @@ pub fn contract(global: &GlobalArgs, args: &ValidateArgs) -> Result<Contract, Cl
         .and_then(|p| p.extension())
         .and_then(|e| e.to_str());
     match (extension, args.schema.as_deref()) {
-        (Some("avsc"), Some(path)) => AvroSchema::parse(&read_avsc(path)?, &[])
-            .and_then(AvroSchema::require_record)
-            .map(Contract::Avro)
-            .map_err(|e| refused(e.to_string())),
+        (Some("avsc"), Some(path)) => AvroSchema::parse(
+            &read_text_capped(path, versiqii_core::avro::MAX_TEXT_BYTES)?,
+            &[],
+        )
+        .and_then(AvroSchema::require_record)
+        .map(Contract::Avro)
+        .map_err(|e| refused(e.to_string())),
         (Some("proto"), Some(path)) => {
             let files = super::proto_files::gather(path)?;
             let files: Vec<ProtoFile<'_>> = files
@@ -60,9 +63,9 @@ pub fn contract(global: &GlobalArgs, args: &ValidateArgs) -> Result<Contract, Cl
     }
 }
 
-/// An `.avsc`, read up to one byte past what the Avro parser accepts (it refuses the rest).
-fn read_avsc(path: &Path) -> Result<String, CliError> {
-    let cap = u64::try_from(versiqii_core::avro::MAX_TEXT_BYTES).map_or(u64::MAX, |max| max + 1);
+/// A schema file's text, read up to one byte past `max` (the parser then refuses the rest).
+pub(super) fn read_text_capped(path: &Path, max: usize) -> Result<String, CliError> {
+    let cap = u64::try_from(max).map_or(u64::MAX, |max| max + 1);
     let mut text = String::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(cap).read_to_string(&mut text))
