@@ -179,7 +179,9 @@ export function useUrlFilters(): [URLSearchParams, (key: string, value: string) 
     const next = new URLSearchParams(params);
     if (value === "") next.delete(key);
     else next.set(key, value);
-    setParams(next, { replace: true });
+    // Synchronously: the filters are controlled inputs, and a URL update left to a transition
+    // lets React put the old value back first (a checkbox clicked under load stayed checked).
+    setParams(next, { replace: true, flushSync: true });
   };
   return [params, set];
 }

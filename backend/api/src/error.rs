@@ -107,11 +107,17 @@ error_codes! {
         "Send the body as `application/json`."),
     // Schemas and configs.
     SchemaInvalid = ("schema_invalid", 400, Usage, "Schema invalid",
-        "The document is not a valid JSON Schema; `errors` locates each problem."),
+        "The document is not a valid schema in the family's format (JSON Schema, Avro or Protobuf); `errors` locates each problem."),
     SchemaIncompatible = ("schema_incompatible", 409, Rejected, "Schema incompatible",
         "The new schema version breaks the family's compatibility level; `report` lists every break."),
     SchemaVersionExists = ("schema_version_exists", 409, Rejected, "Schema version exists",
         "That schema version exists with other content; schema versions are immutable, add a new one."),
+    ReferenceNotFound = ("reference_not_found", 422, Rejected, "Reference not found",
+        "A schema references a `family@version` that does not exist in this organisation; `detail` names it. Nothing was stored."),
+    ReferenceCycle = ("reference_cycle", 422, Rejected, "Reference cycle",
+        "A schema's references lead back to itself; `detail` gives the path. Nothing was stored."),
+    FamilyFormatMismatch = ("family_format_mismatch", 409, Rejected, "Family format mismatch",
+        "The family holds schemas of another format (JSON Schema, Avro, Protobuf) or another config message; every version of a family shares them."),
     ConfigInvalid = ("config_invalid", 422, Rejected, "Config invalid",
         "The config fails the schema its target version reads; `violations` lists every one and nothing was stored."),
     // Targets, environments and the version graph.

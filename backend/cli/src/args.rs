@@ -890,9 +890,79 @@ pub struct AddSchemaArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// JSON Schema file (JSON, or YAML), or `-` for standard input
+    /// Schema language [default: the family's; for a new family from the file's extension:
+    /// `.avsc` avro, `.proto` protobuf, else json-schema]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<SchemaFormat>,
+
+    /// Protobuf: the config message's full name, e.g. `acme.billing.v1.Config`
+    /// [default: the main file's only top-level message]
+    #[arg(long, value_name = "MESSAGE")]
+    pub message: Option<String>,
+
+    /// Another schema version this one uses, `FAMILY@VERSION` (Avro named types, Protobuf
+    /// imports, JSON Schema `$ref`s); repeat for several. JSON Schema `$ref`s of
+    /// `FAMILY@VERSION` are found without it.
+    #[arg(long = "ref", value_name = "FAMILY@VERSION")]
+    pub references: Vec<String>,
+
+    /// Protobuf: buf's rule category for compatibility; it becomes the family's
+    /// [default: the family's, WIRE_JSON for a new family]
+    #[arg(long, value_enum, ignore_case = true, value_name = "CATEGORY")]
+    pub buf_category: Option<BufCategoryArg>,
+
+    /// Schema file: JSON Schema (JSON or YAML), Avro (`.avsc`), or the main `.proto` file (its
+    /// imports are read from beside it); `-` for standard input (not for `.proto`)
     #[arg(value_name = "FILE")]
     pub file: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    /// JSON Schema (draft 2020-12 unless `$schema` names another)
+    #[value(name = "json-schema", alias = "json_schema")]
+    JsonSchema,
+    /// An Avro record schema (`.avsc`)
+    Avro,
+    /// `.proto` files with a config message
+    Protobuf,
+}
+
+impl SchemaFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SchemaFormat::JsonSchema => "json_schema",
+            SchemaFormat::Avro => "avro",
+            SchemaFormat::Protobuf => "protobuf",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BufCategoryArg {
+    /// Source compatibility of whole files
+    #[value(name = "FILE")]
+    File,
+    /// Source compatibility within packages
+    #[value(name = "PACKAGE")]
+    Package,
+    /// Binary and JSON wire compatibility (configs travel as JSON)
+    #[value(name = "WIRE_JSON")]
+    WireJson,
+    /// Binary wire compatibility
+    #[value(name = "WIRE")]
+    Wire,
+}
+
+impl BufCategoryArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BufCategoryArg::File => "FILE",
+            BufCategoryArg::Package => "PACKAGE",
+            BufCategoryArg::WireJson => "WIRE_JSON",
+            BufCategoryArg::Wire => "WIRE",
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -1,10 +1,45 @@
 //! A config's contract in any of the formats a family may use, compiled: one place that says
 //! how a config is judged, whatever the schema language.
 
-use crate::avro::AvroSchema;
-use crate::protobuf::ProtoSchema;
-use crate::schema::{CompiledSchema, Violation};
+mod bundle;
+mod stored;
+
+pub use bundle::{bundle, external_refs, BundleError};
+pub use stored::{
+    avro_document, format_of, message_of, pin_message, protobuf_document, AvroRef, Format,
+    ProtoRef, ProtoSource, Referenced, UnknownFormat, FORMAT_KEY,
+};
+
+use crate::avro::{AvroSchema, AvroSchemaError};
+use crate::compat::{self, CompatLevel, CompatReport};
+use crate::protobuf::{BufCategory, ProtoSchema, ProtoSchemaError};
+use crate::schema::{CompiledSchema, SchemaError, Violation};
 use serde_json::Value;
+
+/// Why a stored or proposed document is not a usable contract. Messages are one line.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ContractError {
+    #[error(transparent)]
+    JsonSchema(#[from] SchemaError),
+    #[error(transparent)]
+    Avro(#[from] AvroSchemaError),
+    #[error(transparent)]
+    Protobuf(#[from] ProtoSchemaError),
+    #[error("referenced schema {label} does not parse: {message}")]
+    Reference { label: String, message: String },
+    #[error(
+        "{label} is a {found} schema; a {expected} schema can only reference {expected} schemas"
+    )]
+    ReferenceFormat {
+        label: String,
+        expected: Format,
+        found: Format,
+    },
+    #[error("not a stored {0} document")]
+    Envelope(Format),
+    #[error("a {found} schema cannot be compared with the family's {expected} versions")]
+    MixedFormats { expected: Format, found: Format },
+}
 
 pub enum Contract {
     JsonSchema(CompiledSchema),
@@ -15,6 +50,23 @@ pub enum Contract {
 }
 
 impl Contract {
+    /// Compiles a stored document (see [`format_of`]) of any format.
+    pub fn from_document(document: &Value) -> Result<Contract, ContractError> {
+        Ok(match format_of(document) {
+            Format::JsonSchema => Contract::JsonSchema(CompiledSchema::compile(document)?),
+            Format::Avro => Contract::Avro(stored::compile_avro(document)?),
+            Format::Protobuf => Contract::Protobuf(stored::compile_protobuf(document)?),
+        })
+    }
+
+    pub fn format(&self) -> Format {
+        match self {
+            Contract::JsonSchema(_) => Format::JsonSchema,
+            Contract::Avro(_) => Format::Avro,
+            Contract::Protobuf(_) => Format::Protobuf,
+        }
+    }
+
     pub fn is_valid(&self, config: &Value) -> bool {
         match self {
             Contract::JsonSchema(schema) => schema.is_valid(config),
@@ -31,6 +83,44 @@ impl Contract {
             Contract::Protobuf(schema) => schema.validate(config),
         }
     }
+}
+
+/// Checks a stored document against the earlier versions of its family (oldest first, as
+/// `(label, document)`) by the rules of its format: JSON Schema by [`compat::check`], Avro by
+/// schema resolution, Protobuf by buf's rules of `category`. Every version must be in the same
+/// format.
+pub fn check(
+    level: CompatLevel,
+    category: BufCategory,
+    history: &[(&str, &Value)],
+    new: &Value,
+) -> Result<CompatReport, ContractError> {
+    let format = format_of(new);
+    if let Some((_, other)) = history.iter().find(|(_, d)| format_of(d) != format) {
+        return Err(ContractError::MixedFormats {
+            expected: format_of(other),
+            found: format,
+        });
+    }
+    Ok(match format {
+        Format::JsonSchema => compat::check(level, history, new),
+        Format::Avro => {
+            let earlier = history
+                .iter()
+                .map(|(label, d)| stored::compile_avro(d).map(|s| (*label, s)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let earlier: Vec<(&str, &AvroSchema)> = earlier.iter().map(|(l, s)| (*l, s)).collect();
+            crate::avro::compat::check(level, &earlier, &stored::compile_avro(new)?)
+        }
+        Format::Protobuf => {
+            let earlier = history
+                .iter()
+                .map(|(label, d)| stored::compile_protobuf(d).map(|s| (*label, s)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let earlier: Vec<(&str, &ProtoSchema)> = earlier.iter().map(|(l, s)| (*l, s)).collect();
+            crate::protobuf::check(level, category, &earlier, &stored::compile_protobuf(new)?)
+        }
+    })
 }
 
 #[cfg(test)]
@@ -120,5 +210,104 @@ mod tests {
             assert_eq!(found.len(), 1, "{found:?}");
             assert_eq!(found[0].pointer, "/kind");
         }
+    }
+
+    #[test]
+    fn stored_avro_and_protobuf_carry_their_references_and_compile_alone() {
+        let common = avro_document(
+            json!({"type": "record", "name": "acme.Db", "fields": [{"name": "host", "type": "string"}]}),
+            &[],
+        )
+        .unwrap();
+        let svc = avro_document(
+            json!({"type": "record", "name": "acme.Svc", "fields": [{"name": "db", "type": "acme.Db"}]}),
+            &[Referenced { label: "Common@1", document: &common }],
+        )
+        .unwrap();
+        assert_eq!(format_of(&svc), Format::Avro);
+        let contract = Contract::from_document(&svc).unwrap();
+        assert!(contract.is_valid(&json!({"db": {"host": "h"}})));
+        assert_eq!(
+            contract.validate(&json!({"db": {"host": 1}}))[0].pointer,
+            "/db/host"
+        );
+        // One level further: the closure travels.
+        let outer = avro_document(
+            json!({"type": "record", "name": "acme.Outer", "fields": [{"name": "svc", "type": "acme.Svc"}, {"name": "db2", "type": "acme.Db"}]}),
+            &[Referenced { label: "Svc@1", document: &svc }],
+        )
+        .unwrap();
+        assert_eq!(outer["references"].as_array().unwrap().len(), 2);
+        assert!(Contract::from_document(&outer).is_ok());
+        // A reference in another format is refused.
+        assert!(matches!(
+            avro_document(
+                json!("string"),
+                &[Referenced {
+                    label: "J@1",
+                    document: &json!({"type": "object"})
+                }]
+            ),
+            Err(ContractError::ReferenceFormat { .. })
+        ));
+
+        let types = protobuf_document(
+            None,
+            vec![ProtoSource {
+                path: "acme/types.proto".into(),
+                source: "syntax = \"proto3\";\npackage acme;\nmessage Db { string host = 1; }\n"
+                    .into(),
+            }],
+            &[],
+        )
+        .unwrap();
+        let proto = protobuf_document(
+            Some("acme.Svc"),
+            vec![ProtoSource {
+                path: "svc.proto".into(),
+                source: "syntax = \"proto3\";\npackage acme;\nimport \"acme/types.proto\";\nmessage Svc { Db db = 1; int32 replicas = 2; }\n".into(),
+            }],
+            &[Referenced { label: "Types@1", document: &types }],
+        )
+        .unwrap();
+        let contract = Contract::from_document(&proto).unwrap();
+        assert_eq!(contract.format(), Format::Protobuf);
+        assert!(contract.is_valid(&json!({"db": {"host": "h"}, "replicas": 2})));
+        assert!(!contract.is_valid(&json!({"db": {"port": 1}})));
+        let pinned = pin_message(proto.clone(), &contract);
+        assert_eq!(message_of(&pinned), Some("acme.Svc"));
+    }
+
+    #[test]
+    fn compatibility_follows_each_format_and_refuses_mixing() {
+        let v1 = avro_document(
+            json!({"type": "record", "name": "S", "fields": [{"name": "a", "type": "int"}]}),
+            &[],
+        )
+        .unwrap();
+        let v2 = avro_document(
+            json!({"type": "record", "name": "S", "fields": [{"name": "a", "type": "int"}, {"name": "b", "type": "string"}]}),
+            &[],
+        )
+        .unwrap();
+        let report = check(
+            CompatLevel::Backward,
+            BufCategory::default(),
+            &[("1", &v1)],
+            &v2,
+        )
+        .unwrap();
+        assert!(!report.compatible);
+        assert_eq!(report.breaks[0].pointer, "/b");
+        let json_schema = json!({"type": "object"});
+        assert!(matches!(
+            check(
+                CompatLevel::Backward,
+                BufCategory::default(),
+                &[("1", &json_schema)],
+                &v2
+            ),
+            Err(ContractError::MixedFormats { .. })
+        ));
     }
 }

@@ -37,7 +37,7 @@ pub enum ApiError {
     /// Well-formed but refused on its merits (a migration that does not load or fails).
     #[error("{detail}")]
     Unprocessable { code: ErrorCode, detail: String },
-    #[error("the document is not a valid JSON Schema")]
+    #[error("the document is not a valid schema in its format")]
     SchemaInvalid(Vec<FieldError>),
     #[error("the schema breaks {level} compatibility with {breaks} change(s)")]
     Incompatible {

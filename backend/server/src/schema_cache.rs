@@ -1,4 +1,4 @@
-//! Compiled schemas by content hash, and what a tenant's schema references resolve to. Compiling
+//! Compiled contracts (JSON Schema, Avro, Protobuf) by content hash, and what a tenant's schema references resolve to. Compiling
 //! a schema costs far more than validating a config against it, and schema versions never
 //! change, so a hash is a perfect key; a target version reads one schema version forever, so
 //! `(tenant, "target:svc@1.0.0")` resolves once. Both are bounded and evict the least recently
@@ -9,7 +9,7 @@ use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use uuid::Uuid;
-use versiqii_core::schema::{CompiledSchema, SchemaError};
+use versiqii_core::contract::{Contract, ContractError};
 use versiqii_store::SchemaVersionRow;
 
 const CAPACITY: usize = 512;
@@ -65,7 +65,7 @@ impl<K: Hash + Eq + Clone, V: Clone> Lru<K, V> {
 }
 
 pub struct SchemaCache {
-    compiled: Lru<String, Arc<CompiledSchema>>,
+    compiled: Lru<String, Arc<Contract>>,
     resolved: Lru<(Uuid, String), Arc<SchemaVersionRow>>,
     /// Schemas (by hash) that once took too long to check a small config against on the
     /// caller's thread: their checks go to the CPU pool.
@@ -84,7 +84,7 @@ impl Default for SchemaCache {
 
 impl SchemaCache {
     /// The compiled schema, if this hash was compiled before.
-    pub fn get(&self, hash: &str) -> Option<Arc<CompiledSchema>> {
+    pub fn get(&self, hash: &str) -> Option<Arc<Contract>> {
         self.compiled.get(&hash.to_owned())
     }
 
@@ -92,11 +92,11 @@ impl SchemaCache {
         &self,
         hash: &str,
         document: &serde_json::Value,
-    ) -> Result<Arc<CompiledSchema>, SchemaError> {
+    ) -> Result<Arc<Contract>, ContractError> {
         if let Some(hit) = self.get(hash) {
             return Ok(hit);
         }
-        let compiled = Arc::new(CompiledSchema::compile(document)?);
+        let compiled = Arc::new(Contract::from_document(document)?);
         self.compiled.insert(hash.to_owned(), compiled.clone());
         Ok(compiled)
     }

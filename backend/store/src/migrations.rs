@@ -86,6 +86,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0022_audit_evidence",
         include_str!("../../../migrations/0022_audit_evidence.sql"),
     ),
+    (
+        "0023_contract_formats",
+        include_str!("../../../migrations/0023_contract_formats.sql"),
+    ),
 ];
 
 /// Returns the names of the migrations applied by this call.

@@ -1,16 +1,19 @@
-//! `schemas add | list | show`: JSON Schema versions grouped in families.
+//! `schemas add | list | show`: schema versions (JSON Schema, Avro, Protobuf) grouped in
+//! families.
 
 use super::shared::{
     compact, fields, list_table, parse_name_at_version, print_list, read_source, short_hash,
     Column, Source,
 };
-use crate::args::{AddSchemaArgs, GlobalArgs, SchemasCommand, ShowSchemaArgs};
+use super::validate;
+use crate::args::{AddSchemaArgs, GlobalArgs, SchemaFormat, SchemasCommand, ShowSchemaArgs};
 use crate::client::Client;
 use crate::error::{one_line, CliError};
 use crate::output::{self, cell, out, show, OutputFormat};
 use serde_json::Value;
 use versiqii_api::v1::{
-    FamilySummaryView, FamilyVersion, FamilyView, NewSchemaRequest, SchemaVersionView,
+    FamilySummaryView, FamilyVersion, FamilyView, NewSchemaRequest, ProtoFileSource,
+    SchemaVersionView,
 };
 use versiqii_core::document::{parse_within, Caps, DocumentError, Format};
 
@@ -22,12 +25,51 @@ pub fn run(global: &GlobalArgs, command: SchemasCommand) -> Result<(), CliError>
     }
 }
 
+/// The format the file is in: as given, else by its extension (`None`: the family decides,
+/// JSON Schema for a new one).
+fn format_of_file(args: &AddSchemaArgs) -> Option<SchemaFormat> {
+    args.format.or_else(|| {
+        match std::path::Path::new(&args.file)
+            .extension()
+            .and_then(|e| e.to_str())
+        {
+            Some("avsc") => Some(SchemaFormat::Avro),
+            Some("proto") => Some(SchemaFormat::Protobuf),
+            _ => None,
+        }
+    })
+}
+
 fn add(global: &GlobalArgs, args: &AddSchemaArgs) -> Result<(), CliError> {
-    let source = read_source(&args.file)?;
-    let schema = parse_schema(&source)?;
+    let format = format_of_file(args);
+    if args.message.is_some() && format != Some(SchemaFormat::Protobuf) {
+        return Err(CliError::usage(
+            "--message applies only to a Protobuf schema (a .proto file or --format protobuf)",
+        ));
+    }
+    let (schema, files) = if format == Some(SchemaFormat::Protobuf) {
+        if args.file == "-" {
+            return Err(CliError::usage(
+                "a .proto schema is read from a file (its imports are read from beside it), not standard input",
+            ));
+        }
+        let files = validate::proto_files::gather(std::path::Path::new(&args.file))?
+            .into_iter()
+            .map(|(path, source)| ProtoFileSource { path, source })
+            .collect();
+        (Value::Null, files)
+    } else {
+        let source = read_source(&args.file)?;
+        (parse_schema(&source, format)?, Vec::new())
+    };
     let body = NewSchemaRequest {
         version: args.version.clone(),
+        format: format.map(|f| f.as_str().to_owned()),
         schema,
+        files,
+        message: args.message.clone(),
+        references: args.references.clone(),
+        buf_category: args.buf_category.map(|c| c.as_str().to_owned()),
         compat: args.compat.map(|level| level.as_str().to_owned()),
         dry_run: args.dry_run,
     };
@@ -51,7 +93,7 @@ fn add(global: &GlobalArgs, args: &AddSchemaArgs) -> Result<(), CliError> {
 /// The schema file as JSON data. JSON is tried first; YAML (a superset of most JSON)
 /// is the fallback, and when both fail the error of the likelier format is reported. Either is
 /// read by core's parser, within a schema's caps (YAML aliases expanded; 64 levels deep).
-fn parse_schema(source: &Source) -> Result<Value, CliError> {
+fn parse_schema(source: &Source, format: Option<SchemaFormat>) -> Result<Value, CliError> {
     let bytes = source.text.as_bytes();
     let over = |e: DocumentError| {
         CliError::usage(format!(
@@ -96,7 +138,8 @@ fn parse_schema(source: &Source) -> Result<Value, CliError> {
             }
         }
     };
-    if !value.is_object() {
+    // An Avro schema may be a bare name or a union at its top; the server says what is wrong.
+    if !value.is_object() && format != Some(SchemaFormat::Avro) {
         return Err(CliError::usage(format!(
             "{} does not hold a JSON Schema: expected an object at the top level",
             source.label
@@ -174,8 +217,9 @@ fn break_line(item: &Value) -> String {
 fn list(global: &GlobalArgs) -> Result<(), CliError> {
     let mut client = Client::authenticated(global.url.as_deref(), global.token.as_deref())?;
     let families = client.families()?;
-    const COLUMNS: [Column<FamilySummaryView>; 5] = [
+    const COLUMNS: [Column<FamilySummaryView>; 6] = [
         ("FAMILY", |f| show(&f.name)),
+        ("FORMAT", |f| show(&f.format)),
         ("LEVEL", |f| show(&f.compat_level)),
         ("LATEST", |f| show(&f.latest_version)),
         ("VERSIONS", |f| show(&f.version_count)),
@@ -221,7 +265,9 @@ fn show_schema(global: &GlobalArgs, args: &ShowSchemaArgs) -> Result<(), CliErro
 fn family_lines(family: &FamilyView) -> Vec<String> {
     let mut lines = fields(&[
         ("family", show(&family.name)),
+        ("format", show(&family.format)),
         ("level", show(&family.compat_level)),
+        ("rules", show(&family.buf_category)),
         ("latest", show(&family.latest_version)),
         ("created", show(&family.created_at)),
     ]);
@@ -236,13 +282,23 @@ fn family_lines(family: &FamilyView) -> Vec<String> {
 }
 
 fn version_lines(version: &SchemaVersionView) -> Vec<String> {
-    let mut lines = fields(&[
+    let mut rows = vec![
         ("family", show(&version.family)),
         ("version", show(&version.version)),
+        ("format", show(&version.format)),
+    ];
+    if version.message.is_some() {
+        rows.push(("message", show(&version.message)));
+    }
+    if !version.references.is_empty() {
+        rows.push(("refs", show(&version.references.join(", "))));
+    }
+    rows.extend([
         ("hash", show(&version.hash)),
         ("level", show(&version.compat_level)),
         ("created", show(&version.created_at)),
     ]);
+    let mut lines = fields(&rows);
     if version.report.is_object() {
         lines.extend(report_lines(&version.report, true));
     }
@@ -267,12 +323,12 @@ mod tests {
     fn schemas_parse_as_json_or_yaml() {
         let json_schema = source(r#"{"type": "object"}"#, Some("s.json"));
         assert_eq!(
-            parse_schema(&json_schema).unwrap(),
+            parse_schema(&json_schema, None).unwrap(),
             json!({"type": "object"})
         );
         let yaml_schema = source("type: object\nrequired: [a]\n", None);
         assert_eq!(
-            parse_schema(&yaml_schema).unwrap(),
+            parse_schema(&yaml_schema, None).unwrap(),
             json!({"type": "object", "required": ["a"]})
         );
     }
@@ -280,18 +336,21 @@ mod tests {
     #[test]
     fn bad_schemas_are_bad_input() {
         let broken_json = source(r#"{"type": "object""#, Some("s.json"));
-        let error = parse_schema(&broken_json).unwrap_err();
+        let error = parse_schema(&broken_json, None).unwrap_err();
         assert_eq!(error.exit_code(), 2);
         assert!(error.to_string().contains("not valid JSON"), "{error}");
 
         // YAML in a file that claims to be JSON is refused rather than guessed at.
         let yaml_in_json = source("type: object\n", Some("s.json"));
-        assert_eq!(parse_schema(&yaml_in_json).unwrap_err().exit_code(), 2);
+        assert_eq!(
+            parse_schema(&yaml_in_json, None).unwrap_err().exit_code(),
+            2
+        );
 
         let not_object = source("[1, 2]", None);
-        assert_eq!(parse_schema(&not_object).unwrap_err().exit_code(), 2);
+        assert_eq!(parse_schema(&not_object, None).unwrap_err().exit_code(), 2);
         let broken_yaml = source("a: [1\n", None);
-        assert_eq!(parse_schema(&broken_yaml).unwrap_err().exit_code(), 2);
+        assert_eq!(parse_schema(&broken_yaml, None).unwrap_err().exit_code(), 2);
     }
 
     #[test]
@@ -304,7 +363,7 @@ mod tests {
         }
         // (The core parser's tests show it refuses before building; here, that the CLI
         // passes the refusal on as a usage error.)
-        let error = parse_schema(&source(&bomb, Some("bomb.yaml"))).unwrap_err();
+        let error = parse_schema(&source(&bomb, Some("bomb.yaml")), None).unwrap_err();
         assert_eq!(error.exit_code(), 2);
         assert!(
             error.to_string().contains("expands to more than 4096 KiB"),
@@ -313,7 +372,7 @@ mod tests {
         // Nesting past 64 levels, in either format.
         let deep = format!("{{\"a\": {}1{}}}", "[".repeat(64), "]".repeat(64));
         for name in ["deep.json", "deep.yaml"] {
-            let error = parse_schema(&source(&deep, Some(name))).unwrap_err();
+            let error = parse_schema(&source(&deep, Some(name)), None).unwrap_err();
             assert!(
                 error.to_string().contains("more than 64 levels deep"),
                 "{error}"
@@ -321,7 +380,7 @@ mod tests {
         }
         // Anchors are fine within the caps.
         let anchored = "$defs:\n  id: &id {type: string}\nproperties:\n  a: *id\n  b: *id\n";
-        let schema = parse_schema(&source(anchored, None)).unwrap();
+        let schema = parse_schema(&source(anchored, None), None).unwrap();
         assert_eq!(schema["properties"]["b"], json!({"type": "string"}));
     }
 
@@ -379,7 +438,17 @@ mod tests {
         assert_eq!(lines[0], "family   F");
         assert!(lines.contains(&"compatibility BACKWARD against 1: compatible".to_owned()));
         assert_eq!(lines.last().unwrap(), r#"schema   {"type":"object"}"#);
-        assert_eq!(lines[4], "created  2025-07-01T00:00:00Z");
+        assert_eq!(lines[2], "format   json_schema");
+        assert_eq!(lines[5], "created  2025-07-01T00:00:00Z");
+        let proto = view(
+            json!({"family": "P", "version": "1", "hash": "h", "format": "protobuf",
+            "message": "acme.Config", "references": ["Types@1", "Common@2"],
+            "compat_level": "BACKWARD", "stored": true, "created_at": "2025-07-01T00:00:00Z",
+            "schema": {}, "report": {}}),
+        );
+        let lines = version_lines(&proto);
+        assert_eq!(lines[3], "message  acme.Config");
+        assert_eq!(lines[4], "refs     Types@1, Common@2");
     }
 
     fn view(value: Value) -> SchemaVersionView {

@@ -5,7 +5,7 @@
 mod check;
 mod files;
 mod progress;
-mod proto_files;
+pub(crate) mod proto_files;
 mod remote;
 mod report;
 mod schema_cache;

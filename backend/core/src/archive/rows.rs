@@ -12,7 +12,21 @@ use std::collections::BTreeMap;
 pub struct FamilyRec {
     pub name: String,
     pub compat_level: String,
+    /// `json_schema` (what archives before contract formats carry, so the default), `avro` or
+    /// `protobuf`.
+    #[serde(default = "json_schema")]
+    pub format: String,
+    #[serde(default = "wire_json")]
+    pub buf_category: String,
     pub created_at: DateTime<Utc>,
+}
+
+fn json_schema() -> String {
+    "json_schema".into()
+}
+
+fn wire_json() -> String {
+    "WIRE_JSON".into()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -25,6 +39,9 @@ pub struct SchemaVersionRec {
     pub document: Value,
     pub compat_level: String,
     pub report: Value,
+    /// The versions it references (`family@version`), in its order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<String>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
 }

@@ -42,7 +42,24 @@ pub fn verify_rows(rows: &TenantRows) -> Result<(), ArchiveError> {
     for f in &rows.families {
         unique(&mut families, f.name.clone(), "families.jsonl")?;
         one_of("families.jsonl", "compat_level", &f.compat_level, LEVELS)?;
+        one_of(
+            "families.jsonl",
+            "format",
+            &f.format,
+            &["json_schema", "avro", "protobuf"],
+        )?;
+        one_of(
+            "families.jsonl",
+            "buf_category",
+            &f.buf_category,
+            &["FILE", "PACKAGE", "WIRE_JSON", "WIRE"],
+        )?;
     }
+    let formats: BTreeMap<&str, &str> = rows
+        .families
+        .iter()
+        .map(|f| (f.name.as_str(), f.format.as_str()))
+        .collect();
 
     let mut schemas = BTreeSet::new();
     let mut seqs: BTreeMap<&str, i32> = BTreeMap::new();
@@ -67,6 +84,22 @@ pub fn verify_rows(rows: &TenantRows) -> Result<(), ArchiveError> {
             ));
         }
         one_of(file, "compat_level", &s.compat_level, LEVELS)?;
+        let format = crate::contract::format_of(&s.document);
+        if formats.get(s.family.as_str()) != Some(&format.as_str()) {
+            return fail(format!(
+                "{file}: `{key}` is a {format} document in a family of another format"
+            ));
+        }
+    }
+    for s in &rows.schema_versions {
+        let key = format!("{}@{}", s.family, s.version);
+        for r in &s.references {
+            if !schemas.contains(r) || r == &key {
+                return fail(format!(
+                    "schema_versions.jsonl: `{key}` references `{r}`, which is not another version in the archive"
+                ));
+            }
+        }
     }
 
     let mut targets = BTreeMap::new();
@@ -269,6 +302,8 @@ mod tests {
             families: vec![FamilyRec {
                 name: "F".into(),
                 compat_level: "BACKWARD".into(),
+                format: "json_schema".into(),
+                buf_category: "WIRE_JSON".into(),
                 created_at: at,
             }],
             schema_versions: vec![SchemaVersionRec {
@@ -279,6 +314,7 @@ mod tests {
                 document: doc,
                 compat_level: "BACKWARD".into(),
                 report: json!({}),
+                references: vec![],
                 created_by: "user:1".into(),
                 created_at: at,
             }],
@@ -322,5 +358,17 @@ mod tests {
         let mut unknown = rows();
         unknown.target_versions[0].schema_version = "v9".into();
         assert!(verify_rows(&unknown).is_err());
+        let mut dangling = rows();
+        dangling.schema_versions[0].references = vec!["G@1".into()];
+        assert!(verify_rows(&dangling)
+            .expect_err("reference")
+            .0
+            .contains("`G@1`"));
+        let mut mixed = rows();
+        mixed.families[0].format = "avro".into();
+        assert!(verify_rows(&mixed)
+            .expect_err("format")
+            .0
+            .contains("json_schema document"));
     }
 }

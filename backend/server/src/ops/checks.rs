@@ -9,7 +9,8 @@ use crate::thread_cpu;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 use versiqii_core::canonical::{diff_paths, unified_diff, DiffLimits, PathChange};
-use versiqii_core::schema::{CompiledSchema, SchemaError, Violation};
+use versiqii_core::contract::{pin_message, Contract, ContractError};
+use versiqii_core::schema::{SchemaError, Violation};
 use versiqii_core::TenantId;
 use versiqii_store::SchemaVersionRow;
 
@@ -24,6 +25,23 @@ pub fn schema_error(err: SchemaError) -> ApiError {
                 .collect(),
         ),
         other => ApiError::SchemaInvalid(vec![FieldError::new("/schema", other)]),
+    }
+}
+
+/// A proposed document that is not a usable contract, as the API reports it: JSON Schema
+/// problems at their pointers under `/schema`, Avro's under `/schema`, Protobuf's under
+/// `/files`, a reference's under `/references`.
+pub fn contract_error(err: ContractError) -> ApiError {
+    let at = match &err {
+        ContractError::JsonSchema(_) => "/schema",
+        ContractError::Avro(_) => "/schema",
+        ContractError::Protobuf(_) => "/files",
+        ContractError::Reference { .. } | ContractError::ReferenceFormat { .. } => "/references",
+        ContractError::Envelope(_) | ContractError::MixedFormats { .. } => "/format",
+    };
+    match err {
+        ContractError::JsonSchema(e) => schema_error(e),
+        other => ApiError::SchemaInvalid(vec![FieldError::new(at, other)]),
     }
 }
 
@@ -67,14 +85,19 @@ pub struct Diff {
 }
 
 impl Ops {
-    /// Gives `schema` back when it compiles as a JSON Schema.
-    pub async fn compile_schema(&self, tenant: TenantId, schema: Value) -> Result<Value, ApiError> {
+    /// Gives the stored document of a proposed schema version back when it compiles, with a
+    /// Protobuf version's config message pinned by its full name.
+    pub async fn compile_contract(
+        &self,
+        tenant: TenantId,
+        document: Value,
+    ) -> Result<Value, ApiError> {
         self.compute
             .run(tenant, Task::SchemaCompile, move || {
-                CompiledSchema::compile(&schema).map(|_| schema)
+                Contract::from_document(&document).map(|c| pin_message(document, &c))
             })
             .await?
-            .map_err(schema_error)
+            .map_err(contract_error)
     }
 
     /// Every violation of `doc` against the stored `schema`.

@@ -10,8 +10,10 @@ use versiqii_api::v1::{
     FamilyList, FamilySummaryView, FamilyVersion, FamilyView, NewSchemaRequest, SchemaVersionView,
 };
 use versiqii_core::compat::CompatLevel;
+use versiqii_core::contract::{Format, ProtoSource};
 use versiqii_core::document::{check_depth, MAX_DEPTH};
 use versiqii_core::names::{FamilyName, SchemaVersionLabel};
+use versiqii_core::protobuf::BufCategory;
 
 /// This module's part of the OpenAPI document.
 #[derive(utoipa::OpenApi)]
@@ -25,18 +27,20 @@ pub fn parse_family(text: &str) -> Result<FamilyName, ApiError> {
     FamilyName::parse(text).map_err(|e| ApiError::InvalidName(e.to_string()))
 }
 
-/// Adds a schema version to a family (created with its first schema). The new version must keep
-/// the family's compatibility level with the earlier versions; otherwise 409 with every break.
+/// Adds a schema version to a family (created with its first schema, in its format: JSON Schema,
+/// Avro or Protobuf). References to other versions are resolved and pinned. The new version
+/// must keep the family's compatibility level with the earlier versions, by its format's rules;
+/// otherwise 409 with every break.
 #[utoipa::path(operation_id = "addSchemaVersion", tag = "schemas", request_body = NewSchemaRequest,
     params(("family" = String, Path, description = "The family, e.g. OpenAPI-Payments", pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]*$", max_length = 100)),
     security(("bearer" = ["registry:write"])), responses(
     (status = 201, body = SchemaVersionView, description = "Added"),
     (status = 200, body = SchemaVersionView, description = "Already there with the same content, or a dry run"),
-    (status = 400, body = Problem, content_type = "application/problem+json", description = "`schema_invalid` or `invalid_name`"),
+    (status = 400, body = Problem, content_type = "application/problem+json", description = "`schema_invalid` (not a schema in its format, or parts that do not fit it) or `invalid_name`"),
     (status = 401, body = Problem, content_type = "application/problem+json"),
     (status = 403, body = Problem, content_type = "application/problem+json"),
-    (status = 409, body = Problem, content_type = "application/problem+json", description = "`schema_incompatible` (with `report`) or `schema_version_exists`"),
-    (status = 422, body = Problem, content_type = "application/problem+json", description = "`document_too_deep`: nested more than 64 levels, or `compute_time_exceeded`: the check took longer than one task may")))]
+    (status = 409, body = Problem, content_type = "application/problem+json", description = "`schema_incompatible` (with `report`), `schema_version_exists` or `family_format_mismatch`"),
+    (status = 422, body = Problem, content_type = "application/problem+json", description = "`reference_not_found`, `reference_cycle`, `document_too_deep`: nested more than 64 levels, or `compute_time_exceeded`: the check took longer than one task may")))]
 #[post("/v1/families/{family}/schemas")]
 pub async fn add_schema(
     auth: Authorized<perm::RegistryWrite>,
@@ -56,19 +60,44 @@ pub async fn add_schema(
                 .map_err(|e| ApiError::invalid("/compat", e))
         })
         .transpose()?;
+    let format = body
+        .format
+        .as_deref()
+        .map(|f| {
+            f.parse::<Format>()
+                .map_err(|e| ApiError::invalid("/format", e))
+        })
+        .transpose()?;
+    let buf_category = body
+        .buf_category
+        .as_deref()
+        .map(|c| {
+            c.parse::<BufCategory>()
+                .map_err(|e| ApiError::invalid("/buf_category", e))
+        })
+        .transpose()?;
     // Before compiling, which recurses through it: arrived as JSON, its size is the body's.
     check_depth(&body.schema, MAX_DEPTH).map_err(|over| ApiError::Unprocessable {
         code: ErrorCode::DocumentTooDeep,
         detail: format!("the schema {over}"),
     })?;
-    let schema = ops
-        .compile_schema(auth.principal.tenant, body.schema)
-        .await?;
     let req = schemas::AddSchema {
         family,
         version,
-        schema,
+        format,
+        schema: body.schema,
+        files: body
+            .files
+            .into_iter()
+            .map(|f| ProtoSource {
+                path: f.path,
+                source: f.source,
+            })
+            .collect(),
+        message: body.message,
+        references: body.references,
         compat: requested_level,
+        buf_category,
         dry_run: body.dry_run,
     };
     Ok(
@@ -93,6 +122,7 @@ pub async fn list(auth: Authorized<perm::RegistryRead>) -> Result<HttpResponse, 
         .map(|r| FamilySummaryView {
             name: r.name,
             compat_level: r.compat_level,
+            format: r.format,
             latest_version: r.latest_version,
             version_count: r.versions,
             created_at: r.created_at,
@@ -121,6 +151,8 @@ pub async fn show(
     let versions = tx.schema_versions(fam.id).await?;
     tx.commit().await?;
     Ok(HttpResponse::Ok().json(FamilyView {
+        buf_category: (fam.format == "protobuf").then_some(fam.buf_category),
+        format: fam.format,
         name: fam.name,
         compat_level: fam.compat_level,
         latest_version: versions.last().map(|v| v.version.clone()),
@@ -153,8 +185,10 @@ pub async fn show_schema(
         .schema_version(&family, &version)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("schema {family}@{version}")))?;
+    let references = tx.schema_refs(row.id).await?;
     tx.commit().await?;
-    Ok(HttpResponse::Ok().json(schema_version_view(row)))
+    let references = references.into_iter().map(|r| r.label).collect();
+    Ok(HttpResponse::Ok().json(schema_version_view(row, references)))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

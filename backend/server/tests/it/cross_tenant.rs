@@ -66,6 +66,10 @@ impl Tenant {
             let path = format!("/v1/families/{family}/schemas");
             ok(app.post(&path, tok, &body), 201, "schema");
         }
+        // A version referencing another (schema_version_refs).
+        let body = json!({"version": "v1", "schema": {"$ref": format!("{family}@v1")}});
+        let path = format!("/v1/families/{cap}Ref/schemas");
+        ok(app.post(&path, tok, &body), 201, "referencing schema");
         let mut target_version_id = String::new();
         for (target, version, schema) in [
             (&svc, "1.0.0", "v1"),

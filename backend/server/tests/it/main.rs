@@ -10,6 +10,7 @@ mod browser;
 mod caps;
 mod cli;
 mod compute;
+mod contracts;
 mod cross_tenant;
 mod drift;
 mod drift_props;

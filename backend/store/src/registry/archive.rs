@@ -68,14 +68,17 @@ impl TenantTx {
         let mut rows = TenantRows {
             families: self
                 .json_rows(
-                    "select name, compat_level, created_at from families",
+                    "select name, compat_level, format, buf_category, created_at from families",
                     r#"x.name collate "C""#,
                 )
                 .await?,
             schema_versions: self
                 .json_rows(
                     "select f.name as family, s.version, s.seq, s.hash, s.document, s.compat_level,
-                            s.report, s.created_by, s.created_at
+                            s.report, s.created_by, s.created_at,
+                            coalesce((select jsonb_agg(r.label order by r.position)
+                                      from schema_version_refs r where r.schema_version_id = s.id),
+                                     '[]') as \"references\"
                      from schema_versions s join families f on f.id = s.family_id",
                     r#"x.family collate "C", x.seq"#,
                 )
@@ -255,7 +258,10 @@ impl TenantTx {
         let families: Vec<Value> = rows
             .families
             .iter()
-            .map(|f| json!({"id": id("f", &f.name), "name": f.name, "compat_level": f.compat_level, "created_at": f.created_at}))
+            .map(|f| {
+                json!({"id": id("f", &f.name), "name": f.name, "compat_level": f.compat_level,
+                "format": f.format, "buf_category": f.buf_category, "created_at": f.created_at})
+            })
             .collect();
         let schemas: Vec<Value> = rows
             .schema_versions
@@ -266,6 +272,16 @@ impl TenantTx {
                 "compat_level": s.compat_level, "report": s.report, "created_by": s.created_by,
                 "created_at": s.created_at}))
             .collect();
+        let mut schema_refs: Vec<Value> = Vec::new();
+        for s in &rows.schema_versions {
+            let from = id("s", &format!("{}@{}", s.family, s.version));
+            for (position, label) in s.references.iter().enumerate() {
+                schema_refs.push(
+                    json!({"schema_version_id": from, "referenced_id": id("s", label),
+                    "label": label, "position": position}),
+                );
+            }
+        }
         let targets: Vec<Value> = rows
             .targets
             .iter()
@@ -357,12 +373,19 @@ impl TenantTx {
 
         self.bulk_insert(
             "families",
-            "id uuid, name text, compat_level text, created_at timestamptz",
-            "id, name, compat_level, created_at",
+            "id uuid, name text, compat_level text, format text, buf_category text, created_at timestamptz",
+            "id, name, compat_level, format, buf_category, created_at",
             &families,
         )
         .await?;
         self.bulk_insert("schema_versions", "id uuid, family_id uuid, version text, seq int, hash text, document jsonb, compat_level text, report jsonb, created_by text, created_at timestamptz", "id, family_id, version, seq, hash, document, compat_level, report, created_by, created_at", &schemas).await?;
+        self.bulk_insert(
+            "schema_version_refs",
+            "schema_version_id uuid, referenced_id uuid, label text, position int",
+            "schema_version_id, referenced_id, label, position",
+            &schema_refs,
+        )
+        .await?;
         self.bulk_insert(
             "targets",
             "id uuid, name text, family_id uuid, created_at timestamptz",

@@ -16,6 +16,6 @@ pub use deployments::{
     ConstraintRow, DeploymentRow, NewDeployment, NewObservation, ObservationRow, VersionNodeRow,
     CHANGES_CHANNEL,
 };
-pub use families::{FamilyRow, FamilySummary, NewSchemaVersion, SchemaVersionRow};
+pub use families::{FamilyRow, FamilySummary, NewSchemaVersion, SchemaRefRow, SchemaVersionRow};
 pub use migrations::{MigrationRow, MigrationSource, NewMigration};
 pub use targets::{NewTargetVersion, TargetRow, TargetSummary, TargetVersionRow};

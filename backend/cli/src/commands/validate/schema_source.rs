@@ -16,7 +16,6 @@ use versiqii_core::contract::Contract;
 use versiqii_core::document::{parse_within, Caps, Format};
 use versiqii_core::names::TargetName;
 use versiqii_core::protobuf::{ProtoFile, ProtoSchema};
-use versiqii_core::schema::CompiledSchema;
 
 /// How the schema is named in error messages.
 pub fn label(args: &ValidateArgs) -> String {
@@ -28,7 +27,8 @@ pub fn label(args: &ValidateArgs) -> String {
 }
 
 /// The schema compiled as the contract its file's extension names: `.avsc` Avro, `.proto`
-/// Protobuf, anything else (and a target's schema) JSON Schema.
+/// Protobuf, anything else JSON Schema (or a stored document of any format, which is what a
+/// target's schema is).
 pub fn contract(global: &GlobalArgs, args: &ValidateArgs) -> Result<Contract, CliError> {
     let refused = |e: String| CliError::usage(format!("{}: {e}", label(args)));
     let extension = args
@@ -57,9 +57,8 @@ pub fn contract(global: &GlobalArgs, args: &ValidateArgs) -> Result<Contract, Cl
         _ if args.message.is_some() => Err(CliError::usage(
             "--message applies only to a .proto --schema",
         )),
-        _ => CompiledSchema::compile(&load(global, args)?)
-            .map(Contract::JsonSchema)
-            .map_err(|e| refused(e.to_string())),
+        // A target's schema is its stored document, in whichever format its family uses.
+        _ => Contract::from_document(&load(global, args)?).map_err(|e| refused(e.to_string())),
     }
 }
 

@@ -1,0 +1,620 @@
+//! Every contract format end to end: the Hello World (family, target, config, binding,
+//! deployment, drift, `versiqii validate`, a lens migration, compatibility) with an Avro family
+//! and with a Protobuf family through the real CLI, and references between schema versions
+//! (JSON Schema `$ref`, Avro named types, Protobuf imports) pinned at registration.
+
+use crate::cli::{text, Cli};
+use crate::harness::{assert_problem, block_on, TestApp};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
+use serde_json::{json, Value};
+
+struct Scenario {
+    app: TestApp,
+    cli: Cli,
+    key: String,
+    dir: std::path::PathBuf,
+}
+
+impl Scenario {
+    fn new(slug: &str) -> Self {
+        let app = TestApp::spawn();
+        let cli = Cli::new(&app);
+        let s = app.signup(slug);
+        let (_, key) = app.api_key(&s.access, &["write"]);
+        let dir = std::env::temp_dir().join(format!("vq-contracts-{}", app.db_name));
+        std::fs::create_dir_all(dir.join("acme")).unwrap();
+        Scenario { app, cli, key, dir }
+    }
+
+    fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        let out = self
+            .cli
+            .run(args, &[("VERSIQII_TOKEN", self.key.as_str())], None);
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args);
+        assert_eq!(code, Some(0), "{args:?}: {out} {err}");
+        out
+    }
+
+    fn refused(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args);
+        assert_eq!(code, Some(1), "{args:?}: {out} {err}");
+        err
+    }
+
+    fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.extend(["--output", "json"]);
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+
+    fn file(&self, name: &str, content: &str) -> String {
+        let path = self.dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+
+    fn post(&self, path: &str, body: &Value) -> crate::harness::Reply {
+        self.app.post(path, Some(&self.key), body)
+    }
+
+    /// Declares payment-api `version` reading `schema_version` of Payments.
+    fn target(&self, version: &str, schema_version: &str) {
+        self.ok(&[
+            "targets",
+            "create",
+            "--name",
+            "payment-api",
+            "--family",
+            "Payments",
+            "--version",
+            version,
+            "--schema-version",
+            schema_version,
+        ]);
+    }
+
+    /// The cell of payment-api in prod in the drift matrix.
+    fn drift(&self) -> Value {
+        let r = self.app.get("/v1/drifts", Some(&self.key));
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["env"] == "prod" && c["target"] == "payment-api")
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    /// Binds `config` in prod and deploys payment-api `version` there.
+    fn bind_and_deploy(&self, config: &str, version: &str) {
+        self.ok(&["bindings", "create", "--config", config, "--env", "prod"]);
+        self.ok(&[
+            "env",
+            "set-target",
+            "--env",
+            "prod",
+            "--target",
+            "payment-api",
+            "--version",
+            version,
+        ]);
+    }
+}
+
+const AVRO_V1: &str = r#"{"type": "record", "name": "Payments", "namespace": "acme",
+  "fields": [
+    {"name": "timeout", "type": "int"},
+    {"name": "mode", "type": {"type": "enum", "name": "Mode", "symbols": ["fast", "safe"]}},
+    {"name": "region", "type": ["null", "string"], "default": null}
+  ]}"#;
+const AVRO_V2: &str = r#"{"type": "record", "name": "Payments", "namespace": "acme",
+  "fields": [
+    {"name": "timeout", "type": "long"},
+    {"name": "mode", "type": {"type": "enum", "name": "Mode", "symbols": ["fast", "safe"]}},
+    {"name": "region", "type": ["null", "string"], "default": null},
+    {"name": "retries", "type": "int", "default": 3}
+  ]}"#;
+const AVRO_V3_BREAKS: &str = r#"{"type": "record", "name": "Payments", "namespace": "acme",
+  "fields": [
+    {"name": "timeout", "type": "int"},
+    {"name": "mode", "type": {"type": "enum", "name": "Mode", "symbols": ["fast"]}},
+    {"name": "owner", "type": "string"}
+  ]}"#;
+
+#[test]
+fn an_avro_family_does_everything_a_json_schema_family_does() {
+    let s = Scenario::new("avro-co");
+    let v1 = s.file("payments-v1.avsc", AVRO_V1);
+    let out = s.ok(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments",
+        "--version",
+        "1",
+        &v1,
+    ]);
+    assert!(out.starts_with("added Payments@1"), "{out}");
+    let families = s.json(&["schemas", "list"]);
+    assert_eq!(families[0]["format"], "avro");
+    let shown = s.ok(&["schemas", "show", "Payments@1"]);
+    assert!(shown.contains("format   avro"), "{shown}");
+    s.target("1.0.0", "1");
+
+    // Configs are JSON or YAML, judged by Avro's rules: types, enums, unions, unknown fields.
+    let good = s.file("payments.yaml", "timeout: 30\nmode: fast\n");
+    let config = s.ok(&["configs", "create", "--target", "payment-api@1.0.0", &good]);
+    let config = config.trim().to_owned();
+    let bad = s.file(
+        "bad.json",
+        r#"{"timeout": "thirty", "mode": "slow", "region": 7, "extra": true}"#,
+    );
+    // Stored as written; binding it is where the contract is enforced.
+    let bad_config = s.ok(&["configs", "create", "--target", "payment-api@1.0.0", &bad]);
+    let err = s.refused(&[
+        "bindings",
+        "create",
+        "--config",
+        bad_config.trim(),
+        "--env",
+        "qa",
+    ]);
+    for pointer in ["/timeout", "/mode", "/region", "/extra"] {
+        assert!(err.contains(pointer), "{pointer} in {err}");
+    }
+
+    // Bound and deployed: no drift.
+    s.bind_and_deploy(&config, "1.0.0");
+    let cell = s.drift();
+    assert_eq!(cell["dimensions"]["schema"], false, "{cell}");
+    assert_eq!(cell["desired_version"], "1.0.0", "{cell}");
+
+    // `versiqii validate` against the target's Avro schema, offline after one fetch.
+    let (code, out, err) = s.run(&["validate", "--target", "payment-api@1.0.0", &good, &bad]);
+    assert_eq!(code, Some(1), "{out} {err}");
+    assert!(out.contains("/mode"), "{out}");
+    s.ok(&["validate", "--target", "payment-api@1.0.0", &good]);
+
+    // Compatibility by Avro's resolution rules: a promotion and a field with a default pass;
+    // a removed enum symbol and a field without a default break, each named.
+    let v2 = s.file("payments-v2.avsc", AVRO_V2);
+    s.ok(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments",
+        "--version",
+        "2",
+        &v2,
+    ]);
+    let v3 = s.file("payments-v3.avsc", AVRO_V3_BREAKS);
+    let err = s.refused(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments",
+        "--version",
+        "3",
+        "--compat",
+        "FULL",
+        &v3,
+    ]);
+    for rule in [
+        "field-added-without-default",
+        "enum-symbol-removed",
+        "type-changed",
+    ] {
+        assert!(err.contains(rule), "{rule} in {err}");
+    }
+    // A JSON Schema cannot join an Avro family.
+    let js = s.file("js.json", r#"{"type": "object"}"#);
+    let err = s.refused(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments",
+        "--version",
+        "9",
+        "--format",
+        "json-schema",
+        &js,
+    ]);
+    assert!(
+        err.contains("Payments is a family of avro schemas"),
+        "{err}"
+    );
+    // Without --format the family's is meant: the file is read as Avro, and is not.
+    let (code, _, err) = s.run(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments",
+        "--version",
+        "9",
+        &js,
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("unknown type `object`"), "{err}");
+
+    // A lens migrates the config's JSON form to v2 on bind, validated against Avro v2.
+    s.target("2.0.0", "2");
+    let lens = s.file(
+        "1-2.lens.yaml",
+        "lens:\n  - add: { name: retries, default: 5 }\n",
+    );
+    s.ok(&[
+        "migrations",
+        "add",
+        "--family",
+        "Payments",
+        "--from",
+        "1",
+        "--to",
+        "2",
+        "--lens",
+        &lens,
+    ]);
+    let (code, out, err) = s.run(&[
+        "bindings",
+        "create",
+        "--config",
+        &config,
+        "--env",
+        "staging",
+        "--version",
+        "2.0.0",
+    ]);
+    assert_eq!(code, Some(0), "{out} {err}");
+    assert!(err.contains("from Payments@1 to Payments@2"), "{err}");
+    let bound = s.json(&["bindings", "list", "--env", "staging"]);
+    let revision = s.json(&["configs", "show", bound[0]["config_id"].as_str().unwrap()]);
+    assert_eq!(bound[0]["revision"], 2);
+    assert_eq!(
+        revision["data"],
+        json!({"timeout": 30, "mode": "fast", "retries": 5})
+    );
+
+    // Version 3 (added with NONE) needs `owner`, which prod's config lacks: deploying it is
+    // refused, and forced it shows as schema drift.
+    s.ok(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments",
+        "--version",
+        "3",
+        "--compat",
+        "NONE",
+        &v3,
+    ]);
+    s.target("3.0.0", "3");
+    let deploy = [
+        "env",
+        "set-target",
+        "--env",
+        "prod",
+        "--target",
+        "payment-api",
+        "--version",
+        "3.0.0",
+    ];
+    s.refused(&deploy);
+    let mut forced = deploy.to_vec();
+    forced.push("--force");
+    s.ok(&forced);
+    let cell = s.drift();
+    assert_eq!(cell["dimensions"]["schema"], true, "{cell}");
+}
+
+const TYPES_PROTO: &str = "syntax = \"proto3\";\npackage acme;\n\
+    message Db {\n  string host = 1;\n  int32 port = 2;\n}\n";
+const SVC_V1: &str = "syntax = \"proto3\";\npackage acme;\nimport \"acme/types.proto\";\n\
+    enum Mode {\n  MODE_UNSPECIFIED = 0;\n  MODE_FAST = 1;\n  MODE_SAFE = 2;\n}\n\
+    message Payments {\n  int32 timeout = 1;\n  Mode mode = 2;\n  Db db = 3;\n  repeated string regions = 4;\n}\n\
+    message Unused {\n  string x = 1;\n}\n";
+const SVC_V2_BREAKS: &str = "syntax = \"proto3\";\npackage acme;\nimport \"acme/types.proto\";\n\
+    enum Mode {\n  MODE_UNSPECIFIED = 0;\n  MODE_FAST = 1;\n  MODE_SAFE = 2;\n}\n\
+    message Payments {\n  int32 timeout = 1;\n  Mode mode = 2;\n  string db = 3;\n}\n\
+    message Unused {\n  string x = 1;\n}\n";
+
+#[test]
+fn a_protobuf_family_does_everything_a_json_schema_family_does() {
+    let s = Scenario::new("proto-co");
+    s.file("acme/types.proto", TYPES_PROTO);
+    let main = s.file("payments.proto", SVC_V1);
+    // Two top-level messages: the family must say which is the config.
+    let err = s
+        .run(&[
+            "schemas",
+            "add",
+            "--family",
+            "Payments",
+            "--version",
+            "1",
+            &main,
+        ])
+        .2;
+    assert!(err.contains("Payments") && err.contains("Unused"), "{err}");
+    let out = s.ok(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments",
+        "--version",
+        "1",
+        "--message",
+        "acme.Payments",
+        &main,
+    ]);
+    assert!(out.starts_with("added Payments@1"), "{out}");
+    let family = s.json(&["schemas", "show", "Payments"]);
+    assert_eq!(
+        (&family["format"], &family["buf_category"]),
+        (&json!("protobuf"), &json!("WIRE_JSON"))
+    );
+    let version = s.json(&["schemas", "show", "Payments@1"]);
+    assert_eq!(version["message"], "acme.Payments");
+    assert_eq!(version["schema"]["files"].as_array().unwrap().len(), 2);
+    s.target("1.0.0", "1");
+
+    // Configs through the proto3 JSON mapping: enum names, nested messages, unknown fields refused.
+    let good = s.file(
+        "payments.yaml",
+        "timeout: 30\nmode: MODE_FAST\ndb: {host: db.internal, port: 5432}\nregions: [eu, us]\n",
+    );
+    let config = s.ok(&["configs", "create", "--target", "payment-api@1.0.0", &good]);
+    let config = config.trim().to_owned();
+    let bad = s.file(
+        "bad.json",
+        r#"{"timeout": "x", "mode": "MODE_TURBO", "db": {"hots": "h"}}"#,
+    );
+    let bad_config = s.ok(&["configs", "create", "--target", "payment-api@1.0.0", &bad]);
+    let err = s.refused(&[
+        "bindings",
+        "create",
+        "--config",
+        bad_config.trim(),
+        "--env",
+        "qa",
+    ]);
+    for pointer in ["/timeout", "/mode", "/db/hots"] {
+        assert!(err.contains(pointer), "{pointer} in {err}");
+    }
+    s.bind_and_deploy(&config, "1.0.0");
+    assert_eq!(s.drift()["dimensions"]["schema"], false);
+    let (code, out, _) = s.run(&["validate", "--target", "payment-api@1.0.0", &good, &bad]);
+    assert_eq!(code, Some(1));
+    assert!(out.contains("/db/hots"), "{out}");
+
+    // buf's rules: a field's type changed and a field deleted, each with its rule id.
+    std::fs::write(s.dir.join("payments.proto"), SVC_V2_BREAKS).unwrap();
+    let err = s.refused(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments",
+        "--version",
+        "2",
+        &main,
+    ]);
+    for rule in [
+        "FIELD_NO_DELETE_UNLESS_NAME_RESERVED",
+        "FIELD_NO_DELETE_UNLESS_NUMBER_RESERVED",
+        "FIELD_WIRE_JSON_COMPATIBLE_TYPE",
+    ] {
+        assert!(err.contains(rule), "{rule} in {err}");
+    }
+    // Another config message cannot join the family.
+    std::fs::write(s.dir.join("payments.proto"), SVC_V1).unwrap();
+    let err = s.refused(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments",
+        "--version",
+        "2",
+        "--message",
+        "acme.Unused",
+        &main,
+    ]);
+    assert!(err.contains("config message is acme.Payments"), "{err}");
+    // Adding a field is fine under WIRE_JSON; the category is the family's to change.
+    let v2 = SVC_V1.replace(
+        "repeated string regions = 4;",
+        "repeated string regions = 4;\n  bool dry = 5;",
+    );
+    std::fs::write(s.dir.join("payments.proto"), v2).unwrap();
+    s.ok(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments",
+        "--version",
+        "2",
+        "--buf-category",
+        "FILE",
+        &main,
+    ]);
+    assert_eq!(
+        s.json(&["schemas", "show", "Payments"])["buf_category"],
+        "FILE"
+    );
+}
+
+#[test]
+fn references_are_resolved_pinned_and_checked_as_a_whole() {
+    let s = Scenario::new("refs-co");
+    // JSON Schema: `$ref` to another family's version, with a pointer into it.
+    let common = json!({"$defs": {"Port": {"type": "integer", "minimum": 1, "maximum": 65535}},
+        "type": "object", "properties": {"host": {"type": "string"}, "port": {"$ref": "#/$defs/Port"}},
+        "required": ["host"]});
+    let r = s.post(
+        "/v1/families/Common/schemas",
+        &json!({"version": "1", "schema": common}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let svc = json!({"type": "object", "required": ["db"],
+        "properties": {"db": {"$ref": "Common@1"}, "admin": {"$ref": "Common@1#/$defs/Port"}}});
+    let r = s.post(
+        "/v1/families/Svc/schemas",
+        &json!({"version": "1", "schema": svc}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["references"], json!(["Common@1"]));
+    let r = s.post(
+        "/v1/targets",
+        &json!({"name": "svc", "family": "Svc", "version": "1.0.0",
+        "schema_version": "1"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = s.post(
+        "/v1/validate",
+        &json!({"target": "svc@1.0.0",
+        "documents": [{"name": "ok", "content": "{\"db\": {\"host\": \"h\", \"port\": 5432}}"},
+                      {"name": "bad", "content": "{\"db\": {\"port\": 0}, \"admin\": 70000}"}]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["results"][0]["valid"], true);
+    let pointers: Vec<&str> = r.body["results"][1]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["pointer"].as_str().unwrap())
+        .collect();
+    for p in ["/db", "/db/port", "/admin"] {
+        assert!(pointers.contains(&p), "{p} in {pointers:?}");
+    }
+
+    // Checked on the resolved whole: Svc@2 only moves to Common@2, which requires `port`; that
+    // breaks Svc's BACKWARD level though Svc's own text changed by one reference.
+    let mut common2 = common.clone();
+    common2["required"] = json!(["host", "port"]);
+    let r = s.post(
+        "/v1/families/Common/schemas",
+        &json!({"version": "2", "schema": common2, "compat": "NONE"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let svc2 =
+        json!({"type": "object", "required": ["db"], "properties": {"db": {"$ref": "Common@2"}}});
+    let r = s.post(
+        "/v1/families/Svc/schemas",
+        &json!({"version": "2", "schema": svc2}),
+    );
+    assert_problem(&r, 409, "schema_incompatible");
+    assert!(r.body.to_string().contains("/db"), "{}", r.body);
+
+    // Missing, self-referencing and cross-format references are refused, nothing stored.
+    let r = s.post(
+        "/v1/families/Svc/schemas",
+        &json!({"version": "3", "schema": {"$ref": "Common@9"}}),
+    );
+    assert_problem(&r, 422, "reference_not_found");
+    assert!(r.body["detail"].as_str().unwrap().contains("Common@9"));
+    let r = s.post(
+        "/v1/families/Svc/schemas",
+        &json!({"version": "3", "schema": {"properties": {"me": {"$ref": "Svc@3"}}}}),
+    );
+    assert_problem(&r, 422, "reference_cycle");
+    assert!(r.body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("Svc@3 -> Svc@3"));
+
+    // Avro: named types from another family's version.
+    let types = json!({"type": "record", "name": "acme.Db",
+        "fields": [{"name": "host", "type": "string"}]});
+    let r = s.post(
+        "/v1/families/Types/schemas",
+        &json!({"version": "1", "format": "avro", "schema": types}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let app_schema = json!({"type": "record", "name": "acme.App",
+        "fields": [{"name": "db", "type": "acme.Db"}]});
+    let r = s.post(
+        "/v1/families/App/schemas",
+        &json!({"version": "1", "format": "avro", "schema": app_schema}),
+    );
+    assert_eq!(
+        r.status, 400,
+        "unknown type without its reference: {}",
+        r.body
+    );
+    assert!(r.body.to_string().contains("acme.Db"), "{}", r.body);
+    let r = s.post(
+        "/v1/families/App/schemas",
+        &json!({"version": "1", "format": "avro",
+        "schema": app_schema, "references": ["Types@1"]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["references"], json!(["Types@1"]));
+    let r = s.post(
+        "/v1/families/App/schemas",
+        &json!({"version": "2", "format": "avro",
+        "schema": app_schema, "references": ["Common@1"]}),
+    );
+    assert_problem(&r, 400, "schema_invalid");
+    assert!(
+        r.body
+            .to_string()
+            .contains("Common@1 is a json_schema schema"),
+        "{}",
+        r.body
+    );
+
+    // Protobuf: a referenced version's files are importable.
+    let r = s.post(
+        "/v1/families/PTypes/schemas",
+        &json!({"version": "1", "format": "protobuf",
+        "files": [{"path": "acme/types.proto", "source": TYPES_PROTO}]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let main = "syntax = \"proto3\";\npackage acme;\nimport \"acme/types.proto\";\n\
+        message Cfg { Db db = 1; }\n";
+    let r = s.post(
+        "/v1/families/PCfg/schemas",
+        &json!({"version": "1", "format": "protobuf",
+        "files": [{"path": "cfg.proto", "source": main}], "references": ["PTypes@1"]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["message"], "acme.Cfg");
+    let r = s.post(
+        "/v1/families/PCfg/schemas",
+        &json!({"version": "2", "format": "protobuf",
+        "files": [{"path": "cfg.proto", "source": main}]}),
+    );
+    assert_problem(&r, 400, "schema_invalid");
+    assert!(
+        r.body.to_string().contains("acme/types.proto"),
+        "{}",
+        r.body
+    );
+
+    // A referenced version cannot disappear, even for the database's owner.
+    let db = s.app.owner_db();
+    let deleted = block_on(
+        db.execute(Statement::from_string(
+            DbBackend::Postgres,
+            "delete from schema_versions where version = '1' and family_id = \
+         (select id from families where name = 'Types')"
+                .to_owned(),
+        )),
+    );
+    assert!(deleted.is_err(), "a referenced version was deleted");
+    let pins = block_on(db.query_one(Statement::from_string(
+        DbBackend::Postgres,
+        "select count(*)::bigint as n from schema_version_refs".to_owned(),
+    )))
+    .unwrap()
+    .unwrap()
+    .try_get::<i64>("", "n")
+    .unwrap();
+    assert_eq!(
+        pins, 3,
+        "Svc@1 -> Common@1, App@1 -> Types@1, PCfg@1 -> PTypes@1"
+    );
+}
