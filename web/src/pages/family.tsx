@@ -6,6 +6,18 @@ import { ok } from "../api/client";
 import { useApi } from "../session";
 import { Loading, Page, ProblemView, when } from "../ui";
 import { isReport, ReportView } from "./report";
+import { formatLabel } from "./registry";
+
+interface ProtoFile {
+  path: string;
+  source: string;
+}
+
+/** The `.proto` files of a stored Protobuf document: its own, then those of its references. */
+function protoFiles(document: unknown): { own: ProtoFile[]; referenced: (ProtoFile & { label: string })[] } {
+  const d = (document ?? {}) as { files?: ProtoFile[]; references?: (ProtoFile & { label: string })[] };
+  return { own: d.files ?? [], referenced: d.references ?? [] };
+}
 
 export function Family() {
   const { family = "", version } = useParams();
@@ -25,7 +37,10 @@ export function Family() {
   if (detail.error) return <ProblemView error={detail.error} />;
   const f = detail.data;
   return (
-    <Page title={`Family ${f.name}`} intro={`Compatibility level ${f.compat_level}; ${f.versions.length} version(s).`}>
+    <Page
+      title={`Family ${f.name}`}
+      intro={`${formatLabel(f.format)}; compatibility level ${f.compat_level}${f.buf_category ? ` (buf rules ${f.buf_category})` : ""}; ${f.versions.length} version(s).`}
+    >
       <table>
         <caption className="sr-only">Versions</caption>
         <thead>
@@ -61,7 +76,47 @@ export function Family() {
               {isReport(schema.data.report) && schema.data.report.checked_against.length > 0 && (
                 <ReportView report={schema.data.report} />
               )}
-              <pre tabIndex={0} aria-label={`Schema ${shown}`}>{JSON.stringify(schema.data.schema, null, 2)}</pre>
+              {(schema.data.message || (schema.data.references ?? []).length > 0) && (
+                <dl className="facts">
+                  {schema.data.message && (
+                    <>
+                      <dt>Config message</dt>
+                      <dd>
+                        <code>{schema.data.message}</code>
+                      </dd>
+                    </>
+                  )}
+                  {(schema.data.references ?? []).length > 0 && (
+                    <>
+                      <dt>References</dt>
+                      <dd>
+                        {(schema.data.references ?? []).map((r, i) => {
+                          const [fam = "", ver = ""] = r.split("@");
+                          return (
+                            <span key={r}>
+                              {i > 0 && ", "}
+                              <Link to={`/families/${encodeURIComponent(fam)}/${encodeURIComponent(ver)}`}>{r}</Link>
+                            </span>
+                          );
+                        })}
+                      </dd>
+                    </>
+                  )}
+                </dl>
+              )}
+              {schema.data.format === "protobuf" ? (
+                [...protoFiles(schema.data.schema).own, ...protoFiles(schema.data.schema).referenced].map((file) => (
+                  <section key={`${file.path}`} aria-label={file.path}>
+                    <h3>
+                      <code>{file.path}</code>
+                      {"label" in file ? ` (from ${String(file.label)})` : ""}
+                    </h3>
+                    <pre tabIndex={0}>{file.source}</pre>
+                  </section>
+                ))
+              ) : (
+                <pre tabIndex={0} aria-label={`Schema ${shown}`}>{JSON.stringify(schema.data.schema, null, 2)}</pre>
+              )}
             </>
           )}
         </>

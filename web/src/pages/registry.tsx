@@ -9,6 +9,31 @@ import { ApiError } from "../api/client";
 import { Empty, Field, Loading, Page, ProblemView, Select, TextArea, optional, text, when } from "../ui";
 import { isReport, ReportView } from "./report";
 
+/** The schema languages a family may use, as the API names them and as people read them. */
+export const FORMATS = [
+  { value: "json_schema", label: "JSON Schema" },
+  { value: "avro", label: "Avro" },
+  { value: "protobuf", label: "Protobuf" },
+] as const;
+type FormatName = (typeof FORMATS)[number]["value"];
+
+export function formatLabel(format: string | undefined): string {
+  return FORMATS.find((f) => f.value === format)?.label ?? format ?? "JSON Schema";
+}
+
+/** What the register form's text area holds, by format. */
+const SOURCE = {
+  json_schema: { label: "JSON Schema", placeholder: '{"type": "object", "properties": {…}}' },
+  avro: { label: "Avro schema (.avsc)", placeholder: '{"type": "record", "name": "acme.Config", "fields": […]}' },
+  protobuf: { label: "Main .proto file", placeholder: 'syntax = "proto3";\npackage acme;\nmessage Config { … }' },
+} as const;
+
+function formatOfFile(name: string): FormatName | undefined {
+  if (name.endsWith(".avsc")) return "avro";
+  if (name.endsWith(".proto")) return "protobuf";
+  return undefined;
+}
+
 const COMPAT = ["BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE", "NONE"];
 
 export function useFamilies() {
@@ -28,21 +53,42 @@ export function Families() {
   const canWrite = useCan("registry:write");
   const [dryRun, setDryRun] = useState<string | null>(null);
   const [submitted, setSubmitted] = useState<unknown>(undefined);
+  const [format, setFormat] = useState<FormatName>("json_schema");
+  const [protoPath, setProtoPath] = useState("config.proto");
   const add = useMutation({
     mutationFn: async ({ form, dry }: { form: FormData; dry: boolean }) => {
-      // The spec types a schema as an open object; any JSON object is one.
-      let schema: Schemas["NewSchemaRequest"]["schema"];
-      try {
-        schema = JSON.parse(text(form, "schema")) as Schemas["NewSchemaRequest"]["schema"];
-      } catch (e) {
-        throw new Error(`The schema is not JSON: ${(e as Error).message}`);
+      const source = text(form, "schema");
+      const references = text(form, "references")
+        .split(/[\s,]+/)
+        .filter((r) => r !== "");
+      const compat = optional(form, "compat");
+      let body: Schemas["NewSchemaRequest"];
+      if (format === "protobuf") {
+        setSubmitted(undefined);
+        body = {
+          version: text(form, "version"),
+          format,
+          files: [{ path: text(form, "proto_path") || "config.proto", source }],
+          message: optional(form, "message"),
+          references,
+          dry_run: dry,
+          compat,
+        };
+      } else {
+        // The spec types a schema as an open object; any JSON value is sent as it is.
+        let schema: Schemas["NewSchemaRequest"]["schema"];
+        try {
+          schema = JSON.parse(source) as Schemas["NewSchemaRequest"]["schema"];
+        } catch (e) {
+          throw new Error(`The schema is not JSON: ${(e as Error).message}`);
+        }
+        setSubmitted(schema);
+        body = { version: text(form, "version"), format, schema, references, dry_run: dry, compat };
       }
-      setSubmitted(schema);
-      const compat = text(form, "compat");
       return ok(
         await api.POST("/v1/families/{family}/schemas", {
           params: { path: { family: text(form, "family") } },
-          body: { version: text(form, "version"), schema, dry_run: dry, compat: compat === "" ? undefined : compat },
+          body,
         }),
       );
     },
@@ -67,6 +113,7 @@ export function Families() {
           <thead>
             <tr>
               <th scope="col">Family</th>
+              <th scope="col">Format</th>
               <th scope="col">Latest version</th>
               <th scope="col">Versions</th>
               <th scope="col">Compatibility</th>
@@ -79,6 +126,7 @@ export function Families() {
                 <td>
                   <Link to={`/families/${encodeURIComponent(f.name)}`}>{f.name}</Link>
                 </td>
+                <td>{formatLabel(f.format)}</td>
                 <td>{f.latest_version ?? "—"}</td>
                 <td>{f.version_count}</td>
                 <td>{f.compat_level}</td>
@@ -93,6 +141,25 @@ export function Families() {
         <div className="row">
           <Field label="Family" name="family" required placeholder="OpenAPI-Payments" />
           <Field label="Version" name="version" required placeholder="2025-07" />
+          <div className="field">
+            <label htmlFor="schema-format">Format</label>
+            <select
+              id="schema-format"
+              name="format"
+              value={format}
+              onChange={(e) => setFormat(e.target.value as FormatName)}
+              aria-describedby="schema-format-hint"
+            >
+              {FORMATS.map((f) => (
+                <option key={f.value} value={f.value}>
+                  {f.label}
+                </option>
+              ))}
+            </select>
+            <small id="schema-format-hint" className="hint">
+              A family keeps the format of its first version.
+            </small>
+          </div>
           <Select label="Compatibility level" name="compat" options={["", ...COMPAT]} />
         </div>
         <div className="field">
@@ -100,15 +167,37 @@ export function Families() {
           <input
             id="schema-file"
             type="file"
-            accept=".json,application/json,application/schema+json"
+            accept=".json,.avsc,.proto,application/json,application/schema+json"
             onChange={(e) => {
               const file = e.target.files?.[0];
               const area = e.currentTarget.form?.elements.namedItem("schema");
-              if (file && area instanceof HTMLTextAreaElement) void file.text().then((content) => (area.value = content));
+              if (!file) return;
+              const detected = formatOfFile(file.name);
+              if (detected) setFormat(detected);
+              if (detected === "protobuf") setProtoPath(file.name);
+              if (area instanceof HTMLTextAreaElement) void file.text().then((content) => (area.value = content));
             }}
           />
         </div>
-        <TextArea label="JSON Schema" name="schema" required rows={12} placeholder='{"type": "object", "properties": {…}}' />
+        {format === "protobuf" && (
+          <div className="row">
+            <Field
+              key={protoPath}
+              label="File path"
+              name="proto_path"
+              defaultValue={protoPath}
+              hint="The path other files import it by."
+            />
+            <Field label="Config message" name="message" placeholder="acme.billing.v1.Config" hint="Full name; by default the file's only message." />
+          </div>
+        )}
+        <TextArea label={SOURCE[format].label} name="schema" required rows={12} placeholder={SOURCE[format].placeholder} />
+        <Field
+          label="References"
+          name="references"
+          placeholder="Common@1, Types@2025-07"
+          hint="Other schema versions this one uses (Family@version): Avro named types, Protobuf imports. JSON Schema $refs of Family@version are found without it."
+        />
         {add.error instanceof ApiError && add.error.code === "schema_incompatible" && isReport(add.error.problem?.report) ? (
           <div className="problem" role="alert" data-code="schema_incompatible">
             <p>
