@@ -27,9 +27,7 @@ pub enum ContractError {
     Protobuf(#[from] ProtoSchemaError),
     #[error("referenced schema {label} does not parse: {message}")]
     Reference { label: String, message: String },
-    #[error(
-        "{label} is a {found} schema; a {expected} schema can only reference {expected} schemas"
-    )]
+    #[error("{label} is in {found}; {expected} versions can only reference {expected} versions")]
     ReferenceFormat {
         label: String,
         expected: Format,
@@ -37,7 +35,7 @@ pub enum ContractError {
     },
     #[error("not a stored {0} document")]
     Envelope(Format),
-    #[error("a {found} schema cannot be compared with the family's {expected} versions")]
+    #[error("{found} versions cannot be compared with the family's {expected} versions")]
     MixedFormats { expected: Format, found: Format },
 }
 

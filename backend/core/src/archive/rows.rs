@@ -12,11 +12,11 @@ use std::collections::BTreeMap;
 pub struct FamilyRec {
     pub name: String,
     pub compat_level: String,
-    /// `json_schema` (what archives before contract formats carry, so the default), `avro` or
-    /// `protobuf`.
-    #[serde(default = "json_schema")]
+    /// `json_schema` (what archives before contract formats carry, so the default, left out
+    /// when written: such archives stay byte for byte as they were), `avro` or `protobuf`.
+    #[serde(default = "json_schema", skip_serializing_if = "is_json_schema")]
     pub format: String,
-    #[serde(default = "wire_json")]
+    #[serde(default = "wire_json", skip_serializing_if = "is_wire_json")]
     pub buf_category: String,
     pub created_at: DateTime<Utc>,
 }
@@ -27,6 +27,14 @@ fn json_schema() -> String {
 
 fn wire_json() -> String {
     "WIRE_JSON".into()
+}
+
+fn is_json_schema(format: &str) -> bool {
+    format == "json_schema"
+}
+
+fn is_wire_json(category: &str) -> bool {
+    category == "WIRE_JSON"
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -37,9 +37,21 @@ impl Format {
     }
 }
 
+impl Format {
+    /// As people write it: `JSON Schema`, `Avro`, `Protobuf`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::JsonSchema => "JSON Schema",
+            Format::Avro => "Avro",
+            Format::Protobuf => "Protobuf",
+        }
+    }
+}
+
+/// As people write it (see [`Format::label`]); [`Format::as_str`] is the API's name.
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.label())
     }
 }
 

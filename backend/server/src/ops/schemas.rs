@@ -78,13 +78,13 @@ fn check_shape(req: &AddSchema, format: Format) -> Result<(), ApiError> {
             if req.schema.is_null() {
                 return Err(invalid(
                     "/schema",
-                    format!("a {format} version needs `schema`"),
+                    format!("{format} versions need `schema`"),
                 ));
             }
             if !req.files.is_empty() || req.message.is_some() {
                 return Err(invalid(
                     "/files",
-                    format!("`files` and `message` are for Protobuf; this is a {format} version"),
+                    format!("`files` and `message` are for Protobuf; this version is {format}"),
                 ));
             }
             if format == Format::JsonSchema && req.schema.get(FORMAT_KEY).is_some() {
@@ -181,7 +181,7 @@ pub async fn add_schema(
         });
     if let Some(theirs) = family_format.filter(|f| *f != format) {
         return Err(mismatch(format!(
-            "{family} is a family of {theirs} schemas; a {format} version cannot join it"
+            "{family} is a family of {theirs} schemas; {format} versions cannot join it"
         )));
     }
     check_shape(&req, format)?;

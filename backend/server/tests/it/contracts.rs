@@ -12,6 +12,8 @@ struct Scenario {
     app: TestApp,
     cli: Cli,
     key: String,
+    /// The owner's session (exports need it).
+    owner: String,
     dir: std::path::PathBuf,
 }
 
@@ -23,7 +25,13 @@ impl Scenario {
         let (_, key) = app.api_key(&s.access, &["write"]);
         let dir = std::env::temp_dir().join(format!("vq-contracts-{}", app.db_name));
         std::fs::create_dir_all(dir.join("acme")).unwrap();
-        Scenario { app, cli, key, dir }
+        Scenario {
+            app,
+            cli,
+            key,
+            owner: s.access,
+            dir,
+        }
     }
 
     fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
@@ -225,7 +233,7 @@ fn an_avro_family_does_everything_a_json_schema_family_does() {
         &js,
     ]);
     assert!(
-        err.contains("Payments is a family of avro schemas"),
+        err.contains("Payments is a family of Avro schemas"),
         "{err}"
     );
     // Without --format the family's is meant: the file is read as Avro, and is not.
@@ -561,7 +569,7 @@ fn references_are_resolved_pinned_and_checked_as_a_whole() {
     assert!(
         r.body
             .to_string()
-            .contains("Common@1 is a json_schema schema"),
+            .contains("Common@1 is in JSON Schema; Avro versions can only reference Avro versions"),
         "{}",
         r.body
     );
@@ -617,4 +625,60 @@ fn references_are_resolved_pinned_and_checked_as_a_whole() {
         pins, 3,
         "Svc@1 -> Common@1, App@1 -> Types@1, PCfg@1 -> PTypes@1"
     );
+}
+
+#[test]
+fn an_archive_carries_formats_categories_and_references() {
+    let s = Scenario::new("archive-src");
+    let types = json!({"type": "record", "name": "acme.Db",
+        "fields": [{"name": "host", "type": "string"}]});
+    let r = s.post(
+        "/v1/families/Types/schemas",
+        &json!({"version": "1", "format": "avro", "schema": types}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let app_schema = json!({"type": "record", "name": "acme.App",
+        "fields": [{"name": "db", "type": "acme.Db"}]});
+    let r = s.post(
+        "/v1/families/App/schemas",
+        &json!({"version": "1", "format": "avro",
+        "schema": app_schema, "references": ["Types@1"]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = s.post("/v1/families/P/schemas", &json!({"version": "1", "buf_category": "WIRE",
+        "files": [{"path": "p.proto", "source": "syntax = \"proto3\";\nmessage P { int32 a = 1; }\n"}]}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(
+        r.body["format"], "protobuf",
+        "a version with files and no format is Protobuf"
+    );
+    let (status, _, archive) = s.app.get_bytes("/v1/export", Some(&s.owner));
+    assert_eq!(status, 200);
+
+    let other = s.app.signup("archive-dst");
+    let r = s.app.post_bytes(
+        "/v1/import",
+        Some(&other.access),
+        "application/zstd",
+        &archive,
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let tok = Some(other.access.as_str());
+    let app_family = s.app.get("/v1/families/App", tok).body;
+    assert_eq!(app_family["format"], "avro");
+    let p_family = s.app.get("/v1/families/P", tok).body;
+    assert_eq!(
+        (&p_family["format"], &p_family["buf_category"]),
+        (&json!("protobuf"), &json!("WIRE"))
+    );
+    let version = s.app.get("/v1/families/App/schemas/1", tok).body;
+    assert_eq!(version["references"], json!(["Types@1"]));
+    // The imported pin holds as the original did: v2 of App compiles against the same types.
+    let r = s.app.post(
+        "/v1/families/App/schemas",
+        tok,
+        &json!({"version": "2",
+        "schema": app_schema, "references": ["Types@1"]}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
 }
