@@ -87,7 +87,8 @@ pub fn verify_rows(rows: &TenantRows) -> Result<(), ArchiveError> {
         let format = crate::contract::format_of(&s.document);
         if formats.get(s.family.as_str()) != Some(&format.as_str()) {
             return fail(format!(
-                "{file}: `{key}` is a {format} document in a family of another format"
+                "{file}: `{key}` is a {} document in a family of another format",
+                format.as_str()
             ));
         }
     }

@@ -8,8 +8,8 @@
 use super::compile::ProtoSchema;
 use crate::compat::{check_levels, Break, CompatLevel, CompatReport, Direction};
 use prost_reflect::{
-    EnumDescriptor, FieldDescriptor, FileDescriptor, Kind, MessageDescriptor, ServiceDescriptor,
-    Syntax,
+    EnumDescriptor, ExtensionDescriptor, FieldDescriptor, FileDescriptor, Kind, MessageDescriptor,
+    ServiceDescriptor, Syntax,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -90,6 +90,7 @@ use BufCategory::{File as F, Package as P, Wire as W, WireJson as J};
 /// buf v2's breaking rules checked here, with their categories (bufcheckserver.go, V2Spec).
 const RULES: &[(&str, &[BufCategory])] = &[
     ("ENUM_NO_DELETE", &[F]),
+    ("EXTENSION_NO_DELETE", &[F]),
     ("FILE_NO_DELETE", &[F]),
     ("MESSAGE_NO_DELETE", &[F]),
     ("SERVICE_NO_DELETE", &[F]),
@@ -100,6 +101,8 @@ const RULES: &[(&str, &[BufCategory])] = &[
     ("FIELD_SAME_CARDINALITY", &[F, P]),
     ("FIELD_SAME_CPP_STRING_TYPE", &[F, P]),
     ("FIELD_SAME_JSTYPE", &[F, P]),
+    ("FIELD_SAME_JAVA_UTF8_VALIDATION", &[F, P]),
+    ("FIELD_SAME_UTF8_VALIDATION", &[F, P]),
     ("FIELD_SAME_TYPE", &[F, P]),
     ("FILE_SAME_CC_ENABLE_ARENAS", &[F, P]),
     ("FILE_SAME_CC_GENERIC_SERVICES", &[F, P]),
@@ -138,6 +141,7 @@ const RULES: &[(&str, &[BufCategory])] = &[
     ("RPC_SAME_RESPONSE_TYPE", &[F, P, J, W]),
     ("RPC_SAME_SERVER_STREAMING", &[F, P, J, W]),
     ("PACKAGE_ENUM_NO_DELETE", &[P]),
+    ("PACKAGE_EXTENSION_NO_DELETE", &[P]),
     ("PACKAGE_MESSAGE_NO_DELETE", &[P]),
     ("PACKAGE_NO_DELETE", &[P]),
     ("PACKAGE_SERVICE_NO_DELETE", &[P]),
@@ -214,6 +218,7 @@ struct Index {
     messages: BTreeMap<String, MessageDescriptor>,
     enums: BTreeMap<String, EnumDescriptor>,
     services: BTreeMap<String, ServiceDescriptor>,
+    extensions: BTreeMap<String, ExtensionDescriptor>,
 }
 
 impl Index {
@@ -240,6 +245,11 @@ impl Index {
                 .services()
                 .filter(|s| own(&s.parent_file()))
                 .map(|s| (s.full_name().to_owned(), s))
+                .collect(),
+            extensions: pool
+                .all_extensions()
+                .filter(|x| own(&x.parent_file()))
+                .map(|x| (x.full_name().to_owned(), x))
                 .collect(),
         }
     }
@@ -369,6 +379,23 @@ fn files(prev: &Index, cur: &Index, out: &mut Out) {
                 ptr(&[gone]),
                 format!(
                     "Previously present service {:?} was deleted from file.",
+                    nested_name(gone, pf.package_name())
+                ),
+            );
+        }
+        let extensions_in = |index: &BTreeMap<String, ExtensionDescriptor>| -> BTreeSet<String> {
+            index
+                .values()
+                .filter(|x| x.parent_file().name() == name.as_str())
+                .map(|x| x.full_name().to_owned())
+                .collect()
+        };
+        for gone in extensions_in(&prev.extensions).difference(&extensions_in(&cur.extensions)) {
+            out.add(
+                "EXTENSION_NO_DELETE",
+                ptr(&[gone]),
+                format!(
+                    "Previously present extension {:?} was deleted from file.",
                     nested_name(gone, pf.package_name())
                 ),
             );
@@ -564,6 +591,18 @@ fn packages(prev: &Index, cur: &Index, out: &mut Out) {
                     ptr(&[name]),
                     format!(
                         "Previously present service {:?} was deleted from package {package:?}.",
+                        nested_name(name, package)
+                    ),
+                );
+            }
+        }
+        for (name, x) in &prev.extensions {
+            if x.package_name() == package && !cur.extensions.contains_key(name) {
+                out.add(
+                    "PACKAGE_EXTENSION_NO_DELETE",
+                    ptr(&[name]),
+                    format!(
+                        "Previously present extension {:?} was deleted from package {package:?}.",
                         nested_name(name, package)
                     ),
                 );
@@ -1055,6 +1094,52 @@ fn field_pair(pf: &FieldDescriptor, cf: &FieldDescriptor, out: &mut Out) {
                 co.ctype().as_str_name()
             ),
         );
+    }
+    if matches!(pf.kind(), Kind::String) && matches!(cf.kind(), Kind::String) {
+        // The resolved `utf8_validation` feature: proto3 verifies, proto2 does not (protox
+        // compiles no editions files, whose feature could say otherwise).
+        let utf8 = |f: &FieldDescriptor| match f.parent_file().syntax() {
+            Syntax::Proto3 => "VERIFY",
+            Syntax::Proto2 => "NONE",
+        };
+        if utf8(pf) != utf8(cf) {
+            out.add(
+                "FIELD_SAME_UTF8_VALIDATION",
+                pointer(),
+                format!(
+                    "{} changed feature \"utf8_validation\" from {:?} to {:?}.",
+                    description(),
+                    utf8(pf),
+                    utf8(cf)
+                ),
+            );
+        }
+        let java = |f: &FieldDescriptor| {
+            let checked = f
+                .parent_file()
+                .file_descriptor_proto()
+                .options
+                .as_ref()
+                .and_then(|o| o.java_string_check_utf8)
+                .unwrap_or(false);
+            if checked {
+                "VERIFY"
+            } else {
+                "DEFAULT"
+            }
+        };
+        if java(pf) != java(cf) {
+            out.add(
+                "FIELD_SAME_JAVA_UTF8_VALIDATION",
+                pointer(),
+                format!(
+                    "{} changed feature \"(pb.java).utf8_validation\" from {:?} to {:?}.",
+                    description(),
+                    java(pf),
+                    java(cf)
+                ),
+            );
+        }
     }
 }
 
