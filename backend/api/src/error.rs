@@ -112,6 +112,8 @@ error_codes! {
         "The new schema version breaks the family's compatibility level; `report` lists every break."),
     SchemaVersionExists = ("schema_version_exists", 409, Rejected, "Schema version exists",
         "That schema version exists with other content; schema versions are immutable, add a new one."),
+    SchemaTooLarge = ("schema_too_large", 422, Rejected, "Schema too large",
+        "The schema version, with the content of every version it references, would be over 4 MiB as JSON; `detail` says how large. Nothing was stored."),
     ReferenceNotFound = ("reference_not_found", 422, Rejected, "Reference not found",
         "A schema references a `family@version` that does not exist in this organisation; `detail` names it. Nothing was stored."),
     ReferenceCycle = ("reference_cycle", 422, Rejected, "Reference cycle",

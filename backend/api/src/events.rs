@@ -236,12 +236,23 @@ payload! {
         pub schema_version_id: Uuid,
         pub family: String,
         pub version: String,
+        /// `json_schema`, `avro` or `protobuf` (events from before formats have none: JSON
+        /// Schema).
+        #[serde(default = "json_schema")]
+        pub format: String,
         pub hash: String,
         /// The compatibility level it was checked at.
         pub compat_level: String,
+        /// The versions it references (`Family@version`), pinned.
+        #[serde(default)]
+        pub references: Vec<String>,
         /// The version it follows in the family, if any.
         pub previous_version: Option<String>,
     }
+}
+
+fn json_schema() -> String {
+    "json_schema".into()
 }
 
 payload! {

@@ -99,6 +99,7 @@ fn component_schemas_match_the_spec() {
         AuditVerification,
         NewSchemaRequest,
         SchemaVersionView,
+        ProtoFileSource,
         FamilyVersion,
         FamilyView,
         FamilySummaryView,

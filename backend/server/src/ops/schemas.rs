@@ -16,12 +16,64 @@ use versiqii_core::contract::{
     self, avro_document, bundle, external_refs, format_of, message_of, protobuf_document, Format,
     ProtoSource, Referenced, FORMAT_KEY,
 };
+use versiqii_core::document::check_depth;
 use versiqii_core::names::{FamilyName, SchemaVersionLabel};
 use versiqii_core::protobuf::BufCategory;
 use versiqii_store::{NewSchemaVersion, SchemaVersionRow};
 
 /// At most this many versions referenced directly by one version.
 pub const MAX_REFERENCES: usize = 64;
+/// A stored document's most bytes as compact JSON, references' content included: without it,
+/// versions that reference versions that reference others could grow without bound.
+pub const MAX_STORED_BYTES: usize = 4 * 1024 * 1024;
+/// A stored document's deepest nesting: each bundled JSON Schema reference nests two levels.
+pub const MAX_STORED_DEPTH: usize = 128;
+
+/// Counts what serde writes, to size a document without building its text.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn json_bytes(value: &serde_json::Value) -> usize {
+    let mut count = ByteCount(0);
+    // Writing to a counter cannot fail; a failure would count as nothing.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
+/// Refuses a version whose stored document would be over [`MAX_STORED_BYTES`], before it is
+/// built: the references' documents are already stored, so their sizes are known.
+fn check_size(req: &AddSchema, resolved: &[(String, SchemaVersionRow)]) -> Result<(), ApiError> {
+    let mut total = json_bytes(&req.schema)
+        + req
+            .files
+            .iter()
+            .map(|f| f.path.len() + f.source.len())
+            .sum::<usize>();
+    for (_, row) in resolved {
+        if total > MAX_STORED_BYTES {
+            break;
+        }
+        total += json_bytes(&row.document);
+    }
+    if total > MAX_STORED_BYTES {
+        return Err(ApiError::Unprocessable {
+            code: ErrorCode::SchemaTooLarge,
+            detail: format!(
+                "with its references the schema would be over {total} bytes; at most {MAX_STORED_BYTES}"
+            ),
+        });
+    }
+    Ok(())
+}
 
 pub struct AddSchema {
     pub family: FamilyName,
@@ -210,6 +262,7 @@ pub async fn add_schema(
             })?;
         resolved.push((label, row));
     }
+    check_size(&req, &resolved)?;
     let referenced: Vec<Referenced<'_>> = resolved
         .iter()
         .map(|(label, row)| Referenced {
@@ -240,6 +293,10 @@ pub async fn add_schema(
             .map_err(contract_error)?,
     };
     drop(referenced);
+    check_depth(&document, MAX_STORED_DEPTH).map_err(|over| ApiError::Unprocessable {
+        code: ErrorCode::DocumentTooDeep,
+        detail: format!("with its references bundled, the schema {over}"),
+    })?;
     let document = w.ops().compile_contract(w.tenant(), document).await?;
     let hash = content_hash(&document);
     let labels: Vec<String> = resolved.iter().map(|(l, _)| l.clone()).collect();
@@ -383,8 +440,10 @@ pub async fn add_schema(
         schema_version_id: row.id,
         family: family.to_string(),
         version: version.to_string(),
+        format: format.as_str().to_owned(),
         hash: hash.clone(),
         compat_level: level.as_str().to_owned(),
+        references: labels.clone(),
         previous_version: history.last().map(|h| h.version.clone()),
     });
     w.commit().await?;

@@ -682,3 +682,62 @@ fn an_archive_carries_formats_categories_and_references() {
     );
     assert_eq!(r.status, 201, "{}", r.body);
 }
+
+#[test]
+fn references_cannot_grow_a_schema_without_bound() {
+    let s = Scenario::new("refs-bound");
+    // Each version of a chain bundles the one before, two levels deeper: the chain stops at
+    // the stored depth's cap, refused with document_too_deep, nothing stored.
+    let mut refused_at = None;
+    for i in 1..=80 {
+        let schema = if i == 1 {
+            json!({"type": "object"})
+        } else {
+            json!({"properties": {"next": {"$ref": format!("Chain{}@1", i - 1)}}})
+        };
+        let r = s.post(
+            &format!("/v1/families/Chain{i}/schemas"),
+            &json!({"version": "1", "schema": schema}),
+        );
+        if r.status != 201 {
+            assert_problem(&r, 422, "document_too_deep");
+            refused_at = Some(i);
+            break;
+        }
+    }
+    let at = refused_at.expect("an 80-long chain of references was accepted");
+    assert!((60..=66).contains(&at), "refused at {at}");
+    assert_eq!(
+        s.app
+            .get(&format!("/v1/families/Chain{at}"), Some(&s.key))
+            .status,
+        404
+    );
+
+    // Four references of ~0.9 MiB each would make a 3.6 MiB document: accepted; five would be
+    // 4.5 MiB: refused with schema_too_large before it is built.
+    let big = json!({"type": "object", "description": "x".repeat(900 * 1024)});
+    for i in 1..=5 {
+        let r = s.post(
+            &format!("/v1/families/Big{i}/schemas"),
+            &json!({"version": "1", "schema": big}),
+        );
+        assert_eq!(r.status, 201, "{}", r.body);
+    }
+    let refs = |n: usize| -> Value {
+        let props: serde_json::Map<String, Value> = (1..=n)
+            .map(|i| (format!("p{i}"), json!({"$ref": format!("Big{i}@1")})))
+            .collect();
+        json!({"type": "object", "properties": props})
+    };
+    let r = s.post(
+        "/v1/families/Uses/schemas",
+        &json!({"version": "1", "schema": refs(4)}),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = s.post(
+        "/v1/families/Uses5/schemas",
+        &json!({"version": "1", "schema": refs(5)}),
+    );
+    assert_problem(&r, 422, "schema_too_large");
+}
