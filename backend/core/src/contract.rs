@@ -33,6 +33,12 @@ pub enum ContractError {
         expected: Format,
         found: Format,
     },
+    #[error("`{path}` comes from both {first} and {second}, with different content")]
+    FileConflict {
+        path: String,
+        first: String,
+        second: String,
+    },
     #[error("not a stored {0} document")]
     Envelope(Format),
     #[error("{found} versions cannot be compared with the family's {expected} versions")]
@@ -274,6 +280,31 @@ mod tests {
         assert!(!contract.is_valid(&json!({"db": {"port": 1}})));
         let pinned = pin_message(proto.clone(), &contract);
         assert_eq!(message_of(&pinned), Some("acme.Svc"));
+        // The import sent along as it is in the reference is the reference's; changed, refused.
+        let svc = ProtoSource {
+            path: "svc.proto".into(),
+            source: "syntax = \"proto3\";\npackage acme;\nimport \"acme/types.proto\";\nmessage Svc { Db db = 1; }\n".into(),
+        };
+        let types_file = ProtoSource {
+            path: "acme/types.proto".into(),
+            source: types["files"][0]["source"].as_str().unwrap().to_owned(),
+        };
+        let refs = [Referenced {
+            label: "Types@1",
+            document: &types,
+        }];
+        let sent_along =
+            protobuf_document(None, vec![svc.clone(), types_file.clone()], &refs).unwrap();
+        assert_eq!(sent_along["files"].as_array().unwrap().len(), 1);
+        assert!(Contract::from_document(&sent_along).is_ok());
+        let changed = ProtoSource {
+            source: format!("{}// changed\n", types_file.source),
+            ..types_file
+        };
+        assert!(matches!(
+            protobuf_document(None, vec![svc, changed], &refs),
+            Err(ContractError::FileConflict { .. })
+        ));
     }
 
     #[test]

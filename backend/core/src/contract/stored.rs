@@ -156,14 +156,6 @@ pub fn protobuf_document(
     references: &[Referenced<'_>],
 ) -> Result<Value, ContractError> {
     let mut closure: Vec<ProtoRef> = Vec::new();
-    let mut add = |r: ProtoRef| {
-        if !closure
-            .iter()
-            .any(|c| c.path == r.path && c.source == r.source)
-        {
-            closure.push(r);
-        }
-    };
     for r in references {
         let envelope =
             proto_envelope(r.document).ok_or_else(|| ContractError::ReferenceFormat {
@@ -171,16 +163,52 @@ pub fn protobuf_document(
                 expected: Format::Protobuf,
                 found: format_of(r.document),
             })?;
-        envelope.references.into_iter().for_each(&mut add);
+        for inner in envelope.references {
+            add_proto_ref(&mut closure, inner)?;
+        }
         for file in envelope.files {
-            add(ProtoRef {
-                label: r.label.to_owned(),
-                path: file.path,
-                source: file.source,
-            });
+            add_proto_ref(
+                &mut closure,
+                ProtoRef {
+                    label: r.label.to_owned(),
+                    path: file.path,
+                    source: file.source,
+                },
+            )?;
         }
     }
-    Ok(json!({FORMAT_KEY: "protobuf", "message": message, "files": files, "references": closure}))
+    // An import sent along (the CLI reads them from disk) that a reference provides unchanged is
+    // the reference's file; a different one under the same path would make two truths.
+    let mut own: Vec<ProtoSource> = Vec::with_capacity(files.len());
+    for (i, file) in files.into_iter().enumerate() {
+        match closure.iter().find(|c| c.path == file.path) {
+            Some(c) if c.source == file.source && i > 0 => {}
+            Some(c) => {
+                return Err(ContractError::FileConflict {
+                    path: file.path,
+                    first: "this version".into(),
+                    second: c.label.clone(),
+                })
+            }
+            None => own.push(file),
+        }
+    }
+    Ok(json!({FORMAT_KEY: "protobuf", "message": message, "files": own, "references": closure}))
+}
+
+fn add_proto_ref(closure: &mut Vec<ProtoRef>, r: ProtoRef) -> Result<(), ContractError> {
+    match closure.iter().find(|c| c.path == r.path) {
+        Some(c) if c.source == r.source => Ok(()),
+        Some(c) => Err(ContractError::FileConflict {
+            path: r.path,
+            first: c.label.clone(),
+            second: r.label,
+        }),
+        None => {
+            closure.push(r);
+            Ok(())
+        }
+    }
 }
 
 fn avro_envelope(document: &Value) -> Option<AvroEnvelope> {

@@ -36,7 +36,9 @@ pub fn contract_error(err: ContractError) -> ApiError {
         ContractError::JsonSchema(_) => "/schema",
         ContractError::Avro(_) => "/schema",
         ContractError::Protobuf(_) => "/files",
-        ContractError::Reference { .. } | ContractError::ReferenceFormat { .. } => "/references",
+        ContractError::Reference { .. }
+        | ContractError::ReferenceFormat { .. }
+        | ContractError::FileConflict { .. } => "/references",
         ContractError::Envelope(_) | ContractError::MixedFormats { .. } => "/format",
     };
     match err {

@@ -602,6 +602,24 @@ fn references_are_resolved_pinned_and_checked_as_a_whole() {
         r.body
     );
 
+    // The import sent along unchanged (as the CLI does, reading it from disk) is the
+    // reference's; changed, it is refused rather than shadowing the pinned one.
+    let sent_along = |source: &str| {
+        s.post(
+            "/v1/families/PCfg2/schemas",
+            &json!({"version": "1", "format": "protobuf",
+            "files": [{"path": "cfg.proto", "source": main},
+                      {"path": "acme/types.proto", "source": source}],
+            "references": ["PTypes@1"]}),
+        )
+    };
+    let r = sent_along(&format!("{TYPES_PROTO}// edited\n"));
+    assert_problem(&r, 400, "schema_invalid");
+    assert!(r.body.to_string().contains("comes from both"), "{}", r.body);
+    let r = sent_along(TYPES_PROTO);
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["schema"]["files"].as_array().unwrap().len(), 1);
+
     // A referenced version cannot disappear, even for the database's owner.
     let db = s.app.owner_db();
     let deleted = block_on(
@@ -622,8 +640,8 @@ fn references_are_resolved_pinned_and_checked_as_a_whole() {
     .try_get::<i64>("", "n")
     .unwrap();
     assert_eq!(
-        pins, 3,
-        "Svc@1 -> Common@1, App@1 -> Types@1, PCfg@1 -> PTypes@1"
+        pins, 4,
+        "Svc@1 -> Common@1, App@1 -> Types@1, PCfg@1 and PCfg2@1 -> PTypes@1"
     );
 }
 
