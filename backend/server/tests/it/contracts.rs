@@ -759,3 +759,82 @@ fn references_cannot_grow_a_schema_without_bound() {
     );
     assert_problem(&r, 422, "schema_too_large");
 }
+
+/// The README's Hello World with the example Avro and Protobuf families, command for command.
+#[test]
+fn the_readme_hello_world_runs_with_avro_and_protobuf() {
+    let s = Scenario::new("readme-formats");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let example = |name: &str| format!("{root}/examples/{name}");
+    let avsc = example("contracts/payments.avsc");
+    let proto = example("contracts/payments.proto");
+    s.ok(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments-Avro",
+        "--version",
+        "1",
+        &avsc,
+    ]);
+    s.ok(&[
+        "schemas",
+        "add",
+        "--family",
+        "Payments-Proto",
+        "--version",
+        "1",
+        "--message",
+        "dev.versiqii.examples.PaymentService",
+        &proto,
+    ]);
+    for (family, target) in [
+        ("Payments-Avro", "payment-api-avro"),
+        ("Payments-Proto", "payment-api-proto"),
+    ] {
+        s.ok(&[
+            "targets",
+            "create",
+            "--name",
+            target,
+            "--family",
+            family,
+            "--version",
+            "3.2.1",
+        ]);
+        let at = format!("{target}@3.2.1");
+        let good = s.ok(&[
+            "configs",
+            "create",
+            "--target",
+            &at,
+            &example("payment_service.yaml"),
+        ]);
+        s.ok(&[
+            "bindings",
+            "create",
+            "--config",
+            good.trim(),
+            "--env",
+            "prod-eu",
+        ]);
+        let bad = s.ok(&[
+            "configs",
+            "create",
+            "--target",
+            &at,
+            "--name",
+            "broken.yaml",
+            &example("payment_service.broken.yaml"),
+        ]);
+        let err = s.refused(&[
+            "bindings",
+            "create",
+            "--config",
+            bad.trim(),
+            "--env",
+            "prod-eu",
+        ]);
+        assert!(err.contains("/features/max_rules"), "{family}: {err}");
+    }
+}
