@@ -16,47 +16,9 @@ const FIELDS: usize = 200;
 #[path = "support/lcg.rs"]
 mod lcg;
 use lcg::Lcg;
-
-const WORDS: &[&str] = &[
-    "alpha", "billing", "cart", "drift", "edge", "feed", "graph", "hub", "ledger", "pay", "queue",
-];
-const TEAMS: &[&str] = &["platform", "payments", "growth", "data", "infra"];
-
-fn make_doc(r: &mut Lcg, invalid: bool) -> Value {
-    let name = format!("{}-{}", r.pick(WORDS), r.pick(WORDS));
-    let ports: Vec<Value> = ["http", "grpc", "metrics"][..1 + r.next(3) as usize]
-        .iter()
-        .map(|p| json!({"name": p, "port": 1024 + r.next(60_000), "protocol": r.pick(&["TCP", "HTTP", "GRPC"])}))
-        .collect();
-    let env: Vec<Value> = ["LOG_LEVEL", "REGION", "CACHE_TTL", "API_TOKEN", "TZ"]
-        [..3 + r.next(3) as usize]
-        .iter()
-        .map(|k| json!({"name": k, "value": format!("{}-{}", r.pick(WORDS), r.next(99_999))}))
-        .collect();
-    json!({
-        "apiVersion": r.pick(&["v1", "v2", "v2beta1"]),
-        "kind": if invalid { "Daemon" } else { r.pick(&["Service", "Worker", "CronJob", "Gateway"]) },
-        "metadata": {
-            "name": name,
-            "version": format!("{}.{}.{}", r.next(10), r.next(40), r.next(200)),
-            "team": r.pick(TEAMS),
-            "labels": {"tier": r.pick(&["gold", "silver"]), "region": "eu-west-1", "cost-center": format!("cc{}", 100 + r.next(900))}
-        },
-        "spec": {
-            "replicas": r.next(101),
-            "image": format!("registry.example.com/{name}:{}.{}.{}", 1 + r.next(9), r.next(30), r.next(99)),
-            "ports": ports,
-            "env": env,
-            "resources": {"cpu": 0.5, "memoryMiB": 512},
-            "logging": {"level": r.pick(&["debug", "info", "warn"]), "format": "json", "sampleRate": 0.1},
-            "features": {"darkLaunch": true, "gzip": false, "fastPath": true},
-            "owner": format!("{}@example.com", r.pick(TEAMS)),
-            "updatedAt": format!("2026-{:02}-{:02}T10:20:30Z", 1 + r.next(12), 1 + r.next(28)),
-            "database": {"engine": "postgres", "host": "db-1.internal", "port": 5432,
-                         "pool": {"min": r.next(5), "max": 10 + r.next(40), "timeoutMs": 1000}}
-        }
-    })
-}
+#[path = "support/p1_doc.rs"]
+mod p1_doc;
+use p1_doc::{make_doc, Broken};
 
 /// Field `i` of the wide record; `changed` adds a null default to every other optional field and widens
 /// an int to a long in every 56 fields, which FULL reports one way.
@@ -115,7 +77,18 @@ fn bench(c: &mut Criterion) {
         panic!("service-config.avsc must parse");
     };
     let mut r = Lcg(20_261_204);
-    let docs: Vec<Value> = (0..DOCS).map(|i| make_doc(&mut r, i % 20 == 7)).collect();
+    let docs: Vec<Value> = (0..DOCS)
+        .map(|i| {
+            make_doc(
+                &mut r,
+                if i % 20 == 7 {
+                    Broken::Kind
+                } else {
+                    Broken::No
+                },
+            )
+        })
+        .collect();
     let bytes: usize = docs
         .iter()
         .map(|d| serde_json::to_vec(d).map_or(0, |v| v.len()))
