@@ -73,6 +73,72 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// A signed-up organisation driving the CLI with a `write` API key, and a directory for the
+/// files it passes.
+pub struct KeyedCli {
+    pub app: TestApp,
+    pub cli: Cli,
+    pub key: String,
+    /// The owner's session (for what a write key may not do: exports, the audit log).
+    pub owner: String,
+    pub dir: std::path::PathBuf,
+}
+
+impl KeyedCli {
+    /// `label` names the file directory (`vq-<label>-<database>`).
+    pub fn new(app: TestApp, slug: &str, label: &str) -> Self {
+        let cli = Cli::new(&app);
+        let s = app.signup(slug);
+        let (_, key) = app.api_key(&s.access, &["write"]);
+        let dir = std::env::temp_dir().join(format!("vq-{label}-{}", app.db_name));
+        std::fs::create_dir_all(&dir).unwrap();
+        KeyedCli {
+            app,
+            cli,
+            key,
+            owner: s.access,
+            dir,
+        }
+    }
+
+    pub fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        let out = self
+            .cli
+            .run(args, &[("VERSIQII_TOKEN", self.key.as_str())], None);
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    }
+
+    /// The command's output; it must exit 0.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args);
+        assert_eq!(code, Some(0), "{args:?}: {out} {err}");
+        out
+    }
+
+    /// The command's error output; it must exit 1 (refused).
+    pub fn refused(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args);
+        assert_eq!(code, Some(1), "{args:?}: {out} {err}");
+        err
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.extend(["--output", "json"]);
+        serde_json::from_str(&self.ok(&all)).unwrap()
+    }
+
+    /// Writes `content` to `name` (its directories made) under the directory; the full path.
+    pub fn file(&self, name: &str, content: &str) -> String {
+        let path = self.dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, content).unwrap();
+        path.to_str().unwrap().to_owned()
+    }
+}
+
 #[test]
 fn signup_login_and_api_keys_through_the_cli() {
     let app = TestApp::spawn();

@@ -3,70 +3,35 @@
 //! and with a Protobuf family through the real CLI, and references between schema versions
 //! (JSON Schema `$ref`, Avro named types, Protobuf imports) pinned at registration.
 
-use crate::cli::{text, Cli};
+use crate::cli::KeyedCli;
 use crate::harness::{assert_problem, block_on, TestApp};
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde_json::{json, Value};
 
-struct Scenario {
-    app: TestApp,
-    cli: Cli,
-    key: String,
-    /// The owner's session (exports need it).
-    owner: String,
-    dir: std::path::PathBuf,
+/// The shared CLI session, with the helpers these tests add.
+struct Scenario(KeyedCli);
+
+impl std::ops::Deref for Scenario {
+    type Target = KeyedCli;
+    fn deref(&self) -> &KeyedCli {
+        &self.0
+    }
 }
 
 impl Scenario {
     fn new(slug: &str) -> Self {
-        let app = TestApp::spawn();
-        let cli = Cli::new(&app);
-        let s = app.signup(slug);
-        let (_, key) = app.api_key(&s.access, &["write"]);
-        let dir = std::env::temp_dir().join(format!("vq-contracts-{}", app.db_name));
-        std::fs::create_dir_all(dir.join("acme")).unwrap();
-        Scenario {
-            app,
-            cli,
-            key,
-            owner: s.access,
-            dir,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
-        let out = self
-            .cli
-            .run(args, &[("VERSIQII_TOKEN", self.key.as_str())], None);
-        (out.status.code(), text(&out.stdout), text(&out.stderr))
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let (code, out, err) = self.run(args);
-        assert_eq!(code, Some(0), "{args:?}: {out} {err}");
-        out
-    }
-
-    fn refused(&self, args: &[&str]) -> String {
-        let (code, out, err) = self.run(args);
-        assert_eq!(code, Some(1), "{args:?}: {out} {err}");
-        err
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["--output", "json"]);
-        serde_json::from_str(&self.ok(&all)).unwrap()
-    }
-
-    fn file(&self, name: &str, content: &str) -> String {
-        let path = self.dir.join(name);
-        std::fs::write(&path, content).unwrap();
-        path.to_str().unwrap().to_owned()
+        Scenario(KeyedCli::new(TestApp::spawn(), slug, "contracts"))
     }
 
     fn post(&self, path: &str, body: &Value) -> crate::harness::Reply {
         self.app.post(path, Some(&self.key), body)
+    }
+
+    /// Adds a schema version to `family`, which must store it (201).
+    fn add_schema(&self, family: &str, body: &Value) -> crate::harness::Reply {
+        let r = self.post(&format!("/v1/families/{family}/schemas"), body);
+        assert_eq!(r.status, 201, "{family}: {}", r.body);
+        r
     }
 
     /// Declares payment-api `version` reading `schema_version` of Payments.
@@ -319,6 +284,16 @@ fn an_avro_family_does_everything_a_json_schema_family_does() {
     assert_eq!(cell["dimensions"]["schema"], true, "{cell}");
 }
 
+/// An Avro record other versions use by name (`acme.Db`).
+fn avro_db() -> Value {
+    json!({"type": "record", "name": "acme.Db", "fields": [{"name": "host", "type": "string"}]})
+}
+
+/// An Avro record that needs `acme.Db` from a referenced version.
+fn avro_app() -> Value {
+    json!({"type": "record", "name": "acme.App", "fields": [{"name": "db", "type": "acme.Db"}]})
+}
+
 const TYPES_PROTO: &str = "syntax = \"proto3\";\npackage acme;\n\
     message Db {\n  string host = 1;\n  int32 port = 2;\n}\n";
 const SVC_V1: &str = "syntax = \"proto3\";\npackage acme;\nimport \"acme/types.proto\";\n\
@@ -461,18 +436,10 @@ fn references_are_resolved_pinned_and_checked_as_a_whole() {
     let common = json!({"$defs": {"Port": {"type": "integer", "minimum": 1, "maximum": 65535}},
         "type": "object", "properties": {"host": {"type": "string"}, "port": {"$ref": "#/$defs/Port"}},
         "required": ["host"]});
-    let r = s.post(
-        "/v1/families/Common/schemas",
-        &json!({"version": "1", "schema": common}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
+    s.add_schema("Common", &json!({"version": "1", "schema": common}));
     let svc = json!({"type": "object", "required": ["db"],
         "properties": {"db": {"$ref": "Common@1"}, "admin": {"$ref": "Common@1#/$defs/Port"}}});
-    let r = s.post(
-        "/v1/families/Svc/schemas",
-        &json!({"version": "1", "schema": svc}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
+    let r = s.add_schema("Svc", &json!({"version": "1", "schema": svc}));
     assert_eq!(r.body["references"], json!(["Common@1"]));
     let r = s.post(
         "/v1/targets",
@@ -502,11 +469,10 @@ fn references_are_resolved_pinned_and_checked_as_a_whole() {
     // breaks Svc's BACKWARD level though Svc's own text changed by one reference.
     let mut common2 = common.clone();
     common2["required"] = json!(["host", "port"]);
-    let r = s.post(
-        "/v1/families/Common/schemas",
+    s.add_schema(
+        "Common",
         &json!({"version": "2", "schema": common2, "compat": "NONE"}),
     );
-    assert_eq!(r.status, 201, "{}", r.body);
     let svc2 =
         json!({"type": "object", "required": ["db"], "properties": {"db": {"$ref": "Common@2"}}});
     let r = s.post(
@@ -534,15 +500,12 @@ fn references_are_resolved_pinned_and_checked_as_a_whole() {
         .contains("Svc@3 -> Svc@3"));
 
     // Avro: named types from another family's version.
-    let types = json!({"type": "record", "name": "acme.Db",
-        "fields": [{"name": "host", "type": "string"}]});
-    let r = s.post(
-        "/v1/families/Types/schemas",
+    let types = avro_db();
+    s.add_schema(
+        "Types",
         &json!({"version": "1", "format": "avro", "schema": types}),
     );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let app_schema = json!({"type": "record", "name": "acme.App",
-        "fields": [{"name": "db", "type": "acme.Db"}]});
+    let app_schema = avro_app();
     let r = s.post(
         "/v1/families/App/schemas",
         &json!({"version": "1", "format": "avro", "schema": app_schema}),
@@ -553,12 +516,11 @@ fn references_are_resolved_pinned_and_checked_as_a_whole() {
         r.body
     );
     assert!(r.body.to_string().contains("acme.Db"), "{}", r.body);
-    let r = s.post(
-        "/v1/families/App/schemas",
+    let r = s.add_schema(
+        "App",
         &json!({"version": "1", "format": "avro",
         "schema": app_schema, "references": ["Types@1"]}),
     );
-    assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["references"], json!(["Types@1"]));
     let r = s.post(
         "/v1/families/App/schemas",
@@ -575,20 +537,18 @@ fn references_are_resolved_pinned_and_checked_as_a_whole() {
     );
 
     // Protobuf: a referenced version's files are importable.
-    let r = s.post(
-        "/v1/families/PTypes/schemas",
+    s.add_schema(
+        "PTypes",
         &json!({"version": "1", "format": "protobuf",
         "files": [{"path": "acme/types.proto", "source": TYPES_PROTO}]}),
     );
-    assert_eq!(r.status, 201, "{}", r.body);
     let main = "syntax = \"proto3\";\npackage acme;\nimport \"acme/types.proto\";\n\
         message Cfg { Db db = 1; }\n";
-    let r = s.post(
-        "/v1/families/PCfg/schemas",
+    let r = s.add_schema(
+        "PCfg",
         &json!({"version": "1", "format": "protobuf",
         "files": [{"path": "cfg.proto", "source": main}], "references": ["PTypes@1"]}),
     );
-    assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["message"], "acme.Cfg");
     let r = s.post(
         "/v1/families/PCfg/schemas",
@@ -648,21 +608,17 @@ fn references_are_resolved_pinned_and_checked_as_a_whole() {
 #[test]
 fn an_archive_carries_formats_categories_and_references() {
     let s = Scenario::new("archive-src");
-    let types = json!({"type": "record", "name": "acme.Db",
-        "fields": [{"name": "host", "type": "string"}]});
-    let r = s.post(
-        "/v1/families/Types/schemas",
+    let types = avro_db();
+    s.add_schema(
+        "Types",
         &json!({"version": "1", "format": "avro", "schema": types}),
     );
-    assert_eq!(r.status, 201, "{}", r.body);
-    let app_schema = json!({"type": "record", "name": "acme.App",
-        "fields": [{"name": "db", "type": "acme.Db"}]});
-    let r = s.post(
-        "/v1/families/App/schemas",
+    let app_schema = avro_app();
+    s.add_schema(
+        "App",
         &json!({"version": "1", "format": "avro",
         "schema": app_schema, "references": ["Types@1"]}),
     );
-    assert_eq!(r.status, 201, "{}", r.body);
     let r = s.post("/v1/families/P/schemas", &json!({"version": "1", "buf_category": "WIRE",
         "files": [{"path": "p.proto", "source": "syntax = \"proto3\";\nmessage P { int32 a = 1; }\n"}]}));
     assert_eq!(r.status, 201, "{}", r.body);
@@ -748,11 +704,7 @@ fn references_cannot_grow_a_schema_without_bound() {
             .collect();
         json!({"type": "object", "properties": props})
     };
-    let r = s.post(
-        "/v1/families/Uses/schemas",
-        &json!({"version": "1", "schema": refs(4)}),
-    );
-    assert_eq!(r.status, 201, "{}", r.body);
+    s.add_schema("Uses", &json!({"version": "1", "schema": refs(4)}));
     let r = s.post(
         "/v1/families/Uses5/schemas",
         &json!({"version": "1", "schema": refs(5)}),

@@ -2,7 +2,7 @@
 //! migration on bind and deploy (multi-hop, up and down), rollback to the original, and the
 //! WASM sandbox's refusals through the API.
 
-use crate::cli::{text, Cli};
+use crate::cli::KeyedCli;
 use crate::harness::{assert_problem, TestApp};
 use serde_json::{json, Value};
 
@@ -30,12 +30,14 @@ const LENS_1_2: &str = "lens:
 ";
 const LENS_2_3: &str = "lens:\n  - plunge: { host: retry, name: retries }\n";
 
-struct Scenario {
-    app: TestApp,
-    cli: Cli,
-    key: String,
-    owner: String,
-    dir: std::path::PathBuf,
+/// The shared CLI session, with the bench of helpers these tests add.
+struct Scenario(KeyedCli);
+
+impl std::ops::Deref for Scenario {
+    type Target = KeyedCli;
+    fn deref(&self) -> &KeyedCli {
+        &self.0
+    }
 }
 
 impl Scenario {
@@ -44,43 +46,7 @@ impl Scenario {
             s.migrations.deadline_ms = 200;
             s.migrations.fuel = 1 << 40;
         });
-        let cli = Cli::new(&app);
-        let s = app.signup(slug);
-        let (_, key) = app.api_key(&s.access, &["write"]);
-        let dir = std::env::temp_dir().join(format!("vq-migrations-{}", app.db_name));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scenario {
-            app,
-            cli,
-            key,
-            owner: s.access,
-            dir,
-        }
-    }
-
-    fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
-        let out = self
-            .cli
-            .run(args, &[("VERSIQII_TOKEN", self.key.as_str())], None);
-        (out.status.code(), text(&out.stdout), text(&out.stderr))
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let (code, out, err) = self.run(args);
-        assert_eq!(code, Some(0), "{args:?}: {out} {err}");
-        out
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.extend(["--output", "json"]);
-        serde_json::from_str(&self.ok(&all)).unwrap()
-    }
-
-    fn file(&self, name: &str, content: &str) -> String {
-        let path = self.dir.join(name);
-        std::fs::write(&path, content).unwrap();
-        path.to_str().unwrap().to_owned()
+        Scenario(KeyedCli::new(app, slug, "migrations"))
     }
 
     /// The config bound to payment-api in `env`: (revision number, target, data).
