@@ -16,7 +16,7 @@ use versiqii_core::contract::{
     self, avro_document, bundle, external_refs, format_of, message_of, protobuf_document, Format,
     ProtoSource, Referenced, FORMAT_KEY,
 };
-use versiqii_core::document::check_depth;
+use versiqii_core::document::{check_depth, json_size_within};
 use versiqii_core::names::{FamilyName, SchemaVersionLabel};
 use versiqii_core::protobuf::BufCategory;
 use versiqii_store::{NewSchemaVersion, SchemaVersionRow};
@@ -29,46 +29,24 @@ pub const MAX_STORED_BYTES: usize = 4 * 1024 * 1024;
 /// A stored document's deepest nesting: each bundled JSON Schema reference nests two levels.
 pub const MAX_STORED_DEPTH: usize = 128;
 
-/// Counts what serde writes, to size a document without building its text.
-struct ByteCount(usize);
-
-impl std::io::Write for ByteCount {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn json_bytes(value: &serde_json::Value) -> usize {
-    let mut count = ByteCount(0);
-    // Writing to a counter cannot fail; a failure would count as nothing.
-    let _ = serde_json::to_writer(&mut count, value);
-    count.0
-}
-
 /// Refuses a version whose stored document would be over [`MAX_STORED_BYTES`], before it is
-/// built: the references' documents are already stored, so their sizes are known.
+/// built: the references' documents are already stored, so their sizes are known. Each part is
+/// measured against what is left of the budget, and stops being measured once over it.
 fn check_size(req: &AddSchema, resolved: &[(String, SchemaVersionRow)]) -> Result<(), ApiError> {
-    let mut total = json_bytes(&req.schema)
-        + req
-            .files
-            .iter()
-            .map(|f| f.path.len() + f.source.len())
-            .sum::<usize>();
-    for (_, row) in resolved {
-        if total > MAX_STORED_BYTES {
-            break;
-        }
-        total += json_bytes(&row.document);
+    let files: usize = req
+        .files
+        .iter()
+        .map(|f| f.path.len() + f.source.len())
+        .sum();
+    let mut left = MAX_STORED_BYTES.checked_sub(files);
+    for part in std::iter::once(&req.schema).chain(resolved.iter().map(|(_, row)| &row.document)) {
+        left = left.and_then(|l| json_size_within(part, l).map(|size| l - size));
     }
-    if total > MAX_STORED_BYTES {
+    if left.is_none() {
         return Err(ApiError::Unprocessable {
             code: ErrorCode::SchemaTooLarge,
             detail: format!(
-                "with its references the schema would be over {total} bytes; at most {MAX_STORED_BYTES}"
+                "with its references the schema would be over {MAX_STORED_BYTES} bytes"
             ),
         });
     }
