@@ -6,8 +6,8 @@ mod stored;
 
 pub use bundle::{bundle, external_refs, BundleError};
 pub use stored::{
-    avro_document, format_of, message_of, pin_message, protobuf_document, AvroRef, Format,
-    ProtoRef, ProtoSource, Referenced, UnknownFormat, FORMAT_KEY,
+    avro_document, format_of, json_schema_document, message_of, pin_message, protobuf_document,
+    AvroRef, Format, ProtoRef, ProtoSource, Referenced, UnknownFormat, FORMAT_KEY,
 };
 
 use crate::avro::{AvroSchema, AvroSchemaError};
@@ -39,6 +39,8 @@ pub enum ContractError {
         first: String,
         second: String,
     },
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
     #[error("not a stored {0} document")]
     Envelope(Format),
     #[error("{found} versions cannot be compared with the family's {expected} versions")]

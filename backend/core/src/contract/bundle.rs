@@ -5,9 +5,9 @@
 //! are dropped (it is no longer a resource of its own), so the stored schema is one document
 //! that compiles, validates and is compared for compatibility without anything else.
 
+use super::Referenced;
 use crate::names::{FamilyName, SchemaVersionLabel};
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
 
 /// Keywords whose values are data, not schemas: a `$ref` inside them is left alone.
 const DATA_KEYWORDS: &[&str] = &["const", "enum", "default", "examples"];
@@ -80,19 +80,17 @@ fn rewrite(value: &mut Value, f: &dyn Fn(&str) -> Option<String>) {
     }
 }
 
-/// `schema` with every `Family@version` it references (each in `documents`, as stored) bundled
-/// under `$defs`. A schema that references nothing is returned as it is.
-pub fn bundle(
-    mut schema: Value,
-    documents: &BTreeMap<String, Value>,
-) -> Result<Value, BundleError> {
-    if documents.is_empty() {
+/// `schema` with every version it references (`Family@version` and its stored document, each
+/// once) bundled under `$defs`. A schema that references nothing is returned as it is.
+pub fn bundle(mut schema: Value, references: &[Referenced<'_>]) -> Result<Value, BundleError> {
+    if references.is_empty() {
         return Ok(schema);
     }
     rewrite(&mut schema, &|r| {
         let (label, fragment) = external(r)?;
-        documents
-            .contains_key(label)
+        references
+            .iter()
+            .any(|known| known.label == label)
             .then(|| format!("#/$defs/{label}{fragment}"))
     });
     let Value::Object(root) = &mut schema else {
@@ -108,10 +106,10 @@ pub fn bundle(
             found: "$defs".into(),
         });
     };
-    for (label, document) in documents {
+    for &Referenced { label, document } in references {
         if defs.contains_key(label) {
             return Err(BundleError::DefsTaken {
-                label: label.clone(),
+                label: label.to_owned(),
             });
         }
         let mut embedded = document.clone();
@@ -125,7 +123,7 @@ pub fn bundle(
             map.remove("$id");
             map.remove("$schema");
         }
-        defs.insert(label.clone(), embedded);
+        defs.insert(label.to_owned(), embedded);
     }
     Ok(schema)
 }
@@ -167,7 +165,10 @@ mod tests {
             },
             "required": ["db"]
         });
-        let docs = BTreeMap::from([("Common@1".to_owned(), common)]);
+        let docs = [Referenced {
+            label: "Common@1",
+            document: &common,
+        }];
         let bundled = bundle(schema, &docs).unwrap();
         assert_eq!(bundled["properties"]["db"]["$ref"], "#/$defs/Common@1");
         assert_eq!(
@@ -187,7 +188,11 @@ mod tests {
     #[test]
     fn a_taken_defs_name_is_refused() {
         let schema = json!({"$defs": {"Common@1": {}}, "$ref": "Common@1"});
-        let docs = BTreeMap::from([("Common@1".to_owned(), json!({}))]);
+        let empty = json!({});
+        let docs = [Referenced {
+            label: "Common@1",
+            document: &empty,
+        }];
         assert_eq!(
             bundle(schema, &docs),
             Err(BundleError::DefsTaken {

@@ -123,6 +123,25 @@ pub struct Referenced<'a> {
     pub document: &'a Value,
 }
 
+/// The stored document of a JSON Schema version: `schema` with the versions it references
+/// bundled under `$defs` (see [`super::bundle`]), each a JSON Schema.
+pub fn json_schema_document(
+    schema: Value,
+    references: &[Referenced<'_>],
+) -> Result<Value, ContractError> {
+    if let Some(r) = references
+        .iter()
+        .find(|r| format_of(r.document) != Format::JsonSchema)
+    {
+        return Err(ContractError::ReferenceFormat {
+            label: r.label.to_owned(),
+            expected: Format::JsonSchema,
+            found: format_of(r.document),
+        });
+    }
+    Ok(super::bundle(schema, references)?)
+}
+
 /// The stored document of an Avro version: `schema` (the `.avsc` JSON) and the schemas of every
 /// version it references, directly or not, dependencies first.
 pub fn avro_document(schema: Value, references: &[Referenced<'_>]) -> Result<Value, ContractError> {

@@ -33,7 +33,7 @@ pub fn schema_error(err: SchemaError) -> ApiError {
 /// `/files`, a reference's under `/references`.
 pub fn contract_error(err: ContractError) -> ApiError {
     let at = match &err {
-        ContractError::JsonSchema(_) => "/schema",
+        ContractError::JsonSchema(_) | ContractError::Bundle(_) => "/schema",
         ContractError::Avro(_) => "/schema",
         ContractError::Protobuf(_) => "/files",
         ContractError::Reference { .. }

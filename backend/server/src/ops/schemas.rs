@@ -6,15 +6,14 @@ use super::checks::contract_error;
 use super::{TenantWrite, Written};
 use crate::compute::Task;
 use crate::error::{ApiError, ErrorCode, FieldError};
-use std::collections::BTreeMap;
 use versiqii_api::events::SchemaAdded;
 use versiqii_api::v1::SchemaVersionView;
 use versiqii_api::AuditAction;
 use versiqii_core::canonical::content_hash;
 use versiqii_core::compat::CompatLevel;
 use versiqii_core::contract::{
-    self, avro_document, bundle, external_refs, format_of, message_of, protobuf_document, Format,
-    ProtoSource, Referenced, FORMAT_KEY,
+    self, avro_document, external_refs, format_of, json_schema_document, message_of,
+    protobuf_document, Format, ProtoSource, Referenced, FORMAT_KEY,
 };
 use versiqii_core::document::{check_depth, json_size_within};
 use versiqii_core::names::{FamilyName, SchemaVersionLabel};
@@ -249,27 +248,11 @@ pub async fn add_schema(
         })
         .collect();
     let document = match format {
-        Format::JsonSchema => {
-            for (label, row) in &resolved {
-                let found = format_of(&row.document);
-                if found != Format::JsonSchema {
-                    return Err(contract_error(contract::ContractError::ReferenceFormat {
-                        label: label.clone(),
-                        expected: Format::JsonSchema,
-                        found,
-                    }));
-                }
-            }
-            let documents: BTreeMap<String, serde_json::Value> = resolved
-                .iter()
-                .map(|(label, row)| (label.clone(), row.document.clone()))
-                .collect();
-            bundle(req.schema.clone(), &documents).map_err(|e| invalid("/schema", e))?
-        }
-        Format::Avro => avro_document(req.schema.clone(), &referenced).map_err(contract_error)?,
-        Format::Protobuf => protobuf_document(message.as_deref(), req.files.clone(), &referenced)
-            .map_err(contract_error)?,
-    };
+        Format::JsonSchema => json_schema_document(req.schema.clone(), &referenced),
+        Format::Avro => avro_document(req.schema.clone(), &referenced),
+        Format::Protobuf => protobuf_document(message.as_deref(), req.files.clone(), &referenced),
+    }
+    .map_err(contract_error)?;
     drop(referenced);
     check_depth(&document, MAX_STORED_DEPTH).map_err(|over| ApiError::Unprocessable {
         code: ErrorCode::DocumentTooDeep,
