@@ -91,40 +91,56 @@ impl Contract {
     }
 }
 
-/// Checks a stored document against the earlier versions of its family (oldest first, as
-/// `(label, document)`) by the rules of its format: JSON Schema by [`compat::check`], Avro by
-/// schema resolution, Protobuf by buf's rules of `category`. Every version must be in the same
-/// format.
+/// A version as a compatibility check sees it: its label, stored document and compiled
+/// contract (callers hold compiled contracts already, so nothing is compiled again here).
+#[derive(Clone, Copy)]
+pub struct Version<'a> {
+    pub label: &'a str,
+    pub document: &'a Value,
+    pub contract: &'a Contract,
+}
+
+/// Checks a new version against the earlier versions of its family (oldest first) by the rules
+/// of its format: JSON Schema by [`compat::check`] on the documents, Avro by schema resolution,
+/// Protobuf by buf's rules of `category`. Every version must be in the same format.
 pub fn check(
     level: CompatLevel,
     category: BufCategory,
-    history: &[(&str, &Value)],
-    new: &Value,
+    history: &[Version<'_>],
+    new: &Version<'_>,
 ) -> Result<CompatReport, ContractError> {
-    let format = format_of(new);
-    if let Some((_, other)) = history.iter().find(|(_, d)| format_of(d) != format) {
+    let format = new.contract.format();
+    if let Some(other) = history.iter().find(|v| v.contract.format() != format) {
         return Err(ContractError::MixedFormats {
-            expected: format_of(other),
+            expected: other.contract.format(),
             found: format,
         });
     }
-    Ok(match format {
-        Format::JsonSchema => compat::check(level, history, new),
-        Format::Avro => {
-            let earlier = history
-                .iter()
-                .map(|(label, d)| stored::compile_avro(d).map(|s| (*label, s)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let earlier: Vec<(&str, &AvroSchema)> = earlier.iter().map(|(l, s)| (*l, s)).collect();
-            crate::avro::compat::check(level, &earlier, &stored::compile_avro(new)?)
+    Ok(match new.contract {
+        Contract::JsonSchema(_) => {
+            let earlier: Vec<(&str, &Value)> =
+                history.iter().map(|v| (v.label, v.document)).collect();
+            compat::check(level, &earlier, new.document)
         }
-        Format::Protobuf => {
-            let earlier = history
+        Contract::Avro(schema) => {
+            let earlier: Vec<(&str, &AvroSchema)> = history
                 .iter()
-                .map(|(label, d)| stored::compile_protobuf(d).map(|s| (*label, s)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let earlier: Vec<(&str, &ProtoSchema)> = earlier.iter().map(|(l, s)| (*l, s)).collect();
-            crate::protobuf::check(level, category, &earlier, &stored::compile_protobuf(new)?)
+                .filter_map(|v| match v.contract {
+                    Contract::Avro(s) => Some((v.label, s)),
+                    _ => None,
+                })
+                .collect();
+            crate::avro::compat::check(level, &earlier, schema)
+        }
+        Contract::Protobuf(schema) => {
+            let earlier: Vec<(&str, &ProtoSchema)> = history
+                .iter()
+                .filter_map(|v| match v.contract {
+                    Contract::Protobuf(s) => Some((v.label, s)),
+                    _ => None,
+                })
+                .collect();
+            crate::protobuf::check(level, category, &earlier, schema)
         }
     })
 }
@@ -321,22 +337,36 @@ mod tests {
             &[],
         )
         .unwrap();
-        let report = check(
-            CompatLevel::Backward,
-            BufCategory::default(),
-            &[("1", &v1)],
-            &v2,
-        )
-        .unwrap();
+        let (c1, c2) = (
+            Contract::from_document(&v1).unwrap(),
+            Contract::from_document(&v2).unwrap(),
+        );
+        let old = Version {
+            label: "1",
+            document: &v1,
+            contract: &c1,
+        };
+        let new = Version {
+            label: "2",
+            document: &v2,
+            contract: &c2,
+        };
+        let report = check(CompatLevel::Backward, BufCategory::default(), &[old], &new).unwrap();
         assert!(!report.compatible);
         assert_eq!(report.breaks[0].pointer, "/b");
         let json_schema = json!({"type": "object"});
+        let compiled = Contract::from_document(&json_schema).unwrap();
+        let other = Version {
+            label: "1",
+            document: &json_schema,
+            contract: &compiled,
+        };
         assert!(matches!(
             check(
                 CompatLevel::Backward,
                 BufCategory::default(),
-                &[("1", &json_schema)],
-                &v2
+                &[other],
+                &new
             ),
             Err(ContractError::MixedFormats { .. })
         ));

@@ -7,6 +7,7 @@ use crate::compute::Task;
 use crate::error::{ApiError, FieldError};
 use crate::thread_cpu;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use versiqii_core::canonical::{diff_paths, unified_diff, DiffLimits, PathChange};
 use versiqii_core::contract::{pin_message, Contract, ContractError};
@@ -88,15 +89,15 @@ pub struct Diff {
 
 impl Ops {
     /// Gives the stored document of a proposed schema version back when it compiles, with a
-    /// Protobuf version's config message pinned by its full name.
+    /// Protobuf version's config message pinned by its full name, and the compiled contract.
     pub async fn compile_contract(
         &self,
         tenant: TenantId,
         document: Value,
-    ) -> Result<Value, ApiError> {
+    ) -> Result<(Value, Arc<Contract>), ApiError> {
         self.compute
             .run(tenant, Task::SchemaCompile, move || {
-                Contract::from_document(&document).map(|c| pin_message(document, &c))
+                Contract::from_document(&document).map(|c| (pin_message(document, &c), Arc::new(c)))
             })
             .await?
             .map_err(contract_error)

@@ -13,7 +13,7 @@ use versiqii_core::canonical::content_hash;
 use versiqii_core::compat::CompatLevel;
 use versiqii_core::contract::{
     self, avro_document, external_refs, format_of, json_schema_document, message_of,
-    protobuf_document, Format, ProtoSource, Referenced, FORMAT_KEY,
+    protobuf_document, Format, ProtoSource, Referenced, Version, FORMAT_KEY,
 };
 use versiqii_core::document::{check_depth, json_size_within};
 use versiqii_core::names::{FamilyName, SchemaVersionLabel};
@@ -258,7 +258,7 @@ pub async fn add_schema(
         code: ErrorCode::DocumentTooDeep,
         detail: format!("with its references bundled, the schema {over}"),
     })?;
-    let document = w.ops().compile_contract(w.tenant(), document).await?;
+    let (document, contract) = w.ops().compile_contract(w.tenant(), document).await?;
     let hash = content_hash(&document);
     let labels: Vec<String> = resolved.iter().map(|(l, _)| l.clone()).collect();
 
@@ -308,18 +308,35 @@ pub async fn add_schema(
         }
     }
     // Checked on the CPU pool: its cost grows with the schemas' size and the history's length.
-    let earlier: Vec<(String, serde_json::Value)> = history
+    // Earlier versions come compiled from the cache (by hash), the new one as just compiled.
+    let earlier: Vec<(String, String, serde_json::Value)> = history
         .iter()
-        .map(|h| (h.version.clone(), h.document.clone()))
+        .map(|h| (h.version.clone(), h.hash.clone(), h.document.clone()))
         .collect();
-    let new_document = document.clone();
+    let (new_document, cache) = (document.clone(), w.ops().schemas.clone());
     let report = w
         .ops()
         .compute
         .run(w.tenant(), Task::Compatibility, move || {
-            let earlier: Vec<(&str, &serde_json::Value)> =
-                earlier.iter().map(|(v, d)| (v.as_str(), d)).collect();
-            contract::check(level, category, &earlier, &new_document)
+            let compiled = earlier
+                .iter()
+                .map(|(_, hash, document)| cache.get_or_compile(hash, document))
+                .collect::<Result<Vec<_>, _>>()?;
+            let versions: Vec<Version<'_>> = earlier
+                .iter()
+                .zip(&compiled)
+                .map(|((label, _, document), contract)| Version {
+                    label,
+                    document,
+                    contract,
+                })
+                .collect();
+            let new = Version {
+                label: "new",
+                document: &new_document,
+                contract: &contract,
+            };
+            contract::check(level, category, &versions, &new)
         })
         .await?
         .map_err(contract_error)?;
