@@ -929,6 +929,16 @@ pub enum SchemaFormat {
 }
 
 impl SchemaFormat {
+    /// The format a schema file's extension names: `.avsc` Avro, `.proto` Protobuf; anything
+    /// else says nothing (JSON Schema, or for a family its own format).
+    pub fn of_path(path: &std::path::Path) -> Option<SchemaFormat> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("avsc") => Some(SchemaFormat::Avro),
+            Some("proto") => Some(SchemaFormat::Protobuf),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             SchemaFormat::JsonSchema => "json_schema",

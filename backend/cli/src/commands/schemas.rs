@@ -28,16 +28,8 @@ pub fn run(global: &GlobalArgs, command: SchemasCommand) -> Result<(), CliError>
 /// The format the file is in: as given, else by its extension (`None`: the family decides,
 /// JSON Schema for a new one).
 fn format_of_file(args: &AddSchemaArgs) -> Option<SchemaFormat> {
-    args.format.or_else(|| {
-        match std::path::Path::new(&args.file)
-            .extension()
-            .and_then(|e| e.to_str())
-        {
-            Some("avsc") => Some(SchemaFormat::Avro),
-            Some("proto") => Some(SchemaFormat::Protobuf),
-            _ => None,
-        }
-    })
+    args.format
+        .or_else(|| SchemaFormat::of_path(std::path::Path::new(&args.file)))
 }
 
 fn add(global: &GlobalArgs, args: &AddSchemaArgs) -> Result<(), CliError> {

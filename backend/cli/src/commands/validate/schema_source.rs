@@ -2,7 +2,7 @@
 //! (through the on-disk cache).
 
 use super::schema_cache::{self, SchemaCache};
-use crate::args::{GlobalArgs, ValidateArgs};
+use crate::args::{GlobalArgs, SchemaFormat, ValidateArgs};
 use crate::client::Client;
 use crate::commands::shared::parse_name_at_version;
 use crate::error::CliError;
@@ -31,20 +31,19 @@ pub fn label(args: &ValidateArgs) -> String {
 /// target's schema is).
 pub fn contract(global: &GlobalArgs, args: &ValidateArgs) -> Result<Contract, CliError> {
     let refused = |e: String| CliError::usage(format!("{}: {e}", label(args)));
-    let extension = args
+    let file = args
         .schema
         .as_deref()
-        .and_then(|p| p.extension())
-        .and_then(|e| e.to_str());
-    match (extension, args.schema.as_deref()) {
-        (Some("avsc"), Some(path)) => AvroSchema::parse(
+        .and_then(|p| Some((SchemaFormat::of_path(p)?, p)));
+    match file {
+        Some((SchemaFormat::Avro, path)) => AvroSchema::parse(
             &read_text_capped(path, versiqii_core::avro::MAX_TEXT_BYTES)?,
             &[],
         )
         .and_then(AvroSchema::require_record)
         .map(Contract::Avro)
         .map_err(|e| refused(e.to_string())),
-        (Some("proto"), Some(path)) => {
+        Some((SchemaFormat::Protobuf, path)) => {
             let files = super::proto_files::gather(path)?;
             let files: Vec<ProtoFile<'_>> = files
                 .iter()
