@@ -14,9 +14,9 @@ interface ProtoFile {
 }
 
 /** The `.proto` files of a stored Protobuf document: its own, then those of its references. */
-function protoFiles(document: unknown): { own: ProtoFile[]; referenced: (ProtoFile & { label: string })[] } {
+function protoFiles(document: unknown): (ProtoFile & { label?: string })[] {
   const d = (document ?? {}) as { files?: ProtoFile[]; references?: (ProtoFile & { label: string })[] };
-  return { own: d.files ?? [], referenced: d.references ?? [] };
+  return [...(d.files ?? []), ...(d.references ?? [])];
 }
 
 export function Family() {
@@ -105,11 +105,11 @@ export function Family() {
                 </dl>
               )}
               {schema.data.format === "protobuf" ? (
-                [...protoFiles(schema.data.schema).own, ...protoFiles(schema.data.schema).referenced].map((file) => (
+                protoFiles(schema.data.schema).map((file) => (
                   <section key={`${file.path}`} aria-label={file.path}>
                     <h3>
                       <code>{file.path}</code>
-                      {"label" in file ? ` (from ${String(file.label)})` : ""}
+                      {file.label ? ` (from ${file.label})` : ""}
                     </h3>
                     <pre tabIndex={0}>{file.source}</pre>
                   </section>

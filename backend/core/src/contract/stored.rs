@@ -230,15 +230,16 @@ fn add_proto_ref(closure: &mut Vec<ProtoRef>, r: ProtoRef) -> Result<(), Contrac
     }
 }
 
+// Read from the document in place (`&Value` is a deserializer): no copy of it first.
 fn avro_envelope(document: &Value) -> Option<AvroEnvelope> {
     (format_of(document) == Format::Avro)
-        .then(|| serde_json::from_value(document.clone()).ok())
+        .then(|| AvroEnvelope::deserialize(document).ok())
         .flatten()
 }
 
 fn proto_envelope(document: &Value) -> Option<ProtoEnvelope> {
     (format_of(document) == Format::Protobuf)
-        .then(|| serde_json::from_value(document.clone()).ok())
+        .then(|| ProtoEnvelope::deserialize(document).ok())
         .flatten()
 }
 
